@@ -1,0 +1,35 @@
+package org.vamt.cim.spi;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.MethodResult;
+
+/**
+ * The CIMOM as protocol front ends (WS-Management) see it: CIM operations dispatched to
+ * whichever provider currently serves the class. A class nobody serves fails with INVALID_CLASS.
+ */
+public interface CimObjectManager {
+
+    /** Class names currently served by some provider. */
+    Set<String> servedClasses();
+
+    List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException;
+
+    /**
+     * The instance named by {@code path}. A path with no keys names the class's first instance,
+     * which is how clients address singletons. Keys that the instance does not have fail with
+     * INVALID_PARAMETER; no match fails with NOT_FOUND.
+     */
+    CimInstance getInstance(RequestContext ctx, CimObjectPath path) throws CimException;
+
+    /** Applies a Put; {@code path} is resolved as in {@link #getInstance}. */
+    CimInstance modifyInstance(RequestContext ctx, CimObjectPath path, CimInstance modified) throws CimException;
+
+    /** Invokes a method on the instance named by {@code path} (resolved as in {@link #getInstance}). */
+    MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method, Map<String, Object> arguments)
+            throws CimException;
+}

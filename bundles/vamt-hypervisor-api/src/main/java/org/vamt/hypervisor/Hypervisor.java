@@ -1,0 +1,45 @@
+package org.vamt.hypervisor;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The hypervisor as vAMT providers see it. Machines are identified by their UUID (lower-case,
+ * canonical form), which is stable across renames and restarts.
+ *
+ * <p>Lifecycle changes are delivered to {@link MachineListener} services (OSGi whiteboard).
+ * Power operations return once the hypervisor accepted them; graceful ones (ACPI) may take
+ * effect later or never, depending on the guest.
+ */
+public interface Hypervisor {
+
+    /** Every defined machine, running or not. */
+    List<MachineInfo> listMachines() throws HypervisorException;
+
+    /** One machine by UUID, or empty when no such machine is defined. */
+    Optional<MachineInfo> machine(String uuid) throws HypervisorException;
+
+    /** The machine's current definition (libvirt domain XML), for inventory. */
+    String definitionXml(String uuid) throws HypervisorException;
+
+    /** Starts a shut-off machine; resumes a paused one. */
+    void powerOn(String uuid) throws HypervisorException;
+
+    /** Immediate power-off (pulls the plug). */
+    void powerOff(String uuid) throws HypervisorException;
+
+    /** Asks the guest to shut down (ACPI power button). Returns without waiting. */
+    void shutdown(String uuid) throws HypervisorException;
+
+    /** Asks the guest to reboot (ACPI). Returns without waiting. */
+    void reboot(String uuid) throws HypervisorException;
+
+    /** Hard reset, like the reset button. */
+    void reset(String uuid) throws HypervisorException;
+
+    /**
+     * Sets the number of online vCPUs, between 1 and {@link MachineInfo#maxVcpus()}. Applies to the
+     * running machine when it runs (hot-plug), and to its persistent definition in any case.
+     */
+    void setOnlineVcpus(String uuid, int count) throws HypervisorException;
+}

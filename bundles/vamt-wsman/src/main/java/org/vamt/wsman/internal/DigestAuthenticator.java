@@ -1,0 +1,214 @@
+package org.vamt.wsman.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * HTTP Digest (RFC 2617, MD5, qop=auth) as AMT clients expect it: one nonce reused by a client
+ * for many requests with a growing nc, accepted for a sliding lifetime; an exact repeat of
+ * (nonce, cnonce, nc) is refused as a replay; an expired nonce with otherwise good credentials
+ * gets a fresh challenge marked stale.
+ */
+final class DigestAuthenticator {
+    /** Most (cnonce, nc) pairs remembered per nonce for replay detection. */
+    private static final int SEEN_PER_NONCE = 4096;
+
+    /** What the user directory must answer: HA1 = MD5(user:realm:password), as lower-case hex. */
+    @FunctionalInterface
+    interface Credentials {
+        Optional<String> ha1(String user, String realm);
+    }
+
+    sealed interface Outcome permits Accepted, Rejected {
+    }
+
+    record Accepted(String user) implements Outcome {
+    }
+
+    /** @param stale true when only the nonce was too old: the client should retry with the new one */
+    record Rejected(boolean stale, String why) implements Outcome {
+    }
+
+    private static final class NonceState {
+        volatile long lastUsedNanos = System.nanoTime();
+        final Set<String> seen = new LinkedHashSet<>();
+    }
+
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, NonceState> nonces = new ConcurrentHashMap<>();
+    private final long lifetimeNanos;
+    private final int maxNonces;
+    private final Credentials credentials;
+
+    DigestAuthenticator(Credentials credentials, long nonceLifetimeMillis, int maxNonces) {
+        this.credentials = credentials;
+        this.lifetimeNanos = nonceLifetimeMillis * 1_000_000L;
+        this.maxNonces = maxNonces;
+    }
+
+    /** A WWW-Authenticate value in real AMT's exact layout; issues a new nonce. */
+    String challenge(String realm, boolean stale) {
+        return "Digest realm=\"" + realm + "\", nonce=\"" + newNonce() + "\",stale=\"" + stale + "\",qop=\"auth\"";
+    }
+
+    private String newNonce() {
+        expire();
+        byte[] b = new byte[24];
+        random.nextBytes(b);
+        // 24 bytes make 32 base64 characters with no '=' padding, which MeshCentral's parser cannot take.
+        String nonce = Base64.getEncoder().encodeToString(b);
+        nonces.put(nonce, new NonceState());
+        return nonce;
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        nonces.values().removeIf(s -> now - s.lastUsedNanos > lifetimeNanos);
+        if (nonces.size() >= maxNonces) {
+            Iterator<String> it = nonces.keySet().iterator();
+            while (nonces.size() >= maxNonces && it.hasNext()) {
+                it.next();
+                it.remove();
+            }
+        }
+    }
+
+    /** Checks an Authorization header for a request with this method and path against a realm. */
+    Outcome authenticate(String authorization, String method, String path, String realm) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Digest ", 0, 7)) {
+            return new Rejected(false, "no Digest credentials");
+        }
+        Map<String, String> p = parseParameters(authorization.substring(7));
+        String user = p.get("username");
+        String nonce = p.get("nonce");
+        String uri = p.get("uri");
+        String response = p.get("response");
+        String qop = p.get("qop");
+        if (user == null || nonce == null || uri == null || response == null) {
+            return new Rejected(false, "incomplete Digest credentials");
+        }
+        if (!realm.equals(p.get("realm"))) {
+            return new Rejected(false, "wrong realm");
+        }
+        if (!uriMatches(uri, path)) {
+            return new Rejected(false, "Digest uri does not match the request");
+        }
+        String algorithm = p.getOrDefault("algorithm", "MD5");
+        if (!"MD5".equalsIgnoreCase(algorithm)) {
+            return new Rejected(false, "unsupported algorithm " + algorithm);
+        }
+        Optional<String> ha1 = credentials.ha1(user, realm);
+        String ha2 = md5(method + ":" + uri);
+        String nc = p.getOrDefault("nc", "");
+        String cnonce = p.getOrDefault("cnonce", "");
+        String expected;
+        if (qop == null) {
+            expected = ha1.map(h -> md5(h + ":" + nonce + ":" + ha2)).orElse(null);
+        } else if ("auth".equalsIgnoreCase(qop)) {
+            if (nc.isEmpty() || cnonce.isEmpty()) {
+                return new Rejected(false, "qop=auth without nc or cnonce");
+            }
+            expected = ha1.map(h -> md5(h + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2))
+                    .orElse(null);
+        } else {
+            return new Rejected(false, "unsupported qop " + qop);
+        }
+        if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+            return new Rejected(false, "bad credentials for user " + user);
+        }
+        NonceState state = nonces.get(nonce);
+        if (state == null || System.nanoTime() - state.lastUsedNanos > lifetimeNanos) {
+            nonces.remove(nonce);
+            return new Rejected(true, "stale nonce");
+        }
+        synchronized (state) {
+            if (!state.seen.add(cnonce + ":" + nc)) {
+                return new Rejected(false, "replayed request (same nonce, cnonce and nc)");
+            }
+            if (state.seen.size() > SEEN_PER_NONCE) {
+                Iterator<String> it = state.seen.iterator();
+                it.next();
+                it.remove();
+            }
+        }
+        state.lastUsedNanos = System.nanoTime();
+        return new Accepted(user);
+    }
+
+    private static boolean uriMatches(String uri, String path) {
+        String u = uri;
+        int scheme = u.indexOf("://");
+        if (scheme > 0) {
+            int slash = u.indexOf('/', scheme + 3);
+            u = slash < 0 ? "/" : u.substring(slash);
+        }
+        int q = u.indexOf('?');
+        if (q >= 0) {
+            u = u.substring(0, q);
+        }
+        return u.equals(path);
+    }
+
+    /** Parses {@code k=v, k="v"} lists; quotes are optional, commas inside quotes are kept. */
+    static Map<String, String> parseParameters(String s) {
+        Map<String, String> out = new HashMap<>();
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && (s.charAt(i) == ',' || Character.isWhitespace(s.charAt(i)))) {
+                i++;
+            }
+            int eq = s.indexOf('=', i);
+            if (eq < 0) {
+                break;
+            }
+            String key = s.substring(i, eq).trim().toLowerCase(Locale.ROOT);
+            i = eq + 1;
+            while (i < n && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            StringBuilder v = new StringBuilder();
+            if (i < n && s.charAt(i) == '"') {
+                i++;
+                while (i < n && s.charAt(i) != '"') {
+                    if (s.charAt(i) == '\\' && i + 1 < n) {
+                        i++;
+                    }
+                    v.append(s.charAt(i++));
+                }
+                i++;
+            } else {
+                while (i < n && s.charAt(i) != ',') {
+                    v.append(s.charAt(i++));
+                }
+            }
+            out.putIfAbsent(key, v.toString().trim());
+        }
+        return out;
+    }
+
+    static String md5(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
+            StringBuilder hex = new StringBuilder(32);
+            for (byte b : d) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required by HTTP Digest", e);
+        }
+    }
+}

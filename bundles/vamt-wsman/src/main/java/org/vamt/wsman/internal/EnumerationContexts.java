@@ -1,0 +1,94 @@
+package org.vamt.wsman.internal;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.vamt.cim.CimInstance;
+
+/**
+ * Open enumerations between Enumerate and the last Pull. A context belongs to one VM endpoint
+ * and one user; it expires when idle and the number open per endpoint is capped, so clients
+ * that never Release cannot exhaust memory.
+ */
+final class EnumerationContexts {
+
+    enum Mode { OBJECT, EPR, OBJECT_AND_EPR }
+
+    static final class Enumeration {
+        final String owner;
+        final String resourceUri;
+        final Mode mode;
+        private final Deque<CimInstance> remaining;
+        volatile long lastUsedNanos;
+
+        Enumeration(String owner, String resourceUri, Mode mode, List<CimInstance> items) {
+            this.owner = owner;
+            this.resourceUri = resourceUri;
+            this.mode = mode;
+            this.remaining = new ArrayDeque<>(items);
+            this.lastUsedNanos = System.nanoTime();
+        }
+
+        /** Takes up to {@code max} items. */
+        synchronized List<CimInstance> take(int max) {
+            int n = Math.min(max, remaining.size());
+            List<CimInstance> out = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(remaining.poll());
+            }
+            return out;
+        }
+
+        synchronized boolean exhausted() {
+            return remaining.isEmpty();
+        }
+    }
+
+    private final Map<String, Enumeration> open = new ConcurrentHashMap<>();
+    private final long idleNanos;
+    private final int maxPerOwner;
+
+    EnumerationContexts(long idleMillis, int maxPerOwner) {
+        this.idleNanos = idleMillis * 1_000_000L;
+        this.maxPerOwner = maxPerOwner;
+    }
+
+    /** Opens a context; fails with QuotaLimit when the owner already has too many open. */
+    String open(Enumeration e) throws WsmanFault {
+        expireIdle();
+        long mine = open.values().stream().filter(o -> o.owner.equals(e.owner)).count();
+        if (mine >= maxPerOwner) {
+            throw WsmanFault.quotaLimit("Too many open enumerations; release some or wait for them to expire.");
+        }
+        String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
+        open.put(id, e);
+        return id;
+    }
+
+    /** The context with this id if it exists, belongs to {@code owner} and has not expired. */
+    Enumeration get(String id, String owner) throws WsmanFault {
+        Enumeration e = id == null ? null : open.get(id.trim());
+        if (e == null || !e.owner.equals(owner) || System.nanoTime() - e.lastUsedNanos > idleNanos) {
+            throw WsmanFault.invalidEnumerationContext();
+        }
+        e.lastUsedNanos = System.nanoTime();
+        return e;
+    }
+
+    void close(String id) {
+        open.remove(id.trim());
+    }
+
+    int size() {
+        return open.size();
+    }
+
+    private void expireIdle() {
+        long now = System.nanoTime();
+        open.values().removeIf(e -> now - e.lastUsedNanos > idleNanos);
+    }
+}

@@ -1,0 +1,215 @@
+package org.vamt.wsman.internal;
+
+import java.math.BigDecimal;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.vamt.cim.CimDateTime;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimValues;
+
+/**
+ * Writes response envelopes as real AMT does: every namespace prefix declared once on the
+ * Envelope (a SOAP, b addressing, c wsman, g body class or enumeration, h… item classes,
+ * i CIM common), instance elements and leaf properties free of attributes, no self-closing tags.
+ */
+final class EnvelopeWriter {
+    private static final String[] CLASS_PREFIXES = {"g", "h", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
+        "u", "v", "w", "x", "y", "z"};
+
+    private final XmlWriter w = new XmlWriter();
+    /** Namespace URI → prefix for the class namespaces of this envelope. */
+    private final Map<String, String> classPrefixes = new LinkedHashMap<>();
+    private int nextPrefix;
+
+    private EnvelopeWriter() {
+    }
+
+    /**
+     * Starts an envelope. {@code reservedG} is the namespace bound to {@code g} (the body class for
+     * Get/Put/Invoke, enumeration for Enumerate/Pull); {@code instances} are scanned so that every
+     * class namespace they use is declared on the Envelope.
+     */
+    static EnvelopeWriter begin(WsmanRequest req, String responseAction, String reservedG,
+                                Collection<CimInstance> instances) {
+        EnvelopeWriter ew = new EnvelopeWriter();
+        if (reservedG != null) {
+            ew.prefixFor(reservedG);
+        }
+        for (CimInstance i : instances) {
+            ew.declareClasses(i);
+        }
+        ew.envelopeStart();
+        ew.header(req, responseAction, req.resourceUri());
+        ew.w.start("a:Body");
+        return ew;
+    }
+
+    private void declareClasses(CimInstance i) {
+        prefixFor(ResourceUris.forClass(i.className()));
+        for (Object v : i.properties().values()) {
+            if (v instanceof CimInstance embedded) {
+                declareClasses(embedded);
+            } else if (v instanceof List<?> list) {
+                list.stream().filter(CimInstance.class::isInstance).forEach(e -> declareClasses((CimInstance) e));
+            }
+        }
+    }
+
+    String prefixFor(String namespace) {
+        return classPrefixes.computeIfAbsent(namespace, ns -> CLASS_PREFIXES[nextPrefix++]);
+    }
+
+    private void envelopeStart() {
+        w.declaration();
+        w.open("a:Envelope").attr("xmlns:a", Ns.SOAP).attr("xmlns:b", Ns.WSA).attr("xmlns:c", Ns.WSMAN);
+        classPrefixes.forEach((ns, prefix) -> w.attr("xmlns:" + prefix, ns));
+        w.attr("xmlns:i", Ns.CIM_COMMON).attr("xmlns:xsi", Ns.XSI).close();
+    }
+
+    private void header(WsmanRequest req, String action, String resourceUri) {
+        w.start("a:Header");
+        w.element("b:To", Ns.ANONYMOUS);
+        if (req != null && req.messageId() != null) {
+            w.element("b:RelatesTo", req.messageId());
+        }
+        w.open("b:Action").attr("a:mustUnderstand", "true").close().text(action).end("b:Action");
+        w.element("b:MessageID", "uuid:" + UUID.randomUUID());
+        if (resourceUri != null) {
+            w.element("c:ResourceURI", resourceUri);
+        }
+        w.end("a:Header");
+    }
+
+    XmlWriter xml() {
+        return w;
+    }
+
+    /** Writes one instance as {@code <p:Class>…</p:Class>}. */
+    EnvelopeWriter instance(CimInstance i) {
+        String p = prefixFor(ResourceUris.forClass(i.className()));
+        w.start(p + ":" + i.className());
+        i.properties().forEach((name, value) -> property(p + ":" + name, value));
+        w.end(p + ":" + i.className());
+        return this;
+    }
+
+    /** Writes a named value; lists become repeated elements. */
+    EnvelopeWriter property(String qname, Object value) {
+        if (value instanceof List<?> list) {
+            list.forEach(v -> property(qname, v));
+            return this;
+        }
+        if (value instanceof CimObjectPath path) {
+            w.start(qname);
+            eprContent(path);
+            w.end(qname);
+        } else if (value instanceof CimDateTime dt) {
+            w.start(qname).element(dt.interval() ? "i:Interval" : "i:Datetime", dt.text()).end(qname);
+        } else if (value instanceof CimInstance embedded) {
+            w.start(qname);
+            instance(embedded);
+            w.end(qname);
+        } else {
+            w.element(qname, scalarText(value));
+        }
+        return this;
+    }
+
+    /** {@code <b:EndpointReference>…</b:EndpointReference>} for an instance path. */
+    EnvelopeWriter endpointReference(CimObjectPath path) {
+        w.start("b:EndpointReference");
+        eprContent(path);
+        w.end("b:EndpointReference");
+        return this;
+    }
+
+    private void eprContent(CimObjectPath path) {
+        w.element("b:Address", Ns.ANONYMOUS);
+        w.start("b:ReferenceParameters");
+        w.element("c:ResourceURI", ResourceUris.forClass(path.className()));
+        w.start("c:SelectorSet");
+        for (Map.Entry<String, Object> k : path.keys().entrySet()) {
+            w.open("c:Selector").attr("Name", k.getKey()).close();
+            if (k.getValue() instanceof CimObjectPath ref) {
+                endpointReference(ref);
+            } else {
+                w.text(scalarText(k.getValue()));
+            }
+            w.end("c:Selector");
+        }
+        w.end("c:SelectorSet");
+        w.end("b:ReferenceParameters");
+    }
+
+    static String scalarText(Object value) {
+        if (value instanceof Double d) {
+            return BigDecimal.valueOf(d).toPlainString();
+        }
+        return CimValues.text(value);
+    }
+
+    String finish() {
+        w.end("a:Body").end("a:Envelope");
+        return w.toString();
+    }
+
+    /** A SOAP 1.2 fault envelope (§7 of our compatibility notes). */
+    static String fault(WsmanRequest req, WsmanFault f) {
+        EnvelopeWriter ew = new EnvelopeWriter();
+        if (f.subcodeNs() != null && !Ns.WSA.equals(f.subcodeNs()) && !Ns.WSMAN.equals(f.subcodeNs())) {
+            ew.prefixFor(f.subcodeNs());
+        }
+        ew.envelopeStart();
+        ew.header(req, f.action(), null);
+        XmlWriter w = ew.w;
+        w.start("a:Body").start("a:Fault").start("a:Code");
+        w.element("a:Value", switch (f.code()) {
+            case SENDER -> "a:Sender";
+            case RECEIVER -> "a:Receiver";
+            case MUST_UNDERSTAND -> "a:MustUnderstand";
+            case VERSION_MISMATCH -> "a:VersionMismatch";
+        });
+        if (f.subcode() != null) {
+            String prefix = Ns.WSA.equals(f.subcodeNs()) ? "b" : Ns.WSMAN.equals(f.subcodeNs()) ? "c"
+                    : ew.prefixFor(f.subcodeNs());
+            w.start("a:Subcode").element("a:Value", prefix + ":" + f.subcode()).end("a:Subcode");
+        }
+        w.end("a:Code");
+        w.start("a:Reason").open("a:Text").attr("xml:lang", "en-US").close().text(f.getMessage())
+                .end("a:Text").end("a:Reason");
+        if (f.detail() != null) {
+            w.start("a:Detail");
+            if (f.detail().startsWith(Ns.FAULT_DETAIL)) {
+                w.element("c:FaultDetail", f.detail());
+            } else {
+                w.text(f.detail());
+            }
+            w.end("a:Detail");
+        }
+        w.end("a:Fault");
+        return ew.finish();
+    }
+
+    /** The Identify answer (DSP0226 §11), unauthenticated. Product version is "AMT major.minor". */
+    static String identify(String amtVersion) {
+        String[] v = amtVersion.split("\\.");
+        XmlWriter w = new XmlWriter().declaration();
+        w.open("a:Envelope").attr("xmlns:a", Ns.SOAP).attr("xmlns:b", Ns.WSMID)
+                .attr("xmlns:c", "http://schemas.dmtf.org/wbem/dash/1/dash.xsd").close();
+        w.start("a:Header").end("a:Header");
+        w.start("a:Body").start("b:IdentifyResponse");
+        w.element("b:ProtocolVersion", Ns.WSMAN);
+        w.element("b:ProductVendor", "Intel(r)");
+        w.element("b:ProductVersion", "AMT " + v[0] + "." + v[1]);
+        w.element("c:DASHVersion", "1.0.0");
+        w.start("b:SecurityProfiles");
+        w.element("b:SecurityProfileName", "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/digest");
+        w.end("b:SecurityProfiles");
+        w.end("b:IdentifyResponse").end("a:Body").end("a:Envelope");
+        return w.toString();
+    }
+}

@@ -1,0 +1,193 @@
+package org.vamt.wsman.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.vamt.cim.CimObjectPath;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.xml.sax.SAXException;
+
+/**
+ * Parses request envelopes with a namespace-aware DOM parser hardened against hostile XML:
+ * no DTDs (so no entity expansion and no external entities), no XInclude.
+ */
+final class RequestParser {
+    /** Headers we act on; a mustUnderstand header outside this set is a MustUnderstand fault. */
+    private static final Set<String> UNDERSTOOD = Set.of(
+            Ns.WSA + "|Action", Ns.WSA + "|To", Ns.WSA + "|MessageID", Ns.WSA + "|ReplyTo", Ns.WSA + "|FaultTo",
+            Ns.WSA + "|From", Ns.WSMAN + "|ResourceURI", Ns.WSMAN + "|SelectorSet", Ns.WSMAN + "|OperationTimeout",
+            Ns.WSMAN + "|MaxEnvelopeSize", Ns.WSMAN + "|Locale", Ns.WSMAN + "|DataLocale", Ns.WSMAN + "|OptionSet",
+            Ns.WSMAN + "|RequestTotalItemsCountEstimate");
+
+    private static final int MAX_SELECTORS = 32;
+
+    private final ThreadLocal<DocumentBuilder> builders = ThreadLocal.withInitial(RequestParser::newBuilder);
+
+    private static DocumentBuilder newBuilder() {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setXIncludeAware(false);
+            f.setExpandEntityReferences(false);
+            DocumentBuilder b = f.newDocumentBuilder();
+            b.setErrorHandler(null);
+            return b;
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("XML parser cannot be hardened", e);
+        }
+    }
+
+    WsmanRequest parse(byte[] body) throws WsmanFault {
+        Document doc;
+        try {
+            doc = builders.get().parse(new ByteArrayInputStream(body));
+        } catch (SAXException | IOException e) {
+            throw WsmanFault.malformed("The request is not well-formed XML.");
+        }
+        Element env = doc.getDocumentElement();
+        if (!"Envelope".equals(env.getLocalName())) {
+            throw WsmanFault.malformed("The request is not a SOAP envelope.");
+        }
+        if (!Ns.SOAP.equals(env.getNamespaceURI())) {
+            throw WsmanFault.versionMismatch();
+        }
+        Element header = child(env, Ns.SOAP, "Header");
+        Element soapBody = child(env, Ns.SOAP, "Body");
+        if (soapBody == null) {
+            throw WsmanFault.malformed("The SOAP envelope has no Body.");
+        }
+        String action = null;
+        String to = null;
+        String messageId = null;
+        String resourceUri = null;
+        Map<String, Object> selectors = new LinkedHashMap<>();
+        Long maxEnvelope = null;
+        String timeout = null;
+        if (header != null) {
+            for (Element h : children(header)) {
+                String key = h.getNamespaceURI() + "|" + h.getLocalName();
+                if (isMustUnderstand(h) && !UNDERSTOOD.contains(key)) {
+                    throw WsmanFault.mustUnderstand(h.getNodeName());
+                }
+                switch (key) {
+                    case Ns.WSA + "|Action" -> action = unique(action, text(h), "Action");
+                    case Ns.WSA + "|To" -> to = unique(to, text(h), "To");
+                    case Ns.WSA + "|MessageID" -> messageId = unique(messageId, text(h), "MessageID");
+                    case Ns.WSMAN + "|ResourceURI" -> resourceUri = unique(resourceUri, text(h), "ResourceURI");
+                    case Ns.WSMAN + "|SelectorSet" -> selectors = selectorSet(h);
+                    case Ns.WSMAN + "|OperationTimeout" -> timeout = text(h);
+                    case Ns.WSMAN + "|MaxEnvelopeSize" -> maxEnvelope = positiveLong(text(h), "MaxEnvelopeSize");
+                    default -> { }
+                }
+            }
+        }
+        List<Element> bodyChildren = children(soapBody);
+        Element payload = bodyChildren.isEmpty() ? null : bodyChildren.get(0);
+        return new WsmanRequest(action, to, messageId, resourceUri, selectors, maxEnvelope, timeout, payload);
+    }
+
+    /** A SelectorSet; values are text or, for EPR-valued selectors, object paths. */
+    static Map<String, Object> selectorSet(Element set) throws WsmanFault {
+        Map<String, Object> selectors = new LinkedHashMap<>();
+        for (Element s : children(set)) {
+            if (!"Selector".equals(s.getLocalName())) {
+                continue;
+            }
+            String name = s.getAttribute("Name");
+            if (name.isEmpty()) {
+                name = s.getAttributeNS(Ns.WSMAN, "Name");
+            }
+            if (name.isEmpty()) {
+                throw WsmanFault.invalidSelectors("A selector has no Name.", "InsufficientSelectors");
+            }
+            if (selectors.keySet().stream().anyMatch(name::equalsIgnoreCase)) {
+                throw WsmanFault.invalidSelectors("Duplicate selector " + name, "DuplicateSelectors");
+            }
+            if (selectors.size() >= MAX_SELECTORS) {
+                throw WsmanFault.encodingLimit("Too many selectors.", "SelectorLimit");
+            }
+            Element epr = child(s, Ns.WSA, "EndpointReference");
+            selectors.put(name, epr != null ? endpointReference(epr) : text(s));
+        }
+        return selectors;
+    }
+
+    /** An EPR (Address + ReferenceParameters) as an object path; the Address is ignored, as clients vary it. */
+    static CimObjectPath endpointReference(Element epr) throws WsmanFault {
+        Element params = child(epr, Ns.WSA, "ReferenceParameters");
+        Element uri = params == null ? null : child(params, Ns.WSMAN, "ResourceURI");
+        if (uri == null) {
+            throw WsmanFault.invalidParameter("An endpoint reference has no ResourceURI.");
+        }
+        String className = ResourceUris.className(text(uri))
+                .orElseThrow(() -> WsmanFault.invalidParameter("Unknown class in reference: " + text(uri)));
+        Element set = child(params, Ns.WSMAN, "SelectorSet");
+        return new CimObjectPath(className, set == null ? Map.of() : selectorSet(set));
+    }
+
+    /** Whether an element looks like an EPR value (has Address or ReferenceParameters children). */
+    static boolean isEndpointReference(Element e) {
+        return child(e, Ns.WSA, "ReferenceParameters") != null || child(e, Ns.WSA, "Address") != null;
+    }
+
+    private static boolean isMustUnderstand(Element h) {
+        String v = h.getAttributeNS(Ns.SOAP, "mustUnderstand").trim();
+        return "true".equals(v) || "1".equals(v);
+    }
+
+    private static String unique(String previous, String value, String header) throws WsmanFault {
+        if (previous != null) {
+            throw WsmanFault.invalidHeader("The header " + header + " appears more than once.");
+        }
+        return value;
+    }
+
+    private static long positiveLong(String s, String header) throws WsmanFault {
+        try {
+            long v = Long.parseLong(s);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the fault
+        }
+        throw WsmanFault.invalidHeader(header + " must be a positive integer.");
+    }
+
+    static List<Element> children(Element parent) {
+        List<Element> list = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e) {
+                list.add(e);
+            }
+        }
+        return list;
+    }
+
+    static Element child(Element parent, String ns, String localName) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && localName.equals(e.getLocalName()) && ns.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    static String text(Element e) {
+        return e.getTextContent().trim();
+    }
+}

@@ -1,0 +1,51 @@
+package org.vamt.wsman.internal;
+
+import java.util.Optional;
+
+/**
+ * ResourceURI ⇄ CIM class name, the way AMT clients build them: a schema prefix chosen by the
+ * class name's schema (CIM_, AMT_, IPS_) followed by the class name. Classes of our own (such as
+ * the paper's Processor) live under vAMT's schema URI.
+ */
+final class ResourceUris {
+    static final String CIM = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+    static final String AMT = "http://intel.com/wbem/wscim/1/amt-schema/1/";
+    static final String IPS = "http://intel.com/wbem/wscim/1/ips-schema/1/";
+    static final String VAMT = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/";
+
+    private static final String[] PREFIXES = {CIM, AMT, IPS, VAMT};
+
+    private ResourceUris() {
+    }
+
+    static String forClass(String className) {
+        if (className.startsWith("CIM_")) {
+            return CIM + className;
+        }
+        if (className.startsWith("AMT_")) {
+            return AMT + className;
+        }
+        if (className.startsWith("IPS_")) {
+            return IPS + className;
+        }
+        return VAMT + className;
+    }
+
+    /** The class a ResourceURI names, or empty for a URI outside the known schemas. */
+    static Optional<String> className(String resourceUri) {
+        if (resourceUri == null) {
+            return Optional.empty();
+        }
+        String uri = resourceUri.trim();
+        for (String prefix : PREFIXES) {
+            if (uri.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                String name = uri.substring(prefix.length());
+                if (name.matches("[A-Za-z_][A-Za-z0-9_]*") && forClass(name).regionMatches(true, 0, prefix, 0,
+                        prefix.length())) {
+                    return Optional.of(name);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,145 @@
+package org.vamt.wsman.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.vamt.cim.spi.RequestContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of an AMT endpoint: picks the VM by the address the connection arrived at,
+ * answers Identify without credentials, demands Digest for everything else, and frames answers
+ * the way AMT clients parse them (Server header on every answer, Connection: close after 401,
+ * WS-Management faults with status 400).
+ */
+final class WsmanHttpHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(WsmanHttpHandler.class);
+    static final String WSMAN_PATH = "/wsman";
+    private static final String SOAP_TYPE = "application/soap+xml; charset=UTF-8";
+
+    private final MachineEndpoints endpoints;
+    private final DigestAuthenticator digest;
+    private final RequestParser parser = new RequestParser();
+    private final WsmanOperations operations;
+    private final String serverHeader;
+    private final String amtVersion;
+    private final int maxRequestBytes;
+
+    WsmanHttpHandler(MachineEndpoints endpoints, DigestAuthenticator digest, WsmanOperations operations,
+                     String amtVersion, int maxRequestBytes) {
+        this.endpoints = endpoints;
+        this.digest = digest;
+        this.operations = operations;
+        this.amtVersion = amtVersion;
+        this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
+        this.maxRequestBytes = maxRequestBytes;
+    }
+
+    void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setHeader("Server", serverHeader);
+        MachineEndpoints.Endpoint ep = endpoints.byAddress(req.getLocalAddr()).orElse(null);
+        if (ep == null) {
+            plain(resp, 404, "No AMT device at this address.");
+            return;
+        }
+        String path = req.getRequestURI();
+        if (!"POST".equals(req.getMethod())) {
+            // AMT's web UI asks for credentials; MeshCentral's scanner only needs the Server header of this answer.
+            challenge(resp, ep, false);
+            return;
+        }
+        if (!WSMAN_PATH.equals(path)) {
+            plain(resp, 404, "Not found.");
+            return;
+        }
+        byte[] body = readBody(req);
+        if (body == null) {
+            soap(resp, 400, EnvelopeWriter.fault(null,
+                    WsmanFault.encodingLimit("The request is larger than " + maxRequestBytes + " bytes.",
+                            "ServiceEnvelopeLimit")));
+            return;
+        }
+        WsmanRequest request;
+        try {
+            request = parser.parse(body);
+        } catch (WsmanFault f) {
+            soap(resp, 400, EnvelopeWriter.fault(null, f));
+            return;
+        }
+        if (request.isIdentify()) {
+            soap(resp, 200, EnvelopeWriter.identify(amtVersion));
+            return;
+        }
+        DigestAuthenticator.Outcome outcome = digest.authenticate(req.getHeader("Authorization"), req.getMethod(),
+                path, ep.realm());
+        if (outcome instanceof DigestAuthenticator.Rejected r) {
+            if (req.getHeader("Authorization") != null) {
+                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), req.getRemoteAddr(), r.why());
+            }
+            challenge(resp, ep, r.stale());
+            return;
+        }
+        String user = ((DigestAuthenticator.Accepted) outcome).user();
+        RequestContext ctx = new RequestContext(ep.uuid(), ep.name(), user, ep.realm());
+        try {
+            soap(resp, 200, operations.handle(ctx, request));
+        } catch (WsmanFault f) {
+            LOG.debug("VM {}: {} {} -> fault {}", ep.name(), request.action(), request.resourceUri(), f.subcode());
+            soap(resp, 400, EnvelopeWriter.fault(request, f));
+        } catch (RuntimeException e) {
+            LOG.error("VM {}: {} {} failed", ep.name(), request.action(), request.resourceUri(), e);
+            soap(resp, 400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
+        }
+    }
+
+    /** Reads the body (Content-Length or chunked); null when it exceeds the limit. */
+    private byte[] readBody(HttpServletRequest req) throws IOException {
+        if (req.getContentLengthLong() > maxRequestBytes) {
+            return null;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, req.getContentLength()));
+        byte[] buf = new byte[8192];
+        try (InputStream in = req.getInputStream()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                if (out.size() + n > maxRequestBytes) {
+                    return null;
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private void challenge(HttpServletResponse resp, MachineEndpoints.Endpoint ep, boolean stale) throws IOException {
+        resp.setHeader("WWW-Authenticate", digest.challenge(ep.realm(), stale));
+        // MeshCommander's browser stack waits for the close before it retries with credentials.
+        resp.setHeader("Connection", "close");
+        write(resp, 401, "text/html", "<html><head><title>401 Unauthorized</title></head>"
+                + "<body><h1>401 Unauthorized</h1><p>Digest authentication is required.</p></body></html>");
+    }
+
+    private static void plain(HttpServletResponse resp, int status, String text) throws IOException {
+        write(resp, status, "text/plain; charset=UTF-8", text);
+    }
+
+    private static void soap(HttpServletResponse resp, int status, String envelope) throws IOException {
+        write(resp, status, SOAP_TYPE, envelope);
+    }
+
+    private static void write(HttpServletResponse resp, int status, String contentType, String body)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType(contentType);
+        resp.setContentLength(bytes.length);
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package org.vamt.wsman.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.CimObjectManager;
+import org.vamt.cim.spi.RequestContext;
+import org.w3c.dom.Element;
+
+/**
+ * WS-Transfer, WS-Enumeration and custom actions on top of the CIMOM. Produces the response
+ * envelope or throws the fault to send; knows nothing of HTTP.
+ */
+final class WsmanOperations {
+    /** DSP0226: Pull without MaxElements returns one item. */
+    private static final int DEFAULT_MAX_ELEMENTS = 1;
+    private static final int MAX_ELEMENTS_CAP = 10_000;
+
+    private final CimObjectManager cimom;
+    private final EnumerationContexts enumerations;
+
+    WsmanOperations(CimObjectManager cimom, EnumerationContexts enumerations) {
+        this.cimom = cimom;
+        this.enumerations = enumerations;
+    }
+
+    String handle(RequestContext ctx, WsmanRequest req) throws WsmanFault {
+        if (req.action() == null) {
+            throw WsmanFault.headerRequired("Action");
+        }
+        if (req.to() == null) {
+            throw WsmanFault.headerRequired("To");
+        }
+        if (req.messageId() == null) {
+            throw WsmanFault.headerRequired("MessageID");
+        }
+        String response = switch (req.action()) {
+            case Ns.ACTION_PULL -> pull(ctx, req);
+            case Ns.ACTION_RELEASE -> release(ctx, req);
+            default -> dispatchByResource(ctx, req);
+        };
+        if (req.maxEnvelopeSize() != null
+                && response.getBytes(StandardCharsets.UTF_8).length > req.maxEnvelopeSize()) {
+            throw WsmanFault.encodingLimit("The response exceeds the MaxEnvelopeSize of the request.",
+                    "MaxEnvelopeSize");
+        }
+        return response;
+    }
+
+    private String dispatchByResource(RequestContext ctx, WsmanRequest req) throws WsmanFault {
+        if (req.resourceUri() == null) {
+            throw WsmanFault.headerRequired("ResourceURI");
+        }
+        String className = ResourceUris.className(req.resourceUri())
+                .orElseThrow(() -> WsmanFault.invalidResourceUri(req.resourceUri()));
+        try {
+            return switch (req.action()) {
+                case Ns.ACTION_GET -> get(ctx, req, className);
+                case Ns.ACTION_PUT -> put(ctx, req, className);
+                case Ns.ACTION_ENUMERATE -> enumerate(ctx, req, className);
+                case Ns.ACTION_CREATE, Ns.ACTION_DELETE -> {
+                    requireServed(className, req);
+                    throw WsmanFault.actionNotSupported(req.action());
+                }
+                default -> invoke(ctx, req, className);
+            };
+        } catch (CimException e) {
+            throw WsmanFault.fromCim(e, req.action());
+        }
+    }
+
+    private void requireServed(String className, WsmanRequest req) throws WsmanFault {
+        if (cimom.servedClasses().stream().noneMatch(className::equalsIgnoreCase)) {
+            throw WsmanFault.invalidResourceUri(req.resourceUri());
+        }
+    }
+
+    private String get(RequestContext ctx, WsmanRequest req, String className) throws CimException {
+        CimInstance i = cimom.getInstance(ctx, new CimObjectPath(className, req.selectors()));
+        return EnvelopeWriter.begin(req, Ns.WXF + "/GetResponse", req.resourceUri(), List.of(i)).instance(i).finish();
+    }
+
+    private String put(RequestContext ctx, WsmanRequest req, String className) throws CimException, WsmanFault {
+        Element body = req.body();
+        if (body == null || !className.equalsIgnoreCase(body.getLocalName())
+                || !req.resourceUri().equalsIgnoreCase(String.valueOf(body.getNamespaceURI()))) {
+            throw new WsmanFault(WsmanFault.Code.SENDER, Ns.WXF, "InvalidRepresentation", Ns.WXF + "/fault",
+                    "The Put body must be a " + className + " element in the ResourceURI namespace.",
+                    Ns.FAULT_DETAIL + "InvalidNamespace");
+        }
+        CimInstance.Builder modified = CimInstance.builder(className);
+        parameters(body).forEach(modified::property);
+        CimInstance updated = cimom.modifyInstance(ctx, new CimObjectPath(className, req.selectors()), modified.build());
+        return EnvelopeWriter.begin(req, Ns.WXF + "/PutResponse", req.resourceUri(), List.of(updated))
+                .instance(updated).finish();
+    }
+
+    private String enumerate(RequestContext ctx, WsmanRequest req, String className)
+            throws CimException, WsmanFault {
+        Element body = req.body();
+        if (body == null || !"Enumerate".equals(body.getLocalName()) || !Ns.WSEN.equals(body.getNamespaceURI())) {
+            throw WsmanFault.schemaValidation("The Enumerate body is missing.");
+        }
+        boolean optimize = false;
+        int maxElements = DEFAULT_MAX_ELEMENTS;
+        EnumerationContexts.Mode mode = EnumerationContexts.Mode.OBJECT;
+        for (Element e : RequestParser.children(body)) {
+            String name = e.getLocalName();
+            if ("Filter".equals(name)) {
+                throw WsmanFault.cannotProcessFilter("Filtered enumeration is not supported.");
+            }
+            if (!Ns.WSMAN.equals(e.getNamespaceURI())) {
+                continue;
+            }
+            switch (name) {
+                case "OptimizeEnumeration" -> optimize = true;
+                case "MaxElements" -> maxElements = count(RequestParser.text(e), "MaxElements");
+                case "EnumerationMode" -> mode = switch (RequestParser.text(e)) {
+                    case "EnumerateEPR" -> EnumerationContexts.Mode.EPR;
+                    case "EnumerateObjectAndEPR" -> EnumerationContexts.Mode.OBJECT_AND_EPR;
+                    default -> throw WsmanFault.unsupportedFeature("Unknown EnumerationMode.", "EnumerationMode");
+                };
+                default -> { }
+            }
+        }
+        List<CimInstance> all = cimom.enumerateInstances(ctx, className);
+        String owner = owner(ctx);
+        EnumerationContexts.Enumeration en = new EnumerationContexts.Enumeration(owner, req.resourceUri(), mode, all);
+        List<CimInstance> first = optimize ? en.take(maxElements) : List.of();
+        boolean done = optimize && en.exhausted();
+        String id = done ? null : enumerations.open(en);
+        EnvelopeWriter ew = EnvelopeWriter.begin(req, Ns.WSEN + "/EnumerateResponse", Ns.WSEN, first);
+        XmlWriter w = ew.xml();
+        w.start("g:EnumerateResponse");
+        if (id != null) {
+            w.element("g:EnumerationContext", id);
+        }
+        if (optimize) {
+            items(ew, "c:Items", first, mode);
+            if (done) {
+                w.start("c:EndOfSequence").end("c:EndOfSequence");
+            }
+        }
+        w.end("g:EnumerateResponse");
+        return ew.finish();
+    }
+
+    private String pull(RequestContext ctx, WsmanRequest req) throws WsmanFault {
+        Element body = req.body();
+        if (body == null || !"Pull".equals(body.getLocalName())) {
+            throw WsmanFault.schemaValidation("The Pull body is missing.");
+        }
+        Element ctxElement = RequestParser.child(body, Ns.WSEN, "EnumerationContext");
+        String id = ctxElement == null ? null : RequestParser.text(ctxElement);
+        EnumerationContexts.Enumeration en = enumerations.get(id, owner(ctx));
+        Element max = RequestParser.child(body, Ns.WSEN, "MaxElements");
+        int maxElements = max == null ? DEFAULT_MAX_ELEMENTS : count(RequestParser.text(max), "MaxElements");
+        List<CimInstance> batch = en.take(maxElements);
+        boolean done = en.exhausted();
+        if (done) {
+            // The last PullResponse carries no context: MeshCentral and wsmancli pull while one is present.
+            enumerations.close(id);
+        }
+        WsmanRequest echo = new WsmanRequest(req.action(), req.to(), req.messageId(), en.resourceUri, req.selectors(),
+                req.maxEnvelopeSize(), req.operationTimeout(), body);
+        EnvelopeWriter ew = EnvelopeWriter.begin(echo, Ns.WSEN + "/PullResponse", Ns.WSEN, batch);
+        XmlWriter w = ew.xml();
+        w.start("g:PullResponse");
+        if (!done) {
+            w.element("g:EnumerationContext", id);
+        }
+        items(ew, "g:Items", batch, en.mode);
+        if (done) {
+            w.start("g:EndOfSequence").end("g:EndOfSequence");
+        }
+        w.end("g:PullResponse");
+        return ew.finish();
+    }
+
+    private String release(RequestContext ctx, WsmanRequest req) throws WsmanFault {
+        Element body = req.body();
+        Element ctxElement = body == null ? null : RequestParser.child(body, Ns.WSEN, "EnumerationContext");
+        String id = ctxElement == null ? null : RequestParser.text(ctxElement);
+        enumerations.get(id, owner(ctx));
+        enumerations.close(id);
+        return EnvelopeWriter.begin(req, Ns.WSEN + "/ReleaseResponse", null, List.of()).finish();
+    }
+
+    private static void items(EnvelopeWriter ew, String container, List<CimInstance> batch,
+                              EnumerationContexts.Mode mode) {
+        XmlWriter w = ew.xml();
+        w.start(container);
+        for (CimInstance i : batch) {
+            switch (mode) {
+                case OBJECT -> ew.instance(i);
+                case EPR -> ew.endpointReference(i.path());
+                case OBJECT_AND_EPR -> {
+                    w.start("c:Item");
+                    ew.instance(i).endpointReference(i.path());
+                    w.end("c:Item");
+                }
+            }
+        }
+        w.end(container);
+    }
+
+    private String invoke(RequestContext ctx, WsmanRequest req, String className) throws CimException, WsmanFault {
+        String prefix = req.resourceUri() + "/";
+        if (!req.action().regionMatches(true, 0, prefix, 0, prefix.length())) {
+            requireServed(className, req);
+            throw WsmanFault.actionNotSupported(req.action());
+        }
+        String method = req.action().substring(prefix.length());
+        if (!method.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw WsmanFault.actionNotSupported(req.action());
+        }
+        Element body = req.body();
+        Map<String, Object> args = Map.of();
+        if (body != null) {
+            if (!(method + "_INPUT").equalsIgnoreCase(body.getLocalName())) {
+                throw WsmanFault.schemaValidation("The body of " + method + " must be " + method + "_INPUT.");
+            }
+            args = parameters(body);
+        }
+        MethodResult result = cimom.invokeMethod(ctx, new CimObjectPath(className, req.selectors()), method, args);
+        EnvelopeWriter ew = EnvelopeWriter.begin(req, req.action() + "Response", req.resourceUri(), List.of());
+        String out = "g:" + method + "_OUTPUT";
+        ew.xml().start(out);
+        result.outputs().forEach((name, value) -> ew.property("g:" + name, value));
+        ew.property("g:ReturnValue", result.returnValue());
+        ew.xml().end(out);
+        return ew.finish();
+    }
+
+    /** Child elements as named values: text, references (EPR content), repeated names as lists. */
+    private static Map<String, Object> parameters(Element parent) throws WsmanFault {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Element e : RequestParser.children(parent)) {
+            Object v;
+            Element nestedEpr = RequestParser.child(e, Ns.WSA, "EndpointReference");
+            if (nestedEpr != null) {
+                v = RequestParser.endpointReference(nestedEpr);
+            } else if (RequestParser.isEndpointReference(e)) {
+                v = RequestParser.endpointReference(e);
+            } else {
+                v = RequestParser.text(e);
+            }
+            String name = e.getLocalName();
+            Object previous = values.get(name);
+            if (previous == null) {
+                values.put(name, v);
+            } else {
+                List<Object> list = new ArrayList<>();
+                if (previous instanceof List<?> l) {
+                    list.addAll(l);
+                } else {
+                    list.add(previous);
+                }
+                list.add(v);
+                values.put(name, list);
+            }
+        }
+        return values;
+    }
+
+    private static int count(String text, String what) throws WsmanFault {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1) {
+                return Math.min(n, MAX_ELEMENTS_CAP);
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw WsmanFault.invalidParameter(what + " must be a positive integer.");
+    }
+
+    private static String owner(RequestContext ctx) {
+        return ctx.machineId() + "|" + ctx.user();
+    }
+}

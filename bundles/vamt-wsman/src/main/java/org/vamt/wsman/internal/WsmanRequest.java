@@ -1,0 +1,17 @@
+package org.vamt.wsman.internal;
+
+import java.util.Map;
+import org.w3c.dom.Element;
+
+/**
+ * A parsed WS-Management request: the addressing and WS-Management headers and the body's root
+ * element (null when the body is empty).
+ */
+record WsmanRequest(String action, String to, String messageId, String resourceUri,
+                    Map<String, Object> selectors, Long maxEnvelopeSize, String operationTimeout, Element body) {
+
+    boolean isIdentify() {
+        return action == null && body != null && Ns.WSMID.equals(body.getNamespaceURI())
+                && "Identify".equals(body.getLocalName());
+    }
+}

@@ -1,0 +1,316 @@
+package org.vamt.wsman.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vamt.cim.CimDateTime;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.cimom.internal.CimomTestAccess;
+import org.vamt.cim.spi.CimObjectManager;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineState;
+
+/** Drives a real CXF/Jetty listener over real sockets with the real CIMOM behind it. */
+class WsmanEndpointTest {
+    private static final String VM_UUID = "55e3ae13-bfd2-61bb-17a0-88aedd7037ea";
+    private static final String PASSWORD = "P@ssw0rd-test";
+    private static final String CIM = ResourceUris.CIM;
+
+    @TempDir
+    Path etc;
+    int port;
+    CxfHttpListener listener;
+    DigestClient client;
+    final java.util.List<String> calls = new java.util.ArrayList<>();
+
+    /** Test fixture provider: a power service with a method, and a multi-instance class. */
+    final class FixtureProvider implements CimProvider {
+        @Override
+        public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+            if (className.equals("CIM_PowerManagementService")) {
+                return List.of(CimInstance.builder(className).key("CreationClassName", className)
+                        .key("Name", "Intel(r) AMT Power Management Service").property("EnabledState", 5)
+                        .property("ElementName", ctx.machineName()).build());
+            }
+            return List.of(
+                    CimInstance.builder("CIM_AssociatedPowerManagementService").property("PowerState", 2)
+                            .property("AvailableRequestedPowerStates", List.of(8, 10))
+                            .key("ServiceProvided", CimObjectPath.of("CIM_PowerManagementService", "Name", "p"))
+                            .key("UserOfService", CimObjectPath.of("CIM_ComputerSystem", "Name", "ManagedSystem"))
+                            .property("Since", CimDateTime.interval("P1D")).build(),
+                    CimInstance.builder("CIM_AssociatedPowerManagementService").property("PowerState", 8)
+                            .key("ServiceProvided", CimObjectPath.of("CIM_PowerManagementService", "Name", "q"))
+                            .key("UserOfService", CimObjectPath.of("CIM_ComputerSystem", "Name", "Other")).build());
+        }
+
+        @Override
+        public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
+                                         Map<String, Object> arguments) {
+            calls.add(method + " " + arguments);
+            return new MethodResult(0, Map.of("Echo", String.valueOf(arguments.get("PowerState"))));
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        CimObjectManager cimom = CimomTestAccess.newCimom(new FixtureProvider(), "CIM_PowerManagementService",
+                "CIM_ServiceAvailableToElement", "CIM_AssociatedPowerManagementService");
+        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
+        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
+        UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,
+                p -> { });
+        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users, 600_000, 100),
+                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536);
+        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
+    }
+
+    @AfterEach
+    void stop() {
+        listener.close();
+    }
+
+    static String envelope(String action, String resourceUri, String selectors, String body) {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>" + action + "</a:Action><a:To>/wsman</a:To>"
+                + (resourceUri == null ? "" : "<w:ResourceURI>" + resourceUri + "</w:ResourceURI>")
+                + "<a:MessageID>42</a:MessageID>"
+                + (selectors == null ? "" : "<w:SelectorSet>" + selectors + "</w:SelectorSet>")
+                + "</s:Header><s:Body>" + (body == null ? "" : body) + "</s:Body></s:Envelope>";
+    }
+
+    static void assertMeshCentralFriendly(String xml) {
+        assertFalse(Pattern.compile("<[^>]*[^ ]/>").matcher(xml).find(), "no self-closing tags: " + xml);
+        Matcher m = Pattern.compile("xmlns:").matcher(xml);
+        int declarations = 0;
+        while (m.find()) {
+            declarations++;
+        }
+        String envelopeTag = xml.substring(xml.indexOf("<a:Envelope"), xml.indexOf('>', xml.indexOf("<a:Envelope")));
+        assertEquals(declarations, envelopeTag.split("xmlns:").length - 1, "all prefixes declared on the Envelope");
+    }
+
+    @Test
+    void identifyNeedsNoCredentials() throws Exception {
+        HttpResponse<String> r = client.raw("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header></s:Header>"
+                + "<s:Body><i:Identify></i:Identify></s:Body></s:Envelope>", null);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("<b:ProductVersion>AMT 16.1</b:ProductVersion>"), r.body());
+        assertEquals("Intel(R) Active Management Technology 16.1.30.2307",
+                r.headers().firstValue("Server").orElseThrow());
+    }
+
+    @Test
+    void challengeLooksLikeRealAmt() throws Exception {
+        HttpResponse<String> r = client.raw(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null),
+                null);
+        assertEquals(401, r.statusCode());
+        String challenge = r.headers().firstValue("WWW-Authenticate").orElseThrow();
+        assertTrue(challenge.matches("Digest realm=\"Digest:55E3AE13BFD261BB17A088AEDD7037EA\", "
+                + "nonce=\"[A-Za-z0-9+/]{32}\",stale=\"false\",qop=\"auth\""), challenge);
+        assertEquals("Intel(R) Active Management Technology 16.1.30.2307",
+                r.headers().firstValue("Server").orElseThrow());
+    }
+
+    @Test
+    void connectionIsClosedAfter401AndServerHeaderComesOnGet() throws Exception {
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.2"), port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: 127.0.0.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 401 "), answer);
+            assertTrue(answer.contains("\r\nServer: Intel(R) Active Management Technology 16.1.30.2307\r\n"), answer);
+            assertTrue(answer.contains("\r\nConnection: close\r\n"), answer);
+        }
+    }
+
+    @Test
+    void getSingletonWithoutSelectors() throws Exception {
+        HttpResponse<String> r = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null));
+        assertEquals(200, r.statusCode(), r.body());
+        String xml = r.body();
+        assertTrue(xml.contains("<g:ElementName>desktop-01</g:ElementName>"), xml);
+        assertTrue(xml.contains("<b:RelatesTo>42</b:RelatesTo>"), xml);
+        assertTrue(xml.contains("<c:ResourceURI>" + CIM + "CIM_PowerManagementService</c:ResourceURI>"), xml);
+        assertTrue(xml.contains("<b:Action a:mustUnderstand=\"true\">" + Ns.WXF + "/GetResponse</b:Action>"), xml);
+        assertMeshCentralFriendly(xml);
+    }
+
+    @Test
+    void enumerateThenPullReturnsEverythingAndNoContextAtTheEnd() throws Exception {
+        String uri = CIM + "CIM_ServiceAvailableToElement";
+        HttpResponse<String> e = client.post(envelope(Ns.ACTION_ENUMERATE, uri, null,
+                "<Enumerate xmlns=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" />"));
+        assertEquals(200, e.statusCode(), e.body());
+        Matcher m = Pattern.compile("<g:EnumerationContext>([^<]+)</g:EnumerationContext>").matcher(e.body());
+        assertTrue(m.find(), e.body());
+        String pull = "<n:Pull xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"><n:EnumerationContext>"
+                + m.group(1) + "</n:EnumerationContext><n:MaxElements>999</n:MaxElements>"
+                + "<n:MaxCharacters>99999</n:MaxCharacters></n:Pull>";
+        HttpResponse<String> p = client.post(envelope(Ns.ACTION_PULL, uri, null, pull));
+        assertEquals(200, p.statusCode(), p.body());
+        String xml = p.body();
+        assertEquals(2, xml.split("<h:CIM_AssociatedPowerManagementService>").length - 1, xml);
+        assertTrue(xml.contains("<h:PowerState>2</h:PowerState>"), xml);
+        assertTrue(xml.contains("<h:AvailableRequestedPowerStates>8</h:AvailableRequestedPowerStates>"
+                + "<h:AvailableRequestedPowerStates>10</h:AvailableRequestedPowerStates>"), xml);
+        assertTrue(xml.contains("<c:Selector Name=\"Name\">ManagedSystem</c:Selector>"), xml);
+        assertTrue(xml.contains("<h:Since><i:Interval>P1D</i:Interval></h:Since>"), xml);
+        assertTrue(xml.contains("<g:EndOfSequence></g:EndOfSequence>"), xml);
+        assertFalse(xml.contains("EnumerationContext"), "the last PullResponse has no context");
+        assertTrue(xml.contains("<c:ResourceURI>" + uri + "</c:ResourceURI>"), xml);
+        assertMeshCentralFriendly(xml);
+        HttpResponse<String> again = client.post(envelope(Ns.ACTION_PULL, uri, null, pull));
+        assertEquals(400, again.statusCode());
+        assertTrue(again.body().contains("InvalidEnumerationContext"), again.body());
+    }
+
+    @Test
+    void optimizedEnumerationWithObjectsAndEprs() throws Exception {
+        HttpResponse<String> r = client.post(envelope(Ns.ACTION_ENUMERATE, CIM + "CIM_AssociatedPowerManagementService",
+                null, "<n:Enumerate xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\">"
+                        + "<w:OptimizeEnumeration></w:OptimizeEnumeration><w:MaxElements>1</w:MaxElements>"
+                        + "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode></n:Enumerate>"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("<c:Items><c:Item><h:CIM_AssociatedPowerManagementService>"), r.body());
+        assertTrue(r.body().contains("</h:CIM_AssociatedPowerManagementService><b:EndpointReference>"), r.body());
+        assertTrue(r.body().contains("<g:EnumerationContext>"), "one of two items left: context stays");
+    }
+
+    @Test
+    void invokeWithSelectorsArgumentsAndReferences() throws Exception {
+        String uri = CIM + "CIM_PowerManagementService";
+        HttpResponse<String> r = client.post(envelope(uri + "/RequestPowerStateChange", uri,
+                "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>",
+                "<r:RequestPowerStateChange_INPUT xmlns:r=\"" + uri + "\"><r:PowerState>8</r:PowerState>"
+                        + "<r:ManagedElement><Address xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
+                        + "/wsman</Address><ReferenceParameters xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
+                        + "<ResourceURI xmlns=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\">" + CIM
+                        + "CIM_ComputerSystem</ResourceURI><SelectorSet xmlns=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\">"
+                        + "<Selector Name=\"Name\">ManagedSystem</Selector></SelectorSet></ReferenceParameters>"
+                        + "</r:ManagedElement></r:RequestPowerStateChange_INPUT>"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("<g:RequestPowerStateChange_OUTPUT><g:Echo>8</g:Echo>"
+                + "<g:ReturnValue>0</g:ReturnValue></g:RequestPowerStateChange_OUTPUT>"), r.body());
+        assertEquals(List.of("RequestPowerStateChange {PowerState=8, ManagedElement=CIM_ComputerSystem{Name=ManagedSystem}}"),
+                calls);
+    }
+
+    @Test
+    void faultsAre400WithDsp0226Subcodes() throws Exception {
+        HttpResponse<String> unknown = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_Nothing", null, null));
+        assertEquals(400, unknown.statusCode());
+        assertTrue(unknown.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"), unknown.body());
+        assertTrue(unknown.body().contains("faultDetail/InvalidResourceURI"), unknown.body());
+        assertMeshCentralFriendly(unknown.body());
+
+        HttpResponse<String> badSelector = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Color\">red</w:Selector>", null));
+        assertEquals(400, badSelector.statusCode());
+        assertTrue(badSelector.body().contains("c:InvalidSelectors"), badSelector.body());
+
+        HttpResponse<String> noMethod = client.post(envelope(CIM + "CIM_PowerManagementService/Explode",
+                CIM + "CIM_PowerManagementService", null, null));
+        assertEquals(200, noMethod.statusCode(), "fixture provider answers any method");
+
+        HttpResponse<String> noTo = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null)
+                .replace("<a:To>/wsman</a:To>", ""));
+        assertEquals(400, noTo.statusCode());
+        assertTrue(noTo.body().contains("MessageInformationHeaderRequired"), noTo.body());
+
+        HttpResponse<String> mustUnderstand = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                null, null).replace("<a:To>", "<x:Secret xmlns:x=\"urn:x\" s:mustUnderstand=\"true\">1</x:Secret><a:To>"));
+        assertEquals(400, mustUnderstand.statusCode());
+        assertTrue(mustUnderstand.body().contains("<a:Value>a:MustUnderstand</a:Value>"), mustUnderstand.body());
+    }
+
+    @Test
+    void hostileOrWrongXmlIsRefusedWithAFault() throws Exception {
+        HttpResponse<String> soap11 = client.raw("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+                + "<s:Body></s:Body></s:Envelope>", null);
+        assertEquals(400, soap11.statusCode());
+        assertTrue(soap11.body().contains("a:VersionMismatch"), soap11.body());
+        HttpResponse<String> xxe = client.raw("<?xml version=\"1.0\"?><!DOCTYPE s [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                + "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>&x;</s:Body></s:Envelope>", null);
+        assertEquals(400, xxe.statusCode());
+        assertFalse(xxe.body().contains("root:"), "no external entity is ever read");
+        HttpResponse<String> garbage = client.raw("<<<not xml", null);
+        assertEquals(400, garbage.statusCode());
+        HttpResponse<String> huge = client.raw("<x>" + "a".repeat(70_000) + "</x>", null);
+        assertEquals(400, huge.statusCode());
+        assertTrue(huge.body().contains("EncodingLimit"), huge.body());
+    }
+
+    @Test
+    void wrongPasswordAndReplaysAreRefused() throws Exception {
+        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
+        assertEquals(401, wrong.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null))
+                .statusCode());
+        String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
+        assertEquals(200, client.post(get).statusCode());
+        String replayed = client.authorization("00000001", "0a4f113b");
+        assertEquals(401, client.raw(get, replayed).statusCode(), "same nonce, cnonce and nc twice");
+        assertEquals(200, client.raw(get, client.authorization("2", "other")).statusCode(),
+                "decimal nc from another relay is fine");
+    }
+
+    @Test
+    void unknownAddressHasNoDevice() throws Exception {
+        DigestClient host = new DigestClient("http://127.0.0.1:" + port + "/wsman", "admin", PASSWORD);
+        assertEquals(404, host.raw(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null), null)
+                .statusCode());
+    }
+
+    @Test
+    void restartingTheListenerFreesThePort() throws Exception {
+        listener.close();
+        listener = new CxfHttpListener("0.0.0.0", port, null);
+        listener.close();
+        listener = new CxfHttpListener("0.0.0.0", port, null);
+    }
+
+    @Test
+    void generatedPasswordIsStoredEncrypted() throws Exception {
+        String[] announced = new String[1];
+        Path file = etc.resolve("gen.properties");
+        UserDirectory.open(file, etc.resolve("gen.key"), null, p -> announced[0] = p);
+        assertEquals(16, announced[0].length());
+        assertTrue(announced[0].matches(".*[A-Z].*") && announced[0].matches(".*[a-z].*")
+                && announced[0].matches(".*[0-9].*"), announced[0]);
+        String stored = Files.readString(file);
+        assertFalse(stored.contains(announced[0]), "no plain-text password on disk");
+        UserDirectory reopened = UserDirectory.open(file, etc.resolve("gen.key"), "ignored-now", p -> { });
+        assertEquals(DigestAuthenticator.md5("admin:R:" + announced[0]), reopened.ha1("admin", "R").orElseThrow());
+    }
+}
