@@ -64,6 +64,21 @@ final class WsmanHttpHandler {
                             "ServiceEnvelopeLimit")));
             return;
         }
+        DigestAuthenticator.Outcome outcome = digest.authenticate(req.getHeader("Authorization"), req.getMethod(),
+                path, ep.realm());
+        if (outcome instanceof DigestAuthenticator.Rejected r) {
+            // Only Identify is open to everyone; anything else, even unparseable, gets the challenge
+            // (curl and others first send an empty body to learn the nonce).
+            if (isIdentify(body)) {
+                soap(resp, 200, EnvelopeWriter.identify(amtVersion));
+                return;
+            }
+            if (req.getHeader("Authorization") != null) {
+                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), req.getRemoteAddr(), r.why());
+            }
+            challenge(resp, ep, r.stale());
+            return;
+        }
         WsmanRequest request;
         try {
             request = parser.parse(body);
@@ -73,15 +88,6 @@ final class WsmanHttpHandler {
         }
         if (request.isIdentify()) {
             soap(resp, 200, EnvelopeWriter.identify(amtVersion));
-            return;
-        }
-        DigestAuthenticator.Outcome outcome = digest.authenticate(req.getHeader("Authorization"), req.getMethod(),
-                path, ep.realm());
-        if (outcome instanceof DigestAuthenticator.Rejected r) {
-            if (req.getHeader("Authorization") != null) {
-                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), req.getRemoteAddr(), r.why());
-            }
-            challenge(resp, ep, r.stale());
             return;
         }
         String user = ((DigestAuthenticator.Accepted) outcome).user();
@@ -94,6 +100,17 @@ final class WsmanHttpHandler {
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} {} failed", ep.name(), request.action(), request.resourceUri(), e);
             soap(resp, 400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
+        }
+    }
+
+    private boolean isIdentify(byte[] body) {
+        if (body.length == 0) {
+            return false;
+        }
+        try {
+            return parser.parse(body).isIdentify();
+        } catch (WsmanFault notEvenXml) {
+            return false;
         }
     }
 

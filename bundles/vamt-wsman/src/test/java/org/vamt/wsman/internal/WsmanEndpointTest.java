@@ -257,15 +257,20 @@ class WsmanEndpointTest {
 
     @Test
     void hostileOrWrongXmlIsRefusedWithAFault() throws Exception {
+        HttpResponse<String> emptyUnauthenticated = client.raw("", null);
+        assertEquals(401, emptyUnauthenticated.statusCode(), "curl --digest probes with an empty body");
+        assertEquals(401, client.raw("<<<not xml", null).statusCode(), "no parser fault before authentication");
+        client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null));
         HttpResponse<String> soap11 = client.raw("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-                + "<s:Body></s:Body></s:Envelope>", null);
+                + "<s:Body></s:Body></s:Envelope>", client.authorization());
         assertEquals(400, soap11.statusCode());
         assertTrue(soap11.body().contains("a:VersionMismatch"), soap11.body());
         HttpResponse<String> xxe = client.raw("<?xml version=\"1.0\"?><!DOCTYPE s [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-                + "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>&x;</s:Body></s:Envelope>", null);
+                + "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>&x;</s:Body></s:Envelope>",
+                client.authorization());
         assertEquals(400, xxe.statusCode());
         assertFalse(xxe.body().contains("root:"), "no external entity is ever read");
-        HttpResponse<String> garbage = client.raw("<<<not xml", null);
+        HttpResponse<String> garbage = client.raw("<<<not xml", client.authorization());
         assertEquals(400, garbage.statusCode());
         HttpResponse<String> huge = client.raw("<x>" + "a".repeat(70_000) + "</x>", null);
         assertEquals(400, huge.statusCode());

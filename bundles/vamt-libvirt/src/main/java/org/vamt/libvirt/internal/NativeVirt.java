@@ -1,0 +1,88 @@
+package org.vamt.libvirt.internal;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import org.libvirt.Error;
+import org.libvirt.jna.virError;
+
+/**
+ * The few libvirt C functions that libvirt-java 0.5.4 does not bind, called through JNA on the same
+ * {@code libvirt.so.0} that libvirt-java loaded.
+ *
+ * <p>libvirt-java has {@code virDomainSetVcpusFlags} but not {@code virDomainGetVcpusFlags}, and
+ * {@code virDomainGetMaxVcpus} fails for inactive domains. Its {@code Domain} hides the native
+ * pointer, so we look the domain up again by UUID on the connection pointer that
+ * {@link VamtConnect} exposes.
+ */
+final class NativeVirt {
+
+    /** {@code VIR_DOMAIN_AFFECT_CURRENT}: live definition when running, persistent one otherwise. */
+    static final int AFFECT_CURRENT = 0;
+    static final int AFFECT_LIVE = 1;
+    static final int AFFECT_CONFIG = 2;
+    /** {@code VIR_DOMAIN_VCPU_MAXIMUM}. */
+    static final int VCPU_MAXIMUM = 4;
+
+    interface Virt extends Library {
+        Pointer virDomainLookupByUUIDString(Pointer conn, String uuid);
+
+        int virDomainGetVcpusFlags(Pointer domain, int flags);
+
+        int virDomainFree(Pointer domain);
+
+        virError virGetLastError();
+    }
+
+    private static final class Holder {
+        static final Virt VIRT = Native.load("virt", Virt.class);
+    }
+
+    private NativeVirt() {
+    }
+
+    /** virDomainGetVcpusFlags for the domain with this (canonical) UUID. */
+    static int vcpus(VamtConnect connect, String uuid, int flags) throws NativeException {
+        Virt virt = Holder.VIRT;
+        Pointer conn = connect.pointer();
+        if (conn == null) {
+            throw new NativeException("virDomainLookupByUUIDString", null, "connection is closed");
+        }
+        Pointer dom = virt.virDomainLookupByUUIDString(conn, uuid);
+        if (dom == null) {
+            throw lastError(virt, "virDomainLookupByUUIDString");
+        }
+        try {
+            int n = virt.virDomainGetVcpusFlags(dom, flags);
+            if (n < 0) {
+                throw lastError(virt, "virDomainGetVcpusFlags");
+            }
+            return n;
+        } finally {
+            virt.virDomainFree(dom);
+        }
+    }
+
+    private static NativeException lastError(Virt virt, String function) {
+        virError e = virt.virGetLastError();
+        Error error = e == null ? null : new Error(e);
+        return new NativeException(function, error, error == null ? "unknown error" : error.getMessage());
+    }
+
+    /** A libvirt error from a function called through {@link NativeVirt}. */
+    static final class NativeException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Error error;
+
+        NativeException(String function, Error error, String message) {
+            super(function + ": " + message);
+            this.error = error;
+        }
+
+        /** The libvirt error, or null when libvirt reported none. */
+        Error error() {
+            return error;
+        }
+    }
+}

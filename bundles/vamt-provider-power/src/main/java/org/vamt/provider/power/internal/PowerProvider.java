@@ -1,0 +1,181 @@
+package org.vamt.provider.power.internal;
+
+import java.util.List;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
+import org.vamt.cim.CimValues;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.provider.support.AmtNames;
+import org.vamt.provider.support.Machines;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The paper's three power providers in one concern: the VM as CIM_ComputerSystem
+ * "ManagedSystem", its power state (CIM_AssociatedPowerManagementService, also returned when
+ * clients enumerate CIM_ServiceAvailableToElement), and CIM_PowerManagementService whose
+ * RequestPowerStateChange drives the hypervisor.
+ */
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_ComputerSystem",
+    CimProvider.CLASSES + "=CIM_PowerManagementService",
+    CimProvider.CLASSES + "=CIM_AssociatedPowerManagementService",
+    CimProvider.CLASSES + "=CIM_ServiceAvailableToElement"})
+public class PowerProvider implements CimProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(PowerProvider.class);
+    static final String SERVICE = "CIM_PowerManagementService";
+    static final String SERVICE_NAME = "Intel(r) AMT Power Management Service";
+
+    /** AMT ReturnValues of RequestPowerStateChange. */
+    static final long SUCCESS = 0;
+    static final long NOT_READY = 2;
+
+    private final Hypervisor hypervisor;
+
+    @Activate
+    public PowerProvider(@Reference Hypervisor hypervisor) {
+        this.hypervisor = hypervisor;
+    }
+
+    @Override
+    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
+        return switch (className.toLowerCase(java.util.Locale.ROOT)) {
+            case "cim_computersystem" -> computerSystems(Machines.require(hypervisor, ctx));
+            case "cim_powermanagementservice" -> List.of(service());
+            default -> List.of(association(Machines.require(hypervisor, ctx)));
+        };
+    }
+
+    private static List<CimInstance> computerSystems(MachineInfo vm) {
+        boolean on = vm.state().isOn();
+        CimInstance host = CimInstance.builder(AmtNames.COMPUTER_SYSTEM)
+                .key("CreationClassName", AmtNames.COMPUTER_SYSTEM)
+                .property("ElementName", vm.name())
+                .property("EnabledState", on ? 2 : 3)
+                .property("HealthState", 5)
+                .key("Name", AmtNames.MANAGED_SYSTEM)
+                .property("NameFormat", "Other")
+                .property("OperationalStatus", on ? 2 : 10)
+                .property("RequestedState", 12)
+                .build();
+        CimInstance amt = CimInstance.builder(AmtNames.COMPUTER_SYSTEM)
+                .key("CreationClassName", AmtNames.COMPUTER_SYSTEM)
+                .property("Dedicated", List.of(14))
+                .property("ElementName", "Intel(r) AMT Subsystem")
+                .property("EnabledState", 2)
+                .property("HealthState", 5)
+                .key("Name", AmtNames.AMT_SYSTEM)
+                .property("OperationalStatus", 2)
+                .property("RequestedState", 12)
+                .build();
+        return List.of(host, amt);
+    }
+
+    private static CimInstance service() {
+        return AmtNames.amtService(SERVICE, SERVICE_NAME)
+                .property("ElementName", SERVICE_NAME)
+                .property("EnabledState", 5)
+                .property("RequestedState", 12)
+                .build();
+    }
+
+    private static CimInstance association(MachineInfo vm) {
+        return CimInstance.builder("CIM_AssociatedPowerManagementService")
+                .property("AvailableRequestedPowerStates", PowerStates.available(vm.state()))
+                .property("PowerState", PowerStates.of(vm.state()))
+                .key("ServiceProvided", service().path())
+                .key("UserOfService", AmtNames.managedSystem())
+                .build();
+    }
+
+    @Override
+    public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
+                                     Map<String, Object> arguments) throws CimException {
+        if (!SERVICE.equalsIgnoreCase(target.className()) || !"RequestPowerStateChange".equalsIgnoreCase(method)) {
+            throw new CimException(CimStatus.METHOD_NOT_AVAILABLE, method + " on " + target.className());
+        }
+        Object requested = arguments.get("PowerState");
+        if (requested == null) {
+            throw new CimException(CimStatus.INVALID_PARAMETER, "PowerState is required");
+        }
+        int state = (int) CimValues.toLong(requested);
+        Object element = arguments.get("ManagedElement");
+        if (element != null && !(element instanceof CimObjectPath p
+                && AmtNames.MANAGED_SYSTEM.equals(p.key("Name")))) {
+            throw new CimException(CimStatus.INVALID_PARAMETER, "ManagedElement must reference the managed system");
+        }
+        MachineInfo vm = Machines.require(hypervisor, ctx);
+        long rv = change(vm, state);
+        LOG.info("VM {} ({}): RequestPowerStateChange({}) by {} from state {} -> ReturnValue {}", vm.name(),
+                vm.uuid(), state, ctx.user(), vm.state(), rv);
+        return MethodResult.of(rv);
+    }
+
+    /** Performs the change; NOT_READY when the request makes no sense in the current state. */
+    private long change(MachineInfo vm, int state) throws CimException {
+        boolean on = vm.state().isOn();
+        String id = vm.uuid();
+        try {
+            switch (state) {
+                case PowerStates.ON -> {
+                    if (on && vm.state() != org.vamt.hypervisor.MachineState.PAUSED) {
+                        return NOT_READY;
+                    }
+                    hypervisor.powerOn(id);
+                }
+                case PowerStates.OFF_SOFT, PowerStates.OFF_HARD -> {
+                    if (!on) {
+                        return NOT_READY;
+                    }
+                    hypervisor.powerOff(id);
+                }
+                case PowerStates.POWER_CYCLE_SOFT, PowerStates.POWER_CYCLE_HARD -> {
+                    if (!on) {
+                        return NOT_READY;
+                    }
+                    hypervisor.powerOff(id);
+                    hypervisor.powerOn(id);
+                }
+                case PowerStates.RESET -> {
+                    if (!on) {
+                        return NOT_READY;
+                    }
+                    hypervisor.reset(id);
+                }
+                case PowerStates.OFF_SOFT_GRACEFUL -> {
+                    if (!on) {
+                        return NOT_READY;
+                    }
+                    hypervisor.shutdown(id);
+                }
+                case PowerStates.RESET_GRACEFUL -> {
+                    if (!on) {
+                        return NOT_READY;
+                    }
+                    hypervisor.reboot(id);
+                }
+                default -> {
+                    // Sleep, hibernate, NMI and the graceful cycles are not offered (see AvailableRequestedPowerStates).
+                    return NOT_READY;
+                }
+            }
+            return SUCCESS;
+        } catch (HypervisorException e) {
+            return switch (e.reason()) {
+                case INVALID_STATE, UNSUPPORTED -> NOT_READY;
+                default -> throw Machines.toCim(e);
+            };
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.vamt.provider.software.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.service.component.annotations.Component;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.VamtProduct;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+
+/**
+ * CIM_SoftwareIdentity as AMT firmware reports it. Consoles read the AMT version from the
+ * instance "AMT" (MeshCommander, Intel's toolkit); it must agree with the Server header and
+ * Identify, so all come from {@link VamtProduct#amtVersion()}. The instance "vAMT" tells the
+ * truth about what answers. Only enumeration is implemented: the CIMOM derives Get.
+ */
+@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_SoftwareIdentity")
+public class SoftwareIdentityProvider implements CimProvider {
+
+    @Override
+    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+        String[] v = VamtProduct.amtVersion().split("\\.");
+        String threePart = v[0] + "." + v[1] + "." + v[2];
+        List<CimInstance> list = new ArrayList<>();
+        list.add(identity("Flash", threePart));
+        list.add(identity("Netstack", threePart));
+        list.add(identity("AMTApps", threePart));
+        list.add(identity("AMT", threePart));
+        list.add(identity("Sku", "16392"));
+        list.add(identity("VendorID", "8086"));
+        list.add(identity("Build Number", v[3]));
+        list.add(identity("Recovery Version", threePart));
+        list.add(identity("Recovery Build Num", v[3]));
+        list.add(identity("Legacy Mode", "False"));
+        list.add(identity("AMT FW Core Version", threePart));
+        list.add(identity("vAMT", VamtProduct.vamtVersion()));
+        return list;
+    }
+
+    private static CimInstance identity(String instanceId, String version) {
+        return CimInstance.builder("CIM_SoftwareIdentity")
+                .key("InstanceID", instanceId)
+                .property("IsEntity", true)
+                .property("VersionString", version)
+                .build();
+    }
+}

@@ -1,0 +1,26 @@
+package org.vamt.provider.software.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.VamtProduct;
+import org.vamt.cim.spi.RequestContext;
+
+class SoftwareIdentityProviderTest {
+    @Test
+    void amtInstanceCarriesTheThreePartVersionAndBuildNumberTheFourth() {
+        List<CimInstance> all = new SoftwareIdentityProvider().enumerateInstances(
+                new RequestContext("u", "vm", "admin", "Digest:X"), "CIM_SoftwareIdentity");
+        String[] v = VamtProduct.amtVersion().split("\\.");
+        assertEquals(v[0] + "." + v[1] + "." + v[2], find(all, "AMT").get("VersionString"));
+        assertEquals(v[3], find(all, "Build Number").get("VersionString"));
+        assertEquals(VamtProduct.vamtVersion(), find(all, "vAMT").get("VersionString"));
+        assertEquals(Boolean.TRUE, find(all, "AMT").get("IsEntity"));
+    }
+
+    private static CimInstance find(List<CimInstance> all, String id) {
+        return all.stream().filter(i -> id.equals(i.get("InstanceID"))).findFirst().orElseThrow();
+    }
+}

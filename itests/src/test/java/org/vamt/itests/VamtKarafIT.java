@@ -1,0 +1,147 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.maven;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.vmOptions;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.File;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Boots the real vAMT distribution in Karaf and talks to it over HTTP from inside the container:
+ * the version answer, and providers arriving and leaving at runtime.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class VamtKarafIT {
+    static final int PORT = 26992;
+    static final String HOST = "127.0.0.2";
+
+    @Inject
+    BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        String karaf = "4.4.10";
+        return new Option[] {
+            karafDistributionConfiguration()
+                .frameworkUrl(maven().groupId("org.vamt").artifactId("vamt-distribution")
+                    .version(System.getProperty("vamt.version")).type("tar.gz"))
+                .name("vamt").unpackDirectory(new File("target/exam")).useDeployFolder(false),
+            keepRuntimeFolder(),
+            logLevel(LogLevel.INFO),
+            configureConsole().ignoreLocalConsole(),
+            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT)),
+            // Pax Exam installs its own probe feature from Maven: let the container use the build's repository.
+            editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository",
+                System.getProperty("org.ops4j.pax.url.mvn.localRepository")),
+            editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories",
+                "https://repo1.maven.org/maven2@id=central"),
+            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "28181"),
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "28101"),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "21099"),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", "24444"),
+            systemProperty("vamt.itest").value("true"),
+            vmOptions("--add-reads=java.xml=java.logging",
+                "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+                "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karaf + ".jar",
+                "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + karaf + ".jar",
+                "--add-opens", "java.base/java.security=ALL-UNNAMED",
+                "--add-opens", "java.base/java.net=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.util=ALL-UNNAMED",
+                "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+                "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+                "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED"),
+        };
+    }
+
+    /** Retries until the endpoint answers (SCR and Jetty start asynchronously) or 60 s pass. */
+    private static HttpResponse<String> awaitAnswer(WsmanClient client, String envelope, int expectedStatus)
+            throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        HttpResponse<String> last = null;
+        Exception error = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                last = client.post(envelope);
+                if (last.statusCode() == expectedStatus) {
+                    return last;
+                }
+            } catch (java.io.IOException e) {
+                error = e;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no " + expectedStatus + " answer within 60 s; last: "
+                + (last == null ? error : last.statusCode() + " " + last.body()));
+    }
+
+    @Test
+    public void identifyAndVersionAnswer() throws Exception {
+        WsmanClient client = new WsmanClient(HOST, PORT);
+        HttpResponse<String> identify = awaitAnswer(client, WsmanClient.identify(), 200);
+        assertTrue(identify.body(), identify.body().contains("<b:ProductVersion>AMT 16.1</b:ProductVersion>"));
+        HttpResponse<String> version = awaitAnswer(client,
+                client.get(WsmanClient.CIM + "CIM_SoftwareIdentity", "<w:Selector Name=\"InstanceID\">AMT</w:Selector>"),
+                200);
+        assertTrue(version.body(), version.body().contains("<g:VersionString>16.1.30</g:VersionString>"));
+        assertEquals("Intel(R) Active Management Technology 16.1.30.2307",
+                version.headers().firstValue("Server").orElse(""));
+    }
+
+    @Test
+    public void powerProviderArrivesAndLeavesAtRuntime() throws Exception {
+        WsmanClient client = new WsmanClient(HOST, PORT);
+        String getService = client.get(WsmanClient.CIM + "CIM_PowerManagementService", null);
+        awaitAnswer(client, getService, 200);
+
+        Bundle power = Arrays.stream(context.getBundles())
+                .filter(b -> "org.vamt.vamt-provider-power".equals(b.getSymbolicName())
+                        || "vamt-provider-power".equals(b.getSymbolicName()))
+                .findFirst().orElse(null);
+        assertNotNull("power provider bundle installed", power);
+        String location = power.getLocation();
+        power.uninstall();
+        HttpResponse<String> gone = awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
+                400);
+        assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
+
+        Bundle again = context.installBundle(location);
+        again.start();
+        HttpResponse<String> back = awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
+                200);
+        assertTrue(back.body(), back.body().contains("Intel(r) AMT Power Management Service"));
+
+        again.uninstall();
+        awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 400);
+        // Leave the container as we found it.
+        context.installBundle(location).start();
+        awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 200);
+    }
+}

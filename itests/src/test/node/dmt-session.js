@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+/*
+ * Drives one vAMT WS-Management endpoint with WS-Man requests built by Intel's Device Management
+ * Toolkit library @device-management-toolkit/wsman-messages (AMT.Messages, CIM.Messages,
+ * IPS.Messages), sent the way DMT's Go client (go-wsman-messages pkg/wsman/client/wsman.go +
+ * hash.go) sends them:
+ *   - POST /wsman, Content-Type "application/soap+xml; charset=utf-8", User-Agent Go-http-client/1.1,
+ *     Accept-Encoding gzip;
+ *   - keep-alives disabled: one new TCP connection per HTTP request ("Connection: close");
+ *   - the very first request goes out without Authorization; on 401 the challenge is parsed the
+ *     Go way (split on `",`, only realm/domain/nonce/opaque/stale/algorithm/qop allowed) and the
+ *     request is repeated once with Digest; later requests reuse realm+nonce with
+ *     Authorization: Digest username="",realm="",nonce="",uri="/wsman",response=""[,opaque=""],qop="auth",nc="%08x",cnonce="<6 hex>"
+ *     (nc counts every authorize() call, as in hash.go; a fresh 6-hex-digit cnonce per request);
+ *   - 400 = WS-Man fault (Code/Subcode/Reason/Detail), any other status >= 401 = error.
+ * The library only builds XML; the Digest client and the (regex-based) response parsing are here.
+ *
+ * Usage: node dmt-session.js <host> <port> <user> <password> <step...>
+ * Steps: connect | version | power-state | power:<n> | wait-power:<n>
+ * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
+ * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
+ */
+'use strict';
+
+const http = require('http');
+const crypto = require('crypto');
+const zlib = require('zlib');
+const path = require('path');
+
+const { AMT, CIM, IPS } = require(path.join(__dirname, 'node_modules', '@device-management-toolkit', 'wsman-messages'));
+
+const OVERALL_TIMEOUT_MS = parseInt(process.env.VAMT_CLIENT_TIMEOUT_MS || '60000', 10);
+const REQUEST_TIMEOUT_MS = 10000; // go-wsman-messages: http.Client Timeout = 10 s
+const WAIT_POWER_TIMEOUT_MS = 10000;
+const WAIT_POWER_INTERVAL_MS = 250;
+const CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
+
+function out(obj) { process.stdout.write(JSON.stringify(obj) + '\n'); }
+function exit(code) { process.stdout.write('', () => process.exit(code)); }
+
+class StepError extends Error {
+    constructor(message, status, extra) { super(message); this.status = status; this.extra = extra || {}; }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Digest client (RFC 2617, MD5, qop=auth), same behaviour as go-wsman-messages hash.go.
+
+const md5 = (s) => crypto.createHash('md5').update(s, 'utf8').digest('hex');
+
+class DigestChallenge {
+    constructor(username, password) {
+        this.username = username; this.password = password;
+        this.realm = ''; this.domain = ''; this.nonce = ''; this.opaque = ''; this.stale = '';
+        this.algorithm = ''; this.qop = ''; this.cnonce = ''; this.nonceCount = 0;
+    }
+
+    // hash.go parseChallenge(): throws on anything the Go client would reject.
+    parse(header) {
+        if (typeof header !== 'string') throw new Error('bad challenge: 401 without WWW-Authenticate');
+        let s = header.trim();
+        if (!s.startsWith('Digest ')) throw new Error('bad challenge, missing digest prefix: ' + header);
+        s = s.substring(7).trim();
+        this.algorithm = 'MD5';
+        for (const elem of s.split('",')) {
+            const eq = elem.indexOf('=');
+            if (eq < 0) throw new Error('bad challenge, malformed token: ' + elem);
+            const key = elem.substring(0, eq).trim();
+            const value = elem.substring(eq + 1).trim().replace(/^"+|"+$/g, '');
+            switch (key) {
+                case 'realm': this.realm = value; break;
+                case 'domain': this.domain = value; break;
+                case 'nonce': this.nonce = value; break;
+                case 'opaque': this.opaque = value; break;
+                case 'stale': this.stale = value; break;
+                case 'algorithm': this.algorithm = value; break;
+                case 'qop': this.qop = value; break;
+                default: throw new Error('bad challenge, unexpected token: ' + key + ' in ' + header);
+            }
+        }
+    }
+
+    // hash.go authorize(): note that nonceCount is incremented on every call, also for the very
+    // first (unauthenticated) request whose header is then not sent.
+    authorize(method, uri) {
+        if (!this.qop.includes('auth') && this.qop !== '') throw new Error('qop not implemented: ' + this.qop);
+        this.nonceCount++;
+        let nonceData = this.nonce;
+        const nc = this.nonceCount.toString(16).padStart(8, '0');
+        if (this.qop.includes('auth')) {
+            this.cnonce = crypto.randomBytes(8).toString('hex').substring(0, 6);
+            this.qop = 'auth';
+            nonceData = nonceData + ':' + nc + ':' + this.cnonce + ':' + this.qop;
+        }
+        const ha1 = md5(this.username + ':' + this.realm + ':' + this.password);
+        const ha2 = md5(method + ':' + uri);
+        const response = md5(ha1 + ':' + nonceData + ':' + ha2);
+        let h = 'Digest username="' + this.username + '",realm="' + this.realm + '",nonce="' + this.nonce +
+            '",uri="' + uri + '",response="' + response + '"';
+        if (this.opaque !== '') h += ',opaque="' + this.opaque + '"';
+        if (this.qop !== '') h += ',qop="' + this.qop + '",nc="' + nc + '",cnonce="' + this.cnonce + '"';
+        return h;
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// HTTP transport: one new TCP connection per request (agent: false => "Connection: close").
+
+function httpPost(host, port, body, authorization) {
+    return new Promise((resolve, reject) => {
+        const payload = Buffer.from(body, 'utf8');
+        const headers = { 'Host': host + ':' + port, 'User-Agent': 'Go-http-client/1.1', 'Content-Length': payload.length };
+        if (authorization) headers['Authorization'] = authorization;
+        headers['Content-Type'] = CONTENT_TYPE;
+        headers['Connection'] = 'close';
+        headers['Accept-Encoding'] = 'gzip';
+        const req = http.request({ host, port, method: 'POST', path: '/wsman', headers, agent: false }, (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => {
+                let buf = Buffer.concat(chunks);
+                try { if (/gzip/i.test(res.headers['content-encoding'] || '')) buf = zlib.gunzipSync(buf); } catch (e) { return reject(e); }
+                resolve({ status: res.statusCode, headers: res.headers, body: buf.toString('utf8') });
+            });
+            res.on('error', reject);
+        });
+        req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('request timeout after ' + REQUEST_TIMEOUT_MS + ' ms')));
+        req.on('error', reject);
+        req.end(payload);
+    });
+}
+
+class WsmanClient {
+    constructor(host, port, user, pass) {
+        this.host = host; this.port = port;
+        this.challenge = new DigestChallenge(user, pass);
+        this.lastServerHeader = null;
+    }
+
+    // wsman.go Target.Post()
+    async post(xml, what) {
+        let auth = this.challenge.authorize('POST', '/wsman');
+        let res;
+        try {
+            res = await httpPost(this.host, this.port, xml, this.challenge.realm !== '' ? auth : null);
+            this.noteServer(res);
+            if (res.status === 401) {
+                this.challenge.parse(res.headers['www-authenticate']);
+                auth = this.challenge.authorize('POST', '/wsman');
+                res = await httpPost(this.host, this.port, xml, auth);
+                this.noteServer(res);
+            }
+        } catch (e) {
+            if (e instanceof StepError) throw e;
+            throw new StepError(what + ': ' + (e.message || String(e)), null);
+        }
+        if (res.status === 400) throw new StepError(what + ': HTTP 400 fault: ' + describeFault(res.body), 400);
+        if (res.status >= 401) throw new StepError(what + ': HTTP ' + res.status, res.status);
+        return res;
+    }
+
+    noteServer(res) { if (res.headers['server']) this.lastServerHeader = res.headers['server']; }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Minimal namespace-prefix-agnostic XML helpers (regex based; enough for the few fields we read).
+
+const decodeEntities = (s) => s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (m, e) => {
+    switch (e) {
+        case 'lt': return '<'; case 'gt': return '>'; case 'quot': return '"'; case 'apos': return "'"; case 'amp': return '&';
+        default: return String.fromCodePoint(e[1] === 'x' ? parseInt(e.substring(2), 16) : parseInt(e.substring(1), 10));
+    }
+});
+
+// Text of the first element with this local name (any prefix), or null.
+function text(xml, localName) {
+    const re = new RegExp('<(?:[\\w.-]+:)?' + localName + '(?:\\s[^>]*)?>([^<]*)</(?:[\\w.-]+:)?' + localName + '\\s*>');
+    const m = re.exec(xml);
+    return m ? decodeEntities(m[1]).trim() : null;
+}
+
+// Inner XML of the first element with this local name, or null.
+function inner(xml, localName) {
+    const re = new RegExp('<(?:[\\w.-]+:)?' + localName + '(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w.-]+:)?' + localName + '\\s*>');
+    const m = re.exec(xml);
+    return m ? m[1] : null;
+}
+
+// Top-level child elements of an XML fragment: [{name (local), xml (inner)}].
+function children(fragment) {
+    const result = [];
+    const tagRe = /<(\/?)([\w.-]+:)?([\w.-]+)((?:\s[^>]*?)?)(\/?)>/g;
+    let depth = 0, cur = null, m;
+    while ((m = tagRe.exec(fragment)) !== null) {
+        const closing = m[1] === '/', selfClosing = m[5] === '/';
+        if (!closing) {
+            if (depth === 0) cur = { name: m[3], start: tagRe.lastIndex };
+            if (selfClosing) { if (depth === 0) { result.push({ name: cur.name, xml: '' }); cur = null; } }
+            else depth++;
+        } else {
+            depth--;
+            if (depth === 0 && cur) { result.push({ name: cur.name, xml: fragment.substring(cur.start, m.index) }); cur = null; }
+        }
+    }
+    return result;
+}
+
+function describeFault(body) {
+    const code = inner(body, 'Code');
+    const parts = [];
+    if (code) {
+        const sub = inner(code, 'Subcode');
+        parts.push('code=' + text(code, 'Value'));
+        if (sub) parts.push('subcode=' + text(sub, 'Value'));
+    }
+    const reason = text(body, 'Text');
+    if (reason) parts.push('reason=' + reason);
+    const detail = text(body, 'FaultDetail') || text(body, 'Detail');
+    if (detail) parts.push('detail=' + detail);
+    return parts.length ? parts.join(', ') : JSON.stringify(body.substring(0, 300));
+}
+
+function responseBody(xml, what, status) {
+    const body = inner(xml, 'Body');
+    if (body == null) throw new StepError(what + ': response has no SOAP Body', status);
+    return body;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+function usage() {
+    console.error('usage: node dmt-session.js <host> <port> <user> <password> <step...>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n>');
+    process.exit(3);
+}
+
+const argv = process.argv.slice(2);
+if (argv.length < 5) usage();
+const [host, portStr, user, pass, ...steps] = argv;
+const port = parseInt(portStr, 10);
+if (!(port > 0 && port < 65536)) usage();
+
+const client = new WsmanClient(host, port, user, pass);
+const amt = new AMT.Messages();
+const cim = new CIM.Messages();
+const ips = new IPS.Messages();
+
+// Enumerate + one Pull (DMT pulls once with MaxElements 999); returns the Items children.
+async function enumeratePull(cls, what) {
+    const e = await client.post(cls.Enumerate(), 'Enumerate ' + what);
+    const ctx = text(responseBody(e.body, 'Enumerate ' + what, e.status), 'EnumerationContext');
+    if (!ctx) throw new StepError('Enumerate ' + what + ': EnumerateResponse without EnumerationContext', e.status);
+    const p = await client.post(cls.Pull(ctx), 'Pull ' + what);
+    const body = responseBody(p.body, 'Pull ' + what, p.status);
+    if (inner(body, 'PullResponse') == null) throw new StepError('Pull ' + what + ': no PullResponse in body', p.status);
+    const items = inner(body, 'Items');
+    return { status: p.status, items: items == null ? [] : children(items), endOfSequence: /<(?:[\w.-]+:)?EndOfSequence[\s/>]/.test(body) };
+}
+
+async function stepConnect() {
+    const gs = await client.post(amt.GeneralSettings.Get(), 'Get AMT_GeneralSettings');
+    const gsBody = responseBody(gs.body, 'Get AMT_GeneralSettings', gs.status);
+    const hbs = await client.post(ips.HostBasedSetupService.Get(), 'Get IPS_HostBasedSetupService');
+    const hbsBody = responseBody(hbs.body, 'Get IPS_HostBasedSetupService', hbs.status);
+    const ccm = text(hbsBody, 'CurrentControlMode');
+    const server = client.lastServerHeader;
+    const prefix = 'Intel(R) Active Management Technology ';
+    const result = {
+        status: hbs.status,
+        generalSettingsStatus: gs.status,
+        hostBasedSetupServiceStatus: hbs.status,
+        DigestRealm: text(gsBody, 'DigestRealm'),
+        HostName: text(gsBody, 'HostName'),
+        CurrentControlMode: ccm == null ? null : parseInt(ccm, 10),
+        challengeRealm: client.challenge.realm || null,
+        amtVersion: (server && server.startsWith(prefix)) ? server.substring(prefix.length) : null
+    };
+    result.realmMatch = result.DigestRealm != null && result.DigestRealm === result.challengeRealm;
+    if (!result.realmMatch) {
+        throw new StepError('Digest realm of the 401 challenge (' + result.challengeRealm + ') != AMT_GeneralSettings.DigestRealm (' + result.DigestRealm + ')', gs.status, result);
+    }
+    return result;
+}
+
+async function stepVersion() {
+    const { status, items } = await enumeratePull(cim.SoftwareIdentity, 'CIM_SoftwareIdentity');
+    const amtItem = items.find((i) => i.name === 'CIM_SoftwareIdentity' && text(i.xml, 'InstanceID') === 'AMT');
+    if (!amtItem) throw new StepError('no CIM_SoftwareIdentity item with InstanceID "AMT"', status);
+    const v = text(amtItem.xml, 'VersionString');
+    if (!v) throw new StepError('CIM_SoftwareIdentity[AMT] has no VersionString', status);
+    return { status, version: v };
+}
+
+async function readPowerState() {
+    const { status, items } = await enumeratePull(cim.ServiceAvailableToElement, 'CIM_ServiceAvailableToElement');
+    // go-wsman-messages decodes `Items>CIM_AssociatedPowerManagementService`.
+    const item = items.find((i) => i.name === 'CIM_AssociatedPowerManagementService');
+    if (!item) throw new StepError('no CIM_AssociatedPowerManagementService item (got: ' + items.map((i) => i.name).join(',') + ')', status);
+    const ps = text(item.xml, 'PowerState');
+    if (ps == null || !/^\d+$/.test(ps)) throw new StepError('PowerState missing or not an integer: ' + JSON.stringify(ps), status);
+    return { status, PowerState: parseInt(ps, 10) };
+}
+
+async function stepPower(n) {
+    const r = await client.post(cim.PowerManagementService.RequestPowerStateChange(n), 'CIM_PowerManagementService.RequestPowerStateChange');
+    const body = responseBody(r.body, 'RequestPowerStateChange', r.status);
+    if (inner(body, 'RequestPowerStateChange_OUTPUT') == null) throw new StepError('no RequestPowerStateChange_OUTPUT in body', r.status);
+    const rv = text(body, 'ReturnValue');
+    if (rv == null || !/^\d+$/.test(rv)) throw new StepError('ReturnValue missing or not an integer: ' + JSON.stringify(rv), r.status);
+    return { status: r.status, ReturnValue: parseInt(rv, 10) };
+}
+
+async function stepWaitPower(n) {
+    const start = Date.now();
+    for (;;) {
+        const last = await readPowerState();
+        const elapsedMs = Date.now() - start;
+        if (last.PowerState === n) return { status: last.status, PowerState: last.PowerState, elapsedMs };
+        if (elapsedMs >= WAIT_POWER_TIMEOUT_MS) {
+            throw new StepError('timeout: PowerState still ' + last.PowerState + ' after ' + elapsedMs + ' ms', last.status, { PowerState: last.PowerState, elapsedMs });
+        }
+        await new Promise((r) => setTimeout(r, WAIT_POWER_INTERVAL_MS));
+    }
+}
+
+function parseStep(step) {
+    let m;
+    if (step === 'connect') return stepConnect;
+    if (step === 'version') return stepVersion;
+    if (step === 'power-state') return readPowerState;
+    if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
+    if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
+    return null;
+}
+
+async function main() {
+    const plan = steps.map((s) => [s, parseStep(s)]);
+    const bad = plan.find(([, f]) => f == null);
+    if (bad) { console.error('unknown step: ' + bad[0]); usage(); }
+    for (const [step, fn] of plan) {
+        try {
+            out(Object.assign({ step }, await fn()));
+        } catch (e) {
+            const extra = (e instanceof StepError) ? e.extra : {};
+            out(Object.assign({ step, status: (e instanceof StepError) ? e.status : null }, extra, { error: e.message || String(e) }));
+            return exit(1);
+        }
+    }
+    exit(0);
+}
+
+setTimeout(() => {
+    out({ step: '*', error: 'overall timeout after ' + OVERALL_TIMEOUT_MS + ' ms' });
+    exit(2);
+}, OVERALL_TIMEOUT_MS);
+
+main().catch((e) => { out({ step: '*', error: 'internal error: ' + (e && e.stack || e) }); exit(1); });

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+/*
+ * Drives one vAMT WS-Management endpoint with MeshCentral's own Intel AMT stack, loaded unchanged
+ * from the installed npm package (node_modules/meshcentral/amt/...):
+ *
+ *   amt/amt-wsman-comm.js  CreateWsmanComm         HTTP/1.1 keep-alive transport + Digest auth
+ *   amt/amt-wsman.js       WsmanStackCreateService WS-Man envelopes, parsed by amt/amt-xml.js
+ *   amt/amt.js             AmtStackCreateService   Get/Enum(+Pull)/Exec, BatchEnum, RequestPowerStateChange
+ *
+ * The stack is built exactly like amtmanager.js does for a LAN device without TLS
+ * (CreateWsmanComm(host, 16992, user, pass, 0)); no stubs or globals are needed on that path.
+ *
+ * Usage: node meshcentral-session.js <host> <port> <user> <password> <step...>
+ * Steps: connect | version | power-state | power:<n> | wait-power:<n> | processors
+ *        | enable:<number>:<true|false>
+ * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
+ * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
+ */
+'use strict';
+
+// MeshCentral's XML parser prints "Unable to parse XML: ..." with console.log: keep stdout for
+// our JSON lines only.
+console.log = (...args) => console.error(...args);
+
+const path = require('path');
+
+const MC_AMT_DIR = path.join(__dirname, 'node_modules', 'meshcentral', 'amt');
+const CreateWsmanComm = require(path.join(MC_AMT_DIR, 'amt-wsman-comm.js'));
+const WsmanStackCreateService = require(path.join(MC_AMT_DIR, 'amt-wsman.js'));
+const AmtStackCreateService = require(path.join(MC_AMT_DIR, 'amt.js'));
+
+const PROCESSOR_URI = 'http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/Processor';
+const OVERALL_TIMEOUT_MS = parseInt(process.env.VAMT_CLIENT_TIMEOUT_MS || '60000', 10);
+const WAIT_POWER_TIMEOUT_MS = 10000;
+const WAIT_POWER_INTERVAL_MS = 250;
+
+// Status codes that MeshCentral's stack produces itself (not HTTP).
+const MC_STATUS_TEXT = {
+    408: 'no answer / connection failed (MeshCentral status 408 after 5 attempts)',
+    601: 'response not parseable by MeshCentral amt-xml.js (status 601)',
+    603: 'EnumerateResponse without EnumerationContext (MeshCentral status 603)',
+    604: 'Pull answer is not a PullResponse (MeshCentral status 604)',
+    997: 'Digest realm changed (MeshCentral status 997)'
+};
+
+function out(obj) { process.stdout.write(JSON.stringify(obj) + '\n'); }
+
+function exit(code) {
+    // stdout is synchronous for files and pipes on Linux; the callback makes sure of it anyway.
+    process.stdout.write('', () => process.exit(code));
+}
+
+class StepError extends Error {
+    constructor(message, status, extra) { super(message); this.status = status; this.extra = extra || {}; }
+}
+
+function statusError(what, status, response) {
+    let msg = what + ' failed: ' + (MC_STATUS_TEXT[status] || ('HTTP ' + status));
+    let fault = null;
+    if (response && response.Header && response.Header.WsmanError) { fault = response.Header.WsmanError; }
+    if (fault) msg += ': ' + fault;
+    return new StepError(msg, status);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+function usage() {
+    console.error('usage: node meshcentral-session.js <host> <port> <user> <password> <step...>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false>');
+    process.exit(3);
+}
+
+const argv = process.argv.slice(2);
+if (argv.length < 5) usage();
+const [host, portStr, user, pass, ...steps] = argv;
+const port = parseInt(portStr, 10);
+if (!(port > 0 && port < 65536)) usage();
+
+// Same construction as amtmanager.js attemptInitialContact() for a direct LAN connection without TLS.
+const comm = CreateWsmanComm(host, port, user, pass, 0);
+const wsstack = WsmanStackCreateService(comm);
+const amtstack = AmtStackCreateService(wsstack);
+
+// amt.js CompleteName() only maps AMT_/CIM_/IPS_ class names to ResourceURIs (and returns undefined
+// otherwise). Let full ResourceURIs (vAMT's own classes) pass through unchanged, so Enum/Exec for
+// them still go through MeshCentral's Enumerate/Pull loop and method-call code.
+const mcCompleteName = amtstack.CompleteName;
+amtstack.CompleteName = function (name) {
+    if (/^https?:\/\//.test(name)) return name;
+    return mcCompleteName(name);
+};
+
+// Promise wrappers around the callback API of amt.js -------------------------------------------
+
+function batchEnum(names) {
+    return new Promise((resolve) => {
+        amtstack.BatchEnum(null, names, (stack, name, responses, status) => resolve({ responses, status }));
+    });
+}
+
+function enumerate(name) {
+    return new Promise((resolve) => {
+        amtstack.Enum(name, (stack, n, items, status) => resolve({ items, status }));
+    });
+}
+
+function exec(name, method, args, selectors) {
+    return new Promise((resolve) => {
+        amtstack.Exec(name, method, args, (stack, n, response, status) => resolve({ response, status }), 0, 1, selectors);
+    });
+}
+
+function requestPowerStateChange(powerState) {
+    return new Promise((resolve) => {
+        amtstack.RequestPowerStateChange(powerState, (stack, n, response, status) => resolve({ response, status }));
+    });
+}
+
+// Steps ------------------------------------------------------------------------------------------
+
+async function stepConnect() {
+    // amtmanager.js: BatchEnum(null, ['*AMT_GeneralSettings', '*IPS_HostBasedSetupService'], attemptLocalConnectResponse)
+    const { responses, status } = await batchEnum(['*AMT_GeneralSettings', '*IPS_HostBasedSetupService']);
+    const gs = responses && responses['AMT_GeneralSettings'];
+    const hbs = responses && responses['IPS_HostBasedSetupService'];
+    const result = {
+        status,
+        generalSettingsStatus: gs ? gs.status : null,
+        hostBasedSetupServiceStatus: hbs ? hbs.status : null,
+        DigestRealm: (gs && gs.status == 200 && gs.response) ? gs.response.DigestRealm : null,
+        HostName: (gs && gs.status == 200 && gs.response) ? gs.response.HostName : null,
+        CurrentControlMode: (hbs && hbs.status == 200 && hbs.response) ? hbs.response.CurrentControlMode : null,
+        challengeRealm: comm.digestRealm,
+        amtVersion: comm.amtVersion
+    };
+    result.realmMatch = (result.DigestRealm != null) && (comm.digestRealm == result.DigestRealm);
+    // Same acceptance test as amtmanager.js attemptLocalConnectResponse().
+    const accepted = (status == 200) && (gs != null) && (hbs != null) && (hbs.response != null) && result.realmMatch;
+    if (!accepted) {
+        let why;
+        if (gs && gs.status != 200) why = 'Get AMT_GeneralSettings: ' + (MC_STATUS_TEXT[gs.status] || ('HTTP ' + gs.status));
+        else if (hbs && hbs.status != 200) why = 'Get IPS_HostBasedSetupService: ' + (MC_STATUS_TEXT[hbs.status] || ('HTTP ' + hbs.status));
+        else if (!gs || !hbs) why = 'batch stopped with status ' + status;
+        else why = 'Digest realm of the 401 challenge (' + comm.digestRealm + ') != AMT_GeneralSettings.DigestRealm (' + result.DigestRealm + ')';
+        throw new StepError('MeshCentral would reject this device: ' + why, status, result);
+    }
+    return result;
+}
+
+async function stepVersion() {
+    const { items, status } = await enumerate('CIM_SoftwareIdentity');
+    if (status != 200 || items == null) throw statusError('Enumerate CIM_SoftwareIdentity', status);
+    const amt = items.find((i) => i && i.InstanceID === 'AMT');
+    if (!amt) throw new StepError('no CIM_SoftwareIdentity instance with InstanceID "AMT"', status);
+    if (typeof amt.VersionString !== 'string') throw new StepError('CIM_SoftwareIdentity[AMT].VersionString missing or not a string: ' + JSON.stringify(amt.VersionString), status);
+    return { status, version: amt.VersionString };
+}
+
+async function readPowerState() {
+    // amtmanager.js power polling: BatchEnum(null, ['CIM_ServiceAvailableToElement'], ...) then responses[0].PowerState
+    const { responses, status } = await batchEnum(['CIM_ServiceAvailableToElement']);
+    const r = responses && responses['CIM_ServiceAvailableToElement'];
+    if (status != 200 || !r || r.status != 200) throw statusError('Enumerate CIM_ServiceAvailableToElement', r ? r.status : status);
+    if (r.responses == null || r.responses.length < 1) throw new StepError('CIM_ServiceAvailableToElement: no instance', status);
+    const ps = r.responses[0].PowerState;
+    if (typeof ps !== 'number') throw new StepError('PowerState missing or not a number: ' + JSON.stringify(ps), status);
+    return { status, PowerState: ps };
+}
+
+async function stepPower(n) {
+    // amtmanager.js performPowerAction(): dev.amtstack.RequestPowerStateChange(action, performPowerActionResponse)
+    const { response, status } = await requestPowerStateChange(n);
+    if (status != 200) throw statusError('CIM_PowerManagementService.RequestPowerStateChange', status, response);
+    if (!response || !response.Body || response.Body.ReturnValue === undefined) throw new StepError('RequestPowerStateChange_OUTPUT without ReturnValue', status);
+    return { status, ReturnValue: response.Body.ReturnValue, ReturnValueStr: response.Body.ReturnValueStr };
+}
+
+async function stepWaitPower(n) {
+    const start = Date.now();
+    let last = null;
+    for (;;) {
+        last = await readPowerState();
+        const elapsedMs = Date.now() - start;
+        if (last.PowerState === n) return { status: last.status, PowerState: last.PowerState, elapsedMs };
+        if (elapsedMs >= WAIT_POWER_TIMEOUT_MS) {
+            throw new StepError('timeout: PowerState still ' + last.PowerState + ' after ' + elapsedMs + ' ms', last.status, { PowerState: last.PowerState, elapsedMs });
+        }
+        await new Promise((r) => setTimeout(r, WAIT_POWER_INTERVAL_MS));
+    }
+}
+
+async function stepProcessors() {
+    const { items, status } = await enumerate(PROCESSOR_URI);
+    if (status != 200 || items == null) throw statusError('Enumerate Processor', status);
+    return { status, processors: items.map((i) => ({ Number: i.Number, EnabledState: i.EnabledState })) };
+}
+
+async function stepEnable(number, enabled) {
+    const { response, status } = await exec(PROCESSOR_URI, 'Enable', { Enabled: enabled ? 'true' : 'false' }, { Number: String(number) });
+    if (status != 200) throw statusError('Processor.Enable', status, response);
+    if (!response || !response.Body || response.Body.ReturnValue === undefined) throw new StepError('Enable_OUTPUT without ReturnValue', status);
+    return { status, ReturnValue: response.Body.ReturnValue };
+}
+
+function parseStep(step) {
+    let m;
+    if (step === 'connect') return stepConnect;
+    if (step === 'version') return stepVersion;
+    if (step === 'power-state') return readPowerState;
+    if (step === 'processors') return stepProcessors;
+    if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
+    if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
+    if ((m = /^enable:(\d+):(true|false)$/.exec(step))) { const n = parseInt(m[1], 10), e = (m[2] === 'true'); return () => stepEnable(n, e); }
+    return null;
+}
+
+async function main() {
+    const plan = steps.map((s) => [s, parseStep(s)]);
+    const bad = plan.find(([, f]) => f == null);
+    if (bad) { console.error('unknown step: ' + bad[0]); usage(); }
+    for (const [step, fn] of plan) {
+        try {
+            out(Object.assign({ step }, await fn()));
+        } catch (e) {
+            const extra = (e instanceof StepError) ? e.extra : {};
+            out(Object.assign({ step, status: (e instanceof StepError) ? e.status : null }, extra, { error: e.message || String(e) }));
+            comm.destroy();
+            return exit(1);
+        }
+    }
+    comm.destroy();
+    exit(0);
+}
+
+const overall = setTimeout(() => {
+    out({ step: '*', error: 'overall timeout after ' + OVERALL_TIMEOUT_MS + ' ms' });
+    exit(2);
+}, OVERALL_TIMEOUT_MS);
+// Deliberately not unref()'d: if MeshCentral's stack ever drops a callback, we still end with exit 2.
+void overall;
+
+main().catch((e) => { out({ step: '*', error: 'internal error: ' + (e && e.stack || e) }); exit(1); });
