@@ -62,6 +62,9 @@ final class CxfHttpListener implements AutoCloseable {
     @Override
     public void close() {
         destination.shutdown();
+        // The engine factory keeps engines per port across buses and counts our own creation as a
+        // second user, so the destination's shutdown alone leaves Jetty bound with the old handler.
+        JettyHTTPServerEngineFactory.destroyForPort(port);
         bus.shutdown(true);
         LOG.info("WS-Management listener on {}:{} stopped", bindAddress, port);
     }

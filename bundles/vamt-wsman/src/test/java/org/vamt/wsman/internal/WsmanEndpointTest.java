@@ -298,11 +298,17 @@ class WsmanEndpointTest {
     }
 
     @Test
-    void restartingTheListenerFreesThePort() throws Exception {
+    void restartingTheListenerServesWithTheNewHandler() throws Exception {
         listener.close();
-        listener = new CxfHttpListener("0.0.0.0", port, null);
-        listener.close();
-        listener = new CxfHttpListener("0.0.0.0", port, null);
+        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
+        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
+        WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
+                new DigestAuthenticator((u, r) -> java.util.Optional.empty(), 1000, 10),
+                new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024);
+        listener = new CxfHttpListener("0.0.0.0", port, replacement);
+        HttpResponse<String> r = client.raw("", null);
+        assertEquals("Intel(R) Active Management Technology 17.0.1.1", r.headers().firstValue("Server").orElseThrow(),
+                "the old Jetty must be gone, not still answering with the old handler");
     }
 
     @Test

@@ -109,7 +109,11 @@ public class PowerProvider implements CimProvider {
         if (requested == null) {
             throw new CimException(CimStatus.INVALID_PARAMETER, "PowerState is required");
         }
-        int state = (int) CimValues.toLong(requested);
+        long value = CimValues.toLong(requested);
+        if (value < 0 || value > 0xFFFF) {   // uint16; a plain (int) cast would alias 2^32 + 8 to 8
+            throw new CimException(CimStatus.INVALID_PARAMETER, "PowerState out of range: " + value);
+        }
+        int state = (int) value;
         Object element = arguments.get("ManagedElement");
         if (element != null && !(element instanceof CimObjectPath p
                 && AmtNames.MANAGED_SYSTEM.equals(p.key("Name")))) {

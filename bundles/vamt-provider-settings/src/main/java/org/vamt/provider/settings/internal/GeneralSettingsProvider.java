@@ -70,7 +70,7 @@ public class GeneralSettingsProvider implements CimProvider {
         if (h.isEmpty()) {
             h = "vm";
         }
-        return h.length() > 63 ? h.substring(0, 63) : h;
+        return h.length() > 63 ? h.substring(0, 63).replaceAll("-+$", "") : h;   // a label may not end in "-"
     }
 
     private static CimInstance hostBasedSetup(RequestContext ctx) {

@@ -1,0 +1,107 @@
+package org.vamt.libvirt.internal;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineEvent;
+
+/**
+ * Test helper: a real {@link LibvirtHypervisor} on libvirt's test driver, loaded with the demo
+ * machines of the Karaf assembly. It lives in the hypervisor's package because activate,
+ * deactivate and the listener binding are package-private (OSGi DS methods).
+ * Every instance opens a new test-driver connection, which re-reads the file: state is fresh.
+ */
+public final class DemoHypervisor implements AutoCloseable {
+    public static final String DESKTOP_01 = "6f8c1a52-4b1e-4d6a-9a01-000000000001";   // running, 2/4 vCPUs
+    public static final String DESKTOP_02 = "6f8c1a52-4b1e-4d6a-9a01-000000000002";   // running, 1/2
+    public static final String BUILD_SERVER = "6f8c1a52-4b1e-4d6a-9a01-000000000003"; // shut off, 4/8
+    public static final String KIOSK = "6f8c1a52-4b1e-4d6a-9a01-000000000004";        // running, 1/1
+    public static final String UNKNOWN = "0badc0de-0000-4000-8000-000000000000";
+
+    private final LibvirtHypervisor hv = new LibvirtHypervisor();
+    private final BlockingQueue<MachineEvent> events = new LinkedBlockingQueue<>();
+
+    private DemoHypervisor() {
+    }
+
+    /** The demo file, relative to the module directory. */
+    public static Path demoFile() {
+        Path file = Paths.get(System.getProperty("basedir", "."))
+                .resolve("../../karaf-assembly/src/main/resources/assembly/etc/vamt-demo-vms.xml")
+                .toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("demo file not found: " + file);
+        }
+        return file;
+    }
+
+    public static DemoHypervisor start() throws Exception {
+        DemoHypervisor d = new DemoHypervisor();
+        d.hv.addMachineListener(d.events::add);
+        d.hv.activate(config("test://" + demoFile()));
+        return d;
+    }
+
+    public Hypervisor hypervisor() {
+        return hv;
+    }
+
+    /** Online vCPUs straight from libvirt: live ({@code live}) or persistent definition. */
+    public int vcpus(String uuid, boolean live) throws HypervisorException {
+        int flags = live ? NativeVirt.AFFECT_LIVE : NativeVirt.AFFECT_CONFIG;
+        return hv.connection().call("test", uuid, c -> NativeVirt.vcpus(c, uuid, flags));
+    }
+
+    /** Waits up to 5 s for events of these types for {@code uuid}, in this order; null when one is missing. */
+    public List<MachineEvent.Type> awaitEvents(String uuid, MachineEvent.Type... types) throws InterruptedException {
+        List<MachineEvent.Type> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int next = 0;
+        while (next < types.length) {
+            long left = deadline - System.nanoTime();
+            MachineEvent e = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
+            if (e == null) {
+                return seen;
+            }
+            if (e.uuid().equals(uuid)) {
+                seen.add(e.type());
+                if (e.type() == types[next]) {
+                    next++;
+                }
+            }
+        }
+        return List.of(types);
+    }
+
+    @Override
+    public void close() {
+        hv.deactivate();
+    }
+
+    private static LibvirtHypervisor.Config config(String uri) {
+        return (LibvirtHypervisor.Config) Proxy.newProxyInstance(DemoHypervisor.class.getClassLoader(),
+                new Class<?>[] {LibvirtHypervisor.Config.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "uri": return uri;
+                        case "annotationType": return LibvirtHypervisor.Config.class;
+                        case "toString": return "Config[uri=" + uri + "]";
+                        case "hashCode": return System.identityHashCode(proxy);
+                        case "equals": return proxy == args[0];
+                        default: break;
+                    }
+                    if (method.getDefaultValue() != null) {
+                        return method.getDefaultValue();
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}

@@ -1,0 +1,141 @@
+package org.vamt.provider.settings.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.RequestContext;
+
+/** GeneralSettingsProvider: answers from the request context alone, no hypervisor. */
+class GeneralSettingsProviderTest {
+    private static final String UUID_1 = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
+    private static final String UUID_2 = "6f8c1a52-4b1e-4d6a-9a01-000000000002";
+    private static final String REALM_1 = "Digest:6F8C1A524B1E4D6A9A01000000000001";
+    private static final String REALM_2 = "Digest:6F8C1A524B1E4D6A9A01000000000002";
+
+    private final GeneralSettingsProvider provider = new GeneralSettingsProvider();
+
+    private static RequestContext ctx(String uuid, String name, String realm) {
+        return new RequestContext(uuid, name, "admin", realm);
+    }
+
+    private CimInstance only(RequestContext ctx, String className) {
+        List<CimInstance> list = provider.enumerateInstances(ctx, className);
+        assertEquals(1, list.size(), list.toString());
+        return list.get(0);
+    }
+
+    private CimInstance settings(String name) {
+        return only(ctx(UUID_1, name, REALM_1), "AMT_GeneralSettings");
+    }
+
+    // ---------------------------------------------------------------- AMT_GeneralSettings
+
+    @Test
+    void digestRealmIsTheEndpointsRealm() {
+        CimInstance s1 = only(ctx(UUID_1, "desktop-01", REALM_1), "AMT_GeneralSettings");
+        CimInstance s2 = only(ctx(UUID_2, "desktop-02", REALM_2), "amt_generalsettings");
+        assertEquals(REALM_1, s1.get("DigestRealm"));
+        assertEquals(REALM_2, s2.get("DigestRealm"));
+        assertEquals("AMT_GeneralSettings", s1.className());
+        assertEquals("Intel(r) AMT: General Settings", s1.get("InstanceID"));
+        assertEquals(java.util.Set.of("InstanceID"), s1.keyNames());
+        assertEquals(1L, s1.get("AMTNetworkEnabled"));
+    }
+
+    @Test
+    void hostNameFromVmName() {
+        assertEquals("desktop-01", settings("desktop-01").get("HostName"));
+        assertEquals("my-vm-01", settings("My VM_01!").get("HostName"));
+        assertEquals("build-server", settings("--Build.Server--").get("HostName"));
+        assertEquals("b-ro", settings("Büro").get("HostName"));
+        assertEquals("vm", settings("!!!").get("HostName"));
+    }
+
+    @Test
+    void hostNameIsAtMost63CharactersAndAValidLabel() {
+        String long70 = "a".repeat(70);
+        assertEquals("a".repeat(63), GeneralSettingsProvider.hostName(long70));
+        // the cut must not leave a trailing hyphen, which a DNS label may not have
+        String h = GeneralSettingsProvider.hostName("a".repeat(62) + " tail");
+        assertEquals("a".repeat(62), h);
+        for (String name : List.of("a".repeat(62) + " tail", "x".repeat(61) + "__yz", "My VM_01!", "-")) {
+            String label = GeneralSettingsProvider.hostName(name);
+            assertTrue(label.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"), name + " -> " + label);
+        }
+    }
+
+    // ---------------------------------------------------------------- IPS_HostBasedSetupService
+
+    @Test
+    void hostBasedSetupServiceInAdminControlMode() {
+        CimInstance s = only(ctx(UUID_1, "desktop-01", REALM_1), "IPS_HostBasedSetupService");
+        assertEquals("IPS_HostBasedSetupService", s.className());
+        assertEquals(2L, s.get("CurrentControlMode"));
+        assertEquals(List.of(2L, 1L), s.get("AllowedControlModes"));
+        assertEquals("Intel(r) AMT Host Based Setup Service", s.get("Name"));
+        assertEquals("Intel(r) AMT", s.get("SystemName"));
+    }
+
+    @Test
+    void configurationNonceIsStablePerVm() {
+        Object n1 = only(ctx(UUID_1, "desktop-01", REALM_1), "IPS_HostBasedSetupService").get("ConfigurationNonce");
+        Object again = only(ctx(UUID_1, "renamed", "Digest:other"), "IPS_HostBasedSetupService")
+                .get("ConfigurationNonce");
+        Object n2 = only(ctx(UUID_2, "desktop-01", REALM_1), "IPS_HostBasedSetupService").get("ConfigurationNonce");
+        assertEquals(n1, again);
+        assertNotEquals(n1, n2);
+        assertEquals(20, Base64.getDecoder().decode((String) n1).length);   // a SHA-1 digest
+        assertEquals(20, Base64.getDecoder().decode((String) n2).length);
+    }
+
+    // ---------------------------------------------------------------- AMT_SetupAndConfigurationService
+
+    @Test
+    void setupAndConfigurationServiceIsProvisioned() {
+        CimInstance s = only(ctx(UUID_1, "desktop-01", REALM_1), "AMT_SetupAndConfigurationService");
+        assertEquals("AMT_SetupAndConfigurationService", s.className());
+        assertEquals(2L, s.get("ProvisioningState"));
+        assertEquals(1L, s.get("ProvisioningMode"));
+        assertEquals(false, s.get("ZeroTouchConfigurationEnabled"));
+        assertNull(s.get("ProvisioningServerOTP"));
+        assertFalse(s.properties().containsKey("ProvisioningServerOTP"));
+    }
+
+    @Test
+    void commitChangesSucceeds() throws Exception {
+        RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
+        CimObjectPath target = only(ctx, "AMT_SetupAndConfigurationService").path();
+        MethodResult r = provider.invokeMethod(ctx, target, "CommitChanges", Map.of());
+        assertEquals(0, r.returnValue());
+        assertTrue(r.outputs().isEmpty());
+        assertEquals(0, provider.invokeMethod(ctx, target, "commitchanges", Map.of()).returnValue());
+    }
+
+    @Test
+    void otherMethodsAreNotAvailable() {
+        RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
+        CimObjectPath setup = only(ctx, "AMT_SetupAndConfigurationService").path();
+        CimObjectPath hbs = only(ctx, "IPS_HostBasedSetupService").path();
+        CimObjectPath general = only(ctx, "AMT_GeneralSettings").path();
+        assertEquals(CimStatus.METHOD_NOT_AVAILABLE, assertThrows(CimException.class,
+                () -> provider.invokeMethod(ctx, setup, "Unprovision", Map.of("ProvisioningMode", 1L))).status());
+        assertEquals(CimStatus.METHOD_NOT_AVAILABLE, assertThrows(CimException.class,
+                () -> provider.invokeMethod(ctx, hbs, "Setup", Map.of())).status());
+        assertEquals(CimStatus.METHOD_NOT_AVAILABLE, assertThrows(CimException.class,
+                () -> provider.invokeMethod(ctx, general, "CommitChanges", Map.of())).status());
+    }
+}
