@@ -23,8 +23,8 @@ import org.vamt.hypervisor.MachineState;
 
 /**
  * Reconnect against a real libvirtd (its test driver, over a private UNIX socket): daemon killed
- * and restarted, daemon frozen (keepalive). Opt-in, because it starts a daemon:
- * {@code mvn test -Dvamt.test.libvirtd=/usr/sbin/libvirtd} (Debian package libvirt-daemon; run as
+ * and restarted, daemon frozen (keepalive). Runs in every build (./vamt test installs the daemon);
+ * point it elsewhere with {@code -Dvamt.test.libvirtd=...} (Debian package libvirt-daemon; run as
  * root: the daemon runs as nobody in session mode, so it needs no libvirt-qemu user).
  */
 @EnabledIfSystemProperty(named = "vamt.test.libvirtd", matches = ".+")
