@@ -54,9 +54,15 @@ public class RealClientsIT {
                 .directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(home.resolve("karaf-console.log").toFile());
         pb.environment().put("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD);
+        WsmanClient client = new WsmanClient("127.0.0.2", PORT);
+        try {
+            client.send(WsmanClient.identify(), null);
+            fail("something already answers on port " + PORT + ": a stale vAMT? Stop it first.");
+        } catch (IOException expected) {
+            // the port is free
+        }
         long start = System.nanoTime();
         karaf = pb.start();
-        WsmanClient client = new WsmanClient("127.0.0.2", PORT);
         long deadline = System.currentTimeMillis() + 120_000;
         while (true) {
             try {
@@ -78,9 +84,16 @@ public class RealClientsIT {
     @AfterClass
     public static void stopDistribution() throws Exception {
         if (karaf != null) {
-            karaf.destroy();
-            if (!karaf.waitFor(60, TimeUnit.SECONDS)) {
-                karaf.destroyForcibly().waitFor();
+            // bin/karaf starts java as a child rather than exec'ing it: stop the whole tree.
+            List<ProcessHandle> tree = new ArrayList<>(karaf.descendants().toList());
+            tree.add(karaf.toHandle());
+            tree.forEach(ProcessHandle::destroy);
+            for (ProcessHandle p : tree) {
+                try {
+                    p.onExit().get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    p.destroyForcibly();
+                }
             }
         }
     }
