@@ -61,7 +61,7 @@ public class VamtKarafIT {
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "28101"),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "21099"),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", "24444"),
-            systemProperty("vamt.itest").value("true"),
+            systemProperty("vamt.version").value(System.getProperty("vamt.version")),
             vmOptions("--add-reads=java.xml=java.logging",
                 "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
                 "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karaf + ".jar",
@@ -113,6 +113,38 @@ public class VamtKarafIT {
         assertTrue(version.body(), version.body().contains("<g:VersionString>16.1.30</g:VersionString>"));
         assertEquals("Intel(R) Active Management Technology 16.1.30.2307",
                 version.headers().firstValue("Server").orElse(""));
+    }
+
+    /**
+     * The whole MOF path: the processor bundle carries the paper's Processor class as MOF; dropped
+     * into deploy/, the class joins the schema and answers; removed, the class is gone again.
+     */
+    @Test
+    public void providerWithItsOwnMofHotDeploysFromTheDeployFolder() throws Exception {
+        WsmanClient client = new WsmanClient(HOST, PORT);
+        String processors = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/Processor";
+        awaitAnswer(client, client.enumerateAll(processors), 200);
+        Bundle installed = Arrays.stream(context.getBundles())
+                .filter(b -> "vamt-provider-processor".equals(b.getSymbolicName())).findFirst().orElse(null);
+        assertNotNull("processor provider bundle installed", installed);
+        String location = installed.getLocation();
+        installed.uninstall();
+        HttpResponse<String> gone = awaitAnswer(client, client.enumerateAll(processors), 400);
+        assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
+
+        java.nio.file.Path home = java.nio.file.Paths.get(System.getProperty("karaf.home"));
+        String version = System.getProperty("vamt.version", "0.1.0-SNAPSHOT");
+        java.nio.file.Path jar = home.resolve("system/org/vamt/vamt-provider-processor/" + version
+                + "/vamt-provider-processor-" + version + ".jar");
+        java.nio.file.Path dropped = home.resolve("deploy/vamt-provider-processor.jar");
+        java.nio.file.Files.copy(jar, dropped, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        HttpResponse<String> back = awaitAnswer(client, client.enumerateAll(processors), 200);
+        assertTrue(back.body(), back.body().contains("<h:Number>0</h:Number>"));
+
+        java.nio.file.Files.delete(dropped);
+        awaitAnswer(client, client.enumerateAll(processors), 400);
+        context.installBundle(location).start();
+        awaitAnswer(client, client.enumerateAll(processors), 200);
     }
 
     @Test

@@ -45,6 +45,18 @@ public final class WsmanClient {
                 + "</s:Header><s:Body></s:Body></s:Envelope>";
     }
 
+    /** An optimized Enumerate: all instances come back in the EnumerateResponse. */
+    public String enumerateAll(String resourceUri) {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + resourceUri + "</w:ResourceURI><a:MessageID>" + (++messageId) + "</a:MessageID>"
+                + "</s:Header><s:Body><n:Enumerate><w:OptimizeEnumeration></w:OptimizeEnumeration>"
+                + "<w:MaxElements>100</w:MaxElements></n:Enumerate></s:Body></s:Envelope>";
+    }
+
     /** Posts with Digest, answering the challenge when needed. */
     public HttpResponse<String> post(String envelope) throws IOException, InterruptedException {
         if (nonce == null) {

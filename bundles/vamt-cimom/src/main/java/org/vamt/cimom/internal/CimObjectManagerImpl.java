@@ -1,9 +1,14 @@
 package org.vamt.cimom.internal;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -13,11 +18,12 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.CimValues;
-import org.vamt.cim.InvalidKeyException;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.cim.schema.CimMethodDef;
+import org.vamt.cim.schema.CimSchema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +37,22 @@ public class CimObjectManagerImpl implements CimObjectManager {
     private static final Logger LOG = LoggerFactory.getLogger(CimObjectManagerImpl.class);
 
     private final ProviderRegistry registry = new ProviderRegistry();
+    private final SchemaRegistry schemas = new SchemaRegistry();
+    private MofBundleTracker mofTracker;
+
+    /** Reads MOF from bundles as they start (the schema bundle, provider bundles with their own classes). */
+    @Activate
+    void activate(BundleContext context) {
+        mofTracker = new MofBundleTracker(context, schemas);
+        mofTracker.open();
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (mofTracker != null) {
+            mofTracker.close();
+        }
+    }
 
     @Reference(service = CimProvider.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -42,28 +64,58 @@ public class CimObjectManagerImpl implements CimObjectManager {
         registry.remove(provider);
     }
 
+    /** Classes that a provider serves and the schema defines. */
     @Override
     public Set<String> servedClasses() {
-        return registry.classes();
+        CimSchema schema = schemas.current();
+        Set<String> served = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (String c : registry.classes()) {
+            schema.classDef(c).ifPresent(d -> served.addAll(schema.withSubclasses(d.name())));
+        }
+        served.removeIf(c -> providersOrNull(schema, c) == null);
+        return served;
+    }
+
+    private Map<CimProvider, String> providersOrNull(CimSchema schema, String c) {
+        try {
+            return providersFor(schema, c);
+        } catch (CimException e) {
+            return null;
+        }
     }
 
     @Override
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
-        return guarded(ctx, "enumerate " + className, () -> provider(className).enumerateInstances(ctx, className));
+        return guarded(ctx, "enumerate " + className, () -> {
+            CimSchema schema = schemas.current();
+            String cls = SchemaEnforcer.requireClass(schema, className).name();
+            List<CimInstance> out = new ArrayList<>();
+            for (Map.Entry<CimProvider, String> call : providersFor(schema, cls).entrySet()) {
+                for (CimInstance i : call.getKey().enumerateInstances(ctx, call.getValue())) {
+                    // Enumeration follows inheritance, as AMT's does: subclass instances come along.
+                    if (schema.isA(i.className(), cls)) {
+                        out.add(SchemaEnforcer.normalize(schema, i));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     @Override
     public CimInstance getInstance(RequestContext ctx, CimObjectPath path) throws CimException {
-        return guarded(ctx, "get " + path, () -> resolve(ctx, provider(path.className()), path));
+        return guarded(ctx, "get " + path, () -> resolve(ctx, schemas.current(), path));
     }
 
     @Override
     public CimInstance modifyInstance(RequestContext ctx, CimObjectPath path, CimInstance modified)
             throws CimException {
         return guarded(ctx, "modify " + path, () -> {
-            CimProvider p = provider(path.className());
-            CimInstance current = resolve(ctx, p, path);
-            return p.modifyInstance(ctx, current, modified);
+            CimSchema schema = schemas.current();
+            CimInstance current = resolve(ctx, schema, path);
+            CimInstance wanted = SchemaEnforcer.applyPut(schema, current, modified);
+            return SchemaEnforcer.normalize(schema,
+                    providerOf(schema, current.className()).modifyInstance(ctx, current, wanted));
         });
     }
 
@@ -71,37 +123,85 @@ public class CimObjectManagerImpl implements CimObjectManager {
     public MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method,
                                      Map<String, Object> arguments) throws CimException {
         return guarded(ctx, "invoke " + method + " on " + path, () -> {
-            CimProvider p = provider(path.className());
-            CimInstance target = resolve(ctx, p, path);
-            return p.invokeMethod(ctx, target.path(), method, arguments);
+            CimSchema schema = schemas.current();
+            CimMethodDef m = SchemaEnforcer.requireMethod(schema, path.className(), method);
+            Map<String, Object> typed = SchemaEnforcer.checkArguments(m, arguments);
+            CimInstance target = resolve(ctx, schema, path);
+            MethodResult r = providerOf(schema, target.className()).invokeMethod(ctx, target.path(), m.name(), typed);
+            return SchemaEnforcer.checkOutputs(m, r);
         });
     }
 
-    private CimProvider provider(String className) throws CimException {
-        return registry.providerFor(className)
-                .orElseThrow(() -> new CimException(CimStatus.INVALID_CLASS, "no provider serves " + className));
+    /** The schema classes currently known, for tests and tools in this bundle. */
+    SchemaRegistry schemaRegistry() {
+        return schemas;
+    }
+
+    /**
+     * Providers serving the class or a subclass, each with the most general class it serves, so
+     * a provider registered for both a class and its subclass is asked once.
+     */
+    private Map<CimProvider, String> providersFor(CimSchema schema, String className) throws CimException {
+        Map<CimProvider, String> calls = new LinkedHashMap<>();
+        for (String c : schema.withSubclasses(className)) {
+            registry.providerFor(c).ifPresent(p -> calls.putIfAbsent(p, c));
+        }
+        if (calls.isEmpty()) {
+            throw new CimException(CimStatus.INVALID_CLASS, "no provider serves " + className);
+        }
+        return calls;
+    }
+
+    /** The provider of an instance's own class, or of its nearest superclass that has one. */
+    private CimProvider providerOf(CimSchema schema, String className) throws CimException {
+        for (String c : schema.lineage(className)) {
+            var p = registry.providerFor(c);
+            if (p.isPresent()) {
+                return p.get();
+            }
+        }
+        throw new CimException(CimStatus.INVALID_CLASS, "no provider serves " + className);
     }
 
     /**
      * Finds the instance a path names. No keys: the first instance (singletons). Otherwise the
-     * provider's own getInstance, or, when it has none, a search of its enumeration.
+     * provider's own getInstance, or, when it has none, a search of the enumeration.
      */
-    private CimInstance resolve(RequestContext ctx, CimProvider p, CimObjectPath path) throws CimException {
+    private CimInstance resolve(RequestContext ctx, CimSchema schema, CimObjectPath clientPath) throws CimException {
+        CimObjectPath path = SchemaEnforcer.checkPath(schema, clientPath);
         if (path.keys().isEmpty()) {
-            List<CimInstance> all = p.enumerateInstances(ctx, path.className());
+            List<CimInstance> all = enumerateInstances(ctx, path.className());
             if (all.isEmpty()) {
                 throw new CimException(CimStatus.NOT_FOUND, "no instance of " + path.className());
             }
             return all.get(0);
         }
-        try {
-            return p.getInstance(ctx, path);
-        } catch (CimException e) {
-            if (e.status() != CimStatus.NOT_SUPPORTED) {
-                throw e;
+        var exact = registry.providerFor(path.className());
+        if (exact.isPresent()) {
+            try {
+                CimInstance i = exact.get().getInstance(ctx, path);
+                return SchemaEnforcer.normalize(schema, i);
+            } catch (CimException e) {
+                if (e.status() != CimStatus.NOT_SUPPORTED) {
+                    throw e;
+                }
             }
         }
-        return InstanceMatcher.find(p.enumerateInstances(ctx, path.className()), path);
+        for (CimInstance i : enumerateInstances(ctx, path.className())) {
+            if (matches(i, path)) {
+                return i;
+            }
+        }
+        throw new CimException(CimStatus.NOT_FOUND, "no instance matches " + path);
+    }
+
+    private static boolean matches(CimInstance i, CimObjectPath path) {
+        for (Map.Entry<String, Object> e : path.keys().entrySet()) {
+            if (!CimValues.sameValue(i.get(e.getKey()), e.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Turns a provider's unexpected RuntimeException into a CIM failure, logged with its context. */
@@ -122,39 +222,4 @@ public class CimObjectManagerImpl implements CimObjectManager {
         T run() throws CimException;
     }
 
-    /** Key matching between a client's path and the instances of a class. */
-    static final class InstanceMatcher {
-        private InstanceMatcher() {
-        }
-
-        static CimInstance find(List<CimInstance> instances, CimObjectPath path) throws CimException {
-            boolean sawKeys = false;
-            for (CimInstance i : instances) {
-                checkSelectorsAreKeys(i, path);
-                sawKeys = true;
-                if (matches(i, path)) {
-                    return i;
-                }
-            }
-            throw new CimException(CimStatus.NOT_FOUND, (sawKeys ? "no instance matches " : "no instance of ") + path);
-        }
-
-        private static void checkSelectorsAreKeys(CimInstance i, CimObjectPath path) throws CimException {
-            for (String name : path.keys().keySet()) {
-                if (i.keyNames().stream().noneMatch(k -> k.equalsIgnoreCase(name))) {
-                    throw new InvalidKeyException("'" + name + "' is not a key of " + i.className());
-                }
-            }
-        }
-
-        /** Every given key must match; keys the client left out are not constrained. */
-        private static boolean matches(CimInstance i, CimObjectPath path) {
-            for (Map.Entry<String, Object> e : path.keys().entrySet()) {
-                if (!CimValues.sameValue(i.get(e.getKey()), e.getValue())) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
 }

@@ -1,23 +1,45 @@
 package org.vamt.cimom.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
+import org.vamt.cim.InvalidKeyException;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.mof.MofCompiler;
 
 class CimObjectManagerImplTest {
     private static final RequestContext CTX = new RequestContext("uuid-1", "vm1", "admin", "Digest:X");
+
+    static final String MOF = """
+            class Test_Base { string ElementName; uint16 EnabledState; };
+            class Processor : Test_Base {
+                [Key] uint32 Number;
+                uint32 Enable([In, Required] boolean Enabled, [In] uint16 Delay, [Out] string Note);
+            };
+            class C : Test_Base { [Key] string K; [Write] string W; string RO; };
+            class C_Sub : C { uint32 Extra; };
+            """;
+
+    CimObjectManagerImpl cimom;
+
+    @BeforeEach
+    void schema() throws Exception {
+        cimom = new CimObjectManagerImpl();
+        cimom.schemaRegistry().add("test", MofCompiler.compile(MOF, "test.mof", null).classes());
+    }
 
     /** A provider that only enumerates, as a CIMPLE skeleton with just enum_instances filled in. */
     static final class EnumOnlyProcessors implements CimProvider {
@@ -32,71 +54,141 @@ class CimObjectManagerImplTest {
         public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
                                          Map<String, Object> arguments) {
             invoked.add(method + target.key("Number") + arguments);
-            return MethodResult.of(0);
+            return new MethodResult(0, Map.of("Note", "done", "Bogus", "x"));
         }
 
         private static CimInstance cpu(long n) {
-            return CimInstance.builder("Processor").key("Number", n).property("EnabledState", n < 2 ? 2 : 3).build();
+            // Deliberately out of schema order and with an Integer: the CIMOM must normalize.
+            return CimInstance.builder("Processor").property("EnabledState", n < 2 ? 2 : 3).key("Number", (int) n)
+                    .property("NotInSchema", "x").build();
         }
     }
 
-    private static CimObjectManagerImpl cimomWith(CimProvider p, String classes) {
-        CimObjectManagerImpl cimom = new CimObjectManagerImpl();
-        cimom.addProvider(p, Map.of(CimProvider.CLASSES, classes, "service.id", 1L));
-        return cimom;
+    private void serve(CimProvider p, String... classes) {
+        cimom.addProvider(p, Map.of(CimProvider.CLASSES, classes, "service.id", (long) classes.length));
     }
 
     @Test
-    void getComesForFreeFromEnumeration() throws CimException {
-        CimObjectManagerImpl cimom = cimomWith(new EnumOnlyProcessors(), "Processor");
+    void getComesForFreeAndInstancesFollowTheSchema() throws CimException {
+        serve(new EnumOnlyProcessors(), "Processor");
         CimInstance i = cimom.getInstance(CTX, new CimObjectPath("Processor", Map.of("Number", "2")));
+        assertEquals(List.of("EnabledState", "Number"), List.copyOf(i.properties().keySet()),
+                "schema order (inherited first), unknown properties dropped");
         assertEquals(3L, i.get("EnabledState"));
+        assertEquals(List.of("Number"), List.copyOf(i.keyNames()));
     }
 
     @Test
     void pathWithoutKeysNamesTheFirstInstance() throws CimException {
-        CimObjectManagerImpl cimom = cimomWith(new EnumOnlyProcessors(), "Processor");
+        serve(new EnumOnlyProcessors(), "Processor");
         assertEquals(0L, cimom.getInstance(CTX, CimObjectPath.of("Processor")).get("Number"));
     }
 
     @Test
-    void wrongSelectorsAreInvalidParameterAndMissingInstancesNotFound() {
-        CimObjectManagerImpl cimom = cimomWith(new EnumOnlyProcessors(), "Processor");
-        CimException bad = assertThrows(CimException.class,
-                () -> cimom.getInstance(CTX, CimObjectPath.of("Processor", "Socket", "1")));
-        assertEquals(CimStatus.INVALID_PARAMETER, bad.status());
+    void selectorsMustBeExactlyTheKeys() {
+        serve(new EnumOnlyProcessors(), "Processor");
+        InvalidKeyException extra = assertThrows(InvalidKeyException.class, () -> cimom.getInstance(CTX,
+                new CimObjectPath("Processor", Map.of("Number", "1", "Socket", "1"))));
+        assertEquals(InvalidKeyException.Problem.UNEXPECTED_SELECTORS, extra.problem());
+        serve((ctx, c) -> List.of(), "C");
+        InvalidKeyException typed = assertThrows(InvalidKeyException.class,
+                () -> cimom.getInstance(CTX, CimObjectPath.of("Processor", "Number", "two")));
+        assertEquals(InvalidKeyException.Problem.TYPE_MISMATCH, typed.problem());
         CimException missing = assertThrows(CimException.class,
                 () -> cimom.getInstance(CTX, CimObjectPath.of("Processor", "Number", "9")));
         assertEquals(CimStatus.NOT_FOUND, missing.status());
     }
 
     @Test
-    void invokeResolvesTheTargetFirst() throws CimException {
+    void invokeTypesArgumentsAndChecksOutputs() throws CimException {
         EnumOnlyProcessors p = new EnumOnlyProcessors();
-        CimObjectManagerImpl cimom = cimomWith(p, "Processor");
-        cimom.invokeMethod(CTX, CimObjectPath.of("Processor", "Number", "1"), "Enable", Map.of("Enabled", "false"));
-        assertEquals(List.of("Enable1{Enabled=false}"), p.invoked);
-        assertThrows(CimException.class,
-                () -> cimom.invokeMethod(CTX, CimObjectPath.of("Processor", "Number", "7"), "Enable", Map.of()));
-        assertEquals(1, p.invoked.size(), "no call for a missing instance");
+        serve(p, "Processor");
+        MethodResult r = cimom.invokeMethod(CTX, CimObjectPath.of("Processor", "Number", "1"), "enable",
+                Map.of("Enabled", "false", "Delay", "5"));
+        assertEquals(List.of("Enable1{Enabled=false, Delay=5}"), p.invoked);
+        assertEquals(Map.of("Note", "done"), r.outputs(), "only Out parameters come back");
+
+        CimException wrongType = assertThrows(CimException.class, () -> cimom.invokeMethod(CTX,
+                CimObjectPath.of("Processor", "Number", "1"), "Enable", Map.of("Enabled", "maybe")));
+        assertEquals(CimStatus.INVALID_PARAMETER, wrongType.status());
+        CimException outOfRange = assertThrows(CimException.class, () -> cimom.invokeMethod(CTX,
+                CimObjectPath.of("Processor", "Number", "1"), "Enable", Map.of("Enabled", "true", "Delay", "70000")));
+        assertEquals(CimStatus.INVALID_PARAMETER, outOfRange.status());
+        CimException missing = assertThrows(CimException.class, () -> cimom.invokeMethod(CTX,
+                CimObjectPath.of("Processor", "Number", "1"), "Enable", Map.of()));
+        assertEquals(CimStatus.INVALID_PARAMETER, missing.status());
+        CimException unknown = assertThrows(CimException.class, () -> cimom.invokeMethod(CTX,
+                CimObjectPath.of("Processor", "Number", "1"), "Explode", Map.of()));
+        assertEquals(CimStatus.METHOD_NOT_FOUND, unknown.status());
+        assertEquals(1, p.invoked.size(), "the provider saw only the valid call");
     }
 
     @Test
-    void lateRegistrationAndWithdrawal() throws CimException {
-        CimObjectManagerImpl cimom = new CimObjectManagerImpl();
-        CimException before = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
-        assertEquals(CimStatus.INVALID_CLASS, before.status());
+    void enumerationFollowsInheritance() throws CimException {
+        serve((ctx, c) -> List.of(CimInstance.builder("C_Sub").key("K", "sub").property("Extra", 1).build()), "C_Sub");
+        List<CimInstance> all = cimom.enumerateInstances(CTX, "C");
+        assertEquals(1, all.size());
+        assertEquals("C_Sub", all.get(0).className());
+        assertEquals(1, cimom.enumerateInstances(CTX, "Test_Base").size());
+    }
+
+    @Test
+    void putChangesOnlyWritableProperties() throws CimException {
+        CimInstance[] stored = {CimInstance.builder("C").key("K", "a").property("W", "old").property("RO", "fixed")
+                .build()};
+        CimProvider p = new CimProvider() {
+            @Override
+            public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+                return List.of(stored[0]);
+            }
+
+            @Override
+            public CimInstance modifyInstance(RequestContext ctx, CimInstance current, CimInstance modified) {
+                stored[0] = modified;
+                return modified;
+            }
+        };
+        serve(p, "C");
+        CimInstance put = CimInstance.builder("C").property("K", "a").property("W", "new").property("RO", "fixed")
+                .build();
+        assertEquals("new", cimom.modifyInstance(CTX, CimObjectPath.of("C"), put).get("W"));
+        CimInstance readOnly = CimInstance.builder("C").property("RO", "changed").build();
+        CimException e = assertThrows(CimException.class, () -> cimom.modifyInstance(CTX, CimObjectPath.of("C"),
+                readOnly));
+        assertEquals(CimStatus.INVALID_PARAMETER, e.status());
+        assertEquals("fixed", stored[0].get("RO"));
+    }
+
+    @Test
+    void classesComeAndGoWithTheirProvidersAndSchemaSources() throws CimException {
+        CimException noProvider = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
+        assertEquals(CimStatus.INVALID_CLASS, noProvider.status());
         EnumOnlyProcessors p = new EnumOnlyProcessors();
-        cimom.addProvider(p, Map.of(CimProvider.CLASSES, new String[] {"Processor"}, "service.id", 5L));
+        serve(p, "Processor");
         assertEquals(3, cimom.enumerateInstances(CTX, "processor").size());
         assertTrue(cimom.servedClasses().contains("Processor"));
         cimom.removeProvider(p);
         assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
+
+        serve(p, "Processor", "Nonexistent_Class");
+        cimom.schemaRegistry().remove("test");
+        CimException unknown = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
+        assertEquals(CimStatus.INVALID_CLASS, unknown.status(), "a provider alone does not make a class");
+        assertFalse(cimom.servedClasses().contains("Processor"));
+    }
+
+    @Test
+    void subclassesWaitForTheirSuperclass() throws Exception {
+        CimObjectManagerImpl fresh = new CimObjectManagerImpl();
+        fresh.schemaRegistry().add("provider", MofCompiler.compile("class D : Test_Base { [Key] string K; };",
+                "d.mof", null).classes());
+        assertTrue(fresh.schemaRegistry().current().classDef("D").isEmpty());
+        fresh.schemaRegistry().add("core", MofCompiler.compile(MOF, "core.mof", null).classes());
+        assertTrue(fresh.schemaRegistry().current().classDef("D").isPresent());
     }
 
     @Test
     void higherRankingWinsAndMalformedProvidersAreIgnored() throws CimException {
-        CimObjectManagerImpl cimom = new CimObjectManagerImpl();
         CimProvider low = (ctx, c) -> List.of(CimInstance.builder(c).key("K", "low").build());
         CimProvider high = (ctx, c) -> List.of(CimInstance.builder(c).key("K", "high").build());
         cimom.addProvider(low, Map.of(CimProvider.CLASSES, "C", "service.id", 1L));
@@ -109,10 +201,14 @@ class CimObjectManagerImplTest {
 
     @Test
     void providerBugsBecomeCimFailures() {
-        CimObjectManagerImpl cimom = cimomWith((ctx, c) -> {
+        serve((ctx, c) -> {
             throw new IllegalStateException("boom");
         }, "C");
         CimException e = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "C"));
         assertEquals(CimStatus.FAILED, e.status());
+        serve((ctx, c) -> List.of(CimInstance.builder("Processor").key("Number", 1).property("EnabledState", "high")
+                .build()), "Processor");
+        CimException wrong = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
+        assertEquals(CimStatus.FAILED, wrong.status(), "a value that does not fit the schema is the provider's bug");
     }
 }

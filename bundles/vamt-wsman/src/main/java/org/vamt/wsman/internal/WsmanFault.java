@@ -140,8 +140,13 @@ final class WsmanFault extends Exception {
     /** The DSP0227 mapping of a CIM error to a WS-Management fault. */
     static WsmanFault fromCim(CimException e, String action) {
         String msg = e.getMessage() == null ? e.status().name() : e.getMessage();
-        if (e instanceof InvalidKeyException) {
-            return invalidSelectors(msg, "UnexpectedSelectors");
+        if (e instanceof InvalidKeyException k) {
+            return invalidSelectors(msg, switch (k.problem()) {
+                case UNEXPECTED_SELECTORS -> "UnexpectedSelectors";
+                case INSUFFICIENT_SELECTORS -> "InsufficientSelectors";
+                case TYPE_MISMATCH -> "TypeMismatch";
+                case INVALID_VALUE -> "InvalidValue";
+            });
         }
         return switch (e.status()) {
             case INVALID_CLASS -> destinationUnreachable(msg, Ns.FAULT_DETAIL + "InvalidResourceURI");

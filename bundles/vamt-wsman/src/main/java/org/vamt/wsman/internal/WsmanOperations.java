@@ -96,7 +96,20 @@ final class WsmanOperations {
         }
         CimInstance.Builder modified = CimInstance.builder(className);
         parameters(body).forEach(modified::property);
-        CimInstance updated = cimom.modifyInstance(ctx, new CimObjectPath(className, req.selectors()), modified.build());
+        CimInstance updated;
+        try {
+            updated = cimom.modifyInstance(ctx, new CimObjectPath(className, req.selectors()), modified.build());
+        } catch (CimException e) {
+            if (e instanceof org.vamt.cim.InvalidKeyException) {
+                throw e;
+            }
+            switch (e.status()) {
+                case INVALID_PARAMETER, TYPE_MISMATCH, NO_SUCH_PROPERTY -> throw new WsmanFault(WsmanFault.Code.SENDER,
+                        Ns.WXF, "InvalidRepresentation", Ns.WXF + "/fault", e.getMessage(),
+                        Ns.FAULT_DETAIL + "InvalidValues");
+                default -> throw e;
+            }
+        }
         return EnvelopeWriter.begin(req, Ns.WXF + "/PutResponse", req.resourceUri(), List.of(updated))
                 .instance(updated).finish();
     }

@@ -46,10 +46,31 @@ class WsmanEndpointTest {
     DigestClient client;
     final java.util.List<String> calls = new java.util.ArrayList<>();
 
-    /** Test fixture provider: a power service with a method, and a multi-instance class. */
+    static final String MOF = """
+            class CIM_ManagedElement { string ElementName; };
+            class CIM_PowerManagementService : CIM_ManagedElement {
+                [Key] string CreationClassName; [Key] string Name; uint16 EnabledState;
+                uint32 RequestPowerStateChange([In] uint16 PowerState, [In] CIM_ManagedElement REF ManagedElement,
+                    [Out] string Echo);
+            };
+            class CIM_ComputerSystem : CIM_ManagedElement { [Key] string Name; };
+            [Association] class CIM_ServiceAvailableToElement {
+                [Key] CIM_PowerManagementService REF ServiceProvided; [Key] CIM_ManagedElement REF UserOfService; };
+            [Association] class CIM_AssociatedPowerManagementService : CIM_ServiceAvailableToElement {
+                uint16 PowerState; uint16 AvailableRequestedPowerStates[]; datetime Since; };
+            class AMT_GeneralSettings : CIM_ManagedElement {
+                [Key] string InstanceID; [Write] string HostName; string DigestRealm; };
+            """;
+    String hostName = "vm";
+
+    /** Test fixture provider: a power service with a method, a multi-instance class, a writable class. */
     final class FixtureProvider implements CimProvider {
         @Override
         public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+            if (className.equals("AMT_GeneralSettings")) {
+                return List.of(CimInstance.builder(className).key("InstanceID", "Intel(r) AMT: General Settings")
+                        .property("HostName", hostName).property("DigestRealm", ctx.digestRealm()).build());
+            }
             if (className.equals("CIM_PowerManagementService")) {
                 return List.of(CimInstance.builder(className).key("CreationClassName", className)
                         .key("Name", "Intel(r) AMT Power Management Service").property("EnabledState", 5)
@@ -67,6 +88,12 @@ class WsmanEndpointTest {
         }
 
         @Override
+        public CimInstance modifyInstance(RequestContext ctx, CimInstance current, CimInstance modified) {
+            hostName = (String) modified.get("HostName");
+            return modified;
+        }
+
+        @Override
         public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
                                          Map<String, Object> arguments) {
             calls.add(method + " " + arguments);
@@ -79,8 +106,8 @@ class WsmanEndpointTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CimObjectManager cimom = CimomTestAccess.newCimom(new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_ServiceAvailableToElement", "CIM_AssociatedPowerManagementService");
+        CimObjectManager cimom = CimomTestAccess.newCimom(MOF, new FixtureProvider(), "CIM_PowerManagementService",
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings");
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,
@@ -212,7 +239,8 @@ class WsmanEndpointTest {
     void invokeWithSelectorsArgumentsAndReferences() throws Exception {
         String uri = CIM + "CIM_PowerManagementService";
         HttpResponse<String> r = client.post(envelope(uri + "/RequestPowerStateChange", uri,
-                "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>",
+                "<w:Selector Name=\"CreationClassName\">CIM_PowerManagementService</w:Selector>"
+                        + "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>",
                 "<r:RequestPowerStateChange_INPUT xmlns:r=\"" + uri + "\"><r:PowerState>8</r:PowerState>"
                         + "<r:ManagedElement><Address xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
                         + "/wsman</Address><ReferenceParameters xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
@@ -225,6 +253,22 @@ class WsmanEndpointTest {
                 + "<g:ReturnValue>0</g:ReturnValue></g:RequestPowerStateChange_OUTPUT>"), r.body());
         assertEquals(List.of("RequestPowerStateChange {PowerState=8, ManagedElement=CIM_ComputerSystem{Name=ManagedSystem}}"),
                 calls);
+    }
+
+    @Test
+    void putChangesWritablePropertiesAndRefusesReadOnlyOnes() throws Exception {
+        String uri = ResourceUris.AMT + "AMT_GeneralSettings";
+        String body = "<r:AMT_GeneralSettings xmlns:r=\"" + uri + "\"><r:InstanceID>Intel(r) AMT: General Settings"
+                + "</r:InstanceID><r:HostName>renamed</r:HostName><r:DigestRealm>Digest:55E3AE13BFD261BB17A088AEDD7037EA"
+                + "</r:DigestRealm></r:AMT_GeneralSettings>";
+        HttpResponse<String> ok = client.post(envelope(Ns.ACTION_PUT, uri, null, body));
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertTrue(ok.body().contains("<g:HostName>renamed</g:HostName>"), ok.body());
+        HttpResponse<String> readOnly = client.post(envelope(Ns.ACTION_PUT, uri, null,
+                body.replace("Digest:55E3", "Digest:0000")));
+        assertEquals(400, readOnly.statusCode());
+        assertTrue(readOnly.body().contains("InvalidRepresentation"), readOnly.body());
+        assertEquals("renamed", hostName, "the refused Put changed nothing");
     }
 
     @Test
@@ -242,7 +286,20 @@ class WsmanEndpointTest {
 
         HttpResponse<String> noMethod = client.post(envelope(CIM + "CIM_PowerManagementService/Explode",
                 CIM + "CIM_PowerManagementService", null, null));
-        assertEquals(200, noMethod.statusCode(), "fixture provider answers any method");
+        assertEquals(400, noMethod.statusCode(), "the schema has no such method");
+        assertTrue(noMethod.body().contains("b:ActionNotSupported"), noMethod.body());
+
+        HttpResponse<String> wrongType = client.post(envelope(CIM + "CIM_PowerManagementService/RequestPowerStateChange",
+                CIM + "CIM_PowerManagementService", null, "<r:RequestPowerStateChange_INPUT xmlns:r=\"" + CIM
+                        + "CIM_PowerManagementService\"><r:PowerState>eight</r:PowerState></r:RequestPowerStateChange_INPUT>"));
+        assertEquals(400, wrongType.statusCode());
+        assertTrue(wrongType.body().contains("c:InvalidParameter"), wrongType.body());
+
+        HttpResponse<String> missingKey = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>", null));
+        assertEquals(400, missingKey.statusCode());
+        assertTrue(missingKey.body().contains("faultDetail/InsufficientSelectors"), missingKey.body());
+        assertTrue(calls.isEmpty(), "no faulty request reached the provider");
 
         HttpResponse<String> noTo = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null)
                 .replace("<a:To>/wsman</a:To>", ""));

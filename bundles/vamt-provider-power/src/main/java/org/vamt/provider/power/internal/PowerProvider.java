@@ -11,6 +11,9 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.CimValues;
 import org.vamt.cim.MethodResult;
+import org.vamt.cim.model.CIM_AssociatedPowerManagementService;
+import org.vamt.cim.model.CIM_ComputerSystem;
+import org.vamt.cim.model.CIM_PowerManagementService;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
@@ -52,51 +55,54 @@ public class PowerProvider implements CimProvider {
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
         return switch (className.toLowerCase(java.util.Locale.ROOT)) {
             case "cim_computersystem" -> computerSystems(Machines.require(hypervisor, ctx));
-            case "cim_powermanagementservice" -> List.of(service());
+            case "cim_powermanagementservice" -> List.of(service().toInstance());
             default -> List.of(association(Machines.require(hypervisor, ctx)));
         };
     }
 
     private static List<CimInstance> computerSystems(MachineInfo vm) {
         boolean on = vm.state().isOn();
-        CimInstance host = CimInstance.builder(AmtNames.COMPUTER_SYSTEM)
-                .key("CreationClassName", AmtNames.COMPUTER_SYSTEM)
-                .property("ElementName", vm.name())
-                .property("EnabledState", on ? 2 : 3)
-                .property("HealthState", 5)
-                .key("Name", AmtNames.MANAGED_SYSTEM)
-                .property("NameFormat", "Other")
-                .property("OperationalStatus", on ? 2 : 10)
-                .property("RequestedState", 12)
-                .build();
-        CimInstance amt = CimInstance.builder(AmtNames.COMPUTER_SYSTEM)
-                .key("CreationClassName", AmtNames.COMPUTER_SYSTEM)
-                .property("Dedicated", List.of(14))
-                .property("ElementName", "Intel(r) AMT Subsystem")
-                .property("EnabledState", 2)
-                .property("HealthState", 5)
-                .key("Name", AmtNames.AMT_SYSTEM)
-                .property("OperationalStatus", 2)
-                .property("RequestedState", 12)
-                .build();
+        CimInstance host = new CIM_ComputerSystem()
+                .setCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setName(AmtNames.MANAGED_SYSTEM)
+                .setElementName(vm.name())
+                .setEnabledState(on ? 2 : 3)
+                .setHealthState(5)
+                .setNameFormat("Other")
+                .setOperationalStatus(on ? 2 : 10)
+                .setRequestedState(12)
+                .toInstance();
+        CimInstance amt = new CIM_ComputerSystem()
+                .setCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setName(AmtNames.AMT_SYSTEM)
+                .setDedicated(14)
+                .setElementName("Intel(r) AMT Subsystem")
+                .setEnabledState(2)
+                .setHealthState(5)
+                .setOperationalStatus(2)
+                .setRequestedState(12)
+                .toInstance();
         return List.of(host, amt);
     }
 
-    private static CimInstance service() {
-        return AmtNames.amtService(SERVICE, SERVICE_NAME)
-                .property("ElementName", SERVICE_NAME)
-                .property("EnabledState", 5)
-                .property("RequestedState", 12)
-                .build();
+    private static CIM_PowerManagementService service() {
+        return new CIM_PowerManagementService()
+                .setCreationClassName(SERVICE)
+                .setName(SERVICE_NAME)
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName(SERVICE_NAME)
+                .setEnabledState(5)
+                .setRequestedState(12);
     }
 
     private static CimInstance association(MachineInfo vm) {
-        return CimInstance.builder("CIM_AssociatedPowerManagementService")
-                .property("AvailableRequestedPowerStates", PowerStates.available(vm.state()))
-                .property("PowerState", PowerStates.of(vm.state()))
-                .key("ServiceProvided", service().path())
-                .key("UserOfService", AmtNames.managedSystem())
-                .build();
+        return new CIM_AssociatedPowerManagementService()
+                .setAvailableRequestedPowerStates(PowerStates.available(vm.state()))
+                .setPowerState(PowerStates.of(vm.state()))
+                .setServiceProvided(service().path())
+                .setUserOfService(AmtNames.managedSystem())
+                .toInstance();
     }
 
     @Override

@@ -90,7 +90,7 @@ class PowerProviderTest {
         assertEquals("CIM_ComputerSystem", host.get("CreationClassName"));
         assertEquals("desktop-01", host.get("ElementName"));
         assertEquals(2L, host.get("EnabledState"));
-        assertEquals(2L, host.get("OperationalStatus"));
+        assertEquals(List.of(2L), host.get("OperationalStatus"), "uint16[] in the schema");
         assertEquals(AmtNames.managedSystem(), host.path());
         CimInstance amt = systems.get(1);
         assertEquals("Intel(r) AMT", amt.get("Name"));
@@ -104,7 +104,7 @@ class PowerProviderTest {
         assertEquals("ManagedSystem", host.get("Name"));
         assertEquals("build-server", host.get("ElementName"));
         assertEquals(3L, host.get("EnabledState"));
-        assertEquals(10L, host.get("OperationalStatus"));
+        assertEquals(List.of(10L), host.get("OperationalStatus"));
         // the AMT subsystem stays enabled while the host is off
         assertEquals(2L, systems.get(1).get("EnabledState"));
     }

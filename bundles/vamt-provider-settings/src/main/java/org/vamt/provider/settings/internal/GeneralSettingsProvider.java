@@ -13,6 +13,9 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.MethodResult;
+import org.vamt.cim.model.AMT_GeneralSettings;
+import org.vamt.cim.model.AMT_SetupAndConfigurationService;
+import org.vamt.cim.model.IPS_HostBasedSetupService;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.provider.support.AmtNames;
@@ -39,29 +42,29 @@ public class GeneralSettingsProvider implements CimProvider {
     }
 
     private static CimInstance generalSettings(RequestContext ctx) {
-        return CimInstance.builder("AMT_GeneralSettings")
-                .property("AMTNetworkEnabled", 1)
-                .property("DDNSPeriodicUpdateInterval", 1440)
-                .property("DDNSTTL", 900)
-                .property("DDNSUpdateByDHCPServerEnabled", true)
-                .property("DDNSUpdateEnabled", false)
-                .property("DHCPv6ConfigurationTimeout", 0)
-                .property("DigestRealm", ctx.digestRealm())
-                .property("DomainName", "")
-                .property("ElementName", "Intel(r) AMT: General Settings")
-                .property("HostName", hostName(ctx.machineName()))
-                .key("InstanceID", "Intel(r) AMT: General Settings")
-                .property("NetworkInterfaceEnabled", true)
-                .property("PingResponseEnabled", true)
-                .property("PowerSource", 0)
-                .property("PreferredAddressFamily", 0)
-                .property("PresenceNotificationInterval", 0)
-                .property("PrivacyLevel", 0)
-                .property("RmcpPingResponseEnabled", true)
-                .property("SharedFQDN", true)
-                .property("ThunderboltDockEnabled", 0)
-                .property("WsmanOnlyMode", false)
-                .build();
+        return new AMT_GeneralSettings()
+                .setInstanceID("Intel(r) AMT: General Settings")
+                .setElementName("Intel(r) AMT: General Settings")
+                .setAMTNetworkEnabled(1)
+                .setDDNSPeriodicUpdateInterval(1440)
+                .setDDNSTTL(900)
+                .setDDNSUpdateByDHCPServerEnabled(true)
+                .setDDNSUpdateEnabled(false)
+                .setDHCPv6ConfigurationTimeout(0)
+                .setDigestRealm(ctx.digestRealm())
+                .setDomainName("")
+                .setHostName(hostName(ctx.machineName()))
+                .setNetworkInterfaceEnabled(true)
+                .setPingResponseEnabled(true)
+                .setPowerSource(0)
+                .setPreferredAddressFamily(0)
+                .setPresenceNotificationInterval(0)
+                .setPrivacyLevel(0)
+                .setRmcpPingResponseEnabled(true)
+                .setSharedFQDN(true)
+                .setThunderboltDockEnabled(0)
+                .setWsmanOnlyMode(false)
+                .toInstance();
     }
 
     /** A DNS label from the VM name: letters, digits and hyphens, at most 63 characters. */
@@ -74,15 +77,19 @@ public class GeneralSettingsProvider implements CimProvider {
     }
 
     private static CimInstance hostBasedSetup(RequestContext ctx) {
-        return AmtNames.amtService("IPS_HostBasedSetupService", "Intel(r) AMT Host Based Setup Service")
-                .property("AllowedControlModes", List.of(2, 1))
-                .property("CertChainStatus", 0)
-                .property("ConfigurationNonce", configurationNonce(ctx.machineId()))
-                .property("CurrentControlMode", 2)
-                .property("ElementName", "Intel(r) AMT Host Based Setup Service")
-                .property("EnabledState", 5)
-                .property("RequestedState", 12)
-                .build();
+        return new IPS_HostBasedSetupService()
+                .setCreationClassName(IPS_HostBasedSetupService.CLASS_NAME)
+                .setName("Intel(r) AMT Host Based Setup Service")
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName("Intel(r) AMT Host Based Setup Service")
+                .setAllowedControlModes(2, 1)
+                .setCertChainStatus(0)
+                .setConfigurationNonce(configurationNonce(ctx.machineId()))
+                .setCurrentControlMode(2)
+                .setEnabledState(5)
+                .setRequestedState(12)
+                .toInstance();
     }
 
     /** Stable per VM, as a provisioned AMT's nonce does not change between reads. */
@@ -97,16 +104,19 @@ public class GeneralSettingsProvider implements CimProvider {
     }
 
     private static CimInstance setupAndConfiguration() {
-        return AmtNames.amtService("AMT_SetupAndConfigurationService", "Intel(r) AMT Setup and Configuration Service")
-                .property("ElementName", "Intel(r) AMT Setup and Configuration Service")
-                .property("EnabledState", 5)
-                .property("PasswordModel", 1)
-                .property("ProvisioningMode", 1)
-                .property("ProvisioningServerOTP", null)
-                .property("ProvisioningState", 2)
-                .property("RequestedState", 12)
-                .property("ZeroTouchConfigurationEnabled", false)
-                .build();
+        return new AMT_SetupAndConfigurationService()
+                .setCreationClassName(AMT_SetupAndConfigurationService.CLASS_NAME)
+                .setName("Intel(r) AMT Setup and Configuration Service")
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName("Intel(r) AMT Setup and Configuration Service")
+                .setEnabledState(5)
+                .setPasswordModel(1)
+                .setProvisioningMode(1)
+                .setProvisioningState(2)
+                .setRequestedState(12)
+                .setZeroTouchConfigurationEnabled(false)
+                .toInstance();
     }
 
     @Override

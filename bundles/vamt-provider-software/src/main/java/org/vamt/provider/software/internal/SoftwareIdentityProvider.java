@@ -3,7 +3,8 @@ package org.vamt.provider.software.internal;
 import java.util.ArrayList;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
-import org.vamt.cim.CimInstance;
+import org.vamt.cim.model.CIM_SoftwareIdentity;
+import org.vamt.cim.model.CIM_SoftwareIdentityProviderSkeleton;
 import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
@@ -15,13 +16,13 @@ import org.vamt.cim.spi.RequestContext;
  * truth about what answers. Only enumeration is implemented: the CIMOM derives Get.
  */
 @Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_SoftwareIdentity")
-public class SoftwareIdentityProvider implements CimProvider {
+public class SoftwareIdentityProvider extends CIM_SoftwareIdentityProviderSkeleton {
 
     @Override
-    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+    protected List<CIM_SoftwareIdentity> enumerate(RequestContext ctx) {
         String[] v = VamtProduct.amtVersion().split("\\.");
         String threePart = v[0] + "." + v[1] + "." + v[2];
-        List<CimInstance> list = new ArrayList<>();
+        List<CIM_SoftwareIdentity> list = new ArrayList<>();
         list.add(identity("Flash", threePart));
         list.add(identity("Netstack", threePart));
         list.add(identity("AMTApps", threePart));
@@ -37,11 +38,7 @@ public class SoftwareIdentityProvider implements CimProvider {
         return list;
     }
 
-    private static CimInstance identity(String instanceId, String version) {
-        return CimInstance.builder("CIM_SoftwareIdentity")
-                .key("InstanceID", instanceId)
-                .property("IsEntity", true)
-                .property("VersionString", version)
-                .build();
+    private static CIM_SoftwareIdentity identity(String instanceId, String version) {
+        return new CIM_SoftwareIdentity().setInstanceID(instanceId).setIsEntity(true).setVersionString(version);
     }
 }

@@ -10,7 +10,7 @@ import org.vamt.cim.spi.RequestContext;
 
 class SoftwareIdentityProviderTest {
     @Test
-    void amtInstanceCarriesTheThreePartVersionAndBuildNumberTheFourth() {
+    void amtInstanceCarriesTheThreePartVersionAndBuildNumberTheFourth() throws Exception {
         List<CimInstance> all = new SoftwareIdentityProvider().enumerateInstances(
                 new RequestContext("u", "vm", "admin", "Digest:X"), "CIM_SoftwareIdentity");
         String[] v = VamtProduct.amtVersion().split("\\.");

@@ -1,0 +1,146 @@
+package org.vamt.cim.schema;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable set of classes with inheritance resolved: a class's effective properties are its
+ * superclasses' followed by its own, an overriding property taking the place of the one it
+ * overrides. Class, property and method names are case-insensitive.
+ */
+public final class CimSchema implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, CimClassDef> classes = new LinkedHashMap<>();
+    private final Map<String, List<CimPropertyDef>> effectiveProperties = new LinkedHashMap<>();
+
+    private CimSchema(Collection<CimClassDef> defs) {
+        for (CimClassDef c : defs) {
+            classes.put(key(c.name()), c);
+        }
+        for (CimClassDef c : defs) {
+            if (c.superClass() != null && !classes.containsKey(key(c.superClass()))) {
+                throw new IllegalArgumentException("class " + c.name() + " extends unknown " + c.superClass());
+            }
+        }
+        for (CimClassDef c : defs) {
+            effectiveProperties.put(key(c.name()), Collections.unmodifiableList(resolve(c, new ArrayList<>())));
+        }
+    }
+
+    /** A schema of these classes; every superclass must be among them. */
+    public static CimSchema of(Collection<CimClassDef> defs) {
+        return new CimSchema(defs);
+    }
+
+    public static CimSchema empty() {
+        return new CimSchema(List.of());
+    }
+
+    private List<CimPropertyDef> resolve(CimClassDef c, List<String> seen) {
+        if (seen.contains(key(c.name()))) {
+            throw new IllegalArgumentException("inheritance cycle through " + c.name());
+        }
+        seen.add(key(c.name()));
+        List<CimPropertyDef> props = c.superClass() == null ? new ArrayList<>()
+                : resolve(classes.get(key(c.superClass())), seen);
+        for (CimPropertyDef own : c.properties()) {
+            int at = indexOf(props, own.name());
+            if (at >= 0) {
+                props.set(at, own);
+            } else {
+                props.add(own);
+            }
+        }
+        return props;
+    }
+
+    private static int indexOf(List<CimPropertyDef> props, String name) {
+        for (int i = 0; i < props.size(); i++) {
+            if (props.get(i).name().equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String key(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    public Optional<CimClassDef> classDef(String name) {
+        return Optional.ofNullable(classes.get(key(name)));
+    }
+
+    public Collection<CimClassDef> classes() {
+        return Collections.unmodifiableCollection(classes.values());
+    }
+
+    public int size() {
+        return classes.size();
+    }
+
+    /** Effective properties in schema order (inherited first). */
+    public List<CimPropertyDef> properties(String className) {
+        List<CimPropertyDef> p = effectiveProperties.get(key(className));
+        if (p == null) {
+            throw new IllegalArgumentException("unknown class " + className);
+        }
+        return p;
+    }
+
+    public Optional<CimPropertyDef> property(String className, String propertyName) {
+        return properties(className).stream().filter(p -> p.name().equalsIgnoreCase(propertyName)).findFirst();
+    }
+
+    /** The key properties, in schema order. */
+    public List<CimPropertyDef> keys(String className) {
+        return properties(className).stream().filter(CimPropertyDef::isKey).toList();
+    }
+
+    /** A method declared by the class or inherited. */
+    public Optional<CimMethodDef> method(String className, String methodName) {
+        for (CimClassDef c = classes.get(key(className)); c != null;
+             c = c.superClass() == null ? null : classes.get(key(c.superClass()))) {
+            for (CimMethodDef m : c.methods()) {
+                if (m.name().equalsIgnoreCase(methodName)) {
+                    return Optional.of(m);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The class followed by its superclasses up to the root. */
+    public List<String> lineage(String className) {
+        List<String> chain = new ArrayList<>();
+        for (CimClassDef c = classes.get(key(className)); c != null;
+             c = c.superClass() == null ? null : classes.get(key(c.superClass()))) {
+            chain.add(c.name());
+        }
+        return chain;
+    }
+
+    /** Whether {@code className} is {@code ancestor} or one of its subclasses. */
+    public boolean isA(String className, String ancestor) {
+        return lineage(className).stream().anyMatch(ancestor::equalsIgnoreCase);
+    }
+
+    /** The class and all its subclasses, in declaration order. */
+    public List<String> withSubclasses(String className) {
+        List<String> out = new ArrayList<>();
+        for (CimClassDef c : classes.values()) {
+            if (isA(c.name(), className)) {
+                out.add(c.name());
+            }
+        }
+        return out;
+    }
+}

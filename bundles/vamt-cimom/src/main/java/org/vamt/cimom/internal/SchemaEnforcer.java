@@ -1,0 +1,200 @@
+package org.vamt.cimom.internal;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
+import org.vamt.cim.CimValues;
+import org.vamt.cim.InvalidKeyException;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.schema.CimClassDef;
+import org.vamt.cim.schema.CimMethodDef;
+import org.vamt.cim.schema.CimParameterDef;
+import org.vamt.cim.schema.CimPropertyDef;
+import org.vamt.cim.schema.CimSchema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The schema's rules, applied in one place for every provider: known classes, exact key sets,
+ * typed values in schema order, Put limited to writable properties, method parameters checked
+ * on the way in and out.
+ */
+final class SchemaEnforcer {
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaEnforcer.class);
+
+    private SchemaEnforcer() {
+    }
+
+    static CimClassDef requireClass(CimSchema schema, String className) throws CimException {
+        return schema.classDef(className)
+                .orElseThrow(() -> new CimException(CimStatus.INVALID_CLASS, "unknown class " + className));
+    }
+
+    /**
+     * A client's path made exact: an empty path stays empty (singleton addressing); otherwise the
+     * selectors must be exactly the class's keys, each of the key's type.
+     */
+    static CimObjectPath checkPath(CimSchema schema, CimObjectPath path) throws CimException {
+        CimClassDef c = requireClass(schema, path.className());
+        if (path.keys().isEmpty()) {
+            return new CimObjectPath(c.name(), Map.of());
+        }
+        List<CimPropertyDef> keys = schema.keys(c.name());
+        Map<String, Object> typed = new LinkedHashMap<>();
+        for (String given : path.keys().keySet()) {
+            if (keys.stream().noneMatch(k -> k.name().equalsIgnoreCase(given))) {
+                throw new InvalidKeyException(InvalidKeyException.Problem.UNEXPECTED_SELECTORS,
+                        "'" + given + "' is not a key of " + c.name());
+            }
+        }
+        for (CimPropertyDef k : keys) {
+            Object v = path.key(k.name());
+            if (v == null) {
+                throw new InvalidKeyException(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS,
+                        "key " + k.name() + " of " + c.name() + " is missing");
+            }
+            try {
+                typed.put(k.name(), TypeCoercion.coerce(k.type(), false, k, v, "key " + k.name()));
+            } catch (CimException e) {
+                throw new InvalidKeyException(InvalidKeyException.Problem.TYPE_MISMATCH, e.getMessage());
+            }
+        }
+        return new CimObjectPath(c.name(), typed);
+    }
+
+    /**
+     * A provider's instance in the schema's form: properties in schema order with schema types,
+     * keys marked by the schema. Properties the class does not have are dropped and logged, as
+     * they are a provider bug, not the client's problem.
+     */
+    static CimInstance normalize(CimSchema schema, CimInstance i) throws CimException {
+        CimClassDef c = schema.classDef(i.className()).orElseThrow(() -> new CimException(CimStatus.FAILED,
+                "a provider returned an instance of " + i.className() + ", which the schema does not define"));
+        CimInstance.Builder b = CimInstance.builder(c.name());
+        Set<String> unknown = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        unknown.addAll(i.properties().keySet());
+        for (CimPropertyDef p : schema.properties(c.name())) {
+            Object v = i.get(p.name());
+            unknown.remove(p.name());
+            if (v == null) {
+                continue;
+            }
+            Object typed;
+            try {
+                typed = TypeCoercion.coerce(p.type(), p.array(), p, v,
+                        c.name() + "." + p.name());
+            } catch (CimException e) {
+                throw new CimException(CimStatus.FAILED, "provider value does not fit the schema: " + e.getMessage());
+            }
+            if (p.isKey()) {
+                b.key(p.name(), typed);
+            } else {
+                b.property(p.name(), typed);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            LOG.warn("Provider of {} set properties the class does not have: {}", c.name(), unknown);
+        }
+        return b.build();
+    }
+
+    /**
+     * The instance a Put may produce: the current instance with the client's writable properties.
+     * A read-only property the client changed is refused; one sent unchanged is ignored (clients
+     * send the whole instance back).
+     */
+    static CimInstance applyPut(CimSchema schema, CimInstance current, CimInstance requested) throws CimException {
+        CimInstance.Builder b = current.toBuilder();
+        for (Map.Entry<String, Object> e : requested.properties().entrySet()) {
+            CimPropertyDef p = schema.property(current.className(), e.getKey()).orElseThrow(() ->
+                    new CimException(CimStatus.NO_SUCH_PROPERTY, current.className() + " has no property " + e.getKey()));
+            Object typed = TypeCoercion.coerce(p.type(), p.array(), p,
+                    e.getValue(), p.name());
+            Object now = current.get(p.name());
+            if (p.isWritable()) {
+                b.property(p.name(), typed);
+            } else if (!sameValue(now, typed)) {
+                throw new CimException(CimStatus.INVALID_PARAMETER, p.name() + " is read-only");
+            }
+        }
+        return b.build();
+    }
+
+    private static boolean sameValue(Object a, Object b) {
+        if (a instanceof List<?> la && b instanceof List<?> lb) {
+            if (la.size() != lb.size()) {
+                return false;
+            }
+            for (int i = 0; i < la.size(); i++) {
+                if (!CimValues.sameValue(la.get(i), lb.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return CimValues.sameValue(a, b);
+    }
+
+    static CimMethodDef requireMethod(CimSchema schema, String className, String method) throws CimException {
+        return schema.method(className, method)
+                .orElseThrow(() -> new CimException(CimStatus.METHOD_NOT_FOUND, className + " has no method " + method));
+    }
+
+    /**
+     * Arguments typed by the method's In parameters, in parameter order; unknown or missing
+     * required ones are refused.
+     */
+    static Map<String, Object> checkArguments(CimMethodDef m, Map<String, Object> args) throws CimException {
+        Map<String, Object> typed = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> a : args.entrySet()) {
+            CimParameterDef p = m.parameter(a.getKey()).filter(CimParameterDef::isIn).orElseThrow(() ->
+                    new CimException(CimStatus.INVALID_PARAMETER, m.name() + " has no input parameter " + a.getKey()));
+            try {
+                typed.put(p.name(), TypeCoercion.coerce(p.type(), p.array(), p,
+                        a.getValue(), "parameter " + p.name()));
+            } catch (CimException e) {
+                throw new CimException(CimStatus.INVALID_PARAMETER, e.getMessage());
+            }
+        }
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        for (CimParameterDef p : m.parameters()) {
+            if (p.isIn() && p.is("Required") && !typed.containsKey(p.name())) {
+                throw new CimException(CimStatus.INVALID_PARAMETER, m.name() + " requires " + p.name());
+            }
+            if (typed.containsKey(p.name())) {
+                ordered.put(p.name(), typed.get(p.name()));
+            }
+        }
+        return ordered;
+    }
+
+    /** Output parameters in the method's order and types; anything else is a provider bug, dropped. */
+    static MethodResult checkOutputs(CimMethodDef m, MethodResult r) throws CimException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (CimParameterDef p : m.parameters()) {
+            if (!p.isOut()) {
+                continue;
+            }
+            Object v = r.outputs().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(p.name()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            if (v != null) {
+                out.put(p.name(), TypeCoercion.coerce(p.type(), p.array(), p, v,
+                        "output " + p.name()));
+            }
+        }
+        if (out.size() != r.outputs().size()) {
+            LOG.warn("Method {} returned outputs that are not Out parameters: {}", m.name(), r.outputs().keySet());
+        }
+        long rv = r.returnValue();
+        if (m.returnType().isInteger() && (rv < m.returnType().minValue() || rv > m.returnType().maxValue())) {
+            throw new CimException(CimStatus.FAILED, m.name() + " returned " + rv + ", outside " + m.returnType().mofName());
+        }
+        return new MethodResult(rv, out);
+    }
+}

@@ -1,0 +1,52 @@
+package org.vamt.provider.processor.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.vamt.cim.CimException;
+import org.vamt.cim.model.CIM_Processor;
+import org.vamt.cim.model.CIM_ProcessorProviderSkeleton;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.provider.support.AmtNames;
+import org.vamt.provider.support.Machines;
+
+/** The same vCPUs as the standard CIM_Processor that AMT consoles read. */
+@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_Processor")
+public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
+    private final Hypervisor hypervisor;
+
+    @Activate
+    public CimProcessorProvider(@Reference Hypervisor hypervisor) {
+        this.hypervisor = hypervisor;
+    }
+
+    @Override
+    protected List<CIM_Processor> enumerate(RequestContext ctx) throws CimException {
+        MachineInfo vm = Machines.require(hypervisor, ctx);
+        boolean poweredOn = vm.state().isOn();
+        List<CIM_Processor> list = new ArrayList<>(vm.maxVcpus());
+        for (int n = 0; n < vm.maxVcpus(); n++) {
+            boolean enabled = n < vm.onlineVcpus();
+            list.add(new CIM_Processor()
+                    .setCreationClassName(CIM_Processor.CLASS_NAME)
+                    .setDeviceID("CPU " + n)
+                    .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                    .setSystemName(AmtNames.MANAGED_SYSTEM)
+                    .setElementName("Managed System CPU")
+                    // CPUStatus 1 = enabled, 2 = disabled by user; 0 = unknown (host off).
+                    .setCPUStatus(!poweredOn ? 0 : enabled ? 1 : 2)
+                    .setEnabledState(enabled ? 2 : 3)
+                    .setFamily(2)
+                    .setHealthState(5)
+                    .setOperationalStatus(0)
+                    .setRequestedState(12)
+                    .setRole("Central"));
+        }
+        return list;
+    }
+}
