@@ -16,7 +16,7 @@
  * The library only builds XML; the Digest client and the (regex-based) response parsing are here.
  *
  * Usage: node dmt-session.js <host> <port> <user> <password> <step...>
- * Steps: connect | version | power-state | power:<n> | wait-power:<n>
+ * Steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -229,7 +229,7 @@ function responseBody(xml, what, status) {
 
 function usage() {
     console.error('usage: node dmt-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory');
     process.exit(3);
 }
 
@@ -322,11 +322,61 @@ async function stepWaitPower(n) {
     }
 }
 
+// Hardware inventory with the library's own builders (it has one for every class used here:
+// CIM.Messages BIOSElement, Card, Chassis, Chip, ComputerSystemPackage, MediaAccessDevice,
+// PhysicalMemory, PhysicalPackage, Processor; AMT.Messages EthernetPortSettings).
+const INVENTORY_GETS = [
+    ['CIM_ComputerSystemPackage', () => cim.ComputerSystemPackage],
+    ['CIM_Chassis', () => cim.Chassis],
+    ['CIM_Card', () => cim.Card],
+    ['CIM_BIOSElement', () => cim.BIOSElement]
+];
+const INVENTORY_ENUMS = [
+    ['CIM_Chip', () => cim.Chip],
+    ['CIM_Processor', () => cim.Processor],
+    ['CIM_PhysicalMemory', () => cim.PhysicalMemory],
+    ['CIM_MediaAccessDevice', () => cim.MediaAccessDevice],
+    ['CIM_PhysicalPackage', () => cim.PhysicalPackage],
+    ['AMT_EthernetPortSettings', () => amt.EthernetPortSettings]
+];
+
+async function stepInventory() {
+    const classStatus = {}, counts = {}, itemNames = {};
+    let platformGuid = null, status = null;
+    const fail = (e) => { throw new StepError(e.message, e.status, { classStatus, counts }); };
+    for (const [cls, builder] of INVENTORY_GETS) {
+        let r;
+        try { r = await client.post(builder().Get(), 'Get ' + cls); } catch (e) { classStatus[cls] = e.status; fail(e); }
+        classStatus[cls] = status = r.status;
+        // go-wsman-messages decodes Body><class>; a Get answered with anything else decodes as empty.
+        const el = children(responseBody(r.body, 'Get ' + cls, r.status)).filter((c) => c.name === cls);
+        if (el.length !== 1) throw new StepError('Get ' + cls + ': body has ' + el.length + ' <' + cls + '> elements, expected 1', r.status, { classStatus, counts });
+        counts[cls] = 1;
+        if (cls === 'CIM_ComputerSystemPackage') platformGuid = text(el[0].xml, 'PlatformGUID');
+    }
+    for (const [cls, builder] of INVENTORY_ENUMS) {
+        let r;
+        try { r = await enumeratePull(builder(), cls); } catch (e) { classStatus[cls] = e.status; fail(e); }
+        classStatus[cls] = status = r.status;
+        counts[cls] = r.items.length;
+        const names = {};
+        for (const i of r.items) names[i.name] = (names[i.name] || 0) + 1;
+        // Items of another element name (a subclass, e.g. CIM_Card within CIM_PhysicalPackage).
+        if (Object.keys(names).some((n) => n !== cls)) itemNames[cls] = names;
+        if (!r.endOfSequence) console.error('dmt-session: Pull ' + cls + ' did not end the sequence; DMT pulls only once');
+    }
+    if (!platformGuid) throw new StepError('CIM_ComputerSystemPackage has no PlatformGUID', classStatus['CIM_ComputerSystemPackage'], { classStatus, counts });
+    const result = { status, classStatus, counts, PlatformGUID: platformGuid };
+    if (Object.keys(itemNames).length) result.itemNames = itemNames;
+    return result;
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
     if (step === 'version') return stepVersion;
     if (step === 'power-state') return readPowerState;
+    if (step === 'inventory') return stepInventory;
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     return null;

@@ -10,9 +10,15 @@
  * The stack is built exactly like amtmanager.js does for a LAN device without TLS
  * (CreateWsmanComm(host, 16992, user, pass, 0)); no stubs or globals are needed on that path.
  *
+ * The hardware-inventory and network steps also run MeshCentral's own result handlers,
+ * attemptFetchHardwareInventoryResponse() and attemptFetchNetworkResponse() from amtmanager.js.
+ * Those are private to CreateAmtManager(), so their source text is cut out of the installed
+ * amtmanager.js and compiled unchanged, with stubs only for the closure variables they use
+ * (parent.db, parent.DispatchEvent, devTaskCompleted, ...). See loadAmtManagerFunctions().
+ *
  * Usage: node meshcentral-session.js <host> <port> <user> <password> <step...>
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | processors
- *        | enable:<number>:<true|false>
+ *        | enable:<number>:<true|false> | inventory | network | os-power
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -23,11 +29,14 @@
 console.log = (...args) => console.error(...args);
 
 const path = require('path');
+const fs = require('fs');
+const nodeCrypto = require('crypto');
 
 const MC_AMT_DIR = path.join(__dirname, 'node_modules', 'meshcentral', 'amt');
 const CreateWsmanComm = require(path.join(MC_AMT_DIR, 'amt-wsman-comm.js'));
 const WsmanStackCreateService = require(path.join(MC_AMT_DIR, 'amt-wsman.js'));
 const AmtStackCreateService = require(path.join(MC_AMT_DIR, 'amt.js'));
+const MC_AMTMANAGER = path.join(__dirname, 'node_modules', 'meshcentral', 'amtmanager.js');
 
 const PROCESSOR_URI = 'http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/Processor';
 const OVERALL_TIMEOUT_MS = parseInt(process.env.VAMT_CLIENT_TIMEOUT_MS || '60000', 10);
@@ -66,7 +75,7 @@ function statusError(what, status, response) {
 
 function usage() {
     console.error('usage: node meshcentral-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power');
     process.exit(3);
 }
 
@@ -92,9 +101,15 @@ amtstack.CompleteName = function (name) {
 
 // Promise wrappers around the callback API of amt.js -------------------------------------------
 
-function batchEnum(names) {
+function batchEnum(names, batchName) {
     return new Promise((resolve) => {
-        amtstack.BatchEnum(null, names, (stack, name, responses, status) => resolve({ responses, status }));
+        amtstack.BatchEnum(batchName === undefined ? null : batchName, names, (stack, name, responses, status) => resolve({ stack, name, responses, status }));
+    });
+}
+
+function get(name) {
+    return new Promise((resolve) => {
+        amtstack.Get(name, (stack, n, response, status) => resolve({ response, status }));
     });
 }
 
@@ -114,6 +129,83 @@ function requestPowerStateChange(powerState) {
     return new Promise((resolve) => {
         amtstack.RequestPowerStateChange(powerState, (stack, n, response, status) => resolve({ response, status }));
     });
+}
+
+// MeshCentral's amtmanager.js result handlers ------------------------------------------------------
+//
+// attemptFetchHardwareInventoryResponse(), attemptFetchNetworkResponse() and guidToStr() are inner
+// functions of CreateAmtManager(parent) and are not exported. Constructing the whole manager would
+// need a MeshCentral server object and would run its full device-management state machine against
+// the device (time sync, TLS, accounts, ...). Instead their source is cut out of the installed
+// amtmanager.js (so any change in the installed version is used as is) and compiled in strict
+// mode, like the original file, with stubs for the free variables they use.
+
+// Index just past the '}' that closes the '{' at src[open]; skips strings and comments.
+function matchBrace(src, open) {
+    let depth = 0;
+    for (let i = open; i < src.length; i++) {
+        const c = src[i];
+        if (c === '"' || c === "'" || c === '`') {
+            for (i++; i < src.length && src[i] !== c; i++) { if (src[i] === '\\') i++; }
+        } else if (c === '/' && src[i + 1] === '/') {
+            while (i < src.length && src[i] !== '\n') i++;
+        } else if (c === '/' && src[i + 1] === '*') {
+            i = src.indexOf('*/', i + 2); if (i < 0) break; i++;
+        } else if (c === '{') {
+            depth++;
+        } else if (c === '}') {
+            if (--depth === 0) return i + 1;
+        }
+    }
+    throw new Error('unbalanced braces');
+}
+
+let amtManagerFunctions = null;
+function loadAmtManagerFunctions() {
+    if (amtManagerFunctions) return amtManagerFunctions;
+    const src = fs.readFileSync(MC_AMTMANAGER, 'utf8');
+    const lineOf = (idx) => src.substring(0, idx).split('\n').length;
+    const names = ['guidToStr', 'attemptFetchHardwareInventoryResponse', 'attemptFetchNetworkResponse'];
+    const parts = [], where = {};
+    for (const name of names) {
+        const m = new RegExp('\\bfunction ' + name + '\\s*\\(').exec(src);
+        if (!m) throw new Error('function ' + name + ' not found in ' + MC_AMTMANAGER);
+        const end = matchBrace(src, src.indexOf('{', m.index));
+        parts.push(src.substring(m.index, end));
+        where[name] = 'amtmanager.js:' + lineOf(m.index) + '-' + lineOf(end - 1);
+    }
+    // Free variables of these functions inside CreateAmtManager: parent, obj, isAmtDeviceValid,
+    // devTaskCompleted (and guidToStr, included above).
+    const factory = new Function('parent', 'obj', 'isAmtDeviceValid', 'devTaskCompleted',
+        "'use strict';\n" + parts.join('\n') + '\nreturn { guidToStr, attemptFetchHardwareInventoryResponse, attemptFetchNetworkResponse };');
+    console.error('meshcentral-session: using MeshCentral ' + Object.entries(where).map(([n, w]) => n + ' (' + w + ')').join(', '));
+    amtManagerFunctions = { factory, where };
+    return amtManagerFunctions;
+}
+
+// Instantiates the handlers with a recording fake of the MeshCentral server: parent.db.Set()
+// captures the document MeshCentral would store (sysinfo / ifinfo); GetHash() reports no stored
+// document, so a sysinfo document is always written.
+function amtManagerHarness() {
+    const rec = { docs: [], events: [], completed: 0 };
+    const parent = {
+        crypto: nodeCrypto,
+        db: {
+            Set: (doc) => { rec.docs.push(doc); },
+            GetHash: (id, func) => { func(null, []); }
+        },
+        DispatchEvent: (targets, source, event) => { rec.events.push(event); },
+        webserver: { CreateMeshDispatchTargets: () => [] }
+    };
+    const fns = loadAmtManagerFunctions().factory(parent, {}, () => true, () => { rec.completed++; });
+    return { fns, rec };
+}
+
+// amtmanager.js sets dev.amtstack.dev = dev; the handlers read stack.dev.
+amtstack.dev = { nodeid: 'node//vamt-' + host, meshid: 'mesh//vamt', name: host, domainid: '' };
+
+function mcHandlerError(fnName, e, status, extra) {
+    return new StepError('MeshCentral ' + fnName + ' (' + loadAmtManagerFunctions().where[fnName] + ') threw: ' + (e && e.message || String(e)), status, extra);
 }
 
 // Steps ------------------------------------------------------------------------------------------
@@ -202,12 +294,119 @@ async function stepEnable(number, enabled) {
     return { status, ReturnValue: response.Body.ReturnValue };
 }
 
+// amtmanager.js attemptFetchHardwareInventory(), line 2420 in 1.1.55.
+const INVENTORY_BATCH = ['*CIM_ComputerSystemPackage', 'CIM_SystemPackaging', '*CIM_Chassis', 'CIM_Chip', '*CIM_Card', '*CIM_BIOSElement', 'CIM_Processor', 'CIM_PhysicalMemory', 'CIM_MediaAccessDevice', 'CIM_PhysicalPackage'];
+
+function classStatuses(names, responses) {
+    const result = {};
+    for (const n of names) {
+        const cls = n.replace(/^\*/, '');
+        result[cls] = (responses && responses[cls]) ? responses[cls].status : null; // null: the batch stopped before it
+    }
+    return result;
+}
+
+function firstBadClass(classStatus) {
+    const bad = Object.entries(classStatus).find(([, st]) => st !== 200);
+    if (!bad) return null;
+    const [cls, st] = bad;
+    return cls + ': ' + (st == null ? 'not requested, the batch stopped earlier' : (MC_STATUS_TEXT[st] || ('HTTP ' + st)));
+}
+
+async function stepInventory() {
+    const { stack, name, responses, status } = await batchEnum(INVENTORY_BATCH, '');
+    const classStatus = classStatuses(INVENTORY_BATCH, responses);
+    const extra = { classStatus };
+
+    // MeshCentral's own handler, called with the arguments BatchEnum gives it.
+    const { fns, rec } = amtManagerHarness();
+    let mcError = null;
+    try { fns.attemptFetchHardwareInventoryResponse(stack, name, responses, status); } catch (e) { mcError = e; }
+
+    const bad = firstBadClass(classStatus);
+    if (bad) {
+        if (mcError) extra.meshcentralError = mcError.message;
+        throw new StepError('hardware inventory batch: ' + bad, status, extra);
+    }
+    if (mcError) throw mcHandlerError('attemptFetchHardwareInventoryResponse', mcError, status, extra);
+    const hw2 = rec.docs.find((d) => d && d.type === 'sysinfo');
+    if (!hw2) throw new StepError('MeshCentral stored no sysinfo document (batch status ' + status + ')', status, extra);
+    if (rec.completed !== 1) throw new StepError('MeshCentral handler did not complete its task exactly once (' + rec.completed + ')', status, extra);
+
+    const ids = hw2.hardware.identifiers || {};
+    const win = hw2.hardware.windows || {};
+    // Same chip filter as amtmanager.js (it keeps only the last match as cpu_name).
+    const chips = responses['CIM_Chip'].responses || [];
+    const cpus = chips.filter((c) => c.ElementName == 'Managed System Processor Chip' && c.Version).map((c) => c.Version);
+    const memory = win.memory || [];
+    // MeshCentral's Intel AMT hardware page (public/commander.htm processHardware()) shows disk n
+    // with the Model of CIM_PhysicalPackage item n + 1; amtmanager.js itself stores only
+    // Caption = DeviceID and Size = MaxMediaSize * 1000.
+    const packages = responses['CIM_PhysicalPackage'].responses || [];
+    const disks = (ids.storage_devices || []).map((d, i) => ({
+        caption: d.Caption,
+        model: (packages[i + 1] && packages[i + 1].Model !== undefined) ? packages[i + 1].Model : null,
+        sizeBytes: d.Size === undefined ? null : d.Size
+    }));
+    const ch = responses['CIM_Chassis'].response || {};
+    const sp = responses['CIM_SystemPackaging'].responses || [];
+    const orNull = (v) => (v === undefined ? null : v);
+    return {
+        status,
+        classStatus,
+        uuid: ids.product_uuid,
+        // commander.htm "System ID": guidToStr(CIM_SystemPackaging[0].PlatformGUID)
+        systemPackagingUuid: (sp[0] && typeof sp[0].PlatformGUID === 'string') ? fns.guidToStr(sp[0].PlatformGUID) : null,
+        cpus,
+        cpuName: orNull(ids.cpu_name),
+        memoryBytes: memory.reduce((sum, m) => sum + Number(m.Capacity || 0), 0),
+        memoryModules: memory.length,
+        disks,
+        bios: { vendor: orNull(ids.bios_vendor), version: orNull(ids.bios_version), date: orNull(ids.bios_date) },
+        board: { vendor: orNull(ids.board_vendor), name: orNull(ids.board_name), version: orNull(ids.board_version), serial: orNull(ids.board_serial) },
+        chassis: { manufacturer: orNull(ch.Manufacturer), model: orNull(ch.Model), version: orNull(ch.Version), serial: orNull(ch.SerialNumber) },
+        sysinfoHash: hw2.hash
+    };
+}
+
+async function stepNetwork() {
+    // amtmanager.js attemptFetchHardwareInventory(), line 2421: BatchEnum('', ['AMT_EthernetPortSettings'], attemptFetchNetworkResponse)
+    const { stack, name, responses, status } = await batchEnum(['AMT_EthernetPortSettings'], '');
+    const r = responses && responses['AMT_EthernetPortSettings'];
+    if (status != 200 || !r || r.status != 200) throw statusError('Enumerate AMT_EthernetPortSettings', r ? r.status : status);
+    const { fns, rec } = amtManagerHarness();
+    try { fns.attemptFetchNetworkResponse(stack, name, responses, status); } catch (e) { throw mcHandlerError('attemptFetchNetworkResponse', e, status); }
+    if (rec.completed !== 1) throw new StepError('MeshCentral handler did not complete its task exactly once (' + rec.completed + ')', status);
+    const ifinfo = rec.docs.find((d) => d && d.type === 'ifinfo');
+    const ports = (r.responses || []).map((p) => ({
+        MACAddress: p.MACAddress === undefined ? null : p.MACAddress,
+        LinkIsUp: p.LinkIsUp === undefined ? null : p.LinkIsUp,
+        wireless: p.WLANLinkProtectionLevel != null // MeshCentral's test for a wireless port
+    }));
+    // netif2: what MeshCentral stores (null: it found no port with a non-zero MAC and stored nothing).
+    return { status, ports, netif2: ifinfo ? ifinfo.netif2 : null };
+}
+
+async function stepOsPower() {
+    // amtmanager.js fetchPowerState(), lines 935-943 in 1.1.55.
+    const { response, status } = await get('IPS_PowerManagementService');
+    if (status != 200) throw statusError('Get IPS_PowerManagementService', status, response);
+    if (!response || !response.Body) throw new StepError('IPS_PowerManagementService response without Body (MeshCentral reads response.Body.OSPowerSavingState)', status);
+    const s = response.Body.OSPowerSavingState;
+    let meshPowerState = -1;
+    if (s == 2) { meshPowerState = 1; } else if (s == 3) { meshPowerState = 2; }
+    return { status, OSPowerSavingState: s === undefined ? null : s, meshPowerState };
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
     if (step === 'version') return stepVersion;
     if (step === 'power-state') return readPowerState;
     if (step === 'processors') return stepProcessors;
+    if (step === 'inventory') return stepInventory;
+    if (step === 'network') return stepNetwork;
+    if (step === 'os-power') return stepOsPower;
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     if ((m = /^enable:(\d+):(true|false)$/.exec(step))) { const n = parseInt(m[1], 10), e = (m[2] === 'true'); return () => stepEnable(n, e); }

@@ -147,6 +147,40 @@ public class VamtKarafIT {
         awaitAnswer(client, client.enumerateAll(processors), 200);
     }
 
+    /**
+     * One check over every class the CIMOM serves, on a running and a shut-off VM: each answers
+     * 200 or a 400 fault, and every answer keeps MeshCentral's XML rules.
+     */
+    @Test
+    public void everyServedClassFollowsMeshCentralOutputRules() throws Exception {
+        WsmanClient first = new WsmanClient("127.0.0.2", PORT);
+        awaitAnswer(first, first.enumerateAll(WsmanClient.CIM + "CIM_SoftwareIdentity"), 200);
+        org.vamt.cim.spi.CimObjectManager cimom = context.getService(
+                context.getServiceReference(org.vamt.cim.spi.CimObjectManager.class));
+        java.util.Set<String> classes = cimom.servedClasses();
+        assertTrue("inventory, power, settings, software and processor classes are served: " + classes,
+                classes.size() >= 20);
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        int answers = 0;
+        for (String host : new String[] {"127.0.0.2", "127.0.0.3"}) {
+            WsmanClient client = new WsmanClient(host, PORT);
+            for (String c : classes) {
+                String uri = (c.startsWith("AMT_") ? "http://intel.com/wbem/wscim/1/amt-schema/1/"
+                        : c.startsWith("IPS_") ? "http://intel.com/wbem/wscim/1/ips-schema/1/"
+                        : c.startsWith("CIM_") ? WsmanClient.CIM : "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/") + c;
+                for (String request : new String[] {client.enumerateAll(uri), client.get(uri, null)}) {
+                    HttpResponse<String> r = client.post(request);
+                    answers++;
+                    if (r.statusCode() != 200 && r.statusCode() != 400) {
+                        problems.add(host + " " + c + ": HTTP " + r.statusCode());
+                    }
+                    MeshCentralXmlRules.violations(r.body()).forEach(v -> problems.add(host + " " + c + ": " + v));
+                }
+            }
+        }
+        assertTrue(answers + " answers checked; problems: " + problems, problems.isEmpty());
+    }
+
     @Test
     public void powerProviderArrivesAndLeavesAtRuntime() throws Exception {
         WsmanClient client = new WsmanClient(HOST, PORT);

@@ -19,8 +19,11 @@ public interface Hypervisor {
     /** One machine by UUID, or empty when no such machine is defined. */
     Optional<MachineInfo> machine(String uuid) throws HypervisorException;
 
-    /** The machine's current definition (libvirt domain XML), for inventory. */
+    /** The machine's current definition (libvirt domain XML), for diagnostics. */
     String definitionXml(String uuid) throws HypervisorException;
+
+    /** The machine's virtual hardware from its current definition; right while it is off too. */
+    MachineHardware hardware(String uuid) throws HypervisorException;
 
     /** Starts a shut-off machine; resumes a paused one. */
     void powerOn(String uuid) throws HypervisorException;

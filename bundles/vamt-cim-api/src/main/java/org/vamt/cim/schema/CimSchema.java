@@ -54,12 +54,27 @@ public final class CimSchema implements Serializable {
         for (CimPropertyDef own : c.properties()) {
             int at = indexOf(props, own.name());
             if (at >= 0) {
-                props.set(at, own);
+                props.set(at, withInherited(own, props.get(at)));
             } else {
                 props.add(own);
             }
         }
         return props;
+    }
+
+    /**
+     * An overriding property keeps the qualifiers of the one it overrides unless it restates them
+     * (DSP0004's ToSubclass flavor: an association subclass narrowing a reference stays a Key).
+     * Override itself is restricted to where it is written.
+     */
+    private static CimPropertyDef withInherited(CimPropertyDef own, CimPropertyDef inherited) {
+        List<CimQualifier> merged = new ArrayList<>(own.qualifiers());
+        for (CimQualifier q : inherited.qualifiers()) {
+            if (!q.name().equalsIgnoreCase("Override") && own.qualifier(q.name()).isEmpty()) {
+                merged.add(q);
+            }
+        }
+        return new CimPropertyDef(own.name(), own.type(), own.referenceClass(), own.array(), own.defaultValue(), merged);
     }
 
     private static int indexOf(List<CimPropertyDef> props, String name) {

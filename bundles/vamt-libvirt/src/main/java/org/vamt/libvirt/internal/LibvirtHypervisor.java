@@ -1,5 +1,8 @@
 package org.vamt.libvirt.internal;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,6 +38,7 @@ import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
@@ -188,6 +192,37 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public String definitionXml(String uuid) throws HypervisorException {
         return withDomain("definitionXml", canonical(uuid), (c, d) -> d.getXMLDesc(0));
+    }
+
+    /**
+     * Parses the current definition ({@code virDomainGetXMLDesc} with flags 0: the live one while the
+     * machine runs, never with secrets, never logged) with {@link DomainHardwareParser}, then adds what
+     * only the host knows: the CPU clock ({@code virNodeGetInfo}) and disk capacities
+     * ({@code virDomainGetBlockInfo}, tried while the machine runs or when the disk's source path exists
+     * locally; 0 when it fails or is not tried).
+     */
+    @Override
+    public MachineHardware hardware(String uuid) throws HypervisorException {
+        return withDomain("hardware", canonical(uuid), (c, d) -> {
+            String who = describe(d);
+            MachineHardware parsed = DomainHardwareParser.parse(d.getXMLDesc(0));
+            boolean active = d.isActive() == 1;
+            List<MachineHardware.Disk> disks = new ArrayList<>(parsed.disks().size());
+            for (MachineHardware.Disk k : parsed.disks()) {
+                long capacity = capacity(d, who, k, active);
+                disks.add(capacity == k.capacity() ? k
+                        : new MachineHardware.Disk(k.target(), k.bus(), k.cdrom(), k.source(), capacity, k.serial()));
+            }
+            MachineHardware.Cpu p = parsed.cpu();
+            MachineHardware.Cpu cpu = new MachineHardware.Cpu(p.model(), p.vendor(), p.sockets(), p.cores(),
+                    p.threads(), hostMhz(c));
+            MachineHardware hw = new MachineHardware(parsed.firmware(), parsed.system(), parsed.baseboard(),
+                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics());
+            LOG.debug("hardware {}: {}, {} {}x{}x{}, {} KiB, {} disk(s), {} NIC(s)", who,
+                    hw.firmware().uefi() ? "UEFI" : "BIOS", cpu.model(), cpu.sockets(), cpu.cores(), cpu.threads(),
+                    hw.memoryKiB(), disks.size(), hw.nics().size());
+            return hw;
+        });
     }
 
     @Override
@@ -396,6 +431,45 @@ public class LibvirtHypervisor implements Hypervisor {
             return canonical(uuid);
         } catch (HypervisorException e) {
             return uuid.toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Disk capacity in bytes from virDomainGetBlockInfo, or 0 (no source, not tried, or failed). */
+    private static long capacity(Domain d, String who, MachineHardware.Disk disk, boolean active)
+            throws LibvirtException {
+        if (disk.target() == null || disk.source() == null || !(active || existsLocally(disk.source()))) {
+            return 0;
+        }
+        try {
+            return Math.max(0, d.blockInfo(disk.target()).getCapacity());
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("hardware {}: no capacity for disk {}: {}", who, disk.target(),
+                    e.getError() == null ? e.getMessage() : e.getError().getMessage());
+            return 0;
+        }
+    }
+
+    private static boolean existsLocally(String source) {
+        try {
+            return source.startsWith("/") && Files.exists(Paths.get(source));
+        } catch (InvalidPathException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** The host CPU clock from virNodeGetInfo, or 0. */
+    private static int hostMhz(VamtConnect c) throws LibvirtException {
+        try {
+            return Math.max(0, c.nodeInfo().mhz);
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("virNodeGetInfo: {}", e.getMessage());
+            return 0;
         }
     }
 

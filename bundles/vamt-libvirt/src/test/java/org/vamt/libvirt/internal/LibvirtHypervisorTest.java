@@ -96,6 +96,18 @@ class LibvirtHypervisorTest {
         assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.definitionXml("nope")));
     }
 
+    @Test
+    void hardwareOfAMinimalDefinition() throws Exception {
+        // alpha has no <sysinfo>, <cpu>, <loader> or disks, and a NIC without a model
+        assertEquals(new org.vamt.hypervisor.MachineHardware(
+                new org.vamt.hypervisor.MachineHardware.Firmware("SeaBIOS", null, null, false), null, null, null,
+                new org.vamt.hypervisor.MachineHardware.Cpu(null, null, 4, 1, 1, 2000), 1024 * 1024, List.of(),
+                List.of(new org.vamt.hypervisor.MachineHardware.Nic("52:54:00:00:00:01", null, "default", true))),
+                hv.hardware(ALPHA));
+        assertEquals(new org.vamt.hypervisor.MachineHardware.Cpu(null, null, 1, 1, 1, 2000), hv.hardware(GAMMA).cpu());
+        assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.hardware(UNKNOWN)));
+    }
+
     // ---------------------------------------------------------------- power
 
     @Test

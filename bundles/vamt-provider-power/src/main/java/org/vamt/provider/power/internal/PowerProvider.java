@@ -14,11 +14,13 @@ import org.vamt.cim.MethodResult;
 import org.vamt.cim.model.CIM_AssociatedPowerManagementService;
 import org.vamt.cim.model.CIM_ComputerSystem;
 import org.vamt.cim.model.CIM_PowerManagementService;
+import org.vamt.cim.model.IPS_PowerManagementService;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineState;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
 import org.slf4j.Logger;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
     CimProvider.CLASSES + "=CIM_ComputerSystem",
     CimProvider.CLASSES + "=CIM_PowerManagementService",
     CimProvider.CLASSES + "=CIM_AssociatedPowerManagementService",
-    CimProvider.CLASSES + "=CIM_ServiceAvailableToElement"})
+    CimProvider.CLASSES + "=CIM_ServiceAvailableToElement",
+    CimProvider.CLASSES + "=IPS_PowerManagementService"})
 public class PowerProvider implements CimProvider {
     private static final Logger LOG = LoggerFactory.getLogger(PowerProvider.class);
     static final String SERVICE = "CIM_PowerManagementService";
@@ -56,6 +59,7 @@ public class PowerProvider implements CimProvider {
         return switch (className.toLowerCase(java.util.Locale.ROOT)) {
             case "cim_computersystem" -> computerSystems(Machines.require(hypervisor, ctx));
             case "cim_powermanagementservice" -> List.of(service().toInstance());
+            case "ips_powermanagementservice" -> List.of(osPowerService(Machines.require(hypervisor, ctx)));
             default -> List.of(association(Machines.require(hypervisor, ctx)));
         };
     }
@@ -96,6 +100,25 @@ public class PowerProvider implements CimProvider {
                 .setRequestedState(12);
     }
 
+    /**
+     * AMT 10+ reports the OS power state here: 2 full power while the VM runs, and, as real AMT
+     * does, no OSPowerSavingState at all while it is off.
+     */
+    private static CimInstance osPowerService(MachineInfo vm) {
+        IPS_PowerManagementService s = new IPS_PowerManagementService()
+                .setCreationClassName(IPS_PowerManagementService.CLASS_NAME)
+                .setName("Intel(r) AMT Power Management Service")
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName("Intel(r) AMT Power Management Service")
+                .setEnabledState(5)
+                .setRequestedState(12);
+        if (vm.state() == MachineState.RUNNING || vm.state() == MachineState.BLOCKED) {
+            s.setOSPowerSavingState(2);
+        }
+        return s.toInstance();
+    }
+
     private static CimInstance association(MachineInfo vm) {
         return new CIM_AssociatedPowerManagementService()
                 .setAvailableRequestedPowerStates(PowerStates.available(vm.state()))
@@ -108,6 +131,10 @@ public class PowerProvider implements CimProvider {
     @Override
     public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
                                      Map<String, Object> arguments) throws CimException {
+        if (IPS_PowerManagementService.CLASS_NAME.equalsIgnoreCase(target.className())
+                && "RequestOSPowerSavingStateChange".equalsIgnoreCase(method)) {
+            return osPowerSavingChange(ctx, arguments);
+        }
         if (!SERVICE.equalsIgnoreCase(target.className()) || !"RequestPowerStateChange".equalsIgnoreCase(method)) {
             throw new CimException(CimStatus.METHOD_NOT_AVAILABLE, method + " on " + target.className());
         }
@@ -132,6 +159,22 @@ public class PowerProvider implements CimProvider {
         return MethodResult.of(rv);
     }
 
+    /**
+     * A VM has no modern-standby OS state of its own: full power (2) is what a running VM already
+     * has, so asking for it succeeds; power saving (3) cannot be forced from outside the guest.
+     */
+    private MethodResult osPowerSavingChange(RequestContext ctx, Map<String, Object> arguments) throws CimException {
+        Object wanted = arguments.get("OSPowerSavingState");
+        if (wanted == null) {
+            throw new CimException(CimStatus.INVALID_PARAMETER, "OSPowerSavingState is required");
+        }
+        MachineInfo vm = Machines.require(hypervisor, ctx);
+        long rv = CimValues.toLong(wanted) == 2 && vm.state().isOn() ? SUCCESS : NOT_READY;
+        LOG.info("VM {} ({}): RequestOSPowerSavingStateChange({}) by {} -> ReturnValue {}", vm.name(), vm.uuid(), wanted,
+                ctx.user(), rv);
+        return MethodResult.of(rv);
+    }
+
     /** Performs the change; NOT_READY when the request makes no sense in the current state. */
     private long change(MachineInfo vm, int state) throws CimException {
         boolean on = vm.state().isOn();
@@ -139,7 +182,7 @@ public class PowerProvider implements CimProvider {
         try {
             switch (state) {
                 case PowerStates.ON -> {
-                    if (on && vm.state() != org.vamt.hypervisor.MachineState.PAUSED) {
+                    if (on && vm.state() != MachineState.PAUSED) {
                         return NOT_READY;
                     }
                     hypervisor.powerOn(id);

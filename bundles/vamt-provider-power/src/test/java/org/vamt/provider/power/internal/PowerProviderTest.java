@@ -291,4 +291,20 @@ class PowerProviderTest {
                 AmtNames.managedSystem(), "RequestPowerStateChange", Map.of("PowerState", 8L))));
         assertEquals(MachineState.RUNNING, state(DESKTOP_01));
     }
+
+    @Test
+    void osPowerStateIsReportedOnlyWhileTheVmRuns() throws Exception {
+        CimInstance on = provider.enumerateInstances(desktop01(), "IPS_PowerManagementService").get(0);
+        assertEquals(2L, on.get("OSPowerSavingState"));
+        RequestContext off = ctx(BUILD_SERVER, "build-server");
+        CimInstance offService = provider.enumerateInstances(off, "IPS_PowerManagementService").get(0);
+        assertEquals(null, offService.get("OSPowerSavingState"), "real AMT omits it while the host is off");
+        CimObjectPath ips = on.path();
+        assertEquals(0L, provider.invokeMethod(desktop01(), ips, "RequestOSPowerSavingStateChange",
+                Map.of("OSPowerSavingState", 2L)).returnValue());
+        assertEquals(2L, provider.invokeMethod(off, offService.path(), "RequestOSPowerSavingStateChange",
+                Map.of("OSPowerSavingState", 2L)).returnValue());
+        assertEquals(2L, provider.invokeMethod(desktop01(), ips, "RequestOSPowerSavingStateChange",
+                Map.of("OSPowerSavingState", 3L)).returnValue(), "a guest cannot be forced into modern standby");
+    }
 }

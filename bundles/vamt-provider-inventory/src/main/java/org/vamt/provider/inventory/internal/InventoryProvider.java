@@ -1,0 +1,254 @@
+package org.vamt.provider.inventory.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.vamt.cim.CimDateTime;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.model.AMT_EthernetPortSettings;
+import org.vamt.cim.model.CIM_BIOSElement;
+import org.vamt.cim.model.CIM_Card;
+import org.vamt.cim.model.CIM_Chassis;
+import org.vamt.cim.model.CIM_Chip;
+import org.vamt.cim.model.CIM_ComputerSystemPackage;
+import org.vamt.cim.model.CIM_MediaAccessDevice;
+import org.vamt.cim.model.CIM_PhysicalMemory;
+import org.vamt.cim.model.CIM_PhysicalPackage;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineHardware;
+import org.vamt.hypervisor.MachineHardware.Disk;
+import org.vamt.hypervisor.MachineHardware.Nic;
+import org.vamt.hypervisor.MachineHardware.SmbiosInfo;
+import org.vamt.provider.support.AmtNames;
+import org.vamt.provider.support.Machines;
+
+/**
+ * Hardware inventory as MeshCentral reads it (compat §4.5, §4.6), from the VM's definition so it
+ * is right while the VM is off and follows every change of the definition. Each request reads the
+ * current definition; nothing is cached here.
+ */
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_ComputerSystemPackage",
+    CimProvider.CLASSES + "=CIM_PhysicalPackage",
+    CimProvider.CLASSES + "=CIM_Chassis",
+    CimProvider.CLASSES + "=CIM_Card",
+    CimProvider.CLASSES + "=CIM_Chip",
+    CimProvider.CLASSES + "=CIM_PhysicalMemory",
+    CimProvider.CLASSES + "=CIM_BIOSElement",
+    CimProvider.CLASSES + "=CIM_MediaAccessDevice",
+    CimProvider.CLASSES + "=AMT_EthernetPortSettings"})
+public class InventoryProvider implements CimProvider {
+    static final String DEFAULT_VENDOR = "vAMT";
+    /** Memory is reported as DIMMs of at most this size, as a PC of that size would have. */
+    static final long DIMM_BYTES = 16L << 30;
+
+    private final Hypervisor hypervisor;
+
+    @Activate
+    public InventoryProvider(@Reference Hypervisor hypervisor) {
+        this.hypervisor = hypervisor;
+    }
+
+    @Override
+    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
+        MachineHardware hw = hardware(ctx);
+        return switch (className.toLowerCase(Locale.ROOT)) {
+            case "cim_computersystempackage" -> List.of(systemPackage(ctx).toInstance());
+            case "cim_chassis" -> List.of(chassis(ctx, hw).toInstance());
+            case "cim_card" -> List.of(card(ctx, hw).toInstance());
+            case "cim_physicalpackage" -> physicalPackages(ctx, hw);
+            case "cim_chip" -> chips(hw);
+            case "cim_physicalmemory" -> memory(ctx, hw);
+            case "cim_bioselement" -> List.of(bios(hw).toInstance());
+            case "cim_mediaaccessdevice" -> mediaDevices(hw);
+            case "amt_ethernetportsettings" -> ethernetPorts(hw);
+            default -> List.of();
+        };
+    }
+
+    private MachineHardware hardware(RequestContext ctx) throws CimException {
+        try {
+            return hypervisor.hardware(ctx.machineId());
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+    }
+
+    private static CimObjectPath chassisPath() {
+        return new CIM_Chassis().setCreationClassName(CIM_Chassis.CLASS_NAME).setTag(CIM_Chassis.CLASS_NAME).path();
+    }
+
+    private static CIM_ComputerSystemPackage systemPackage(RequestContext ctx) {
+        return new CIM_ComputerSystemPackage()
+                .setAntecedent(chassisPath())
+                .setDependent(AmtNames.managedSystem())
+                .setPlatformGUID(PlatformGuid.of(ctx.machineId()));
+    }
+
+    private static CIM_Chassis chassis(RequestContext ctx, MachineHardware hw) {
+        SmbiosInfo s = or(hw.chassis(), hw.system());
+        return new CIM_Chassis()
+                .setCreationClassName(CIM_Chassis.CLASS_NAME)
+                .setTag(CIM_Chassis.CLASS_NAME)
+                .setElementName("Managed System Chassis")
+                .setManufacturer(text(s.manufacturer(), DEFAULT_VENDOR))
+                .setModel(text(s.product(), "Virtual Machine"))
+                .setSerialNumber(text(s.serial(), ctx.machineId()))
+                .setVersion(text(s.version(), "1.0"))
+                .setChassisPackageType(0)
+                .setPackageType(3)
+                .setPoweredOn(true);
+    }
+
+    private static CIM_Card card(RequestContext ctx, MachineHardware hw) {
+        SmbiosInfo s = or(hw.baseboard(), hw.system());
+        return new CIM_Card()
+                .setCreationClassName(CIM_Card.CLASS_NAME)
+                .setTag(CIM_Card.CLASS_NAME)
+                .setElementName("Managed System Base Board")
+                .setManufacturer(text(s.manufacturer(), DEFAULT_VENDOR))
+                .setModel(text(s.product(), "Virtual Board"))
+                .setSerialNumber(text(s.serial(), ctx.machineId()))
+                .setVersion(text(s.version(), "1.0"))
+                .setCanBeFRUed(true)
+                .setPackageType(9);
+    }
+
+    /** Item 0 is the board (CIM_Card), then one package per disk: MeshCommander reads disk n at n + 1. */
+    private static List<CimInstance> physicalPackages(RequestContext ctx, MachineHardware hw) {
+        List<CimInstance> list = new ArrayList<>();
+        list.add(card(ctx, hw).toInstance());
+        int n = 0;
+        for (Disk d : hw.disks()) {
+            list.add(new CIM_PhysicalPackage()
+                    .setCreationClassName(CIM_PhysicalPackage.CLASS_NAME)
+                    .setTag("DISK " + n++)
+                    .setElementName(d.cdrom() ? "Managed System Optical Drive" : "Managed System Disk")
+                    .setManufacturer(DEFAULT_VENDOR)
+                    .setModel((d.cdrom() ? "Virtual CD/DVD " : "Virtual Disk ") + d.bus())
+                    .setSerialNumber(text(d.serial(), d.target()))
+                    .toInstance());
+        }
+        return list;
+    }
+
+    private static List<CimInstance> chips(MachineHardware hw) {
+        List<CimInstance> list = new ArrayList<>();
+        for (int socket = 0; socket < Math.max(1, hw.cpu().sockets()); socket++) {
+            list.add(new CIM_Chip()
+                    .setCreationClassName(CIM_Chip.CLASS_NAME)
+                    .setTag("CPU " + socket)
+                    .setElementName("Managed System Processor Chip")
+                    .setManufacturer(text(hw.cpu().vendor(), "Unknown"))
+                    .setVersion(text(hw.cpu().model(), "Virtual CPU"))
+                    .setCanBeFRUed(true)
+                    .setOperationalStatus(0)
+                    .toInstance());
+        }
+        return list;
+    }
+
+    private static List<CimInstance> memory(RequestContext ctx, MachineHardware hw) {
+        List<CimInstance> list = new ArrayList<>();
+        long remaining = hw.memoryKiB() * 1024;
+        for (int bank = 0; remaining > 0; bank++) {
+            long size = Math.min(remaining, DIMM_BYTES);
+            remaining -= size;
+            list.add(new CIM_PhysicalMemory()
+                    .setCreationClassName(CIM_PhysicalMemory.CLASS_NAME)
+                    .setTag("Memory " + bank)
+                    .setElementName("Managed System Memory Chip")
+                    .setBankLabel("BANK " + bank)
+                    .setCapacity(size)
+                    .setFormFactor(8)
+                    .setMemoryType(0)
+                    .setManufacturer(DEFAULT_VENDOR)
+                    .setPartNumber("Virtual DIMM")
+                    .setSerialNumber(ctx.machineId().substring(0, 8) + "-" + bank)
+                    .toInstance());
+        }
+        return list;
+    }
+
+    private static CIM_BIOSElement bios(MachineHardware hw) {
+        MachineHardware.Firmware f = hw.firmware();
+        String version = text(f.version(), f.uefi() ? "EDK II" : "SeaBIOS");
+        CIM_BIOSElement b = new CIM_BIOSElement()
+                .setName("Primary BIOS")
+                .setElementName("Primary BIOS")
+                .setManufacturer(text(f.vendor(), f.uefi() ? "EDK II" : "SeaBIOS"))
+                .setVersion(version)
+                .setSoftwareElementID(version)
+                .setSoftwareElementState(2)
+                .setTargetOperatingSystem(0)
+                .setPrimaryBIOS(true);
+        if (f.releaseDate() != null && f.releaseDate().matches("\\d{4}-\\d{2}-\\d{2}")) {
+            b.setReleaseDate(new CimDateTime(f.releaseDate() + "T00:00:00Z", false));
+        }
+        return b;
+    }
+
+    private static List<CimInstance> mediaDevices(MachineHardware hw) {
+        List<CimInstance> list = new ArrayList<>();
+        int n = 0;
+        for (Disk d : hw.disks()) {
+            CIM_MediaAccessDevice m = new CIM_MediaAccessDevice()
+                    .setCreationClassName(CIM_MediaAccessDevice.CLASS_NAME)
+                    .setDeviceID("MEDIA DEV " + n++)
+                    .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                    .setSystemName(AmtNames.MANAGED_SYSTEM)
+                    .setElementName(d.cdrom() ? "Managed System Optical Drive" : "Managed System Disk")
+                    // 4 = random access; 7 = removable media for optical drives.
+                    .setCapabilities(d.cdrom() ? new long[] {4, 7} : new long[] {4})
+                    .setEnabledState(2)
+                    .setRequestedState(12);
+            if (d.capacity() > 0) {
+                // MeshCentral multiplies MaxMediaSize by 1000: AMT reports kilobytes of 1000 bytes.
+                m.setMaxMediaSize(d.capacity() / 1000);
+            }
+            list.add(m.toInstance());
+        }
+        return list;
+    }
+
+    private static List<CimInstance> ethernetPorts(MachineHardware hw) {
+        List<CimInstance> list = new ArrayList<>();
+        int n = 0;
+        for (Nic nic : hw.nics()) {
+            list.add(new AMT_EthernetPortSettings()
+                    .setInstanceID("Intel(r) AMT Ethernet Port Settings " + n++)
+                    .setElementName("Intel(r) AMT Ethernet Port Settings")
+                    .setMACAddress(nic.mac() == null ? "00-00-00-00-00-00"
+                            : nic.mac().toLowerCase(Locale.ROOT).replace(':', '-'))
+                    .setLinkIsUp(nic.linkUp())
+                    .setLinkPolicy(1, 14)
+                    .setSharedMAC(true)
+                    .setSharedDynamicIP(true)
+                    .setSharedStaticIp(false)
+                    .setIpSyncEnabled(true)
+                    .setDHCPEnabled(true)
+                    .setPhysicalConnectionType(0)
+                    .toInstance());
+        }
+        return list;
+    }
+
+    private static SmbiosInfo or(SmbiosInfo preferred, SmbiosInfo fallback) {
+        if (preferred != null) {
+            return preferred;
+        }
+        return fallback != null ? fallback : new SmbiosInfo(null, null, null, null, null);
+    }
+
+    private static String text(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

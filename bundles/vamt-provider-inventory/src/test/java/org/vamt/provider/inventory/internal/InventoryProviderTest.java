@@ -1,0 +1,108 @@
+package org.vamt.provider.inventory.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vamt.libvirt.internal.DemoHypervisor.BUILD_SERVER;
+import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
+import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.libvirt.internal.DemoHypervisor;
+
+/** Inventory of the demo VMs from their libvirt definitions (real test driver). */
+class InventoryProviderTest {
+    private DemoHypervisor demo;
+    private InventoryProvider provider;
+
+    @BeforeEach
+    void start() throws Exception {
+        demo = DemoHypervisor.start();
+        provider = new InventoryProvider(demo.hypervisor());
+    }
+
+    @AfterEach
+    void stop() {
+        demo.close();
+    }
+
+    private static RequestContext vm(String uuid) {
+        return new RequestContext(uuid, "vm", "admin", "Digest:X");
+    }
+
+    private List<CimInstance> list(String uuid, String className) throws CimException {
+        return provider.enumerateInstances(vm(uuid), className);
+    }
+
+    @Test
+    void systemPackageCarriesThePlatformGuidAndLinksChassisToTheManagedSystem() throws Exception {
+        CimInstance p = list(DESKTOP_01, "CIM_ComputerSystemPackage").get(0);
+        assertEquals("521A8C6F1E4B6A4D9A01000000000001", p.get("PlatformGUID"));
+        assertEquals("CIM_Chassis", ((CimObjectPath) p.get("Antecedent")).key("Tag"));
+        assertEquals("ManagedSystem", ((CimObjectPath) p.get("Dependent")).key("Name"));
+        assertEquals(List.of("Antecedent", "Dependent"), List.copyOf(p.keyNames()));
+    }
+
+    @Test
+    void chassisBoardAndBiosComeFromSmbiosAndFirmware() throws Exception {
+        CimInstance chassis = list(DESKTOP_01, "CIM_Chassis").get(0);
+        assertEquals("vAMT", chassis.get("Manufacturer"));
+        assertEquals("VAMT-CH-0001", chassis.get("SerialNumber"));
+        CimInstance board = list(DESKTOP_01, "CIM_Card").get(0);
+        assertEquals("VAMT-BB-0001", board.get("SerialNumber"));
+        assertEquals(9L, board.get("PackageType"));
+        CimInstance uefi = list(DESKTOP_01, "CIM_BIOSElement").get(0);
+        assertEquals("EDK II", uefi.get("Manufacturer"));
+        assertEquals("2023-02-08T00:00:00Z", ((org.vamt.cim.CimDateTime) uefi.get("ReleaseDate")).text());
+        CimInstance seabios = list(KIOSK, "CIM_BIOSElement").get(0);
+        assertTrue(String.valueOf(seabios.get("SoftwareElementID")).startsWith("1.16.2"), seabios.toString());
+    }
+
+    @Test
+    void chipsPerSocketMemoryAndDisksWhileTheVmIsOff() throws Exception {
+        List<CimInstance> chips = list(BUILD_SERVER, "CIM_Chip");
+        assertEquals(2, chips.size(), "two sockets");
+        assertEquals("EPYC-Rome", chips.get(0).get("Version"));
+        assertEquals("Managed System Processor Chip", chips.get(1).get("ElementName"));
+        List<CimInstance> memory = list(BUILD_SERVER, "CIM_PhysicalMemory");
+        assertEquals(1, memory.size());
+        assertEquals(8L << 30, memory.get(0).get("Capacity"));
+        List<CimInstance> disks = list(BUILD_SERVER, "CIM_MediaAccessDevice");
+        assertEquals(List.of("MEDIA DEV 0", "MEDIA DEV 1"), disks.stream().map(d -> d.get("DeviceID")).toList());
+        assertNull(disks.get(0).get("MaxMediaSize"), "unknown size is omitted, not reported as 0");
+    }
+
+    @Test
+    void physicalPackagesStartWithTheBoardThenOnePerDisk() throws Exception {
+        List<CimInstance> packages = list(DESKTOP_01, "CIM_PhysicalPackage");
+        assertEquals("CIM_Card", packages.get(0).className());
+        assertEquals(1 + list(DESKTOP_01, "CIM_MediaAccessDevice").size(), packages.size());
+        assertEquals("VAMT-DISK-0001", packages.get(1).get("SerialNumber"));
+    }
+
+    @Test
+    void ethernetPortsHaveDashedMacsAndLinkState() throws Exception {
+        List<CimInstance> ports = list(BUILD_SERVER, "AMT_EthernetPortSettings");
+        assertEquals(2, ports.size());
+        assertTrue(String.valueOf(ports.get(0).get("MACAddress")).matches("52-54-00(-[0-9a-f]{2}){3}"),
+                ports.toString());
+        assertEquals(Boolean.TRUE, ports.get(0).get("LinkIsUp"));
+        assertEquals(Boolean.FALSE, ports.get(1).get("LinkIsUp"));
+        assertNull(ports.get(0).get("WLANLinkProtectionLevel"), "MeshCentral takes that property to mean wireless");
+    }
+
+    @Test
+    void anUndefinedVmIsNotFound() {
+        CimException e = org.junit.jupiter.api.Assertions.assertThrows(CimException.class,
+                () -> list(DemoHypervisor.UNKNOWN, "CIM_Chassis"));
+        assertEquals(CimStatus.NOT_FOUND, e.status());
+    }
+}
