@@ -116,7 +116,7 @@ public class RealClientsIT {
     }
 
     static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}\\]]+|\\[[^\\]]*\\])").matcher(json);
+        Matcher m = Pattern.compile("\"" + name + "\":(\\[[^\\]]*\\]|\"[^\"]*\"|[^,}\\]]+)").matcher(json);
         if (!m.find()) {
             throw new AssertionError("no " + name + " in " + json);
         }
@@ -163,6 +163,24 @@ public class RealClientsIT {
         assertEquals("off while off is NOT_READY, as on real AMT", "2", field(r.get(5), "ReturnValue"));
         assertEquals("0", field(r.get(6), "ReturnValue"));
         assertEquals("2", field(r.get(7), "PowerState"));
+    }
+
+    /** MeshCentral's own inventory, network and OS-power handlers accept every demo VM. */
+    @Test
+    public void meshCentralReadsTheInventoryOfEveryDemoVm() throws Exception {
+        String[][] vms = {{"127.0.0.2", "6F8C1A52-4B1E-4D6A-9A01-000000000003", "2"},
+                          {"127.0.0.3", "6F8C1A52-4B1E-4D6A-9A01-000000000001", "1"},
+                          {"127.0.0.4", "6F8C1A52-4B1E-4D6A-9A01-000000000002", "1"},
+                          {"127.0.0.5", "6F8C1A52-4B1E-4D6A-9A01-000000000004", "1"}};
+        for (String[] vm : vms) {
+            List<String> r = runClient("meshcentral-session.js", vm[0], "connect", "inventory", "network", "os-power");
+            assertEquals(r.get(1), vm[1].replace("-", ""),
+                    field(r.get(1), "uuid").replace("-", "").toUpperCase(java.util.Locale.ROOT));
+            assertEquals(r.get(1), Integer.parseInt(vm[2]), field(r.get(1), "cpus").split(",").length);
+            assertTrue(r.get(2), r.get(2).contains("\"MACAddress\""));
+            List<String> d = runClient("dmt-session.js", vm[0], "connect", "inventory");
+            assertEquals(d.get(1), vm[1].replace("-", "").substring(16), field(d.get(1), "PlatformGUID").substring(16));
+        }
     }
 
     @Test
