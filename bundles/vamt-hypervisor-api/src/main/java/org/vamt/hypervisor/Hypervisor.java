@@ -45,4 +45,35 @@ public interface Hypervisor {
      * running machine when it runs (hot-plug), and to its persistent definition in any case.
      */
     void setOnlineVcpus(String uuid, int count) throws HypervisorException;
+
+    /** Injects a non-maskable interrupt (AMT's diagnostic interrupt). */
+    void injectNmi(String uuid) throws HypervisorException;
+
+    /**
+     * Asks the guest to suspend to RAM (S3) or to disk (S4). Needs the guest's cooperation
+     * (e.g. the QEMU guest agent); UNSUPPORTED when the guest or driver cannot.
+     */
+    void suspend(String uuid, boolean toDisk) throws HypervisorException;
+
+    /**
+     * Sets (or, with null, clears) the device for the next start only. It is kept with the machine
+     * (survives vAMT restarts), applied when the machine is next started through
+     * {@link #powerOn}, and cleared once used; the normal boot order stays as it was.
+     */
+    void setNextBootDevice(String uuid, BootDevice device) throws HypervisorException;
+
+    /** The pending one-time boot device, if any. */
+    java.util.Optional<BootDevice> nextBootDevice(String uuid) throws HypervisorException;
+
+    /**
+     * Per-machine state that AMT keeps (boot settings, isolation policy, host name…), stored with
+     * the machine's definition so it survives restarts and travels with the VM. Keys are simple
+     * names ([A-Za-z0-9_.-]); values are text; null removes.
+     */
+    void setMetadata(String uuid, String key, String value) throws HypervisorException;
+
+    java.util.Optional<String> metadata(String uuid, String key) throws HypervisorException;
+
+    /** Sets a NIC's link up or down (by MAC address), live and in the definition. */
+    void setNicLink(String uuid, String mac, boolean up) throws HypervisorException;
 }

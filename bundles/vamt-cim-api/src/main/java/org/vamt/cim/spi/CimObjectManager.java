@@ -32,4 +32,10 @@ public interface CimObjectManager {
     /** Invokes a method on the instance named by {@code path} (resolved as in {@link #getInstance}). */
     MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method, Map<String, Object> arguments)
             throws CimException;
+
+    /** Creates an instance (typed by the schema) and returns its path. */
+    CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException;
+
+    /** Deletes the instance named by {@code path} (exact keys). */
+    void deleteInstance(RequestContext ctx, CimObjectPath path) throws CimException;
 }

@@ -53,4 +53,20 @@ public interface CimProvider {
                                       Map<String, Object> arguments) throws CimException {
         throw new CimException(CimStatus.METHOD_NOT_AVAILABLE, method + " on " + target.className());
     }
+
+    /**
+     * Creates an instance from a client's representation (WS-Transfer Create) and returns the
+     * path of the new instance; the provider assigns keys the client left out.
+     */
+    default CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException {
+        throw new CimException(CimStatus.NOT_SUPPORTED, "createInstance of " + instance.className());
+    }
+
+    /**
+     * Deletes an existing instance (already resolved by the CIMOM). Refuse with a CimException when
+     * the instance is in use.
+     */
+    default void deleteInstance(RequestContext ctx, CimInstance instance) throws CimException {
+        throw new CimException(CimStatus.NOT_SUPPORTED, "deleteInstance of " + instance.className());
+    }
 }

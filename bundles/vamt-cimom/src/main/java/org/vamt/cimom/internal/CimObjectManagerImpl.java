@@ -132,6 +132,34 @@ public class CimObjectManagerImpl implements CimObjectManager {
         });
     }
 
+    @Override
+    public CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException {
+        return guarded(ctx, "create " + instance.className(), () -> {
+            CimSchema schema = schemas.current();
+            CimInstance typed = SchemaEnforcer.forCreate(schema, instance);
+            CimObjectPath created = providerOf(schema, typed.className()).createInstance(ctx, typed);
+            return SchemaEnforcer.checkPath(schema, created);
+        });
+    }
+
+    @Override
+    public void deleteInstance(RequestContext ctx, CimObjectPath path) throws CimException {
+        guarded(ctx, "delete " + path, () -> {
+            CimSchema schema = schemas.current();
+            if (path.keys().isEmpty()) {
+                SchemaEnforcer.requireClass(schema, path.className());
+                if (!schema.keys(path.className()).isEmpty()) {
+                    throw new org.vamt.cim.InvalidKeyException(
+                            org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS,
+                            "Delete needs the keys of " + path.className());
+                }
+            }
+            CimInstance target = resolve(ctx, schema, path);
+            providerOf(schema, target.className()).deleteInstance(ctx, target);
+            return null;
+        });
+    }
+
     /** The schema classes currently known, for tests and tools in this bundle. */
     SchemaRegistry schemaRegistry() {
         return schemas;

@@ -106,21 +106,22 @@ final class SchemaEnforcer {
 
     /**
      * The instance a Put may produce: the current instance with the client's writable properties.
-     * A read-only property the client changed is refused; one sent unchanged is ignored (clients
-     * send the whole instance back).
+     * Clients send the whole instance back, read-only properties included and sometimes changed
+     * (Intel's toolkit sets OptionsCleared), so read-only properties are ignored, as AMT does. A
+     * class with nothing writable cannot be Put at all.
      */
     static CimInstance applyPut(CimSchema schema, CimInstance current, CimInstance requested) throws CimException {
+        if (schema.properties(current.className()).stream().noneMatch(CimPropertyDef::isWritable)) {
+            throw new CimException(CimStatus.NOT_SUPPORTED, current.className() + " has no writable property");
+        }
         CimInstance.Builder b = current.toBuilder();
         for (Map.Entry<String, Object> e : requested.properties().entrySet()) {
             CimPropertyDef p = schema.property(current.className(), e.getKey()).orElseThrow(() ->
                     new CimException(CimStatus.NO_SUCH_PROPERTY, current.className() + " has no property " + e.getKey()));
-            Object typed = TypeCoercion.coerce(p.type(), p.array(), p,
-                    e.getValue(), p.name());
-            Object now = current.get(p.name());
             if (p.isWritable()) {
-                b.property(p.name(), typed);
-            } else if (!sameValue(now, typed)) {
-                throw new CimException(CimStatus.INVALID_PARAMETER, p.name() + " is read-only");
+                b.property(p.name(), TypeCoercion.coerce(p.type(), p.array(), p, e.getValue(), p.name()));
+            } else if (!sameValue(current.get(p.name()), e.getValue())) {
+                LOG.debug("Put of {} ignores read-only {}", current.className(), p.name());
             }
         }
         return b.build();
@@ -139,6 +140,29 @@ final class SchemaEnforcer {
             return true;
         }
         return CimValues.sameValue(a, b);
+    }
+
+    /**
+     * A client's new instance typed by the schema: a concrete class, known properties only,
+     * each of its type. Keys may be missing: the provider assigns them.
+     */
+    static CimInstance forCreate(CimSchema schema, CimInstance requested) throws CimException {
+        CimClassDef c = requireClass(schema, requested.className());
+        if (c.isAbstract()) {
+            throw new CimException(CimStatus.INVALID_CLASS, c.name() + " is abstract");
+        }
+        CimInstance.Builder b = CimInstance.builder(c.name());
+        for (Map.Entry<String, Object> e : requested.properties().entrySet()) {
+            CimPropertyDef p = schema.property(c.name(), e.getKey()).orElseThrow(() ->
+                    new CimException(CimStatus.NO_SUCH_PROPERTY, c.name() + " has no property " + e.getKey()));
+            Object typed = TypeCoercion.coerce(p.type(), p.array(), p, e.getValue(), p.name());
+            if (p.isKey()) {
+                b.key(p.name(), typed);
+            } else {
+                b.property(p.name(), typed);
+            }
+        }
+        return b.build();
     }
 
     static CimMethodDef requireMethod(CimSchema schema, String className, String method) throws CimException {

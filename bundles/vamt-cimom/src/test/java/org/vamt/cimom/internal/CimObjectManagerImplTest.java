@@ -152,11 +152,16 @@ class CimObjectManagerImplTest {
         CimInstance put = CimInstance.builder("C").property("K", "a").property("W", "new").property("RO", "fixed")
                 .build();
         assertEquals("new", cimom.modifyInstance(CTX, CimObjectPath.of("C"), put).get("W"));
-        CimInstance readOnly = CimInstance.builder("C").property("RO", "changed").build();
-        CimException e = assertThrows(CimException.class, () -> cimom.modifyInstance(CTX, CimObjectPath.of("C"),
-                readOnly));
-        assertEquals(CimStatus.INVALID_PARAMETER, e.status());
-        assertEquals("fixed", stored[0].get("RO"));
+        CimInstance readOnly = CimInstance.builder("C").property("RO", "changed").property("W", "newer").build();
+        assertEquals("newer", cimom.modifyInstance(CTX, CimObjectPath.of("C"), readOnly).get("W"));
+        assertEquals("fixed", stored[0].get("RO"), "read-only properties in a Put are ignored, as AMT does");
+        CimException typed = assertThrows(CimException.class, () -> cimom.modifyInstance(CTX, CimObjectPath.of("C"),
+                CimInstance.builder("C").property("Nope", "x").build()));
+        assertEquals(CimStatus.NO_SUCH_PROPERTY, typed.status());
+        serve(new EnumOnlyProcessors(), "Processor");
+        CimException nothingWritable = assertThrows(CimException.class, () -> cimom.modifyInstance(CTX,
+                CimObjectPath.of("Processor"), CimInstance.builder("Processor").property("EnabledState", 3).build()));
+        assertEquals(CimStatus.NOT_SUPPORTED, nothingWritable.status());
     }
 
     @Test

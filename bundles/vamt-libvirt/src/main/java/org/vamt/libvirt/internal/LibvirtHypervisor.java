@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +23,7 @@ import org.libvirt.DomainInfo;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.SuspendTarget;
 import org.libvirt.event.DomainEvent;
 import org.libvirt.event.DomainEventType;
 import org.libvirt.event.LifecycleListener;
@@ -34,6 +38,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
@@ -41,6 +46,7 @@ import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.vamt.hypervisor.MachineState;
 
 /**
@@ -56,6 +62,8 @@ public class LibvirtHypervisor implements Hypervisor {
             Pattern.compile("[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}");
     static final String DISPATCH_THREAD_NAME = "vamt-libvirt-events";
     private static final long STOP_WAIT_MS = 3_000;
+    /** The persistent definition with secrets (VNC passwords…), for redefining it. Never logged. */
+    static final int XML_INACTIVE_SECURE = Domain.XMLFlags.INACTIVE | Domain.XMLFlags.SECURE;
 
     @ObjectClassDefinition(id = PID, name = "vAMT libvirt hypervisor",
             description = "How vAMT reaches libvirt. File: etc/org.vamt.libvirt.cfg")
@@ -82,10 +90,17 @@ public class LibvirtHypervisor implements Hypervisor {
     }
 
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.Map<ComponentServiceObjects<MachineListener>, LazyListener> lazyListeners =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final LifecycleListener lifecycle = this::onLifecycleEvent;
     private volatile ExecutorService dispatcher;
     private volatile LibvirtConnection connection;
     private boolean eventLoopAcquired;
+    /**
+     * One lock per machine (UUID) for read-modify-write of its definition: metadata, one-time boot,
+     * NIC link fallback. Only within this component; other libvirt clients are not coordinated.
+     */
+    private final ConcurrentMap<String, Object> machineLocks = new ConcurrentHashMap<>();
 
     // ---------------------------------------------------------------- component lifecycle
 
@@ -131,8 +146,57 @@ public class LibvirtHypervisor implements Hypervisor {
         LOG.info("vAMT libvirt hypervisor stopped{}", c == null ? "" : " for " + c.uri());
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            unbind = "removeMachineListener")
+    /**
+     * Listener services are bound unresolved and fetched on first delivery: many listeners (the
+     * WS-Man endpoints, power follow-ups) themselves need this Hypervisor, and resolving them while
+     * it activates is a cycle that SCR refuses.
+     */
+    @Reference(service = MachineListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindMachineListener")
+    void bindMachineListener(ComponentServiceObjects<MachineListener> listener) {
+        lazyListeners.put(listener, new LazyListener(listener));
+    }
+
+    void unbindMachineListener(ComponentServiceObjects<MachineListener> listener) {
+        LazyListener l = lazyListeners.remove(listener);
+        if (l != null) {
+            l.release();
+        }
+    }
+
+    /** A listener service resolved on first use and released when it goes away. */
+    private static final class LazyListener implements MachineListener {
+        private final ComponentServiceObjects<MachineListener> objects;
+        private MachineListener service;
+
+        LazyListener(ComponentServiceObjects<MachineListener> objects) {
+            this.objects = objects;
+        }
+
+        @Override
+        public synchronized void machineChanged(MachineEvent event) {
+            if (service == null) {
+                service = objects.getService();
+            }
+            if (service != null) {
+                service.machineChanged(event);
+            }
+        }
+
+        synchronized void release() {
+            if (service != null) {
+                objects.ungetService(service);
+                service = null;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.valueOf(objects.getServiceReference());
+        }
+    }
+
+    /** Direct registration, for tests and in-process users outside OSGi. */
     void addMachineListener(MachineListener listener) {
         listeners.add(listener);
     }
@@ -225,36 +289,42 @@ public class LibvirtHypervisor implements Hypervisor {
         });
     }
 
+    /**
+     * Starts a shut-off machine (from the pending one-time boot device, if any: see {@link #start}),
+     * restarts a crashed one, resumes a paused one, wakes a PM-suspended one.
+     */
     @Override
     public void powerOn(String uuid) throws HypervisorException {
-        withDomain("powerOn", canonical(uuid), (c, d) -> {
-            String who = describe(d);
-            DomainState state = d.getInfo().state;
-            switch (state) {
-                case VIR_DOMAIN_SHUTOFF:
-                    d.create();
-                    LOG.info("powerOn {}: started", who);
-                    break;
-                case VIR_DOMAIN_CRASHED:
-                    if (d.isActive() == 1) {
-                        d.destroy();
-                    }
-                    d.create();
-                    LOG.info("powerOn {}: restarted after crash", who);
-                    break;
-                case VIR_DOMAIN_PAUSED:
-                    d.resume();
-                    LOG.info("powerOn {}: resumed", who);
-                    break;
-                case VIR_DOMAIN_PMSUSPENDED:
-                    d.PMwakeup();
-                    LOG.info("powerOn {}: woken up from PM suspend", who);
-                    break;
-                default:
-                    throw new HypervisorException(Reason.INVALID_STATE, "powerOn " + who + ": already on (" + state + ")");
-            }
-            return null;
-        });
+        String id = canonical(uuid);
+        synchronized (lock(id)) {
+            withDomain("powerOn", id, (c, d) -> {
+                String who = describe(d);
+                DomainState state = d.getInfo().state;
+                switch (state) {
+                    case VIR_DOMAIN_SHUTOFF:
+                        start(c, d, who);
+                        break;
+                    case VIR_DOMAIN_CRASHED:
+                        if (d.isActive() == 1) {
+                            d.destroy();
+                            LOG.info("powerOn {}: destroyed the crashed machine", who);
+                        }
+                        start(c, d, who);
+                        break;
+                    case VIR_DOMAIN_PAUSED:
+                        d.resume();
+                        LOG.info("powerOn {}: resumed", who);
+                        break;
+                    case VIR_DOMAIN_PMSUSPENDED:
+                        d.PMwakeup();
+                        LOG.info("powerOn {}: woken up from PM suspend", who);
+                        break;
+                    default:
+                        throw new HypervisorException(Reason.INVALID_STATE, "powerOn " + who + ": already on (" + state + ")");
+                }
+                return null;
+            });
+        }
     }
 
     @Override
@@ -336,6 +406,156 @@ public class LibvirtHypervisor implements Hypervisor {
         });
     }
 
+    @Override
+    public void injectNmi(String uuid) throws HypervisorException {
+        String id = canonical(uuid);
+        withDomain("injectNmi", id, (c, d) -> {
+            String who = describe(d);
+            requireActive("injectNmi", who, d);
+            NativeVirt.injectNmi(c, id);   // not in libvirt-java 0.5.4
+            LOG.info("injectNmi {}: NMI injected", who);
+            return null;
+        });
+    }
+
+    /**
+     * virDomainPMSuspendForDuration (duration 0) to MEM or DISK. QEMU needs the guest agent; a
+     * missing or unresponsive agent, like a driver without PM suspend (the test driver), is
+     * UNSUPPORTED.
+     */
+    @Override
+    public void suspend(String uuid, boolean toDisk) throws HypervisorException {
+        withDomain("suspend", canonical(uuid), (c, d) -> {
+            String who = describe(d);
+            String target = toDisk ? "disk (S4)" : "RAM (S3)";
+            requireActive("suspend", who, d);
+            try {
+                d.PMsuspend(toDisk ? SuspendTarget.DISK : SuspendTarget.MEMORY);
+            } catch (LibvirtException e) {
+                ErrorNumber code = e.getError() == null ? null : e.getError().getCode();
+                if (code == ErrorNumber.VIR_ERR_AGENT_UNRESPONSIVE) {
+                    throw new HypervisorException(Reason.UNSUPPORTED, "suspend " + who + " to " + target + ": "
+                            + e.getError().getMessage(), e);
+                }
+                throw e;
+            }
+            LOG.info("suspend {}: suspend to {} requested", who, target);
+            return null;
+        });
+    }
+
+    @Override
+    public void setNextBootDevice(String uuid, BootDevice device) throws HypervisorException {
+        updateMetadata("setNextBootDevice", canonical(uuid), DomainMetadata.BOOT_NEXT,
+                device == null ? null : device.name(), (who, changed) -> {
+                    if (device == null) {
+                        LOG.info("setNextBootDevice {}: one-time boot device cleared{}", who, changed ? "" : " (none was set)");
+                    } else {
+                        LOG.info("setNextBootDevice {}: next start boots once from {}", who, device);
+                    }
+                });
+    }
+
+    @Override
+    public Optional<BootDevice> nextBootDevice(String uuid) throws HypervisorException {
+        String id = canonical(uuid);
+        synchronized (lock(id)) {
+            return withDomain("nextBootDevice", id, (c, d) -> Optional.ofNullable(pendingBootDevice(d, describe(d))));
+        }
+    }
+
+    /**
+     * Stored in our single {@code <metadata>} element (see {@link DomainMetadata}), in the persistent
+     * definition and, while the machine runs, the live one. Values are not logged.
+     */
+    @Override
+    public void setMetadata(String uuid, String key, String value) throws HypervisorException {
+        String id = canonical(uuid);
+        DomainMetadata.checkKey(key);
+        updateMetadata("setMetadata", id, key, value, (who, changed) -> LOG.info("setMetadata {}: '{}' {}", who, key,
+                value == null ? (changed ? "removed" : "was not set") : (changed ? "set" : "unchanged")));
+    }
+
+    @Override
+    public Optional<String> metadata(String uuid, String key) throws HypervisorException {
+        String id = canonical(uuid);
+        DomainMetadata.checkKey(key);
+        synchronized (lock(id)) {
+            return withDomain("metadata", id, (c, d) -> Optional.ofNullable(DomainMetadata.read(d).get(key)));
+        }
+    }
+
+    /**
+     * virDomainUpdateDeviceFlags with the NIC's {@code <interface>} from the current definition and
+     * {@code <link state>}, LIVE (when running) and CONFIG (when persistent). Where the driver has no
+     * device update (the test driver), the persistent definition is redefined with the new link
+     * state instead; for a running machine that is only half of it, so it ends with UNSUPPORTED (the
+     * definition has changed, effective at the next start).
+     */
+    @Override
+    public void setNicLink(String uuid, String mac, boolean up) throws HypervisorException {
+        String id = canonical(uuid);
+        String address = NicLink.normalizeMac(mac);
+        String state = up ? "up" : "down";
+        synchronized (lock(id)) {
+            withDomain("setNicLink", id, (c, d) -> {
+                String who = describe(d);
+                boolean active = d.isActive() == 1;
+                boolean persistent = d.isPersistent() == 1;
+                String device = NicLink.interfaceXml(d.getXMLDesc(0), address, up);
+                if (device == null) {
+                    throw new HypervisorException(Reason.INVALID_ARGUMENT, "setNicLink " + who + ": no NIC with MAC " + address);
+                }
+                int flags = (active ? NativeVirt.AFFECT_LIVE : 0) | (persistent ? NativeVirt.AFFECT_CONFIG : 0);
+                try {
+                    d.updateDeviceFlags(device, flags);
+                    LOG.info("setNicLink {}: link of {} {} ({})", who, address, state,
+                            active ? (persistent ? "live and config" : "live") : "config");
+                    return null;
+                } catch (LibvirtException e) {
+                    if (!persistent || !isUnsupported(e)) {
+                        throw e;
+                    }
+                    LOG.info("setNicLink {}: device update refused ({}); changing the persistent definition instead",
+                            who, message(e));
+                }
+                String inactive = d.getXMLDesc(XML_INACTIVE_SECURE);
+                boolean configDone = false;
+                if (active) {   // maybe only the live part is unsupported
+                    String configDevice = NicLink.interfaceXml(inactive, address, up);
+                    if (configDevice != null) {
+                        try {
+                            d.updateDeviceFlags(configDevice, NativeVirt.AFFECT_CONFIG);
+                            configDone = true;
+                        } catch (LibvirtException e) {
+                            if (!isUnsupported(e)) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+                if (!configDone) {
+                    String redefined = NicLink.definitionWith(inactive, address, up);
+                    if (redefined == null) {
+                        throw new HypervisorException(active ? Reason.UNSUPPORTED : Reason.INVALID_ARGUMENT, "setNicLink "
+                                + who + ": cannot change the link of " + address + " live, and the persistent definition"
+                                + " has no NIC with that MAC");
+                    }
+                    define(c, redefined);
+                }
+                if (active) {
+                    LOG.warn("setNicLink {}: link of {} {} in the persistent definition only (effective at the next"
+                            + " start); the driver cannot change it on the running machine", who, address, state);
+                    throw new HypervisorException(Reason.UNSUPPORTED, "setNicLink " + who + ": the driver cannot change"
+                            + " the link of a running machine's NIC; the definition now has the link of " + address + " "
+                            + state + ", effective at the next start");
+                }
+                LOG.info("setNicLink {}: link of {} {} (config; persistent definition redefined)", who, address, state);
+                return null;
+            });
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface
@@ -360,6 +580,100 @@ public class LibvirtHypervisor implements Hypervisor {
             throw new HypervisorException(Reason.UNAVAILABLE, "vAMT libvirt hypervisor is not active");
         }
         return c;
+    }
+
+    private Object lock(String id) {
+        return machineLocks.computeIfAbsent(id, k -> new Object());
+    }
+
+    /** Told about a metadata change after it was written ({@code changed}: false when nothing was to do). */
+    @FunctionalInterface
+    private interface MetadataLog {
+        void log(String who, boolean changed);
+    }
+
+    /** Read-modify-write of one metadata entry (null removes), under the machine's lock. */
+    private void updateMetadata(String op, String id, String key, String value, MetadataLog log)
+            throws HypervisorException {
+        if (value != null) {
+            DomainMetadata.checkValue(key, value);
+        }
+        synchronized (lock(id)) {
+            withDomain(op, id, (c, d) -> {
+                String who = describe(d);
+                Map<String, String> entries = DomainMetadata.read(d);
+                boolean changed = value == null ? entries.remove(key) != null : !value.equals(entries.put(key, value));
+                if (changed) {
+                    DomainMetadata.write(d, entries);
+                }
+                log.log(who, changed);
+                return null;
+            });
+        }
+    }
+
+    /** The pending one-time boot device, or null (none, or an unknown value, which is logged). */
+    private static BootDevice pendingBootDevice(Domain d, String who) throws LibvirtException, HypervisorException {
+        String value = DomainMetadata.read(d).get(DomainMetadata.BOOT_NEXT);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return BootDevice.valueOf(value.trim());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: ignoring unknown one-time boot device '{}' in the metadata", who, value);
+            return null;
+        }
+    }
+
+    /**
+     * Starts an inactive machine; with a pending one-time boot device (persistent machines only)
+     * through {@link OneTimeBoot#start}. Caller holds the machine's lock.
+     */
+    private static void start(VamtConnect c, Domain d, String who) throws LibvirtException, HypervisorException {
+        BootDevice next = d.isPersistent() == 1 ? pendingBootDevice(d, who) : null;
+        if (next == null) {
+            d.create();
+            LOG.info("powerOn {}: started", who);
+            return;
+        }
+        OneTimeBoot.start(new OneTimeBoot.Machine() {
+            @Override
+            public String persistentDefinition() throws LibvirtException {
+                return d.getXMLDesc(XML_INACTIVE_SECURE);
+            }
+
+            @Override
+            public void define(String xml) throws LibvirtException {
+                LibvirtHypervisor.define(c, xml);
+            }
+
+            @Override
+            public void create() throws LibvirtException {
+                d.create();
+            }
+
+            @Override
+            public void clearPending() throws LibvirtException, HypervisorException {
+                Map<String, String> entries = DomainMetadata.read(d);
+                if (entries.remove(DomainMetadata.BOOT_NEXT) != null) {
+                    DomainMetadata.write(d, entries);
+                }
+            }
+        }, next, who);
+    }
+
+    /** virDomainDefineXML; the XML is never logged (it may hold secrets). */
+    private static void define(VamtConnect c, String xml) throws LibvirtException {
+        free(c.domainDefineXML(xml));
+    }
+
+    private static boolean isUnsupported(LibvirtException e) {
+        return e.getError() != null && ErrorMapping.reason(e.getError().getCode()) == Reason.UNSUPPORTED;
+    }
+
+    private static String message(LibvirtException e) {
+        return e.getError() != null && e.getError().getMessage() != null ? e.getError().getMessage() : e.getMessage();
     }
 
     private static MachineInfo info(VamtConnect c, Domain d) throws LibvirtException, NativeVirt.NativeException {
@@ -579,7 +893,9 @@ public class LibvirtHypervisor implements Hypervisor {
     }
 
     private void deliver(MachineEvent event) {
-        for (MachineListener l : listeners) {
+        List<MachineListener> all = new java.util.ArrayList<>(listeners);
+        all.addAll(lazyListeners.values());
+        for (MachineListener l : all) {
             try {
                 l.machineChanged(event);
             } catch (Exception | LinkageError e) {

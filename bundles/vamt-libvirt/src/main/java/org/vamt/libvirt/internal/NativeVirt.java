@@ -12,9 +12,9 @@ import org.libvirt.jna.virError;
  * {@code libvirt.so.0} that libvirt-java loaded.
  *
  * <p>libvirt-java has {@code virDomainSetVcpusFlags} but not {@code virDomainGetVcpusFlags}, and
- * {@code virDomainGetMaxVcpus} fails for inactive domains. Its {@code Domain} hides the native
- * pointer, so we look the domain up again by UUID on the connection pointer that
- * {@link VamtConnect} exposes.
+ * {@code virDomainGetMaxVcpus} fails for inactive domains; it has no {@code virDomainInjectNMI} at
+ * all. Its {@code Domain} hides the native pointer, so we look the domain up again by UUID on the
+ * connection pointer that {@link VamtConnect} exposes.
  */
 final class NativeVirt {
 
@@ -30,6 +30,8 @@ final class NativeVirt {
 
         int virDomainGetVcpusFlags(Pointer domain, int flags);
 
+        int virDomainInjectNMI(Pointer domain, int flags);
+
         int virDomainFree(Pointer domain);
 
         virError virGetLastError();
@@ -44,6 +46,23 @@ final class NativeVirt {
 
     /** virDomainGetVcpusFlags for the domain with this (canonical) UUID. */
     static int vcpus(VamtConnect connect, String uuid, int flags) throws NativeException {
+        return onDomain(connect, uuid, "virDomainGetVcpusFlags", (virt, dom) -> virt.virDomainGetVcpusFlags(dom, flags));
+    }
+
+    /** virDomainInjectNMI (flags 0) for the domain with this (canonical) UUID. */
+    static void injectNmi(VamtConnect connect, String uuid) throws NativeException {
+        onDomain(connect, uuid, "virDomainInjectNMI", (virt, dom) -> virt.virDomainInjectNMI(dom, 0));
+    }
+
+    /** A native call on a domain pointer; a negative result is an error. */
+    @FunctionalInterface
+    private interface DomainFunction {
+        int call(Virt virt, Pointer domain);
+    }
+
+    /** Looks the domain up by UUID, runs {@code function} on it, frees it; libvirt's error when it fails. */
+    private static int onDomain(VamtConnect connect, String uuid, String function, DomainFunction call)
+            throws NativeException {
         Virt virt = Holder.VIRT;
         Pointer conn = connect.pointer();
         if (conn == null) {
@@ -54,9 +73,9 @@ final class NativeVirt {
             throw lastError(virt, "virDomainLookupByUUIDString");
         }
         try {
-            int n = virt.virDomainGetVcpusFlags(dom, flags);
+            int n = call.call(virt, dom);
             if (n < 0) {
-                throw lastError(virt, "virDomainGetVcpusFlags");
+                throw lastError(virt, function);
             }
             return n;
         } finally {

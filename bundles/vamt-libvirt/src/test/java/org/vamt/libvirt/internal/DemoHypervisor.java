@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineListener;
 
 /**
  * Test helper: a real {@link LibvirtHypervisor} on libvirt's test driver, loaded with the demo
@@ -59,6 +60,40 @@ public final class DemoHypervisor implements AutoCloseable {
     public int vcpus(String uuid, boolean live) throws HypervisorException {
         int flags = live ? NativeVirt.AFFECT_LIVE : NativeVirt.AFFECT_CONFIG;
         return hv.connection().call("test", uuid, c -> NativeVirt.vcpus(c, uuid, flags));
+    }
+
+    /**
+     * The machine's persistent definition straight from libvirt ({@code VIR_DOMAIN_XML_INACTIVE|SECURE}),
+     * e.g. to check that a one-time boot order was undone; {@link Hypervisor#definitionXml} shows the
+     * live one while the machine runs.
+     */
+    public String persistentXml(String uuid) throws HypervisorException {
+        return hv.connection().call("test", uuid, c -> {
+            org.libvirt.Domain d = c.domainLookupByUUIDString(uuid);
+            try {
+                return d.getXMLDesc(LibvirtHypervisor.XML_INACTIVE_SECURE);
+            } finally {
+                d.free();
+            }
+        });
+    }
+
+    /** Binds a whiteboard {@link MachineListener} as Declarative Services would. */
+    public void addMachineListener(MachineListener listener) {
+        hv.addMachineListener(listener);
+    }
+
+    /** Pauses a running machine (virDomainSuspend), which the Hypervisor SPI does not do. */
+    public void pause(String uuid) throws HypervisorException {
+        hv.connection().call("pause", uuid, c -> {
+            org.libvirt.Domain d = c.domainLookupByUUIDString(uuid);
+            try {
+                d.suspend();
+            } finally {
+                d.free();
+            }
+            return null;
+        });
     }
 
     /** Waits up to 5 s for events of these types for {@code uuid}, in this order; null when one is missing. */

@@ -127,7 +127,8 @@ final class EnvelopeWriter {
         return this;
     }
 
-    private void eprContent(CimObjectPath path) {
+    /** Address and ReferenceParameters of an EPR, without the EndpointReference wrapper. */
+    void eprContent(CimObjectPath path) {
         w.element("b:Address", Ns.ANONYMOUS);
         w.start("b:ReferenceParameters");
         w.element("c:ResourceURI", ResourceUris.forClass(path.className()));

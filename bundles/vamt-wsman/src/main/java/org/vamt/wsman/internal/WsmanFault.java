@@ -152,7 +152,8 @@ final class WsmanFault extends Exception {
             case INVALID_CLASS -> destinationUnreachable(msg, Ns.FAULT_DETAIL + "InvalidResourceURI");
             case NOT_FOUND -> destinationUnreachable(msg, null);
             case INVALID_PARAMETER, TYPE_MISMATCH, NO_SUCH_PROPERTY -> invalidParameter(msg);
-            case NOT_SUPPORTED, METHOD_NOT_AVAILABLE, METHOD_NOT_FOUND -> actionNotSupported(action);
+            case NOT_SUPPORTED, METHOD_NOT_AVAILABLE, METHOD_NOT_FOUND -> new WsmanFault(Code.SENDER, Ns.WSA,
+                    "ActionNotSupported", WSA_FAULT, "The action is not supported: " + msg, action);
             case ACCESS_DENIED -> accessDenied(msg);
             case ALREADY_EXISTS -> new WsmanFault(Code.SENDER, Ns.WSMAN, "AlreadyExists", WSMAN_FAULT, msg, null);
             case SERVER_LIMITS_EXCEEDED -> quotaLimit(msg);

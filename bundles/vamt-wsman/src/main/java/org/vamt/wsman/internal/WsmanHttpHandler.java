@@ -59,6 +59,7 @@ final class WsmanHttpHandler {
         }
         byte[] body = readBody(req);
         if (body == null) {
+            resp.setHeader("Connection", "close");
             soap(resp, 400, EnvelopeWriter.fault(null,
                     WsmanFault.encodingLimit("The request is larger than " + maxRequestBytes + " bytes.",
                             "ServiceEnvelopeLimit")));
@@ -114,23 +115,30 @@ final class WsmanHttpHandler {
         }
     }
 
-    /** Reads the body (Content-Length or chunked); null when it exceeds the limit. */
+    /**
+     * Reads the body (Content-Length or chunked); null when it exceeds the limit. An oversized body
+     * is still drained, up to a bound, so that the client, which is still sending, reads our fault
+     * instead of a reset connection.
+     */
     private byte[] readBody(HttpServletRequest req) throws IOException {
-        if (req.getContentLengthLong() > maxRequestBytes) {
-            return null;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, req.getContentLength()));
+        long declared = req.getContentLengthLong();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                (int) Math.max(256, Math.min(declared, maxRequestBytes)));
         byte[] buf = new byte[8192];
+        long total = 0;
+        long drainLimit = 4L * maxRequestBytes;
         try (InputStream in = req.getInputStream()) {
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (out.size() + n > maxRequestBytes) {
-                    return null;
+                total += n;
+                if (total <= maxRequestBytes) {
+                    out.write(buf, 0, n);
+                } else if (total > drainLimit) {
+                    break;
                 }
-                out.write(buf, 0, n);
             }
         }
-        return out.toByteArray();
+        return total > maxRequestBytes ? null : out.toByteArray();
     }
 
     private void challenge(HttpServletResponse resp, MachineEndpoints.Endpoint ep, boolean stale) throws IOException {

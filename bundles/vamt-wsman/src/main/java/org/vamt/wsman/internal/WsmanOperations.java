@@ -64,10 +64,8 @@ final class WsmanOperations {
                 case Ns.ACTION_GET -> get(ctx, req, className);
                 case Ns.ACTION_PUT -> put(ctx, req, className);
                 case Ns.ACTION_ENUMERATE -> enumerate(ctx, req, className);
-                case Ns.ACTION_CREATE, Ns.ACTION_DELETE -> {
-                    requireServed(className, req);
-                    throw WsmanFault.actionNotSupported(req.action());
-                }
+                case Ns.ACTION_CREATE -> create(ctx, req, className);
+                case Ns.ACTION_DELETE -> delete(ctx, req, className);
                 default -> invoke(ctx, req, className);
             };
         } catch (CimException e) {
@@ -87,31 +85,71 @@ final class WsmanOperations {
     }
 
     private String put(RequestContext ctx, WsmanRequest req, String className) throws CimException, WsmanFault {
-        Element body = req.body();
-        if (body == null || !className.equalsIgnoreCase(body.getLocalName())
-                || !req.resourceUri().equalsIgnoreCase(String.valueOf(body.getNamespaceURI()))) {
-            throw new WsmanFault(WsmanFault.Code.SENDER, Ns.WXF, "InvalidRepresentation", Ns.WXF + "/fault",
-                    "The Put body must be a " + className + " element in the ResourceURI namespace.",
-                    Ns.FAULT_DETAIL + "InvalidNamespace");
-        }
         CimInstance.Builder modified = CimInstance.builder(className);
-        parameters(body).forEach(modified::property);
+        parameters(representation(req, className)).forEach(modified::property);
         CimInstance updated;
         try {
             updated = cimom.modifyInstance(ctx, new CimObjectPath(className, req.selectors()), modified.build());
         } catch (CimException e) {
-            if (e instanceof org.vamt.cim.InvalidKeyException) {
-                throw e;
-            }
-            switch (e.status()) {
-                case INVALID_PARAMETER, TYPE_MISMATCH, NO_SUCH_PROPERTY -> throw new WsmanFault(WsmanFault.Code.SENDER,
-                        Ns.WXF, "InvalidRepresentation", Ns.WXF + "/fault", e.getMessage(),
-                        Ns.FAULT_DETAIL + "InvalidValues");
-                default -> throw e;
-            }
+            throw rethrow(asRepresentationFault(e));
         }
         return EnvelopeWriter.begin(req, Ns.WXF + "/PutResponse", req.resourceUri(), List.of(updated))
                 .instance(updated).finish();
+    }
+
+    /** WS-Transfer Create: the body is the new instance; the answer is its EPR. */
+    private String create(RequestContext ctx, WsmanRequest req, String className) throws CimException, WsmanFault {
+        requireServed(className, req);
+        CimInstance.Builder wanted = CimInstance.builder(className);
+        parameters(representation(req, className)).forEach(wanted::property);
+        CimObjectPath created;
+        try {
+            created = cimom.createInstance(ctx, wanted.build());
+        } catch (CimException e) {
+            throw rethrow(asRepresentationFault(e));
+        }
+        EnvelopeWriter ew = EnvelopeWriter.begin(req, Ns.WXF + "/CreateResponse", Ns.WXF, List.of());
+        ew.xml().start("g:ResourceCreated");
+        ew.eprContent(created);
+        ew.xml().end("g:ResourceCreated");
+        return ew.finish();
+    }
+
+    /** WS-Transfer Delete: the selectors name the instance; the answer has an empty body. */
+    private String delete(RequestContext ctx, WsmanRequest req, String className) throws CimException, WsmanFault {
+        requireServed(className, req);
+        cimom.deleteInstance(ctx, new CimObjectPath(className, req.selectors()));
+        return EnvelopeWriter.begin(req, Ns.WXF + "/DeleteResponse", null, List.of()).finish();
+    }
+
+    private static Element representation(WsmanRequest req, String className) throws WsmanFault {
+        Element body = req.body();
+        if (body == null || !className.equalsIgnoreCase(body.getLocalName())
+                || !req.resourceUri().equalsIgnoreCase(String.valueOf(body.getNamespaceURI()))) {
+            throw new WsmanFault(WsmanFault.Code.SENDER, Ns.WXF, "InvalidRepresentation", Ns.WXF + "/fault",
+                    "The body must be a " + className + " element in the ResourceURI namespace.",
+                    Ns.FAULT_DETAIL + "InvalidNamespace");
+        }
+        return body;
+    }
+
+    /** Bad values in a Put or Create body are the representation's fault (wxf:InvalidRepresentation). */
+    private static Exception asRepresentationFault(CimException e) {
+        if (e instanceof org.vamt.cim.InvalidKeyException) {
+            return e;
+        }
+        return switch (e.status()) {
+            case INVALID_PARAMETER, TYPE_MISMATCH, NO_SUCH_PROPERTY -> new WsmanFault(WsmanFault.Code.SENDER, Ns.WXF,
+                    "InvalidRepresentation", Ns.WXF + "/fault", e.getMessage(), Ns.FAULT_DETAIL + "InvalidValues");
+            default -> e;
+        };
+    }
+
+    private static WsmanFault rethrow(Exception e) throws CimException {
+        if (e instanceof CimException c) {
+            throw c;
+        }
+        return (WsmanFault) e;
     }
 
     private String enumerate(RequestContext ctx, WsmanRequest req, String className)

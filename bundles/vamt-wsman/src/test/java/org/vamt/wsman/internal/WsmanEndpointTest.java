@@ -58,15 +58,20 @@ class WsmanEndpointTest {
                 [Key] CIM_PowerManagementService REF ServiceProvided; [Key] CIM_ManagedElement REF UserOfService; };
             [Association] class CIM_AssociatedPowerManagementService : CIM_ServiceAvailableToElement {
                 uint16 PowerState; uint16 AvailableRequestedPowerStates[]; datetime Since; };
+            class AMT_Policy : CIM_ManagedElement { [Key] string InstanceID; string PolicyName; };
             class AMT_GeneralSettings : CIM_ManagedElement {
                 [Key] string InstanceID; [Write] string HostName; string DigestRealm; };
             """;
     String hostName = "vm";
+    final java.util.Map<String, CimInstance> policies = new java.util.LinkedHashMap<>();
 
     /** Test fixture provider: a power service with a method, a multi-instance class, a writable class. */
     final class FixtureProvider implements CimProvider {
         @Override
         public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+            if (className.equals("AMT_Policy")) {
+                return List.copyOf(policies.values());
+            }
             if (className.equals("AMT_GeneralSettings")) {
                 return List.of(CimInstance.builder(className).key("InstanceID", "Intel(r) AMT: General Settings")
                         .property("HostName", hostName).property("DigestRealm", ctx.digestRealm()).build());
@@ -85,6 +90,20 @@ class WsmanEndpointTest {
                     CimInstance.builder("CIM_AssociatedPowerManagementService").property("PowerState", 8)
                             .key("ServiceProvided", CimObjectPath.of("CIM_PowerManagementService", "Name", "q"))
                             .key("UserOfService", CimObjectPath.of("CIM_ComputerSystem", "Name", "Other")).build());
+        }
+
+        @Override
+        public CimObjectPath createInstance(RequestContext ctx, CimInstance instance) {
+            // The client's InstanceID is a dummy, as MeshCommander sends it; the provider assigns one.
+            CimInstance stored = CimInstance.builder("AMT_Policy").key("InstanceID", "Policy " + (policies.size() + 1))
+                    .property("PolicyName", instance.get("PolicyName")).build();
+            policies.put((String) stored.get("InstanceID"), stored);
+            return stored.path();
+        }
+
+        @Override
+        public void deleteInstance(RequestContext ctx, CimInstance instance) {
+            policies.remove((String) instance.get("InstanceID"));
         }
 
         @Override
@@ -107,7 +126,7 @@ class WsmanEndpointTest {
             port = s.getLocalPort();
         }
         CimObjectManager cimom = CimomTestAccess.newCimom(MOF, new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings");
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy");
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,
@@ -256,7 +275,31 @@ class WsmanEndpointTest {
     }
 
     @Test
-    void putChangesWritablePropertiesAndRefusesReadOnlyOnes() throws Exception {
+    void createAnswersTheNewEprAndDeleteRemovesIt() throws Exception {
+        String uri = ResourceUris.AMT + "AMT_Policy";
+        HttpResponse<String> created = client.post(envelope(Ns.ACTION_CREATE, uri, null,
+                "<g:AMT_Policy xmlns:g=\"" + uri + "\"><g:InstanceID >0</g:InstanceID ><g:PolicyName>Isolate"
+                        + "</g:PolicyName></g:AMT_Policy>"));
+        assertEquals(200, created.statusCode(), created.body());
+        assertTrue(created.body().contains("<g:ResourceCreated><b:Address>"), created.body());
+        assertTrue(created.body().contains("<c:Selector Name=\"InstanceID\">Policy 1</c:Selector>"), created.body());
+        assertMeshCentralFriendly(created.body());
+        HttpResponse<String> bad = client.post(envelope(Ns.ACTION_CREATE, uri, null,
+                "<g:AMT_Policy xmlns:g=\"" + uri + "\"><g:Color>red</g:Color></g:AMT_Policy>"));
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("InvalidRepresentation"), bad.body());
+        HttpResponse<String> deleted = client.post(envelope(Ns.ACTION_DELETE, uri,
+                "<w:Selector Name=\"InstanceID\">Policy 1</w:Selector>", null));
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        assertTrue(policies.isEmpty());
+        HttpResponse<String> again = client.post(envelope(Ns.ACTION_DELETE, uri,
+                "<w:Selector Name=\"InstanceID\">Policy 1</w:Selector>", null));
+        assertEquals(400, again.statusCode(), "deleting what is gone is DestinationUnreachable");
+        assertTrue(again.body().contains("DestinationUnreachable"), again.body());
+    }
+
+    @Test
+    void putChangesWritablePropertiesOnly() throws Exception {
         String uri = ResourceUris.AMT + "AMT_GeneralSettings";
         String body = "<r:AMT_GeneralSettings xmlns:r=\"" + uri + "\"><r:InstanceID>Intel(r) AMT: General Settings"
                 + "</r:InstanceID><r:HostName>renamed</r:HostName><r:DigestRealm>Digest:55E3AE13BFD261BB17A088AEDD7037EA"
@@ -266,9 +309,19 @@ class WsmanEndpointTest {
         assertTrue(ok.body().contains("<g:HostName>renamed</g:HostName>"), ok.body());
         HttpResponse<String> readOnly = client.post(envelope(Ns.ACTION_PUT, uri, null,
                 body.replace("Digest:55E3", "Digest:0000")));
-        assertEquals(400, readOnly.statusCode());
-        assertTrue(readOnly.body().contains("InvalidRepresentation"), readOnly.body());
-        assertEquals("renamed", hostName, "the refused Put changed nothing");
+        assertEquals(200, readOnly.statusCode(), "read-only properties sent back are ignored, as AMT does");
+        assertTrue(readOnly.body().contains("<g:DigestRealm>Digest:55E3AE13BFD261BB17A088AEDD7037EA</g:DigestRealm>"),
+                readOnly.body());
+        String service = CIM + "CIM_PowerManagementService";
+        HttpResponse<String> readOnlyClass = client.post(envelope(Ns.ACTION_PUT, service, null,
+                "<r:CIM_PowerManagementService xmlns:r=\"" + service + "\"><r:EnabledState>3</r:EnabledState>"
+                        + "</r:CIM_PowerManagementService>"));
+        assertEquals(400, readOnlyClass.statusCode());
+        assertTrue(readOnlyClass.body().contains("b:ActionNotSupported"), readOnlyClass.body());
+        HttpResponse<String> badValue = client.post(envelope(Ns.ACTION_PUT, uri, null,
+                body.replace("<r:HostName>renamed</r:HostName>", "<r:Bogus>1</r:Bogus>")));
+        assertEquals(400, badValue.statusCode());
+        assertTrue(badValue.body().contains("InvalidRepresentation"), badValue.body());
     }
 
     @Test

@@ -1,10 +1,21 @@
 package org.vamt.provider.power.internal;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
@@ -19,8 +30,11 @@ import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.provider.power.internal.GracefulFollowUp.Step;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
 import org.slf4j.Logger;
@@ -31,27 +45,85 @@ import org.slf4j.LoggerFactory;
  * "ManagedSystem", its power state (CIM_AssociatedPowerManagementService, also returned when
  * clients enumerate CIM_ServiceAvailableToElement), and CIM_PowerManagementService whose
  * RequestPowerStateChange drives the hypervisor.
+ *
+ * <p>Every request answers at once: 0 when accepted, 2 (NOT_READY) when impossible now. Graceful
+ * requests that need a follow-up (13, 15, 16) finish on this component's own scheduler, which
+ * hears the hypervisor's lifecycle events as a {@link MachineListener} (whiteboard).
  */
-@Component(service = CimProvider.class, property = {
+@Component(service = {CimProvider.class, MachineListener.class}, configurationPid = PowerProvider.PID, property = {
     CimProvider.CLASSES + "=CIM_ComputerSystem",
     CimProvider.CLASSES + "=CIM_PowerManagementService",
     CimProvider.CLASSES + "=CIM_AssociatedPowerManagementService",
     CimProvider.CLASSES + "=CIM_ServiceAvailableToElement",
     CimProvider.CLASSES + "=IPS_PowerManagementService"})
-public class PowerProvider implements CimProvider {
+@Designate(ocd = PowerProvider.Config.class)
+public class PowerProvider implements CimProvider, MachineListener {
+    static final String PID = "org.vamt.provider.power";
     private static final Logger LOG = LoggerFactory.getLogger(PowerProvider.class);
     static final String SERVICE = "CIM_PowerManagementService";
     static final String SERVICE_NAME = "Intel(r) AMT Power Management Service";
+    static final String FOLLOW_UP_THREAD_NAME = "vamt-power-follow-up";
 
     /** AMT ReturnValues of RequestPowerStateChange. */
     static final long SUCCESS = 0;
     static final long NOT_READY = 2;
 
+    @ObjectClassDefinition(id = PID, name = "vAMT power",
+            description = "Power control of the VMs. File: etc/org.vamt.provider.power.cfg")
+    public @interface Config {
+        @AttributeDefinition(name = "Graceful timeout (s)",
+                description = "How long the graceful requests wait for the guest to power off after the ACPI"
+                        + " shutdown request: then 13 (off - hard graceful) and 16 (power cycle - hard graceful)"
+                        + " force the VM off, 15 (power cycle - soft graceful) leaves it running. At least 1.")
+        long gracefulTimeoutSeconds() default 120;
+    }
+
     private final Hypervisor hypervisor;
+    private final Duration gracefulTimeout;
+    private final ScheduledThreadPoolExecutor executor;
+    /** Pending graceful follow-ups by VM UUID: at most one per VM. */
+    private final Map<String, FollowUp> pending = new ConcurrentHashMap<>();
 
     @Activate
-    public PowerProvider(@Reference Hypervisor hypervisor) {
+    public PowerProvider(@Reference Hypervisor hypervisor, Config config) {
+        this(hypervisor, Duration.ofSeconds(Math.max(1, config.gracefulTimeoutSeconds())));
+    }
+
+    /** For tests: any timeout, e.g. a fraction of a second. */
+    PowerProvider(Hypervisor hypervisor, Duration gracefulTimeout) {
         this.hypervisor = hypervisor;
+        this.gracefulTimeout = gracefulTimeout;
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, FOLLOW_UP_THREAD_NAME);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    Duration gracefulTimeout() {
+        return gracefulTimeout;
+    }
+
+    /** Stops the scheduler; pending follow-ups are abandoned (the VMs stay as they are). */
+    @Deactivate
+    void deactivate() {
+        for (FollowUp f : List.copyOf(pending.values())) {
+            if (pending.remove(f.uuid, f)) {
+                f.cancel();
+                LOG.info("VM {} ({}): follow-up of RequestPowerStateChange({}) abandoned: power provider stopping",
+                        f.name, f.uuid, f.requested);
+            }
+        }
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(3, TimeUnit.SECONDS)) {
+                LOG.warn("Power follow-up thread did not stop within 3 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -175,60 +247,252 @@ public class PowerProvider implements CimProvider {
         return MethodResult.of(rv);
     }
 
-    /** Performs the change; NOT_READY when the request makes no sense in the current state. */
+    /**
+     * Performs the change; NOT_READY when the request makes no sense in the current state or the
+     * hypervisor cannot do it. An accepted request replaces a graceful follow-up still pending for the VM.
+     */
     private long change(MachineInfo vm, int state) throws CimException {
-        boolean on = vm.state().isOn();
+        if (!PowerStates.possible(state, vm.state())) {
+            return NOT_READY;
+        }
         String id = vm.uuid();
+        // Set a pending follow-up aside so that it does not react to what this request does; it is
+        // dropped when this request is accepted and restored when it fails.
+        FollowUp superseded = pending.remove(id);
+        boolean accepted = false;
         try {
             switch (state) {
-                case PowerStates.ON -> {
-                    if (on && vm.state() != MachineState.PAUSED) {
-                        return NOT_READY;
-                    }
-                    hypervisor.powerOn(id);
-                }
-                case PowerStates.OFF_SOFT, PowerStates.OFF_HARD -> {
-                    if (!on) {
-                        return NOT_READY;
-                    }
-                    hypervisor.powerOff(id);
-                }
+                case PowerStates.ON -> hypervisor.powerOn(id);   // start, resume, or wake up from PM suspend
+                case PowerStates.SLEEP_DEEP -> hypervisor.suspend(id, false);
+                case PowerStates.HIBERNATE -> hypervisor.suspend(id, true);
+                case PowerStates.OFF_SOFT, PowerStates.OFF_HARD -> hypervisor.powerOff(id);
                 case PowerStates.POWER_CYCLE_SOFT, PowerStates.POWER_CYCLE_HARD -> {
-                    if (!on) {
-                        return NOT_READY;
-                    }
                     hypervisor.powerOff(id);
                     hypervisor.powerOn(id);
                 }
                 case PowerStates.RESET -> {
-                    if (!on) {
-                        return NOT_READY;
+                    if (bootDevicePending(id)) {
+                        // a reset keeps the running VM and cannot change its boot device: cold start instead
+                        LOG.info("VM {} ({}): one-time boot device pending, reset becomes power off + on", vm.name(), id);
+                        hypervisor.powerOff(id);
+                        hypervisor.powerOn(id);
+                    } else {
+                        hypervisor.reset(id);
                     }
-                    hypervisor.reset(id);
                 }
-                case PowerStates.OFF_SOFT_GRACEFUL -> {
-                    if (!on) {
-                        return NOT_READY;
-                    }
-                    hypervisor.shutdown(id);
-                }
+                case PowerStates.NMI -> hypervisor.injectNmi(id);
+                case PowerStates.OFF_SOFT_GRACEFUL -> hypervisor.shutdown(id);
                 case PowerStates.RESET_GRACEFUL -> {
-                    if (!on) {
-                        return NOT_READY;
+                    if (bootDevicePending(id)) {
+                        // a guest reboot stays in the same VM process: shut down and start, so the boot device applies
+                        LOG.info("VM {} ({}): one-time boot device pending, graceful reset becomes shutdown + start",
+                                vm.name(), id);
+                        hypervisor.shutdown(id);
+                        awaitPowerOff(id, vm.name(), state);
+                    } else {
+                        hypervisor.reboot(id);
                     }
-                    hypervisor.reboot(id);
                 }
-                default -> {
-                    // Sleep, hibernate, NMI and the graceful cycles are not offered (see AvailableRequestedPowerStates).
-                    return NOT_READY;
+                case PowerStates.OFF_HARD_GRACEFUL, PowerStates.POWER_CYCLE_SOFT_GRACEFUL,
+                        PowerStates.POWER_CYCLE_HARD_GRACEFUL -> {
+                    hypervisor.shutdown(id);
+                    awaitPowerOff(id, vm.name(), state);
                 }
+                default -> throw new IllegalStateException("PowerStates.possible accepted " + state);
             }
+            accepted = true;
             return SUCCESS;
         } catch (HypervisorException e) {
             return switch (e.reason()) {
-                case INVALID_STATE, UNSUPPORTED -> NOT_READY;
+                case INVALID_STATE, UNSUPPORTED -> {
+                    LOG.info("VM {} ({}): RequestPowerStateChange({}) not possible: {}", vm.name(), id, state,
+                            e.getMessage());
+                    yield NOT_READY;
+                }
                 default -> throw Machines.toCim(e);
             };
+        } finally {
+            if (superseded != null) {
+                if (accepted) {
+                    superseded.cancel();
+                    LOG.info("VM {} ({}): pending follow-up of RequestPowerStateChange({}) replaced by"
+                            + " RequestPowerStateChange({})", vm.name(), id, superseded.requested, state);
+                } else {
+                    restore(superseded);
+                }
+            }
+        }
+    }
+
+    /** Whether a one-time boot device waits for the next start; a hypervisor without them has none. */
+    private boolean bootDevicePending(String id) throws HypervisorException {
+        try {
+            return hypervisor.nextBootDevice(id).isPresent();
+        } catch (HypervisorException e) {
+            if (e.reason() == HypervisorException.Reason.UNSUPPORTED) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- graceful follow-ups
+
+    /**
+     * After an ACPI shutdown (13, 15, 16, or 14 with a pending boot device) has been sent: waits,
+     * without blocking the caller, until the guest is off or the timeout has passed, then does what
+     * {@link GracefulFollowUp#decide} says. Lifecycle events of the VM trigger a state check; one check
+     * runs at once (the guest may already be off) and one at the deadline.
+     *
+     * @return the step finally taken; cancelled when a later request or deactivation replaced it
+     */
+    CompletableFuture<Step> awaitPowerOff(String uuid, String name, int requested) {
+        FollowUp f = new FollowUp(uuid, name, requested, GracefulFollowUp.Kind.of(requested));
+        FollowUp previous = pending.put(uuid, f);
+        if (previous != null) {
+            previous.cancel();
+        }
+        try {
+            f.deadline = executor.schedule(() -> onDeadline(f), gracefulTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            executor.execute(() -> check(f));
+            LOG.info("VM {} ({}): RequestPowerStateChange({}): waiting up to {} s for the guest to power off", name,
+                    uuid, requested, gracefulTimeout.toMillis() / 1000.0);
+        } catch (RejectedExecutionException e) {
+            pending.remove(uuid, f);
+            LOG.warn("VM {} ({}): RequestPowerStateChange({}): power provider stopping, follow-up dropped", name, uuid,
+                    requested);
+            f.result.cancel(false);
+        }
+        return f.result;
+    }
+
+    /** Hypervisor event (whiteboard): a VM with a pending follow-up changed, check its state. */
+    @Override
+    public void machineChanged(MachineEvent event) {
+        FollowUp f = pending.get(event.uuid());
+        if (f == null) {
+            return;
+        }
+        try {
+            executor.execute(() -> check(f));
+        } catch (RejectedExecutionException e) {
+            // deactivating
+        }
+    }
+
+    /** Acts if the guest is off (or gone); otherwise keeps waiting. Runs on the executor. */
+    private void check(FollowUp f) {
+        if (pending.get(f.uuid) != f) {
+            return;
+        }
+        MachineState state;
+        try {
+            state = hypervisor.machine(f.uuid).map(MachineInfo::state).orElse(null);
+        } catch (HypervisorException e) {
+            LOG.debug("VM {} ({}): state check failed, waiting for the next event or the deadline: {}", f.name, f.uuid,
+                    e.getMessage());
+            return;
+        }
+        Step step = GracefulFollowUp.decide(f.kind, state, false);
+        if (step != Step.WAIT && pending.remove(f.uuid, f)) {
+            f.cancelDeadline();
+            perform(f, step);
+        }
+    }
+
+    /** The timeout has passed: decide for the last time. Runs on the executor. */
+    private void onDeadline(FollowUp f) {
+        if (!pending.remove(f.uuid, f)) {
+            return;
+        }
+        MachineState state;
+        try {
+            state = hypervisor.machine(f.uuid).map(MachineInfo::state).orElse(null);
+        } catch (HypervisorException e) {
+            LOG.warn("VM {} ({}): RequestPowerStateChange({}) not completed: cannot read the state after {} s: {}", f.name,
+                    f.uuid, f.requested, gracefulTimeout.toMillis() / 1000.0, e.getMessage());
+            f.result.completeExceptionally(e);
+            return;
+        }
+        perform(f, GracefulFollowUp.decide(f.kind, state, true));
+    }
+
+    private void perform(FollowUp f, Step step) {
+        String what = "VM " + f.name + " (" + f.uuid + "): RequestPowerStateChange(" + f.requested + ")";
+        try {
+            switch (step) {
+                case DONE -> LOG.info("{}: the guest has powered off", what);
+                case START -> {
+                    hypervisor.powerOn(f.uuid);
+                    LOG.info("{}: the guest has powered off; started it again", what);
+                }
+                case FORCE_OFF -> {
+                    hypervisor.powerOff(f.uuid);
+                    LOG.info("{}: the guest did not power off within {} s; powered it off hard", what,
+                            gracefulTimeout.toMillis() / 1000.0);
+                }
+                case FORCE_OFF_AND_START -> {
+                    hypervisor.powerOff(f.uuid);
+                    hypervisor.powerOn(f.uuid);
+                    LOG.info("{}: the guest did not power off within {} s; powered it off hard and started it again",
+                            what, gracefulTimeout.toMillis() / 1000.0);
+                }
+                case GIVE_UP -> LOG.warn("{}: the guest did not comply: still running {} s after the shutdown request;"
+                        + " left running, power cycle not done", what, gracefulTimeout.toMillis() / 1000.0);
+                case GONE -> LOG.info("{}: the machine no longer exists; nothing more to do", what);
+                case WAIT -> throw new IllegalStateException("WAIT is not a final step");
+            }
+            f.result.complete(step);
+        } catch (HypervisorException e) {
+            LOG.warn("{}: follow-up {} failed: {}", what, step, e.getMessage());
+            f.result.completeExceptionally(e);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: follow-up {} failed", what, step, e);
+            f.result.completeExceptionally(e);
+        }
+    }
+
+    /** Puts back a follow-up set aside for a request that failed, and catches up on what it missed. */
+    private void restore(FollowUp f) {
+        if (pending.putIfAbsent(f.uuid, f) != null) {
+            f.cancel();   // cannot happen while requests for one VM do not overlap; never keep two
+            return;
+        }
+        ScheduledFuture<?> d = f.deadline;
+        boolean deadlinePassed = d != null && d.isDone();
+        try {
+            executor.execute(deadlinePassed ? () -> onDeadline(f) : () -> check(f));
+        } catch (RejectedExecutionException e) {
+            pending.remove(f.uuid, f);   // deactivating
+        }
+    }
+
+    /** One VM's pending follow-up. */
+    private static final class FollowUp {
+        final String uuid;
+        final String name;
+        final int requested;
+        final GracefulFollowUp.Kind kind;
+        final CompletableFuture<Step> result = new CompletableFuture<>();
+        volatile ScheduledFuture<?> deadline;
+
+        FollowUp(String uuid, String name, int requested, GracefulFollowUp.Kind kind) {
+            this.uuid = uuid;
+            this.name = name;
+            this.requested = requested;
+            this.kind = kind;
+        }
+
+        void cancelDeadline() {
+            ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+        }
+
+        void cancel() {
+            cancelDeadline();
+            result.cancel(false);
         }
     }
 }

@@ -1,15 +1,23 @@
 package org.vamt.provider.power.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.BUILD_SERVER;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
 import static org.vamt.libvirt.internal.DemoHypervisor.UNKNOWN;
 
+import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,26 +28,40 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.libvirt.internal.DemoHypervisor;
+import org.vamt.libvirt.internal.TestDriverAccess;
+import org.vamt.provider.power.internal.GracefulFollowUp.Step;
 import org.vamt.provider.support.AmtNames;
 
-/** PowerProvider against libvirt's test driver loaded with the demo machines. */
+/**
+ * PowerProvider against libvirt's test driver loaded with the demo machines. The provider hears the
+ * driver's lifecycle events as it would in OSGi (bound as a MachineListener), with a short graceful
+ * timeout. The test driver's guests obey ACPI shutdown at once; a guest that ignores it is a follow-up
+ * started without sending the shutdown.
+ */
 class PowerProviderTest {
-    private static final List<Long> AVAILABLE_WHEN_RUNNING = List.of(10L, 8L, 5L, 6L, 9L, 12L, 14L);
+    private static final List<Long> AVAILABLE_WHEN_RUNNING = List.of(10L, 8L, 5L, 11L, 14L, 12L, 6L, 9L, 13L, 15L, 16L);
+    private static final Duration TIMEOUT = Duration.ofMillis(300);
 
     private DemoHypervisor demo;
     private PowerProvider provider;
+    /** Every event of the test driver, in delivery order (one dispatcher thread). */
+    private final List<MachineEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         demo = DemoHypervisor.start();
-        provider = new PowerProvider(demo.hypervisor());
+        TestDriverAccess.addMachineListener(demo, events::add);
+        provider = new PowerProvider(demo.hypervisor(), TIMEOUT);
+        TestDriverAccess.addMachineListener(demo, provider);
     }
 
     @AfterEach
     void stop() {
+        provider.deactivate();
         demo.close();
     }
 
@@ -76,6 +98,33 @@ class PowerProviderTest {
 
     private static CimStatus statusOf(Executable e) {
         return assertThrows(CimException.class, e).status();
+    }
+
+    /**
+     * The event types recorded for {@code uuid} so far, made certain by a marker: kiosk is powered off
+     * and its STOPPED awaited. libvirt queues events in order and the hypervisor delivers them on one
+     * thread, so every event that {@code uuid} had before is recorded by then.
+     */
+    private List<MachineEvent.Type> eventsBeforeMarker(String uuid) throws Exception {
+        assertEquals(0, request(ctx(KIOSK, "kiosk"), 8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (events.stream().noneMatch(e -> e.uuid().equals(KIOSK) && e.type() == MachineEvent.Type.STOPPED)) {
+            assertTrue(System.nanoTime() < deadline, "marker event not delivered");
+            Thread.sleep(10);
+        }
+        return events.stream().filter(e -> e.uuid().equals(uuid)).map(MachineEvent::type).toList();
+    }
+
+    private static PowerProvider.Config config(long seconds) {
+        return (PowerProvider.Config) Proxy.newProxyInstance(PowerProvider.Config.class.getClassLoader(),
+                new Class<?>[] {PowerProvider.Config.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "gracefulTimeoutSeconds" -> seconds;
+                    case "annotationType" -> PowerProvider.Config.class;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "Config[" + seconds + "]";
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     // ---------------------------------------------------------------- enumeration
@@ -224,13 +273,265 @@ class PowerProviderTest {
     }
 
     @Test
-    void unsupportedStatesAreNotReadyAndChangeNothing() throws Exception {
-        for (int unsupported : new int[] {4, 7, 11, 13, 15, 0, 99, 65535}) {
-            assertEquals(2, request(desktop01(), unsupported), "PowerState " + unsupported);
+    void unknownStatesAreNotReadyAndChangeNothing() throws Exception {
+        for (int unknown : new int[] {0, 1, 3, 17, 99, 65535}) {
+            assertEquals(2, request(desktop01(), unknown), "PowerState " + unknown);
+            assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), unknown), "PowerState " + unknown);
         }
         assertEquals(MachineState.RUNNING, state(DESKTOP_01));
-        assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), 4));
         assertEquals(MachineState.SHUT_OFF, state(BUILD_SERVER));
+    }
+
+    @Test
+    void sleepAndHibernateAreNotReadyWhenTheGuestCannotSuspend() throws Exception {
+        // the test driver refuses PM suspend (as without a guest agent): UNSUPPORTED -> 2, nothing changes
+        assertEquals(2, request(desktop01(), 4));
+        assertEquals(2, request(desktop01(), 7));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        // not possible while off or paused either
+        assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), 4));
+        assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), 7));
+        assertEquals(MachineState.SHUT_OFF, state(BUILD_SERVER));
+        TestDriverAccess.pause(demo, DESKTOP_01);
+        assertEquals(2, request(desktop01(), 4));
+        assertEquals(2, request(desktop01(), 7));
+        assertEquals(MachineState.PAUSED, state(DESKTOP_01));
+    }
+
+    @Test
+    void powerOnResumesPausedVm() throws Exception {
+        TestDriverAccess.pause(demo, DESKTOP_01);
+        assertEquals(MachineState.PAUSED, state(DESKTOP_01));
+        CimInstance a = association(desktop01(), "CIM_AssociatedPowerManagementService");
+        assertEquals(4L, a.get("PowerState"));
+        assertEquals(List.of(2L, 8L, 10L), a.get("AvailableRequestedPowerStates"));
+        assertEquals(0, request(desktop01(), 2));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(AVAILABLE_WHEN_RUNNING,
+                association(desktop01(), "CIM_AssociatedPowerManagementService").get("AvailableRequestedPowerStates"));
+    }
+
+    @Test
+    void diagnosticInterruptOnRunningVm() throws Exception {
+        assertEquals(0, request(desktop01(), 11));   // the test driver accepts virDomainInjectNMI
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), 11));
+        assertEquals(MachineState.SHUT_OFF, state(BUILD_SERVER));
+    }
+
+    @Test
+    void resetWithoutBootDeviceDoesNotStopTheVm() throws Exception {
+        assertEquals(0, request(desktop01(), 10));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(List.of(), eventsBeforeMarker(DESKTOP_01), "neither stopped nor started");
+    }
+
+    @Test
+    void resetWithPendingBootDeviceIsPowerOffAndOn() throws Exception {
+        demo.hypervisor().setNextBootDevice(DESKTOP_01, BootDevice.NETWORK);
+        assertEquals(Optional.of(BootDevice.NETWORK), demo.hypervisor().nextBootDevice(DESKTOP_01));
+        assertEquals(0, request(desktop01(), 10));
+        assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(Optional.empty(), demo.hypervisor().nextBootDevice(DESKTOP_01), "used by the start");
+    }
+
+    @Test
+    void powerCyclesWithPendingBootDeviceStartTheVmWithIt() throws Exception {
+        for (int cycle : new int[] {5, 9}) {
+            demo.hypervisor().setNextBootDevice(DESKTOP_01, BootDevice.CDROM);
+            assertEquals(0, request(desktop01(), cycle));
+            assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                    demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED), "" + cycle);
+            assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+            assertEquals(Optional.empty(), demo.hypervisor().nextBootDevice(DESKTOP_01), "used by " + cycle);
+        }
+    }
+
+    @Test
+    void gracefulResetWithoutBootDeviceIsAGuestReboot() throws Exception {
+        assertEquals(0, request(desktop01(), 14));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(List.of(), eventsBeforeMarker(DESKTOP_01), "the test driver reboots in place");
+    }
+
+    @Test
+    void gracefulResetWithPendingBootDeviceShutsDownAndStarts() throws Exception {
+        demo.hypervisor().setNextBootDevice(DESKTOP_01, BootDevice.NETWORK);
+        assertEquals(0, request(desktop01(), 14));
+        assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(Optional.empty(), demo.hypervisor().nextBootDevice(DESKTOP_01));
+    }
+
+    // ---------------------------------------------------------------- graceful requests with a follow-up
+
+    @Test
+    void gracefulHardOffOfACompliantGuest() throws Exception {
+        assertEquals(0, request(desktop01(), 13));
+        assertEquals(List.of(MachineEvent.Type.STOPPED), demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED));
+        assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+        Thread.sleep(TIMEOUT.toMillis() + 200);   // nothing more happens at the deadline
+        assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+        assertEquals(List.of(MachineEvent.Type.STOPPED), eventsBeforeMarker(DESKTOP_01), "not started again");
+        assertEquals(2, request(desktop01(), 13));
+    }
+
+    @Test
+    void gracefulPowerCyclesOfACompliantGuest() throws Exception {
+        for (int cycle : new int[] {15, 16}) {
+            assertEquals(0, request(desktop01(), cycle), "" + cycle);
+            assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                    demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED), "" + cycle);
+            assertEquals(MachineState.RUNNING, state(DESKTOP_01), "" + cycle);
+        }
+    }
+
+    @Test
+    void gracefulPowerCycleStartsWithThePendingBootDevice() throws Exception {
+        demo.hypervisor().setNextBootDevice(DESKTOP_01, BootDevice.HARD_DISK);
+        assertEquals(0, request(desktop01(), 15));
+        assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED));
+        assertEquals(Optional.empty(), demo.hypervisor().nextBootDevice(DESKTOP_01));
+    }
+
+    @Test
+    void gracefulRequestsOfAShutOffVmAreNotReady() throws Exception {
+        RequestContext ctx = ctx(BUILD_SERVER, "build-server");
+        for (int graceful : new int[] {12, 13, 14, 15, 16}) {
+            assertEquals(2, request(ctx, graceful), "" + graceful);
+        }
+        assertEquals(MachineState.SHUT_OFF, state(BUILD_SERVER));
+    }
+
+    @Test
+    void ignoredShutdownThenHardOff() throws Exception {
+        // The follow-up of 13 without the ACPI request: to the provider, a guest that ignores it.
+        long t0 = System.nanoTime();
+        CompletableFuture<Step> f = provider.awaitPowerOff(DESKTOP_01, "desktop-01", 13);
+        assertEquals(Step.FORCE_OFF, f.get(5, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - t0 >= TIMEOUT.toNanos(), "waited for the timeout");
+        assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+        assertEquals(List.of(MachineEvent.Type.STOPPED), demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED));
+    }
+
+    @Test
+    void ignoredShutdownThenHardPowerCycle() throws Exception {
+        long t0 = System.nanoTime();
+        CompletableFuture<Step> f = provider.awaitPowerOff(DESKTOP_01, "desktop-01", 16);
+        assertEquals(Step.FORCE_OFF_AND_START, f.get(5, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - t0 >= TIMEOUT.toNanos(), "waited for the timeout");
+        assertEquals(List.of(MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED),
+                demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED, MachineEvent.Type.STARTED));
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+    }
+
+    @Test
+    void ignoredShutdownOfSoftPowerCycleLeavesTheGuestRunning() throws Exception {
+        long t0 = System.nanoTime();
+        CompletableFuture<Step> f = provider.awaitPowerOff(DESKTOP_01, "desktop-01", 15);
+        assertEquals(Step.GIVE_UP, f.get(5, TimeUnit.SECONDS));   // logged as WARN: the guest did not comply
+        assertTrue(System.nanoTime() - t0 >= TIMEOUT.toNanos(), "waited for the timeout");
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertEquals(List.of(), eventsBeforeMarker(DESKTOP_01), "never stopped");
+    }
+
+    @Test
+    void ignoredShutdownOfPausedGuest() throws Exception {
+        TestDriverAccess.pause(demo, DESKTOP_01);
+        assertEquals(Step.FORCE_OFF, provider.awaitPowerOff(DESKTOP_01, "desktop-01", 13).get(5, TimeUnit.SECONDS));
+        assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+    }
+
+    @Test
+    void followUpOfAMachineThatIsGone() throws Exception {
+        assertEquals(Step.GONE, provider.awaitPowerOff(UNKNOWN, "ghost", 16).get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void followUpReactsToTheLifecycleEvent() throws Exception {
+        // A provider with a long timeout that is not bound as a listener: only the event we hand it
+        // (or the deadline, far away) can complete the follow-up.
+        PowerProvider unbound = new PowerProvider(demo.hypervisor(), Duration.ofSeconds(60));
+        try {
+            CompletableFuture<Step> f = unbound.awaitPowerOff(DESKTOP_01, "desktop-01", 15);
+            Thread.sleep(200);   // the immediate check has seen a running guest
+            demo.hypervisor().shutdown(DESKTOP_01);
+            assertEquals(List.of(MachineEvent.Type.STOPPED), demo.awaitEvents(DESKTOP_01, MachineEvent.Type.STOPPED));
+            Thread.sleep(300);
+            assertFalse(f.isDone(), "no event heard, deadline far away");
+            assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+            unbound.machineChanged(new MachineEvent(DESKTOP_01, "desktop-01", MachineEvent.Type.STOPPED));
+            assertEquals(Step.START, f.get(5, TimeUnit.SECONDS));
+            assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        } finally {
+            unbound.deactivate();
+        }
+
+        // Bound as a listener, a provider hears the driver's own event.
+        PowerProvider bound = new PowerProvider(demo.hypervisor(), Duration.ofSeconds(60));
+        TestDriverAccess.addMachineListener(demo, bound);
+        try {
+            CompletableFuture<Step> f = bound.awaitPowerOff(DESKTOP_01, "desktop-01", 16);
+            Thread.sleep(200);
+            demo.hypervisor().shutdown(DESKTOP_01);
+            assertEquals(Step.START, f.get(5, TimeUnit.SECONDS), "well before the 60 s timeout");
+            assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        } finally {
+            bound.deactivate();
+        }
+    }
+
+    @Test
+    void aLaterRequestReplacesThePendingFollowUp() throws Exception {
+        PowerProvider slow = new PowerProvider(demo.hypervisor(), Duration.ofSeconds(60));
+        TestDriverAccess.addMachineListener(demo, slow);
+        try {
+            CompletableFuture<Step> f = slow.awaitPowerOff(DESKTOP_01, "desktop-01", 15);
+            Map<String, Object> args = Map.of("PowerState", 8L, "ManagedElement", AmtNames.managedSystem());
+            assertEquals(0L, slow.invokeMethod(desktop01(), servicePath(desktop01()), "RequestPowerStateChange", args)
+                    .returnValue());
+            assertTrue(f.isCancelled());
+            assertEquals(List.of(MachineEvent.Type.STOPPED), eventsBeforeMarker(DESKTOP_01), "not started again");
+            assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+        } finally {
+            slow.deactivate();
+        }
+    }
+
+    @Test
+    void aFailedRequestKeepsThePendingFollowUp() throws Exception {
+        CompletableFuture<Step> f = provider.awaitPowerOff(DESKTOP_01, "desktop-01", 13);
+        assertEquals(2, request(desktop01(), 4));   // refused by the test driver
+        assertEquals(2, request(desktop01(), 2));   // not possible while on: not even tried
+        assertEquals(Step.FORCE_OFF, f.get(5, TimeUnit.SECONDS));
+        assertEquals(MachineState.SHUT_OFF, state(DESKTOP_01));
+    }
+
+    @Test
+    void deactivationAbandonsPendingFollowUps() throws Exception {
+        CompletableFuture<Step> f = provider.awaitPowerOff(DESKTOP_01, "desktop-01", 16);
+        provider.deactivate();
+        assertTrue(f.isCancelled());
+        Thread.sleep(TIMEOUT.toMillis() + 200);
+        assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        assertTrue(provider.awaitPowerOff(DESKTOP_01, "desktop-01", 16).isCancelled(), "no scheduler any more");
+    }
+
+    @Test
+    void timeoutComesFromTheConfiguration() throws Exception {
+        assertEquals(120L, PowerProvider.Config.class.getMethod("gracefulTimeoutSeconds").getDefaultValue());
+        for (long[] c : new long[][] {{7, 7}, {0, 1}, {-5, 1}}) {
+            PowerProvider p = new PowerProvider(demo.hypervisor(), config(c[0]));
+            try {
+                assertEquals(Duration.ofSeconds(c[1]), p.gracefulTimeout(), "gracefulTimeoutSeconds=" + c[0]);
+            } finally {
+                p.deactivate();
+            }
+        }
     }
 
     @Test

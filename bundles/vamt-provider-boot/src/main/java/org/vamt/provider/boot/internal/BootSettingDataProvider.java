@@ -1,0 +1,72 @@
+package org.vamt.provider.boot.internal;
+
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.model.AMT_BootSettingData;
+import org.vamt.cim.model.AMT_BootSettingDataProviderSkeleton;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.provider.support.Machines;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AMT_BootSettingData, the singleton "Intel(r) AMT:BootSettingData 0": the options for the next
+ * boot AMT causes. Clients Get it, change it and Put it back before ChangeBootOrder and the power
+ * action. What vAMT cannot do (BIOS setup/pause, IDE-R, locks, reflash, secure erase…) is accepted
+ * only when false, as AMT_BootCapabilities says; a true value is refused (INVALID_PARAMETER, which
+ * WS-Management reports as wxf:InvalidRepresentation) and nothing is stored.
+ */
+@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_BootSettingData")
+public class BootSettingDataProvider extends AMT_BootSettingDataProviderSkeleton {
+    private static final Logger LOG = LoggerFactory.getLogger(BootSettingDataProvider.class);
+
+    private final Hypervisor hypervisor;
+
+    @Activate
+    public BootSettingDataProvider(@Reference Hypervisor hypervisor) {
+        this.hypervisor = hypervisor;
+    }
+
+    @Override
+    protected List<AMT_BootSettingData> enumerate(RequestContext ctx) throws CimException {
+        MachineInfo vm = Machines.require(hypervisor, ctx);
+        try {
+            return List.of(BootSettings.load(hypervisor, vm.uuid()).toTyped());
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+    }
+
+    @Override
+    public CimInstance modifyInstance(RequestContext ctx, CimInstance current, CimInstance modified)
+            throws CimException {
+        MachineInfo vm = Machines.require(hypervisor, ctx);
+        try {
+            BootSettings stored = BootSettings.load(hypervisor, vm.uuid());
+            BootSettings wanted;
+            try {
+                wanted = BootSettings.from(modified, stored);
+            } catch (CimException e) {
+                LOG.info("VM {} ({}): AMT_BootSettingData Put by {} refused: {}", vm.name(), vm.uuid(), ctx.user(),
+                        e.getMessage());
+                throw e;
+            }
+            if (!wanted.equals(stored)) {
+                wanted.save(hypervisor, vm.uuid());
+                LOG.info("VM {} ({}): boot settings for the next boot set by {}: {}", vm.name(), vm.uuid(),
+                        ctx.user(), wanted.serialize());
+            }
+            return wanted.toTyped().toInstance();
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.vamt.provider.boot.internal;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimStatus;
+import org.vamt.cim.CimValues;
+import org.vamt.cim.model.AMT_BootSettingData;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pending AMT_BootSettingData of one VM: what a client may set and vAMT keeps. Only options
+ * vAMT honours, or that have no effect on a VM, are kept; the others must stay false (or 0), as
+ * AMT_BootCapabilities advertises. Kept in the VM's metadata under {@link #METADATA_KEY} as
+ * {@code Name=value;…}, so it survives vAMT restarts and travels with the VM.
+ *
+ * @param useSol            UseSOL: serial-over-LAN during the boot (the serial console is there anyway)
+ * @param enforceSecureBoot EnforceSecureBoot: applies only to IDE-R and HTTPS boots, which are refused
+ * @param iderBootDevice    IDERBootDevice (0 floppy, 1 CD): applies only when UseIDER, which is refused
+ */
+record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevice) {
+    private static final Logger LOG = LoggerFactory.getLogger(BootSettings.class);
+
+    static final String METADATA_KEY = "boot.settingData";
+    static final BootSettings DEFAULTS = new BootSettings(false, false, 0);
+
+    /** Options vAMT cannot carry out: a Put may only leave them false. */
+    static final List<String> FALSE_ONLY = List.of("UseSafeMode", "ReflashBIOS", "BIOSSetup", "BIOSPause",
+            "LockPowerButton", "LockResetButton", "LockKeyboard", "LockSleepButton", "UserPasswordBypass",
+            "ForcedProgressEvents", "ConfigurationDataReset", "UseIDER", "SecureErase", "PlatformErase");
+
+    /**
+     * Numbers vAMT only knows at 0: system-default firmware verbosity (no Verbosity* capability),
+     * the default boot medium of the forced device, no One Click Recovery parameters.
+     */
+    static final List<String> ZERO_ONLY = List.of("FirmwareVerbosity", "BootMediaIndex", "UefiBootNumberOfParams");
+
+    /** Reads the settings a client's AMT_BootSettingData asks for; INVALID_PARAMETER for what vAMT cannot do. */
+    static BootSettings from(CimInstance requested, BootSettings current) throws CimException {
+        for (String p : FALSE_ONLY) {
+            Object v = requested.get(p);
+            if (v != null && CimValues.toBoolean(v)) {
+                throw new CimException(CimStatus.INVALID_PARAMETER,
+                        p + " is not supported by this (virtual) Intel(r) AMT; see AMT_BootCapabilities");
+            }
+        }
+        for (String p : ZERO_ONLY) {
+            Object v = requested.get(p);
+            if (v != null && CimValues.toLong(v) != 0) {
+                throw new CimException(CimStatus.INVALID_PARAMETER, p + " must be 0 on this (virtual) Intel(r) AMT");
+            }
+        }
+        Object params = requested.get("UefiBootParametersArray");
+        if (params != null && !String.valueOf(params).isBlank()
+                && !(params instanceof List<?> l && l.isEmpty())) {
+            throw new CimException(CimStatus.INVALID_PARAMETER,
+                    "UefiBootParametersArray: One Click Recovery is not supported by this (virtual) Intel(r) AMT");
+        }
+        long ider = current.iderBootDevice;
+        Object iderValue = requested.get("IDERBootDevice");
+        if (iderValue != null) {
+            ider = CimValues.toLong(iderValue);
+            if (ider != 0 && ider != 1) {
+                throw new CimException(CimStatus.INVALID_PARAMETER, "IDERBootDevice must be 0 (floppy) or 1 (CD)");
+            }
+        }
+        return new BootSettings(bool(requested, "UseSOL", current.useSol),
+                bool(requested, "EnforceSecureBoot", current.enforceSecureBoot), ider);
+    }
+
+    private static boolean bool(CimInstance i, String name, boolean otherwise) throws CimException {
+        Object v = i.get(name);
+        return v == null ? otherwise : CimValues.toBoolean(v);
+    }
+
+    /**
+     * The instance clients read. Read-only extras are reported with the values consoles send back
+     * in a Put (Intel's Go client sends every property, OptionsCleared always true), so a
+     * whole-instance Put does not look like a change to a read-only property.
+     */
+    AMT_BootSettingData toTyped() {
+        AMT_BootSettingData d = new AMT_BootSettingData()
+                .setInstanceID(BootNames.SETTING_DATA_ID)
+                .setElementName(BootNames.SETTING_DATA_NAME)
+                .setOwningEntity(BootNames.OWNING_ENTITY)
+                .setUseSOL(useSol)
+                .setUseSafeMode(false)
+                .setReflashBIOS(false)
+                .setBIOSSetup(false)
+                .setBIOSPause(false)
+                .setLockPowerButton(false)
+                .setLockResetButton(false)
+                .setLockKeyboard(false)
+                .setLockSleepButton(false)
+                .setUserPasswordBypass(false)
+                .setForcedProgressEvents(false)
+                .setFirmwareVerbosity(0)
+                .setConfigurationDataReset(false)
+                .setIDERBootDevice(iderBootDevice)
+                .setUseIDER(false)
+                .setEnforceSecureBoot(enforceSecureBoot)
+                .setBootMediaIndex(0)
+                .setSecureErase(false)
+                .setPlatformErase(false)
+                .setRSEPassword("")   // write-only: always read back empty
+                .setOptionsCleared(true)
+                .setWinREBootEnabled(false)
+                .setUEFILocalPBABootEnabled(false)
+                .setUEFIHTTPSBootEnabled(false)
+                .setSecureBootControlEnabled(false)
+                .setRPEEnabled(false)
+                .setBootguardStatus(0)
+                .setUefiBootNumberOfParams(0)
+                .setUefiBootParametersArray("");
+        return d;
+    }
+
+    String serialize() {
+        return "UseSOL=" + useSol + ";EnforceSecureBoot=" + enforceSecureBoot + ";IDERBootDevice=" + iderBootDevice;
+    }
+
+    /** Parses {@link #serialize()}'s form; unknown names are ignored, bad values fall back to the defaults. */
+    static BootSettings parse(String text) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : text.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                values.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+        }
+        long ider = 0;
+        try {
+            ider = Long.parseLong(values.getOrDefault("IDERBootDevice", "0"));
+        } catch (NumberFormatException e) {
+            LOG.warn("Ignoring a bad IDERBootDevice in the stored boot settings: {}", values.get("IDERBootDevice"));
+        }
+        return new BootSettings("true".equals(values.get("UseSOL")), "true".equals(values.get("EnforceSecureBoot")),
+                ider == 1 ? 1 : 0);
+    }
+
+    /** The VM's pending settings, the defaults when none are stored. */
+    static BootSettings load(Hypervisor hypervisor, String uuid) throws HypervisorException {
+        return hypervisor.metadata(uuid, METADATA_KEY).map(BootSettings::parse).orElse(DEFAULTS);
+    }
+
+    /** Stores the settings; the defaults are stored as no metadata at all. */
+    void save(Hypervisor hypervisor, String uuid) throws HypervisorException {
+        hypervisor.setMetadata(uuid, METADATA_KEY, equals(DEFAULTS) ? null : serialize());
+    }
+}
