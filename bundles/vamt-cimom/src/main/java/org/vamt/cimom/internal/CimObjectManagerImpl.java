@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -54,8 +55,28 @@ public class CimObjectManagerImpl implements CimObjectManager {
         }
     }
 
+    private final Map<ComponentServiceObjects<CimProvider>, LazyProvider> bound = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Provider services are bound unresolved (see {@link LazyProvider}) and fetched on first use. */
     @Reference(service = CimProvider.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindProvider")
+    void bindProvider(ComponentServiceObjects<CimProvider> objects, Map<String, Object> properties) {
+        LazyProvider p = new LazyProvider(objects, String.valueOf(properties.getOrDefault("component.name",
+                objects.getServiceReference())));
+        bound.put(objects, p);
+        registry.add(p, properties);
+    }
+
+    void unbindProvider(ComponentServiceObjects<CimProvider> objects) {
+        LazyProvider p = bound.remove(objects);
+        if (p != null) {
+            registry.remove(p);
+            p.release();
+        }
+    }
+
+    /** Direct registration, for tests and in-process use outside OSGi. */
     void addProvider(CimProvider provider, Map<String, Object> properties) {
         registry.add(provider, properties);
     }

@@ -35,7 +35,7 @@ final class ProviderRegistry {
     void add(CimProvider provider, Map<String, ?> properties) {
         List<String> classes = classNames(properties.get(CimProvider.CLASSES));
         if (classes.isEmpty()) {
-            LOG.warn("Ignoring CIM provider {}: service property {} lists no classes", provider.getClass().getName(),
+            LOG.warn("Ignoring CIM provider {}: service property {} lists no classes", provider,
                     CimProvider.CLASSES);
             return;
         }
@@ -45,7 +45,7 @@ final class ProviderRegistry {
         for (String c : classes) {
             byClass.computeIfAbsent(key(c), k -> new CopyOnWriteArrayList<>()).add(r);
         }
-        LOG.info("CIM provider {} serves {}", provider.getClass().getName(), classes);
+        LOG.info("CIM provider {} serves {}", provider, classes);
     }
 
     void remove(CimProvider provider) {
@@ -59,7 +59,7 @@ final class ProviderRegistry {
                 return list.isEmpty() ? null : list;
             });
         }
-        LOG.info("CIM provider {} withdrawn; no longer serving {}", provider.getClass().getName(), r.classes());
+        LOG.info("CIM provider {} withdrawn; no longer serving {}", provider, r.classes());
     }
 
     /** The provider serving {@code className}, if any. */

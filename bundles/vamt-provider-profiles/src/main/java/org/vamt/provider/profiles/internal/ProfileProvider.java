@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.model.CIM_ElementConformsToProfile;
 import org.vamt.cim.model.CIM_RegisteredProfile;
@@ -42,10 +43,17 @@ public class ProfileProvider implements CimProvider {
             new Profile("DSP1012", "Boot Control", "1.0.0",
                     List.of("CIM_BootService", "CIM_BootConfigSetting", "CIM_BootSourceSetting")));
 
-    private final CimObjectManager cimom;
+    /**
+     * Optional and dynamic: the CIMOM binds this provider while it activates, so a mandatory
+     * reference back to the CIMOM would be a cycle that SCR refuses.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile CimObjectManager cimom;
 
-    @Activate
-    public ProfileProvider(@Reference CimObjectManager cimom) {
+    public ProfileProvider() {
+    }
+
+    ProfileProvider(CimObjectManager cimom) {
         this.cimom = cimom;
     }
 
@@ -65,7 +73,8 @@ public class ProfileProvider implements CimProvider {
     }
 
     private List<CIM_RegisteredProfile> implemented() {
-        Set<String> served = cimom.servedClasses();
+        CimObjectManager manager = cimom;
+        Set<String> served = manager == null ? Set.of() : manager.servedClasses();
         List<CIM_RegisteredProfile> list = new ArrayList<>();
         for (Profile p : PROFILES) {
             if (p.classes().stream().allMatch(served::contains)) {
