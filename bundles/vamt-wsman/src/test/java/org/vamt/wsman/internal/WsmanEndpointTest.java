@@ -28,7 +28,7 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
-import org.vamt.cimom.internal.CimomTestAccess;
+import org.vamt.cimom.internal.TestCimom;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
@@ -125,8 +125,8 @@ class WsmanEndpointTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CimObjectManager cimom = CimomTestAccess.newCimom(MOF, new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy");
+        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy").manager();
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,

@@ -19,7 +19,7 @@ import org.vamt.cim.CimStatus;
 import org.vamt.cim.schema.CimPropertyDef;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
-import org.vamt.cimom.internal.BootCimomAccess;
+import org.vamt.cimom.internal.TestCimom;
 import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.libvirt.internal.DemoHypervisor;
@@ -35,20 +35,20 @@ class BootThroughCimomTest {
 
     private DemoHypervisor demo;
     private Hypervisor hv;
-    private BootCimomAccess access;
+    private TestCimom access;
     private CimObjectManager cimom;
 
     @BeforeEach
     void start() throws Exception {
         demo = DemoHypervisor.start();
         hv = demo.hypervisor();
-        access = new BootCimomAccess()
+        access = new TestCimom()
                 .serve(new BootSettingDataProvider(hv), "AMT_BootSettingData")
                 .serve(new BootCapabilitiesProvider(), "AMT_BootCapabilities")
                 .serve(new BootSourceSettingProvider(), "CIM_BootSourceSetting")
                 .serve(new BootConfigSettingProvider(hv), "CIM_BootConfigSetting")
                 .serve(new BootServiceProvider(hv), "CIM_BootService");
-        cimom = access.cimom();
+        cimom = access.manager();
     }
 
     @AfterEach

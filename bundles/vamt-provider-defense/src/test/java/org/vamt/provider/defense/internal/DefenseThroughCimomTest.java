@@ -28,7 +28,7 @@ import org.vamt.cim.CimStatus;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
-import org.vamt.cimom.internal.DefenseCimomAccess;
+import org.vamt.cimom.internal.TestCimom;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.libvirt.internal.DemoHypervisor;
 
@@ -49,12 +49,12 @@ class DefenseThroughCimomTest {
     void start() throws Exception {
         demo = DemoHypervisor.start();
         hv = demo.hypervisor();
-        DefenseCimomAccess access = new DefenseCimomAccess();
+        TestCimom access = new TestCimom();
         for (CimProvider p : List.of(new EthernetPortProvider(hv), new SystemDefensePolicyProvider(hv),
                 new NetworkFilterProvider(hv), new PortPolicyProvider(hv))) {
             access.serve(p, declaredClasses(p.getClass()));
         }
-        cimom = access.cimom();
+        cimom = access.manager();
     }
 
     @AfterEach

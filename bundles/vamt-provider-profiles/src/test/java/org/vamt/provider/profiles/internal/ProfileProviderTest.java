@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vamt.cim.CimInstance;
-import org.vamt.cimom.internal.RealCimom;
+import org.vamt.cimom.internal.TestCimom;
 import org.vamt.cim.spi.RequestContext;
 
 class ProfileProviderTest {
@@ -14,7 +14,7 @@ class ProfileProviderTest {
 
     @Test
     void onlyProfilesWhoseClassesAreServedAreRegistered() throws Exception {
-        RealCimom cimom = new RealCimom().serveEmpty("CIM_ComputerSystem", "CIM_PowerManagementService",
+        TestCimom cimom = new TestCimom().serveEmpty("CIM_ComputerSystem", "CIM_PowerManagementService",
                 "CIM_AssociatedPowerManagementService", "CIM_BootService");
         ProfileProvider p = new ProfileProvider(cimom.manager());
         cimom.serve(p, "CIM_RegisteredProfile", "CIM_ElementConformsToProfile");
