@@ -7,6 +7,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Reference;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.provider.support.Machines;
 import org.osgi.service.component.annotations.Component;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
@@ -31,11 +37,20 @@ import org.vamt.provider.support.AmtNames;
     CimProvider.CLASSES + "=IPS_HostBasedSetupService",
     CimProvider.CLASSES + "=AMT_SetupAndConfigurationService"})
 public class GeneralSettingsProvider implements CimProvider {
+    /** Metadata key of the AMT_GeneralSettings values a console has written (Put). */
+    static final String STORED_KEY = "settings.general";
+
+    private final Hypervisor hypervisor;
+
+    @Activate
+    public GeneralSettingsProvider(@Reference Hypervisor hypervisor) {
+        this.hypervisor = hypervisor;
+    }
 
     @Override
-    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+    public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
         return switch (className.toLowerCase(Locale.ROOT)) {
-            case "amt_generalsettings" -> List.of(generalSettings(ctx));
+            case "amt_generalsettings" -> List.of(withStored(generalSettings(ctx), stored(ctx)));
             case "ips_hostbasedsetupservice" -> List.of(hostBasedSetup(ctx));
             default -> List.of(setupAndConfiguration());
         };
@@ -117,6 +132,61 @@ public class GeneralSettingsProvider implements CimProvider {
                 .setRequestedState(12)
                 .setZeroTouchConfigurationEnabled(false)
                 .toInstance();
+    }
+
+    /**
+     * A console's Put (MeshCentral writes HostName and DomainName). The CIMOM has already limited
+     * the change to [Write] properties; what differs from the current values is kept with the VM.
+     */
+    @Override
+    public CimInstance modifyInstance(RequestContext ctx, CimInstance current, CimInstance modified)
+            throws CimException {
+        if (!"AMT_GeneralSettings".equalsIgnoreCase(current.className())) {
+            throw new CimException(CimStatus.NOT_SUPPORTED, "Put of " + current.className());
+        }
+        Properties stored = stored(ctx);
+        for (Map.Entry<String, Object> e : modified.properties().entrySet()) {
+            Object now = current.get(e.getKey());
+            if (!String.valueOf(e.getValue()).equals(String.valueOf(now))) {
+                String value = String.valueOf(e.getValue());
+                if (e.getKey().equalsIgnoreCase("HostName") && !value.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
+                    throw new CimException(CimStatus.INVALID_PARAMETER, "HostName must be a DNS label: " + value);
+                }
+                stored.setProperty(e.getKey(), value);
+            }
+        }
+        try {
+            java.io.StringWriter text = new java.io.StringWriter();
+            stored.store(text, null);
+            hypervisor.setMetadata(ctx.machineId(), STORED_KEY, stored.isEmpty() ? null : text.toString());
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        } catch (java.io.IOException e) {
+            throw new CimException(CimStatus.FAILED, "cannot store settings: " + e.getMessage());
+        }
+        return withStored(generalSettings(ctx), stored);
+    }
+
+    private Properties stored(RequestContext ctx) throws CimException {
+        Properties p = new Properties();
+        try {
+            var text = hypervisor.metadata(ctx.machineId(), STORED_KEY);
+            if (text.isPresent()) {
+                p.load(new java.io.StringReader(text.get()));
+            }
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        } catch (java.io.IOException e) {
+            throw new CimException(CimStatus.FAILED, "cannot read stored settings: " + e.getMessage());
+        }
+        return p;
+    }
+
+    /** The defaults with what consoles wrote on top (as text; the CIMOM types it by the MOF). */
+    private static CimInstance withStored(CimInstance defaults, Properties stored) {
+        CimInstance.Builder b = defaults.toBuilder();
+        stored.stringPropertyNames().forEach(k -> b.property(k, stored.getProperty(k)));
+        return b.build();
     }
 
     @Override

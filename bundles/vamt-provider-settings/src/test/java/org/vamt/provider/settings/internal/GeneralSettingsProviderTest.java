@@ -26,26 +26,38 @@ class GeneralSettingsProviderTest {
     private static final String REALM_1 = "Digest:6F8C1A524B1E4D6A9A01000000000001";
     private static final String REALM_2 = "Digest:6F8C1A524B1E4D6A9A01000000000002";
 
-    private final GeneralSettingsProvider provider = new GeneralSettingsProvider();
+    private org.vamt.libvirt.internal.DemoHypervisor demo;
+    private GeneralSettingsProvider provider;
+
+    @org.junit.jupiter.api.BeforeEach
+    void start() throws Exception {
+        demo = org.vamt.libvirt.internal.DemoHypervisor.start();
+        provider = new GeneralSettingsProvider(demo.hypervisor());
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stop() {
+        demo.close();
+    }
 
     private static RequestContext ctx(String uuid, String name, String realm) {
         return new RequestContext(uuid, name, "admin", realm);
     }
 
-    private CimInstance only(RequestContext ctx, String className) {
+    private CimInstance only(RequestContext ctx, String className) throws org.vamt.cim.CimException {
         List<CimInstance> list = provider.enumerateInstances(ctx, className);
         assertEquals(1, list.size(), list.toString());
         return list.get(0);
     }
 
-    private CimInstance settings(String name) {
+    private CimInstance settings(String name) throws Exception {
         return only(ctx(UUID_1, name, REALM_1), "AMT_GeneralSettings");
     }
 
     // ---------------------------------------------------------------- AMT_GeneralSettings
 
     @Test
-    void digestRealmIsTheEndpointsRealm() {
+    void digestRealmIsTheEndpointsRealm() throws Exception {
         CimInstance s1 = only(ctx(UUID_1, "desktop-01", REALM_1), "AMT_GeneralSettings");
         CimInstance s2 = only(ctx(UUID_2, "desktop-02", REALM_2), "amt_generalsettings");
         assertEquals(REALM_1, s1.get("DigestRealm"));
@@ -57,7 +69,7 @@ class GeneralSettingsProviderTest {
     }
 
     @Test
-    void hostNameFromVmName() {
+    void hostNameFromVmName() throws Exception {
         assertEquals("desktop-01", settings("desktop-01").get("HostName"));
         assertEquals("my-vm-01", settings("My VM_01!").get("HostName"));
         assertEquals("build-server", settings("--Build.Server--").get("HostName"));
@@ -66,7 +78,7 @@ class GeneralSettingsProviderTest {
     }
 
     @Test
-    void hostNameIsAtMost63CharactersAndAValidLabel() {
+    void hostNameIsAtMost63CharactersAndAValidLabel() throws Exception {
         String long70 = "a".repeat(70);
         assertEquals("a".repeat(63), GeneralSettingsProvider.hostName(long70));
         // the cut must not leave a trailing hyphen, which a DNS label may not have
@@ -81,7 +93,7 @@ class GeneralSettingsProviderTest {
     // ---------------------------------------------------------------- IPS_HostBasedSetupService
 
     @Test
-    void hostBasedSetupServiceInAdminControlMode() {
+    void hostBasedSetupServiceInAdminControlMode() throws Exception {
         CimInstance s = only(ctx(UUID_1, "desktop-01", REALM_1), "IPS_HostBasedSetupService");
         assertEquals("IPS_HostBasedSetupService", s.className());
         assertEquals(2L, s.get("CurrentControlMode"));
@@ -91,7 +103,7 @@ class GeneralSettingsProviderTest {
     }
 
     @Test
-    void configurationNonceIsStablePerVm() {
+    void configurationNonceIsStablePerVm() throws Exception {
         Object n1 = only(ctx(UUID_1, "desktop-01", REALM_1), "IPS_HostBasedSetupService").get("ConfigurationNonce");
         Object again = only(ctx(UUID_1, "renamed", "Digest:other"), "IPS_HostBasedSetupService")
                 .get("ConfigurationNonce");
@@ -105,7 +117,7 @@ class GeneralSettingsProviderTest {
     // ---------------------------------------------------------------- AMT_SetupAndConfigurationService
 
     @Test
-    void setupAndConfigurationServiceIsProvisioned() {
+    void setupAndConfigurationServiceIsProvisioned() throws Exception {
         CimInstance s = only(ctx(UUID_1, "desktop-01", REALM_1), "AMT_SetupAndConfigurationService");
         assertEquals("AMT_SetupAndConfigurationService", s.className());
         assertEquals(2L, s.get("ProvisioningState"));
@@ -126,7 +138,7 @@ class GeneralSettingsProviderTest {
     }
 
     @Test
-    void otherMethodsAreNotAvailable() {
+    void otherMethodsAreNotAvailable() throws Exception {
         RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
         CimObjectPath setup = only(ctx, "AMT_SetupAndConfigurationService").path();
         CimObjectPath hbs = only(ctx, "IPS_HostBasedSetupService").path();
@@ -137,5 +149,25 @@ class GeneralSettingsProviderTest {
                 () -> provider.invokeMethod(ctx, hbs, "Setup", Map.of())).status());
         assertEquals(CimStatus.METHOD_NOT_AVAILABLE, assertThrows(CimException.class,
                 () -> provider.invokeMethod(ctx, general, "CommitChanges", Map.of())).status());
+    }
+
+    @Test
+    void putOfTheHostNameIsKeptWithTheVm() throws Exception {
+        RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
+        CimInstance current = only(ctx, "AMT_GeneralSettings");
+        CimInstance changed = current.toBuilder().property("HostName", "reception").property("DomainName", "corp.example")
+                .build();
+        CimInstance answer = provider.modifyInstance(ctx, current, changed);
+        assertEquals("reception", answer.get("HostName"));
+        GeneralSettingsProvider restarted = new GeneralSettingsProvider(demo.hypervisor());
+        CimInstance again = restarted.enumerateInstances(ctx, "AMT_GeneralSettings").get(0);
+        assertEquals("reception", again.get("HostName"));
+        assertEquals("corp.example", again.get("DomainName"));
+        assertEquals("desktop-02", only(ctx(UUID_2, "desktop-02", REALM_2), "AMT_GeneralSettings").get("HostName"),
+                "another VM keeps its own settings");
+        CimInstance bad = current.toBuilder().property("HostName", "not a host!").build();
+        org.vamt.cim.CimException e = org.junit.jupiter.api.Assertions.assertThrows(org.vamt.cim.CimException.class,
+                () -> provider.modifyInstance(ctx, current, bad));
+        assertEquals(org.vamt.cim.CimStatus.INVALID_PARAMETER, e.status());
     }
 }
