@@ -329,44 +329,36 @@ public class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public void powerOff(String uuid) throws HypervisorException {
-        withDomain("powerOff", canonical(uuid), (c, d) -> {
-            String who = describe(d);
-            requireActive("powerOff", who, d);
-            d.destroy();
-            LOG.info("powerOff {}: destroyed", who);
-            return null;
-        });
+        onRunningDomain("powerOff", uuid, Domain::destroy, "destroyed");
     }
 
     @Override
     public void shutdown(String uuid) throws HypervisorException {
-        withDomain("shutdown", canonical(uuid), (c, d) -> {
-            String who = describe(d);
-            requireActive("shutdown", who, d);
-            d.shutdown();
-            LOG.info("shutdown {}: ACPI shutdown requested", who);
-            return null;
-        });
+        onRunningDomain("shutdown", uuid, Domain::shutdown, "ACPI shutdown requested");
     }
 
     @Override
     public void reboot(String uuid) throws HypervisorException {
-        withDomain("reboot", canonical(uuid), (c, d) -> {
-            String who = describe(d);
-            requireActive("reboot", who, d);
-            d.reboot(0);
-            LOG.info("reboot {}: reboot requested", who);
-            return null;
-        });
+        onRunningDomain("reboot", uuid, d -> d.reboot(0), "reboot requested");
     }
 
     @Override
     public void reset(String uuid) throws HypervisorException {
-        withDomain("reset", canonical(uuid), (c, d) -> {
+        onRunningDomain("reset", uuid, Domain::reset, "reset");
+    }
+
+    @FunctionalInterface
+    private interface DomainAction {
+        void run(Domain d) throws LibvirtException;
+    }
+
+    /** An action that only makes sense on a running domain (INVALID_STATE otherwise), logged when done. */
+    private void onRunningDomain(String op, String uuid, DomainAction action, String done) throws HypervisorException {
+        withDomain(op, canonical(uuid), (c, d) -> {
             String who = describe(d);
-            requireActive("reset", who, d);
-            d.reset();
-            LOG.info("reset {}: reset", who);
+            requireActive(op, who, d);
+            action.run(d);
+            LOG.info("{} {}: {}", op, who, done);
             return null;
         });
     }
