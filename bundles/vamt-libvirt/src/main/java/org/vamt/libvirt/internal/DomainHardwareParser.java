@@ -1,7 +1,5 @@
 package org.vamt.libvirt.internal;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -10,32 +8,21 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 
 import org.vamt.hypervisor.HypervisorException;
-import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineHardware.Cpu;
 import org.vamt.hypervisor.MachineHardware.Disk;
 import org.vamt.hypervisor.MachineHardware.Firmware;
 import org.vamt.hypervisor.MachineHardware.Nic;
 import org.vamt.hypervisor.MachineHardware.SmbiosInfo;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.xml.sax.ErrorHandler;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
-import org.xml.sax.SAXParseException;
 
 /**
  * libvirt domain XML ({@code virDomainGetXMLDesc}) to {@link MachineHardware}: a pure function, no
  * libvirt involved. Host values (CPU clock, disk capacities) are left 0 for the caller.
  *
- * <p>Parsed with the JDK's own DOM parser ({@link DocumentBuilderFactory#newDefaultInstance()}, not
+ * <p>Parsed with the JDK's own DOM parser ({@link DomainXml#factory()}, not
  * whatever implementation an OSGi framework or the class path would offer), hardened: no DOCTYPE at
  * all, no external entities or DTDs, no XInclude, secure processing. The XML is never logged and
  * parse errors report only position and parser message.
@@ -78,11 +65,7 @@ final class DomainHardwareParser {
      *                             {@code <domain>}
      */
     static MachineHardware parse(String xml) throws HypervisorException {
-        Element domain = parseDocument(xml).getDocumentElement();
-        if (!"domain".equals(name(domain))) {
-            throw new HypervisorException(Reason.FAILED, "not a libvirt domain definition: root element <"
-                    + name(domain) + ">");
-        }
+        Element domain = DomainXml.parseDomain(xml);
         Element os = child(domain, "os");
         Element sysinfo = null;
         for (Element s : children(domain, "sysinfo")) {
@@ -280,93 +263,14 @@ final class DomainHardwareParser {
         }
     }
 
-    // ---------------------------------------------------------------- DOM
-
-    private static Document parseDocument(String xml) throws HypervisorException {
-        if (xml == null || xml.isBlank()) {
-            throw new HypervisorException(Reason.FAILED, "empty domain definition");
-        }
-        DocumentBuilder builder;
-        try {
-            builder = factory().newDocumentBuilder();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("no JDK DOM parser", e);
-        }
-        try {
-            builder.setErrorHandler(SILENT);   // the default one prints to stderr
-            builder.setEntityResolver((publicId, systemId) -> {
-                throw new SAXException("external entities are not allowed");
-            });
-            return builder.parse(new InputSource(new StringReader(xml)));
-        } catch (SAXParseException e) {
-            throw new HypervisorException(Reason.FAILED, "cannot parse the domain definition (line "
-                    + e.getLineNumber() + ", column " + e.getColumnNumber() + "): " + e.getMessage());
-        } catch (SAXException | IOException e) {
-            throw new HypervisorException(Reason.FAILED, "cannot parse the domain definition: " + e.getMessage());
-        }
-    }
-
-    /** The JDK's DOM parser with DOCTYPEs, external entities, DTD loading and XInclude off. */
-    static DocumentBuilderFactory factory() {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
-        try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK XML parser cannot be hardened", e);
-        }
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        f.setNamespaceAware(true);
-        f.setValidating(false);
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        return f;
-    }
-
-    private static final ErrorHandler SILENT = new ErrorHandler() {
-        @Override
-        public void warning(SAXParseException e) {
-        }
-
-        @Override
-        public void error(SAXParseException e) throws SAXException {
-            throw e;
-        }
-
-        @Override
-        public void fatalError(SAXParseException e) throws SAXException {
-            throw e;
-        }
-    };
-
-    /** Local name of an element in no namespace; null for namespaced elements (e.g. test:runstate, metadata). */
-    private static String name(Element e) {
-        if (e.getNamespaceURI() != null && !e.getNamespaceURI().isEmpty()) {
-            return null;
-        }
-        return e.getLocalName() != null ? e.getLocalName() : e.getTagName();
-    }
+    // ---------------------------------------------------------------- DOM (hardened parsing and walking in DomainXml)
 
     private static List<Element> children(Element parent, String name) {
-        List<Element> list = new ArrayList<>();
-        if (parent == null) {
-            return list;
-        }
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element && name.equals(name((Element) n))) {
-                list.add((Element) n);
-            }
-        }
-        return list;
+        return DomainXml.children(parent, name);
     }
 
     private static Element child(Element parent, String name) {
-        List<Element> list = children(parent, name);
-        return list.isEmpty() ? null : list.get(0);
+        return DomainXml.child(parent, name);
     }
 
     /** {@code <entry name='…'>value</entry>} in a sysinfo block; blank is null. */

@@ -8,6 +8,7 @@ import java.util.List;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.transform.OutputKeys;
 import javax.xml.transform.Transformer;
@@ -27,7 +28,7 @@ import org.xml.sax.SAXParseException;
 
 /**
  * Small DOM helpers for editing libvirt XML (domain definitions, device and metadata elements):
- * parsing with the hardened JDK parser of {@link DomainHardwareParser#factory()} (no DOCTYPE, no
+ * parsing with the hardened JDK parser of {@link #factory()} (no DOCTYPE, no
  * external entities) and writing back without an XML declaration. The XML is never logged (it may
  * hold secrets such as VNC passwords); errors report only position and parser message.
  */
@@ -43,11 +44,12 @@ final class DomainXml {
         }
         DocumentBuilder builder;
         try {
-            builder = DomainHardwareParser.factory().newDocumentBuilder();
+            builder = factory().newDocumentBuilder();
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("no JDK DOM parser", e);
         }
         try {
+            // Not the default handler, which prints parse errors to stderr.
             builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
                 @Override
                 public void error(SAXParseException e) throws SAXException {
@@ -69,6 +71,27 @@ final class DomainXml {
         } catch (SAXException | IOException e) {
             throw new HypervisorException(Reason.FAILED, "cannot parse the " + what + ": " + e.getMessage());
         }
+    }
+
+    /** The JDK's DOM parser with DOCTYPEs, external entities, DTD loading and XInclude off. */
+    static DocumentBuilderFactory factory() {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
+        try {
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK XML parser cannot be hardened", e);
+        }
+        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+        f.setNamespaceAware(true);
+        f.setValidating(false);
+        f.setXIncludeAware(false);
+        f.setExpandEntityReferences(false);
+        return f;
     }
 
     /** Parses a libvirt domain definition: the {@code <domain>} element. */
