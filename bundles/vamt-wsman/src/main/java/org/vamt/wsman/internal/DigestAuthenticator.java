@@ -24,10 +24,13 @@ final class DigestAuthenticator {
     /** Most (cnonce, nc) pairs remembered per nonce for replay detection. */
     private static final int SEEN_PER_NONCE = 4096;
 
-    /** What the user directory must answer: HA1 = MD5(user:realm:password), as lower-case hex. */
+    /**
+     * What the user directory must answer: HA1 = MD5(user:realm:password), as lower-case hex, for a
+     * user allowed on the endpoint of {@code machineId}.
+     */
     @FunctionalInterface
     interface Credentials {
-        Optional<String> ha1(String user, String realm);
+        Optional<String> ha1(String user, String machineId, String realm);
     }
 
     sealed interface Outcome permits Accepted, Rejected {
@@ -36,8 +39,14 @@ final class DigestAuthenticator {
     record Accepted(String user) implements Outcome {
     }
 
-    /** @param stale true when only the nonce was too old: the client should retry with the new one */
-    record Rejected(boolean stale, String why) implements Outcome {
+    /**
+     * @param stale   true when only the nonce was too old: the client should retry with the new one
+     * @param badUser the user name when credentials were presented and wrong (a failed login), else null
+     */
+    record Rejected(boolean stale, String why, String badUser) implements Outcome {
+        Rejected(boolean stale, String why) {
+            this(stale, why, null);
+        }
     }
 
     private static final class NonceState {
@@ -84,8 +93,11 @@ final class DigestAuthenticator {
         }
     }
 
-    /** Checks an Authorization header for a request with this method and path against a realm. */
-    Outcome authenticate(String authorization, String method, String path, String realm) {
+    /**
+     * Checks an Authorization header for a request with this method and path against the realm of
+     * the endpoint of {@code machineId}.
+     */
+    Outcome authenticate(String authorization, String method, String path, String machineId, String realm) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Digest ", 0, 7)) {
             return new Rejected(false, "no Digest credentials");
         }
@@ -108,7 +120,7 @@ final class DigestAuthenticator {
         if (!"MD5".equalsIgnoreCase(algorithm)) {
             return new Rejected(false, "unsupported algorithm " + algorithm);
         }
-        Optional<String> ha1 = credentials.ha1(user, realm);
+        Optional<String> ha1 = credentials.ha1(user, machineId, realm);
         String ha2 = md5(method + ":" + uri);
         String nc = p.getOrDefault("nc", "");
         String cnonce = p.getOrDefault("cnonce", "");
@@ -126,7 +138,7 @@ final class DigestAuthenticator {
         }
         if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-            return new Rejected(false, "bad credentials for user " + user);
+            return new Rejected(false, "bad credentials for user " + user, user);
         }
         NonceState state = nonces.get(nonce);
         if (state == null || System.nanoTime() - state.lastUsedNanos > lifetimeNanos) {

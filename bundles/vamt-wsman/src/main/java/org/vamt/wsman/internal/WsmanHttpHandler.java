@@ -5,17 +5,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.function.Supplier;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.vamt.accounts.AuditEvent;
+import org.vamt.accounts.AuditTrail;
+import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.spi.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of an AMT endpoint: picks the VM by the address the connection arrived at,
- * answers Identify without credentials, demands Digest for everything else, and frames answers
- * the way AMT clients parse them (Server header on every answer, Connection: close after 401,
- * WS-Management faults with status 400).
+ * answers Identify without credentials, demands Digest for everything else (locking a user out
+ * after repeated failures), checks the user's AMT realm for the operation, records what users
+ * change in the audit log, and frames answers the way AMT clients parse them (Server header on
+ * every answer, Connection: close after 401, WS-Management faults with status 400).
  */
 final class WsmanHttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(WsmanHttpHandler.class);
@@ -29,12 +35,23 @@ final class WsmanHttpHandler {
     private final String serverHeader;
     private final String amtVersion;
     private final int maxRequestBytes;
+    private final UserAccounts accounts;
+    private final AccessPolicy policy = AccessPolicy.load();
+    private final LoginThrottle throttle;
+    private final Supplier<AuditTrail> audit;
+
+    /** Security settings of the handler: who may log in, the lockout rule, where audit records go. */
+    record Security(UserAccounts accounts, LoginThrottle throttle, Supplier<AuditTrail> audit) {
+    }
 
     WsmanHttpHandler(MachineEndpoints endpoints, DigestAuthenticator digest, WsmanOperations operations,
-                     String amtVersion, int maxRequestBytes) {
+                     String amtVersion, int maxRequestBytes, Security security) {
         this.endpoints = endpoints;
         this.digest = digest;
         this.operations = operations;
+        this.accounts = security.accounts();
+        this.throttle = security.throttle();
+        this.audit = security.audit();
         this.amtVersion = amtVersion;
         this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
         this.maxRequestBytes = maxRequestBytes;
@@ -66,7 +83,13 @@ final class WsmanHttpHandler {
             return;
         }
         DigestAuthenticator.Outcome outcome = digest.authenticate(req.getHeader("Authorization"), req.getMethod(),
-                path, ep.realm());
+                path, ep.uuid(), ep.realm());
+        String remote = req.getRemoteAddr();
+        if (outcome instanceof DigestAuthenticator.Accepted a && throttle.isLocked(a.user(), remote,
+                System.currentTimeMillis())) {
+            outcome = new DigestAuthenticator.Rejected(false, "user " + a.user() + " is locked out after repeated "
+                    + "failed logins");
+        }
         if (outcome instanceof DigestAuthenticator.Rejected r) {
             // Only Identify is open to everyone; anything else, even unparseable, gets the challenge
             // (curl and others first send an empty body to learn the nonce).
@@ -75,11 +98,16 @@ final class WsmanHttpHandler {
                 return;
             }
             if (req.getHeader("Authorization") != null) {
-                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), req.getRemoteAddr(), r.why());
+                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), remote, r.why());
+            }
+            if (r.badUser() != null) {
+                loginFailed(ep, r.badUser(), remote);
             }
             challenge(resp, ep, r.stale());
             return;
         }
+        String user = ((DigestAuthenticator.Accepted) outcome).user();
+        throttle.succeeded(user, remote);
         WsmanRequest request;
         try {
             request = parser.parse(body);
@@ -91,16 +119,63 @@ final class WsmanHttpHandler {
             soap(resp, 200, EnvelopeWriter.identify(amtVersion));
             return;
         }
-        String user = ((DigestAuthenticator.Accepted) outcome).user();
         RequestContext ctx = new RequestContext(ep.uuid(), ep.name(), user, ep.realm());
         try {
-            soap(resp, 200, operations.handle(ctx, request));
+            authorize(user, ep, request);
+            String answer = operations.handle(ctx, request);
+            AuditRules.forRequest(request).ifPresent(a -> record(ep, a, user, remote));
+            soap(resp, 200, answer);
         } catch (WsmanFault f) {
             LOG.debug("VM {}: {} {} -> fault {}", ep.name(), request.action(), request.resourceUri(), f.subcode());
             soap(resp, 400, EnvelopeWriter.fault(request, f));
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} {} failed", ep.name(), request.action(), request.resourceUri(), e);
             soap(resp, 400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
+        }
+    }
+
+    private void loginFailed(MachineEndpoints.Endpoint ep, String user, String remote) {
+        switch (throttle.failed(user, remote, System.currentTimeMillis())) {
+            case COUNTED -> record(ep, AuditRules.INVALID_CREDENTIALS, user, remote);
+            case LOCKED_NOW -> {
+                LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", ep.name(), user, remote);
+                record(ep, AuditRules.INVALID_CREDENTIALS, user, remote);
+            }
+            case WHILE_LOCKED -> { }
+        }
+    }
+
+    private void record(MachineEndpoints.Endpoint ep, AuditRules.Audit a, String user, String remote) {
+        AuditTrail trail = audit.get();
+        if (trail != null) {
+            trail.record(new AuditEvent(ep.uuid(), a.appId(), a.eventId(), user, remote, a.extendedData(),
+                    Instant.now()));
+        }
+    }
+
+    /** The user must hold the AMT realm the operation needs, on this VM (AMT answers AccessDenied). */
+    private void authorize(String user, MachineEndpoints.Endpoint ep, WsmanRequest request) throws WsmanFault {
+        String action = request.action();
+        if (action == null || Ns.ACTION_PULL.equals(action) || Ns.ACTION_RELEASE.equals(action)) {
+            return; // a Pull continues an Enumerate that was authorized, and contexts belong to their user
+        }
+        String className = ResourceUris.className(request.resourceUri()).orElse(null);
+        int realm;
+        if (className == null) {
+            realm = org.vamt.accounts.AmtRealm.PT_ADMINISTRATION; // e.g. the all-classes URI of association filters
+        } else if (Ns.ACTION_GET.equals(action) || Ns.ACTION_ENUMERATE.equals(action)) {
+            realm = policy.readRealm(className);
+        } else if (Ns.ACTION_PUT.equals(action) || Ns.ACTION_CREATE.equals(action)
+                || Ns.ACTION_DELETE.equals(action)) {
+            realm = policy.writeRealm(className, null);
+        } else {
+            realm = policy.writeRealm(className, action.substring(action.lastIndexOf('/') + 1));
+        }
+        if (realm != AccessPolicy.ANYONE && !accounts.permits(user, ep.uuid(), realm)) {
+            LOG.info("VM {}: user {} lacks realm {} for {} {}", ep.name(), user,
+                    org.vamt.accounts.AmtRealm.name(realm), action, request.resourceUri());
+            throw WsmanFault.accessDenied("The user does not hold the " + org.vamt.accounts.AmtRealm.name(realm)
+                    + " realm this operation needs.");
         }
     }
 

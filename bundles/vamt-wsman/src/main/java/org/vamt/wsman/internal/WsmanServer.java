@@ -1,9 +1,5 @@
 package org.vamt.wsman.internal;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,9 +9,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.vamt.accounts.AuditTrail;
+import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.hypervisor.Hypervisor;
@@ -49,9 +50,6 @@ public class WsmanServer implements MachineListener {
         @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones")
         String firstAddress() default "127.0.0.2";
 
-        @AttributeDefinition(description = "Users file (passwords encrypted); empty = ${karaf.etc}/vamt-users.properties")
-        String usersFile() default "";
-
         @AttributeDefinition(description = "Seconds a Digest nonce stays valid after its last use")
         long nonceLifetimeSeconds() default 600;
 
@@ -63,6 +61,12 @@ public class WsmanServer implements MachineListener {
 
         @AttributeDefinition(description = "Open enumeration contexts allowed per VM and user")
         int maxEnumerationsPerUser() default 64;
+
+        @AttributeDefinition(description = "Failed logins in a row (one user, one client address) before a lockout")
+        int maxFailedLogins() default 5;
+
+        @AttributeDefinition(description = "Seconds a user stays locked out after too many failed logins")
+        long lockoutSeconds() default 60;
     }
 
     private final CimObjectManager cimom;
@@ -73,9 +77,14 @@ public class WsmanServer implements MachineListener {
     private final String bindAddress;
     private final int port;
 
+    /** Optional: without an audit log bundle, nothing is recorded. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile AuditTrail auditTrail;
+
     @Activate
-    public WsmanServer(@Reference CimObjectManager cimom, @Reference Hypervisor hypervisor, Config config)
-            throws IOException, GeneralSecurityException {
+    public WsmanServer(@Reference CimObjectManager cimom, @Reference Hypervisor hypervisor,
+                       @Reference UserAccounts users, Config config) {
         this.cimom = cimom;
         this.hypervisor = hypervisor;
         this.bindAddress = config.bindAddress();
@@ -84,13 +93,12 @@ public class WsmanServer implements MachineListener {
             throw new IllegalArgumentException("port must be 1-65535, got " + port);
         }
         this.endpoints = new MachineEndpoints(config.firstAddress());
-        UserDirectory users = UserDirectory.open(usersFile(config), keyFile(config),
-                System.getenv("VAMT_ADMIN_PASSWORD"), WsmanServer::announceGeneratedPassword);
-        DigestAuthenticator digest = new DigestAuthenticator(users, config.nonceLifetimeSeconds() * 1000, 10_000);
+        DigestAuthenticator digest = new DigestAuthenticator(users::ha1, config.nonceLifetimeSeconds() * 1000, 10_000);
         WsmanOperations ops = new WsmanOperations(cimom, new EnumerationContexts(
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, digest, ops, VamtProduct.amtVersion(),
-                config.maxRequestBytes());
+                config.maxRequestBytes(), new WsmanHttpHandler.Security(users,
+                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> auditTrail));
         listener = new CxfHttpListener(bindAddress, port, handler);
         if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-wsman-sync"));
@@ -149,26 +157,5 @@ public class WsmanServer implements MachineListener {
     List<MachineEndpoints.Endpoint> endpoints() {
         MachineEndpoints map = endpoints;
         return map == null ? List.of() : map.all();
-    }
-
-    private static Path usersFile(Config config) {
-        return config.usersFile().isBlank() ? etc().resolve("vamt-users.properties") : Paths.get(config.usersFile());
-    }
-
-    private static Path keyFile(Config config) {
-        Path users = usersFile(config);
-        return users.resolveSibling("vamt-users.key");
-    }
-
-    private static Path etc() {
-        return Paths.get(System.getProperty("karaf.etc", "etc"));
-    }
-
-    /** Printed once, on the console only: a generated password must never reach a log file. */
-    private static void announceGeneratedPassword(String password) {
-        System.out.println("vAMT: generated the WS-Management password for user 'admin': " + password);
-        System.out.println("vAMT: it is shown only this once; change it by setting VAMT_ADMIN_PASSWORD before "
-                + "the first start or by editing the users with the vamt shell.");
-        LOG.warn("Generated a password for user 'admin' and printed it on the console (not logged)");
     }
 }

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vamt.accounts.AmtRealm;
+import org.vamt.accounts.AuditEvent;
+import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimDateTime;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
@@ -41,6 +44,8 @@ class WsmanEndpointTest {
 
     @TempDir
     Path etc;
+    UserStore users;
+    final List<AuditEvent> audited = new java.util.concurrent.CopyOnWriteArrayList<>();
     int port;
     CxfHttpListener listener;
     DigestClient client;
@@ -129,10 +134,10 @@ class WsmanEndpointTest {
                 "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy").manager();
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
-        UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,
-                p -> { });
-        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536);
+        users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
+        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
+                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add));
         listener = new CxfHttpListener("0.0.0.0", port, handler);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
     }
@@ -413,25 +418,74 @@ class WsmanEndpointTest {
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
-                new DigestAuthenticator((u, r) -> java.util.Optional.empty(), 1000, 10),
-                new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024);
+                new DigestAuthenticator((u, m, r) -> java.util.Optional.empty(), 1000, 10),
+                new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024,
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), () -> null));
         listener = new CxfHttpListener("0.0.0.0", port, replacement);
         HttpResponse<String> r = client.raw("", null);
         assertEquals("Intel(R) Active Management Technology 17.0.1.1", r.headers().firstValue("Server").orElseThrow(),
                 "the old Jetty must be gone, not still answering with the old handler");
     }
 
+
     @Test
-    void generatedPasswordIsStoredEncrypted() throws Exception {
-        String[] announced = new String[1];
-        Path file = etc.resolve("gen.properties");
-        UserDirectory.open(file, etc.resolve("gen.key"), null, p -> announced[0] = p);
-        assertEquals(16, announced[0].length());
-        assertTrue(announced[0].matches(".*[A-Z].*") && announced[0].matches(".*[a-z].*")
-                && announced[0].matches(".*[0-9].*"), announced[0]);
-        String stored = Files.readString(file);
-        assertFalse(stored.contains(announced[0]), "no plain-text password on disk");
-        UserDirectory reopened = UserDirectory.open(file, etc.resolve("gen.key"), "ignored-now", p -> { });
-        assertEquals(DigestAuthenticator.md5("admin:R:" + announced[0]), reopened.ha1("admin", "R").orElseThrow());
+    void aLimitedUserIsDeniedOperationsOutsideItsRealms() throws Exception {
+        users.add("viewer", "V1ewer!pass".toCharArray(), java.util.Set.of(AmtRealm.HARDWARE_ASSET),
+                java.util.Set.of(VM_UUID));
+        DigestClient viewer = new DigestClient(client.url, "viewer", "V1ewer!pass");
+        assertEquals(200, viewer.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
+                .statusCode(), "what every console reads on connect is open to every user");
+        String power = CIM + "CIM_PowerManagementService";
+        HttpResponse<String> denied = viewer.post(envelope(Ns.ACTION_GET, power, null, null));
+        assertEquals(400, denied.statusCode());
+        assertTrue(denied.body().contains("AccessDenied"), denied.body());
+        assertTrue(calls.isEmpty());
+        users.setRealms("viewer", java.util.Set.of(AmtRealm.HARDWARE_ASSET, AmtRealm.REMOTE_CONTROL));
+        assertEquals(200, viewer.post(envelope(Ns.ACTION_GET, power, null, null)).statusCode());
+        assertEquals(200, viewer.post(envelope(power + "/RequestPowerStateChange", power, null,
+                "<p:RequestPowerStateChange_INPUT xmlns:p=\"" + power + "\"><p:PowerState>2</p:PowerState>"
+                        + "</p:RequestPowerStateChange_INPUT>")).statusCode());
+    }
+
+    @Test
+    void aUserGrantedAnotherVmCannotLogInHere() throws Exception {
+        users.add("other", "0ther!Pass".toCharArray(), AmtRealm.all(), java.util.Set.of("another-vm"));
+        DigestClient other = new DigestClient(client.url, "other", "0ther!Pass");
+        assertEquals(401, other.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
+                .statusCode());
+        users.grant("other", VM_UUID);
+        assertEquals(200, other.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
+                .statusCode());
+    }
+
+    @Test
+    void repeatedFailuresLockTheUserOutAndAreAudited() throws Exception {
+        users.add("victim", "V1ctim!pass".toCharArray(), AmtRealm.all(), java.util.Set.of(VM_UUID));
+        String get = envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null);
+        DigestClient guesser = new DigestClient(client.url, "victim", "wrong-guess");
+        for (int i = 0; i < 7; i++) {
+            assertEquals(401, guesser.post(get).statusCode());
+        }
+        assertEquals(5, audited.stream().filter(a -> a.appId() == 16 && a.eventId() == 5).count(),
+                "failures are audited until the lockout, then no more (no flooding)");
+        assertEquals("victim", audited.get(0).initiator());
+        assertEquals("127.0.0.1", audited.get(0).address());
+        DigestClient victim = new DigestClient(client.url, "victim", "V1ctim!pass");
+        assertEquals(401, victim.post(get).statusCode(), "locked out even with the right password");
+        assertEquals(200, client.post(get).statusCode(), "other users are not affected");
+    }
+
+    @Test
+    void changesAreAuditedWithUserAndAddressButReadsAreNot() throws Exception {
+        String power = CIM + "CIM_PowerManagementService";
+        assertEquals(200, client.post(envelope(Ns.ACTION_GET, power, null, null)).statusCode());
+        assertTrue(audited.isEmpty(), "reads are not audited: " + audited);
+        assertEquals(200, client.post(envelope(power + "/RequestPowerStateChange", power, null,
+                "<p:RequestPowerStateChange_INPUT xmlns:p=\"" + power + "\"><p:PowerState>10</p:PowerState>"
+                        + "</p:RequestPowerStateChange_INPUT>")).statusCode());
+        assertEquals(1, audited.size());
+        AuditEvent e = audited.get(0);
+        assertEquals(List.of(17, 3, "admin", "127.0.0.1", VM_UUID),
+                List.of(e.appId(), e.eventId(), e.initiator(), e.address(), e.machineId()), "Performed Reset");
     }
 }

@@ -1,0 +1,57 @@
+package org.vamt.accounts;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The users of vAMT's WS-Management endpoints. The admin ({@value #ADMIN}) holds every realm on
+ * every VM and cannot be removed; other users hold chosen realms on chosen VMs. Changes are
+ * persisted before a method returns.
+ */
+public interface UserAccounts {
+    String ADMIN = "admin";
+
+    /**
+     * HA1 = MD5(user:realm:password) for Digest on the endpoint of {@code machineId} whose Digest
+     * realm is {@code digestRealm}; empty when the user does not exist, is disabled, is not granted
+     * that VM, or has no password usable in that realm.
+     */
+    Optional<String> ha1(String user, String machineId, String digestRealm);
+
+    /** Whether {@code user} holds AMT realm {@code realm} on {@code machineId}. */
+    boolean permits(String user, String machineId, int realm);
+
+    List<Account> accounts();
+
+    Optional<Account> account(String name);
+
+    Optional<Account> byHandle(int handle);
+
+    /** Adds a user with a password (usable in every Digest realm). */
+    Account add(String name, char[] password, Set<Integer> realms, Set<String> machines) throws AccountException;
+
+    /**
+     * Adds a user known only by its Digest hash for one VM's realm, as AMT_AuthorizationService
+     * receives it (DigestPassword = hex MD5(user:realm:password)); the user is granted that VM only.
+     */
+    Account addWithDigest(String name, String machineId, String digestRealm, String ha1, Set<Integer> realms,
+                          int accessPermission) throws AccountException;
+
+    void setPassword(String name, char[] password) throws AccountException;
+
+    /** Replaces the user's Digest hash for one realm (AMT_AuthorizationService updates). */
+    void setDigest(String name, String digestRealm, String ha1) throws AccountException;
+
+    void setRealms(String name, Set<Integer> realms) throws AccountException;
+
+    void grant(String name, String machineIdOrAll) throws AccountException;
+
+    void revoke(String name, String machineIdOrAll) throws AccountException;
+
+    void setEnabled(String name, boolean enabled) throws AccountException;
+
+    void setAccessPermission(String name, int accessPermission) throws AccountException;
+
+    void remove(String name) throws AccountException;
+}

@@ -1,0 +1,137 @@
+package org.vamt.provider.logs.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The audit records of every VM, one file per VM (one base64 record per line, oldest first) so
+ * they survive restarts and crashes: a record is on disk before the request that caused it is
+ * answered. Bounded: past {@code maxRecords} the oldest go (AMT's roll-over), the newest are never
+ * lost. Appends are cheap; the file is compacted when it holds twice the bound.
+ */
+final class AuditStore {
+    private final Path dir;
+    private final int maxRecords;
+    private final Map<String, List<byte[]>> cache = new ConcurrentHashMap<>();
+    private final Map<String, Integer> linesOnDisk = new ConcurrentHashMap<>();
+
+    AuditStore(Path dir, int maxRecords) {
+        this.dir = dir;
+        this.maxRecords = maxRecords;
+    }
+
+    private Path file(String machineId) {
+        String id = machineId.toLowerCase(Locale.ROOT);
+        if (!id.matches("[0-9a-f-]{1,64}")) {
+            throw new IllegalArgumentException("not a VM UUID: " + machineId);
+        }
+        return dir.resolve(id + ".audit");
+    }
+
+    /** The records of a VM, oldest first (a copy). */
+    List<byte[]> records(String machineId) {
+        synchronized (lock(machineId)) {
+            return new ArrayList<>(load(machineId));
+        }
+    }
+
+    void append(String machineId, byte[] record) {
+        synchronized (lock(machineId)) {
+            List<byte[]> records = load(machineId);
+            records.add(record);
+            while (records.size() > maxRecords) {
+                records.remove(0);
+            }
+            try {
+                Files.createDirectories(dir);
+                int lines = linesOnDisk.getOrDefault(key(machineId), 0) + 1;
+                if (lines > 2 * maxRecords) {
+                    rewrite(machineId, records);
+                } else {
+                    Files.writeString(file(machineId), Base64.getEncoder().encodeToString(record) + "\n",
+                            StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                            StandardOpenOption.WRITE);
+                    linesOnDisk.put(key(machineId), lines);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Replaces the records of a VM (ClearLog). */
+    void replace(String machineId, List<byte[]> records) {
+        synchronized (lock(machineId)) {
+            List<byte[]> list = load(machineId);
+            list.clear();
+            list.addAll(records);
+            try {
+                Files.createDirectories(dir);
+                rewrite(machineId, list);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void rewrite(String machineId, List<byte[]> records) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (byte[] r : records) {
+            sb.append(Base64.getEncoder().encodeToString(r)).append('\n');
+        }
+        Path target = file(machineId);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.writeString(tmp, sb, StandardCharsets.US_ASCII);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        linesOnDisk.put(key(machineId), records.size());
+    }
+
+    private List<byte[]> load(String machineId) {
+        return cache.computeIfAbsent(key(machineId), k -> {
+            List<byte[]> out = new ArrayList<>();
+            Path f = file(machineId);
+            if (Files.exists(f)) {
+                try {
+                    List<String> lines = Files.readAllLines(f, StandardCharsets.US_ASCII);
+                    for (String line : lines) {
+                        try {
+                            if (!line.isBlank()) {
+                                out.add(Base64.getDecoder().decode(line.strip()));
+                            }
+                        } catch (IllegalArgumentException torn) {
+                            // a line cut short by a crash: skip it, keep the rest
+                        }
+                    }
+                    linesOnDisk.put(k, lines.size());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            while (out.size() > maxRecords) {
+                out.remove(0);
+            }
+            return out;
+        });
+    }
+
+    private static String key(String machineId) {
+        return machineId.toLowerCase(Locale.ROOT);
+    }
+
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    private Object lock(String machineId) {
+        return locks.computeIfAbsent(key(machineId), k -> new Object());
+    }
+}
