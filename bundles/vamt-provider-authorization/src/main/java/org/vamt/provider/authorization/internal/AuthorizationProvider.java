@@ -1,0 +1,323 @@
+package org.vamt.provider.authorization.internal;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.accounts.Account;
+import org.vamt.accounts.AccountException;
+import org.vamt.accounts.UserAccounts;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.model.AMT_AuthorizationService;
+import org.vamt.cim.model.AMT_AuthorizationServiceProviderSkeleton;
+import org.vamt.cim.spi.CimProvider;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.provider.support.AmtNames;
+import org.vamt.provider.support.Machines;
+
+/**
+ * The AMT user ACL of a VM (compat section 4.11), as a view of vAMT's accounts: the entries of a
+ * VM are the users granted that VM. A user a console adds here arrives as a Digest hash for this
+ * VM's realm only, so it is granted this VM only; removing an entry that is also granted other VMs
+ * only withdraws this VM. The admin is vAMT's admin; SetAdminAclEntryEx gives it a password of its
+ * own on this VM, as each AMT device has its own admin password.
+ */
+@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_AuthorizationService")
+public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkeleton {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthorizationProvider.class);
+    static final String NAME = "Intel(r) AMT Authorization Service";
+    static final int HANDLES_PER_CALL = 50;
+    static final long SUCCESS = 0;
+    static final long INTERNAL_ERROR = 1;
+    static final long INVALID_NAME = 12;
+    static final long NOT_PERMITTED = 16;
+    static final long MAX_LIMIT_REACHED = 23;
+    static final long INVALID_PARAMETER = 36;
+    static final long INVALID_HANDLE = 2053;
+    static final long INVALID_PASSWORD = 2054;
+    static final long INVALID_REALM = 2055;
+    static final long DUPLICATE = 2058;
+
+    private final Hypervisor hypervisor;
+    private final UserAccounts accounts;
+
+    @Activate
+    public AuthorizationProvider(@Reference Hypervisor hypervisor, @Reference UserAccounts accounts) {
+        this.hypervisor = hypervisor;
+        this.accounts = accounts;
+    }
+
+    @Override
+    protected List<AMT_AuthorizationService> enumerate(RequestContext ctx) throws CimException {
+        Machines.require(hypervisor, ctx);
+        return List.of(new AMT_AuthorizationService()
+                .setCreationClassName(AMT_AuthorizationService.CLASS_NAME)
+                .setName(NAME)
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName(NAME)
+                .setEnabledState(5)
+                .setRequestedState(12)
+                .setAllowHttpQueryCredentials(false));
+    }
+
+    /** The user entries of this VM, in handle order (the admin is not an entry). */
+    private List<Account> entries(RequestContext ctx) {
+        return accounts.accounts().stream().filter(a -> !a.isAdmin() && a.mayReach(ctx.machineId())).toList();
+    }
+
+    private Account entry(RequestContext ctx, Long handle) {
+        if (handle == null) {
+            return null;
+        }
+        return entries(ctx).stream().filter(a -> a.handle() == handle).findFirst().orElse(null);
+    }
+
+    @Override
+    protected MethodResult EnumerateUserAclEntries(RequestContext ctx, CimObjectPath target, Long startIndex)
+            throws CimException {
+        Machines.require(hypervisor, ctx);
+        List<Account> all = entries(ctx);
+        if (startIndex == null || startIndex < 1 || (startIndex > all.size() && !(all.isEmpty() && startIndex == 1))) {
+            return MethodResult.of(INVALID_PARAMETER);
+        }
+        int from = (int) (startIndex - 1);
+        List<Long> handles = new ArrayList<>();
+        for (Account a : all.subList(from, Math.min(all.size(), from + HANDLES_PER_CALL))) {
+            handles.add((long) a.handle());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("TotalCount", (long) all.size());
+        out.put("HandlesCount", (long) handles.size());
+        if (!handles.isEmpty()) {
+            out.put("Handles", handles);
+        }
+        return new MethodResult(SUCCESS, out);
+    }
+
+    @Override
+    protected MethodResult GetUserAclEntryEx(RequestContext ctx, CimObjectPath target, Long handle)
+            throws CimException {
+        Machines.require(hypervisor, ctx);
+        Account a = entry(ctx, handle);
+        if (a == null) {
+            return MethodResult.of(INVALID_HANDLE);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("DigestUsername", a.name());
+        out.put("AccessPermission", (long) a.accessPermission());
+        out.put("Realms", a.realms().stream().sorted().map(Integer::longValue).toList());
+        return new MethodResult(SUCCESS, out);
+    }
+
+    @Override
+    protected MethodResult AddUserAclEntryEx(RequestContext ctx, CimObjectPath target, String digestUsername,
+                                             String digestPassword, String kerberosUserSid, Long accessPermission,
+                                             List<Long> realms) throws CimException {
+        Machines.require(hypervisor, ctx);
+        if (digestUsername == null || digestUsername.isEmpty()) {
+            return MethodResult.of(kerberosUserSid != null ? NOT_PERMITTED : INVALID_NAME);
+        }
+        String ha1 = ha1(digestPassword);
+        if (ha1 == null) {
+            return MethodResult.of(INVALID_PASSWORD);
+        }
+        Set<Integer> wanted = realms(realms);
+        if (wanted == null) {
+            return MethodResult.of(INVALID_REALM);
+        }
+        try {
+            Account a = accounts.addWithDigest(digestUsername, ctx.machineId(), ctx.digestRealm(), ha1, wanted,
+                    accessPermission == null ? 2 : accessPermission.intValue());
+            LOG.info("VM {}: user {} added by {} with realms {}", ctx.machineName(), digestUsername, ctx.user(),
+                    wanted);
+            return new MethodResult(SUCCESS, Map.of("Handle", (long) a.handle()));
+        } catch (AccountException e) {
+            return MethodResult.of(code(e));
+        }
+    }
+
+    @Override
+    protected MethodResult UpdateUserAclEntryEx(RequestContext ctx, CimObjectPath target, Long handle,
+                                                String digestUsername, String digestPassword, String kerberosUserSid,
+                                                Long accessPermission, List<Long> realms) throws CimException {
+        Machines.require(hypervisor, ctx);
+        Account a = entry(ctx, handle);
+        if (a == null) {
+            return MethodResult.of(INVALID_HANDLE);
+        }
+        if (digestUsername != null && !digestUsername.isEmpty() && !digestUsername.equals(a.name())) {
+            return MethodResult.of(NOT_PERMITTED); // vAMT users keep their names: they may span several VMs
+        }
+        Set<Integer> wanted = realms(realms);
+        if (wanted == null) {
+            return MethodResult.of(INVALID_REALM);
+        }
+        String ha1 = null;
+        if (digestPassword != null && !digestPassword.isEmpty()) {
+            ha1 = ha1(digestPassword);
+            if (ha1 == null) {
+                return MethodResult.of(INVALID_PASSWORD);
+            }
+        }
+        try {
+            accounts.setRealms(a.name(), wanted);
+            if (accessPermission != null) {
+                accounts.setAccessPermission(a.name(), accessPermission.intValue());
+            }
+            if (ha1 != null) {
+                accounts.setDigest(a.name(), ctx.digestRealm(), ha1);
+            }
+            return MethodResult.of(SUCCESS);
+        } catch (AccountException e) {
+            return MethodResult.of(code(e));
+        }
+    }
+
+    @Override
+    protected MethodResult RemoveUserAclEntry(RequestContext ctx, CimObjectPath target, Long handle)
+            throws CimException {
+        Machines.require(hypervisor, ctx);
+        Account a = entry(ctx, handle);
+        if (a == null) {
+            return MethodResult.of(INVALID_HANDLE);
+        }
+        try {
+            if (a.machines().equals(Set.of(ctx.machineId()))) {
+                accounts.remove(a.name());
+            } else if (a.machines().contains(ctx.machineId())) {
+                accounts.revoke(a.name(), ctx.machineId());
+            } else {
+                return MethodResult.of(NOT_PERMITTED); // granted every VM by the operator: not this device's to drop
+            }
+            LOG.info("VM {}: user {} removed by {}", ctx.machineName(), a.name(), ctx.user());
+            return MethodResult.of(SUCCESS);
+        } catch (AccountException e) {
+            return MethodResult.of(code(e));
+        }
+    }
+
+    @Override
+    protected MethodResult GetAdminAclEntry(RequestContext ctx, CimObjectPath target) throws CimException {
+        Machines.require(hypervisor, ctx);
+        return new MethodResult(SUCCESS, Map.of("Username", UserAccounts.ADMIN));
+    }
+
+    @Override
+    protected MethodResult GetAdminAclEntryStatus(RequestContext ctx, CimObjectPath target) throws CimException {
+        Machines.require(hypervisor, ctx);
+        return new MethodResult(SUCCESS, Map.of("IsDefault", false));
+    }
+
+    @Override
+    protected MethodResult GetAdminNetAclEntryStatus(RequestContext ctx, CimObjectPath target) throws CimException {
+        Machines.require(hypervisor, ctx);
+        return new MethodResult(SUCCESS, Map.of("IsDefault", false));
+    }
+
+    @Override
+    protected MethodResult SetAdminAclEntryEx(RequestContext ctx, CimObjectPath target, String username,
+                                              String digestPassword) throws CimException {
+        Machines.require(hypervisor, ctx);
+        if (!UserAccounts.ADMIN.equals(username)) {
+            return MethodResult.of(INVALID_NAME); // the admin's name is shared by every VM
+        }
+        String ha1 = ha1(digestPassword);
+        if (ha1 == null) {
+            return MethodResult.of(INVALID_PASSWORD);
+        }
+        try {
+            accounts.setDigest(UserAccounts.ADMIN, ctx.digestRealm(), ha1);
+            LOG.info("VM {}: admin password of this VM set by {}", ctx.machineName(), ctx.user());
+            return MethodResult.of(SUCCESS);
+        } catch (AccountException e) {
+            return MethodResult.of(code(e));
+        }
+    }
+
+    @Override
+    protected MethodResult GetAclEnabledState(RequestContext ctx, CimObjectPath target, Long handle)
+            throws CimException {
+        Machines.require(hypervisor, ctx);
+        Account a = entry(ctx, handle);
+        return a == null ? MethodResult.of(INVALID_HANDLE) : new MethodResult(SUCCESS, Map.of("Enabled", a.enabled()));
+    }
+
+    @Override
+    protected MethodResult SetAclEnabledState(RequestContext ctx, CimObjectPath target, Long handle, Boolean enabled)
+            throws CimException {
+        Machines.require(hypervisor, ctx);
+        Account a = entry(ctx, handle);
+        if (a == null) {
+            return MethodResult.of(INVALID_HANDLE);
+        }
+        try {
+            accounts.setEnabled(a.name(), enabled == null || enabled);
+            return MethodResult.of(SUCCESS);
+        } catch (AccountException e) {
+            return MethodResult.of(code(e));
+        }
+    }
+
+    /** The HA1 a console sent: base64 of the 16 MD5 bytes (MeshCommander) or 32 hex digits (MeshCentral). */
+    static String ha1(String digestPassword) {
+        if (digestPassword == null) {
+            return null;
+        }
+        String s = digestPassword.trim();
+        if (s.matches("[0-9a-fA-F]{32}")) {
+            return s.toLowerCase(Locale.ROOT);
+        }
+        try {
+            byte[] b = Base64.getDecoder().decode(s);
+            if (b.length != 16) {
+                return null;
+            }
+            StringBuilder hex = new StringBuilder(32);
+            for (byte x : b) {
+                hex.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static Set<Integer> realms(List<Long> realms) {
+        Set<Integer> out = new HashSet<>();
+        if (realms != null) {
+            for (Long r : realms) {
+                if (r == null || !org.vamt.accounts.AmtRealm.isValid(r.intValue())) {
+                    return null;
+                }
+                out.add(r.intValue());
+            }
+        }
+        return out;
+    }
+
+    private static long code(AccountException e) {
+        return switch (e.reason()) {
+            case INVALID_NAME -> INVALID_NAME;
+            case INVALID_PASSWORD -> INVALID_PASSWORD;
+            case INVALID_REALM -> INVALID_REALM;
+            case DUPLICATE -> DUPLICATE;
+            case NOT_FOUND -> INVALID_HANDLE;
+            case NOT_PERMITTED -> NOT_PERMITTED;
+            case LIMIT_REACHED -> MAX_LIMIT_REACHED;
+            case STORAGE -> INTERNAL_ERROR;
+        };
+    }
+}
