@@ -24,9 +24,17 @@ public final class WsmanClient {
     private String nonce;
     private String realm;
     private int nc;
+    private final String user;
+    private final String password;
 
     public WsmanClient(String host, int port) {
+        this(host, port, "admin", PASSWORD);
+    }
+
+    public WsmanClient(String host, int port, String user, String password) {
         this.url = "http://" + host + ":" + port + "/wsman";
+        this.user = user;
+        this.password = password;
     }
 
     public static String identify() {
@@ -95,10 +103,10 @@ public final class WsmanClient {
     private String authorization() {
         String ncText = String.format("%08x", ++nc);
         String cnonce = "5ca1ab1e";
-        String ha1 = md5("admin:" + realm + ":" + PASSWORD);
+        String ha1 = md5(user + ":" + realm + ":" + password);
         String ha2 = md5("POST:/wsman");
         String response = md5(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);
-        return "Digest username=\"admin\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\"/wsman\", "
+        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\"/wsman\", "
                 + "qop=\"auth\", nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\"" + response + "\"";
     }
 

@@ -24,6 +24,7 @@ import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
+import org.vamt.wsman.WsmanEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * The WS-Management listener: one CXF Jetty destination on the configured port, serving every VM
  * at its own address. Endpoints follow the hypervisor's define/undefine events.
  */
-@Component(service = MachineListener.class, immediate = true, configurationPid = WsmanServer.PID,
+@Component(service = {MachineListener.class, WsmanEndpoints.class}, immediate = true, configurationPid = WsmanServer.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = WsmanServer.Config.class)
-public class WsmanServer implements MachineListener {
+public class WsmanServer implements MachineListener, WsmanEndpoints {
     static final String PID = "org.vamt.wsman";
     private static final Logger LOG = LoggerFactory.getLogger(WsmanServer.class);
 
@@ -153,9 +154,10 @@ public class WsmanServer implements MachineListener {
         endpoints = null;
     }
 
-    /** The live endpoint map, for tests and shell commands in this bundle. */
-    List<MachineEndpoints.Endpoint> endpoints() {
+    @Override
+    public List<WsmanEndpoints.Endpoint> endpoints() {
         MachineEndpoints map = endpoints;
-        return map == null ? List.of() : map.all();
+        return map == null ? List.of() : map.all().stream()
+                .map(e -> new WsmanEndpoints.Endpoint(e.uuid(), e.name(), e.address(), port, e.realm())).toList();
     }
 }

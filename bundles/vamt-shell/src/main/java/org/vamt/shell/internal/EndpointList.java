@@ -1,0 +1,29 @@
+package org.vamt.shell.internal;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.vamt.wsman.WsmanEndpoints;
+
+@Command(scope = "vamt", name = "endpoint-list", description = "Lists the WS-Management endpoints: VM, URL and Digest realm")
+@Service
+public class EndpointList implements Action {
+    @Reference
+    WsmanEndpoints endpoints;
+
+    @Override
+    public Object execute() {
+        ShellTable table = new ShellTable();
+        table.column("VM");
+        table.column("URL");
+        table.column("Realm");
+        table.column("UUID");
+        for (WsmanEndpoints.Endpoint e : endpoints.endpoints()) {
+            table.addRow().addContent(e.name(), e.url(), e.realm(), e.uuid());
+        }
+        table.print(System.out);
+        return null;
+    }
+}

@@ -1,0 +1,100 @@
+package org.vamt.shell.internal;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
+import org.vamt.accounts.AuditEvent;
+import org.vamt.accounts.AuditTrail;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.CimObjectManager;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.wsman.WsmanEndpoints;
+
+/**
+ * Power actions through the same CIM method consoles call (RequestPowerStateChange), so the
+ * shell gets the same semantics (graceful fallbacks, event log) and its actions are audited.
+ */
+@Command(scope = "vamt", name = "power", description = "Powers a VM on, off, resets, power-cycles or shuts it down (ACPI)")
+@Service
+public class Power implements Action {
+    private static final Map<String, Integer> STATES = new LinkedHashMap<>();
+
+    static {
+        STATES.put("on", 2);
+        STATES.put("cycle", 5);
+        STATES.put("off", 8);
+        STATES.put("reset", 10);
+        STATES.put("shutdown", 12);
+    }
+
+    @Reference
+    Hypervisor hypervisor;
+
+    @Reference
+    CimObjectManager cimom;
+
+    @Reference(optional = true)
+    WsmanEndpoints endpoints;
+
+    @Reference(optional = true)
+    AuditTrail audit;
+
+    @Reference
+    Session session;
+
+    @Argument(index = 0, name = "vm", description = "VM name or UUID", required = true)
+    @Completion(VmCompleter.class)
+    String vm;
+
+    @Argument(index = 1, name = "action", description = "on, off, reset, cycle or shutdown", required = true)
+    @Completion(value = StringsCompleter.class, values = {"on", "off", "reset", "cycle", "shutdown"})
+    String action;
+
+    @Override
+    public Object execute() throws Exception {
+        Integer state = STATES.get(action);
+        if (state == null) {
+            throw new IllegalArgumentException("unknown action '" + action + "'; use one of " + STATES.keySet());
+        }
+        MachineInfo m = Vms.find(hypervisor, vm);
+        String user = "shell:" + session.get("USER");
+        String realm = endpoints == null ? "" : endpoints.endpoints().stream()
+                .filter(e -> e.uuid().equalsIgnoreCase(m.uuid())).map(WsmanEndpoints.Endpoint::realm)
+                .findFirst().orElse("");
+        RequestContext ctx = new RequestContext(m.uuid(), m.name(), user, realm);
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put("CreationClassName", "CIM_ComputerSystem");
+        keys.put("Name", "ManagedSystem");
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("PowerState", Integer.toString(state));
+        args.put("ManagedElement", new CimObjectPath("CIM_ComputerSystem", keys));
+        MethodResult r = cimom.invokeMethod(ctx, CimObjectPath.of("CIM_PowerManagementService"),
+                "RequestPowerStateChange", args);
+        if (r.returnValue() != 0) {
+            throw new IllegalStateException("VM " + m.name() + " refused '" + action + "': AMT return code "
+                    + r.returnValue() + (r.returnValue() == 2 ? " (not possible in its current state)" : ""));
+        }
+        if (audit != null) {
+            int event = switch (state) {
+                case 2 -> 0;
+                case 5 -> 2;
+                case 10 -> 3;
+                default -> 1;
+            };
+            audit.record(new AuditEvent(m.uuid(), 17, event, user, "", new byte[0], Instant.now()));
+        }
+        System.out.println("VM " + m.name() + ": " + action + " requested");
+        return null;
+    }
+}

@@ -1,0 +1,54 @@
+package org.vamt.shell.internal;
+
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.wsman.WsmanEndpoints;
+
+@Command(scope = "vamt", name = "vm-list", description = "Lists the VMs with their state, endpoint, vCPUs, memory and isolation")
+@Service
+public class VmList implements Action {
+    @Reference
+    Hypervisor hypervisor;
+
+    @Reference(optional = true)
+    WsmanEndpoints endpoints;
+
+    @Override
+    public Object execute() throws Exception {
+        Map<String, WsmanEndpoints.Endpoint> byUuid = endpoints == null ? Map.of()
+                : endpoints.endpoints().stream().collect(Collectors.toMap(e -> Vms.lower(e.uuid()),
+                        Function.identity(), (a, b) -> a));
+        ShellTable table = new ShellTable();
+        table.column("Name");
+        table.column("State");
+        table.column("Endpoint");
+        table.column("vCPUs").alignRight();
+        table.column("Memory").alignRight();
+        table.column("Isolated");
+        for (MachineInfo m : hypervisor.listMachines().stream()
+                .sorted(java.util.Comparator.comparing(MachineInfo::name)).toList()) {
+            WsmanEndpoints.Endpoint e = byUuid.get(Vms.lower(m.uuid()));
+            table.addRow().addContent(m.name(), Vms.lower(m.state().name()), e == null ? "-" : e.url(),
+                    m.onlineVcpus() + "/" + m.maxVcpus(), (m.memoryKiB() / 1024) + " MiB", isolated(m.uuid()));
+        }
+        table.print(System.out);
+        return null;
+    }
+
+    private String isolated(String uuid) {
+        try {
+            return hypervisor.metadata(uuid, "defense.state")
+                    .map(s -> s.lines().anyMatch(l -> l.startsWith("isolated=")) ? "yes" : "no").orElse("no");
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import javax.inject.Inject;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Every vamt:* shell command in the real distribution, output asserted; users made in the shell
+ * are checked against the WS-Management endpoints (realms, per-VM grants).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ShellCommandsIT {
+    static final int PORT = 56992;
+
+    @Inject
+    SessionFactory sessionFactory;
+
+    @Configuration
+    public Option[] config() {
+        return KarafContainer.options("shell", PORT, 5);
+    }
+
+    /** Runs a command as the console would; returns its output, or throws what it threw. */
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            session.execute(command);
+        } finally {
+            ps.flush();
+            session.close();
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String awaitVmList() throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                String out = run("vamt:vm-list");
+                if (out.contains("http://127.0.0.5:" + PORT + "/wsman")) {
+                    return out;
+                }
+            } catch (Exception notYet) {
+                // commands or services still starting
+            }
+            if (System.currentTimeMillis() > deadline) {
+                fail("vamt:vm-list did not list the demo VMs within 60 s");
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    @Test
+    public void vmAndEndpointCommandsShowTheDemoVms() throws Exception {
+        String vms = awaitVmList();
+        assertTrue(vms, vms.contains("build-server") && vms.contains("desktop-01") && vms.contains("kiosk"));
+        assertTrue(vms, vms.contains("http://127.0.0.3:" + PORT + "/wsman"));
+        String endpoints = run("vamt:endpoint-list");
+        assertTrue(endpoints, endpoints.contains("Digest:") && endpoints.contains("desktop-02"));
+        String info = run("vamt:vm-info kiosk");
+        assertTrue(info, info.contains("Name:      kiosk") && info.contains("NIC:") && info.contains("Realm:"));
+        String providers = run("vamt:provider-list");
+        assertTrue(providers, providers.contains("CIM_PowerManagementService") && providers.contains("local"));
+        assertTrue(providers, providers.contains("AMT_AuthorizationService"));
+        try {
+            run("vamt:vm-info no-such-vm");
+            fail("an unknown VM must be an error");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("no VM named 'no-such-vm'"));
+        }
+    }
+
+    @Test
+    public void usersMadeInTheShellGetTheirRealmsOnTheirVmsOnly() throws Exception {
+        awaitVmList();
+        String added = run("vamt:user-add viewer --realm hardware-asset --vm desktop-01 --password V1ewer!pass");
+        assertTrue(added, added.contains("Added user viewer"));
+        String list = run("vamt:user-list");
+        assertTrue(list, list.contains("viewer") && list.contains("hardware-asset") && list.contains("desktop-01"));
+
+        WsmanClient onDesktop = new WsmanClient("127.0.0.3", PORT, "viewer", "V1ewer!pass");
+        assertEquals(200, onDesktop.post(onDesktop.get(WsmanClient.CIM + "CIM_Chassis", "")).statusCode());
+        HttpResponse<String> denied = onDesktop.post(onDesktop.get(WsmanClient.CIM + "CIM_PowerManagementService", ""));
+        assertEquals(400, denied.statusCode());
+        assertTrue(denied.body(), denied.body().contains("AccessDenied"));
+        WsmanClient onKiosk = new WsmanClient("127.0.0.5", PORT, "viewer", "V1ewer!pass");
+        assertEquals(401, onKiosk.post(onKiosk.get(WsmanClient.CIM + "CIM_Chassis", "")).statusCode());
+
+        assertTrue(run("vamt:user-grant viewer kiosk --realm hardware-asset,remote-control").contains("remote-control"));
+        onKiosk = new WsmanClient("127.0.0.5", PORT, "viewer", "V1ewer!pass");
+        assertEquals(200, onKiosk.post(onKiosk.get(WsmanClient.CIM + "CIM_PowerManagementService", "")).statusCode());
+
+        assertTrue(run("vamt:user-passwd viewer --password N3w-view!pass").contains("changed"));
+        WsmanClient newPassword = new WsmanClient("127.0.0.3", PORT, "viewer", "N3w-view!pass");
+        assertEquals(200, newPassword.post(newPassword.get(WsmanClient.CIM + "CIM_Chassis", "")).statusCode());
+
+        assertTrue(run("vamt:user-remove viewer").contains("Removed user viewer"));
+        WsmanClient gone = new WsmanClient("127.0.0.3", PORT, "viewer", "N3w-view!pass");
+        assertEquals(401, gone.post(gone.get(WsmanClient.CIM + "CIM_Chassis", "")).statusCode());
+        try {
+            run("vamt:user-add weak --password password");
+            fail("a weak password must be refused");
+        } catch (Exception expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("8-32 characters"));
+        }
+        try {
+            run("vamt:user-remove admin");
+            fail("the admin cannot be removed");
+        } catch (Exception expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("cannot be removed"));
+        }
+    }
+
+    @Test
+    public void powerActionsAreLoggedAndAudited() throws Exception {
+        awaitVmList();
+        assertTrue(run("vamt:power build-server on").contains("on requested"));
+        assertTrue(run("vamt:vm-list").matches("(?s).*build-server\\s+\\S*running.*"));
+        assertTrue(run("vamt:power build-server off").contains("off requested"));
+        String log = run("vamt:log build-server");
+        assertTrue(log, log.contains("Event log of build-server") && log.contains("sensor type"));
+        assertTrue(log, log.contains("power up  by shell:") && log.contains("power down  by shell:"));
+        try {
+            run("vamt:power build-server sideways");
+            fail("an unknown action must be an error");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("unknown action 'sideways'"));
+        }
+    }
+
+    @Test
+    public void theBuiltInWsmanClientTalksToAnyEndpoint() throws Exception {
+        awaitVmList();
+        String identify = run("vamt:wsman-identify 127.0.0.4:" + PORT);
+        assertTrue(identify, identify.contains("AMT 16.1"));
+        String get = run("vamt:wsman-get 127.0.0.4:" + PORT + " AMT_GeneralSettings --password " + WsmanClient.PASSWORD);
+        assertTrue(get, get.contains("DigestRealm"));
+        String processors = run("vamt:wsman-enumerate 127.0.0.4:" + PORT + " CIM_Processor --password "
+                + WsmanClient.PASSWORD);
+        assertTrue(processors, processors.contains("CIM_Processor") && processors.contains("EndOfSequence"));
+        String time = run("vamt:wsman-invoke 127.0.0.4:" + PORT + " AMT_TimeSynchronizationService "
+                + "GetLowAccuracyTimeSynch --password " + WsmanClient.PASSWORD);
+        assertTrue(time, time.contains("Ta0") && time.contains("<g:ReturnValue>0</g:ReturnValue>"));
+        try {
+            run("vamt:wsman-get 127.0.0.4:" + PORT + " AMT_GeneralSettings --password wrong");
+            fail("a 401 must be an error");
+        } catch (IllegalStateException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("HTTP 401"));
+        }
+    }
+}
