@@ -41,7 +41,8 @@ public class ProfileProvider implements CimProvider {
             new Profile("DSP1011", "Physical Asset", "1.0.0", List.of("CIM_Chassis", "CIM_PhysicalPackage")),
             new Profile("DSP1023", "Software Inventory", "1.0.0", List.of("CIM_SoftwareIdentity")),
             new Profile("DSP1012", "Boot Control", "1.0.0",
-                    List.of("CIM_BootService", "CIM_BootConfigSetting", "CIM_BootSourceSetting")));
+                    List.of("CIM_BootService", "CIM_BootConfigSetting", "CIM_BootSourceSetting")),
+            new Profile("DSP1076", "KVM Redirection", "1.0.0", List.of("CIM_KVMRedirectionSAP")));
 
     /**
      * Optional and dynamic: the CIMOM binds this provider while it activates, so a mandatory

@@ -28,4 +28,14 @@ class ProfileProviderTest {
         // Through the CIMOM, the instances pass the schema (keys, types) as clients would get them.
         assertEquals(3, cimom.manager().enumerateInstances(CTX, "CIM_RegisteredProfile").size());
     }
+
+    @Test
+    void kvmRedirectionIsRegisteredOnceItsAccessPointIsServed() throws Exception {
+        TestCimom cimom = new TestCimom().serveEmpty("CIM_KVMRedirectionSAP");
+        ProfileProvider p = new ProfileProvider(cimom.manager());
+        cimom.serve(p, "CIM_RegisteredProfile", "CIM_ElementConformsToProfile");
+        List<String> ids = p.enumerateInstances(CTX, "CIM_RegisteredProfile").stream()
+                .map(i -> (String) i.get("InstanceID")).toList();
+        assertEquals(List.of("DMTF:DSP1033:1.0.0", "DMTF:DSP1076:1.0.0"), ids);
+    }
 }
