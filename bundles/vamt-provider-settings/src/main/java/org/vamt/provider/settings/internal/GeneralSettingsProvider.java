@@ -22,6 +22,7 @@ import org.vamt.cim.MethodResult;
 import org.vamt.cim.model.AMT_GeneralSettings;
 import org.vamt.cim.model.AMT_SetupAndConfigurationService;
 import org.vamt.cim.model.IPS_HostBasedSetupService;
+import org.vamt.cim.model.IPS_OptInService;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.provider.support.AmtNames;
@@ -30,11 +31,14 @@ import org.vamt.provider.support.AmtNames;
  * What a console checks before it accepts a device: MeshCentral Gets AMT_GeneralSettings and
  * IPS_HostBasedSetupService on connect and drops the device unless the Digest realm it was
  * challenged with equals DigestRealm; MeshCommander reads the provisioning state. A VM's vAMT is
- * always provisioned, in admin control mode.
+ * always provisioned, in admin control mode. IPS_OptInService says that no user consent is needed
+ * (MeshCommander Gets it before every power action and gives up when it is missing): a VM has no
+ * one in front of it to read a consent code, and the admin control mode allows "None".
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=AMT_GeneralSettings",
     CimProvider.CLASSES + "=IPS_HostBasedSetupService",
+    CimProvider.CLASSES + "=IPS_OptInService",
     CimProvider.CLASSES + "=AMT_SetupAndConfigurationService"})
 public class GeneralSettingsProvider implements CimProvider {
     /** Metadata key of the AMT_GeneralSettings values a console has written (Put). */
@@ -52,6 +56,7 @@ public class GeneralSettingsProvider implements CimProvider {
         return switch (className.toLowerCase(Locale.ROOT)) {
             case "amt_generalsettings" -> List.of(withStored(generalSettings(ctx), stored(ctx)));
             case "ips_hostbasedsetupservice" -> List.of(hostBasedSetup(ctx));
+            case "ips_optinservice" -> List.of(optIn());
             default -> List.of(setupAndConfiguration());
         };
     }
@@ -104,6 +109,22 @@ public class GeneralSettingsProvider implements CimProvider {
                 .setCurrentControlMode(2)
                 .setEnabledState(5)
                 .setRequestedState(12)
+                .toInstance();
+    }
+
+    /** No consent needed and none in progress; the timeouts are real AMT's defaults. */
+    static CimInstance optIn() {
+        return new IPS_OptInService()
+                .setCreationClassName(IPS_OptInService.CLASS_NAME)
+                .setName("Intel(r) AMT OptIn Service")
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setElementName("Intel(r) AMT OptIn Service")
+                .setOptInRequired(0L)
+                .setOptInState(0)
+                .setCanModifyOptInPolicy(1)
+                .setOptInCodeTimeout(120)
+                .setOptInDisplayTimeout(300)
                 .toInstance();
     }
 

@@ -114,6 +114,24 @@ class GeneralSettingsProviderTest {
         assertEquals(20, Base64.getDecoder().decode((String) n2).length);
     }
 
+    // ---------------------------------------------------------------- IPS_OptInService
+
+    @Test
+    void optInServiceAsksForNoConsentAndRefusesPut() throws Exception {
+        RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
+        CimInstance s = only(ctx, "IPS_OptInService");
+        assertEquals("IPS_OptInService", s.className());
+        assertEquals(0L, s.get("OptInRequired"));
+        assertEquals(0L, s.get("OptInState"));
+        assertEquals(1L, s.get("CanModifyOptInPolicy"));
+        assertEquals("Intel(r) AMT OptIn Service", s.get("Name"));
+        CimInstance all = s.toBuilder().property("OptInRequired", 4294967295L).build();
+        assertEquals(CimStatus.NOT_SUPPORTED, assertThrows(CimException.class,
+                () -> provider.modifyInstance(ctx, s, all)).status());
+        assertEquals(CimStatus.METHOD_NOT_AVAILABLE, assertThrows(CimException.class,
+                () -> provider.invokeMethod(ctx, s.path(), "StartOptIn", Map.of())).status());
+    }
+
     // ---------------------------------------------------------------- AMT_SetupAndConfigurationService
 
     @Test
