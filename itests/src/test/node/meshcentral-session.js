@@ -18,7 +18,8 @@
  *
  * Usage: node meshcentral-session.js <host> <port> <user> <password> <step...>
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | processors
- *        | enable:<number>:<true|false> | inventory | network | os-power
+ *        | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings
+ *        | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -75,7 +76,7 @@ function statusError(what, status, response) {
 
 function usage() {
     console.error('usage: node meshcentral-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>');
     process.exit(3);
 }
 
