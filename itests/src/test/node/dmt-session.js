@@ -16,7 +16,8 @@
  * The library only builds XML; the Digest client and the (regex-based) response parsing are here.
  *
  * Usage: node dmt-session.js <host> <port> <user> <password> <step...>
- * Steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory
+ * Steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke
+ *        | boot-settings | boot:<100|101|400|401|cd-on|cd-reset>
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -229,7 +230,7 @@ function responseBody(xml, what, status) {
 
 function usage() {
     console.error('usage: node dmt-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke | boot-settings | boot:<100|101|400|401|cd-on|cd-reset>');
     process.exit(3);
 }
 
@@ -371,12 +372,235 @@ async function stepInventory() {
     return result;
 }
 
+// ------------------------------------------------------------------------------------------------
+// Every class the library has builders for. SERVED: vAMT implements it, so Enumerate+Pull must work
+// (and Get for the singletons, which DMT reads with a selector-less Get). NOT_SERVED: vAMT does not
+// implement it (yet): Enumerate must fail with the WS-Management answer for an unknown resource,
+// HTTP 400 wsa:DestinationUnreachable with detail InvalidResourceURI, as on a real AMT that lacks
+// a class. When vAMT starts serving one of these, the step fails and the class moves to SERVED.
+const SERVED = {
+    'AMT_BootCapabilities': [() => amt.BootCapabilities, true],
+    'AMT_BootSettingData': [() => amt.BootSettingData, true],
+    'AMT_EthernetPortSettings': [() => amt.EthernetPortSettings, false],
+    'AMT_GeneralSettings': [() => amt.GeneralSettings, true],
+    'AMT_MessageLog': [() => amt.MessageLog, true],
+    'AMT_SetupAndConfigurationService': [() => amt.SetupAndConfigurationService, true],
+    'AMT_TimeSynchronizationService': [() => amt.TimeSynchronizationService, true],
+    'CIM_BIOSElement': [() => cim.BIOSElement, true],
+    'CIM_BootConfigSetting': [() => cim.BootConfigSetting, true],
+    'CIM_BootService': [() => cim.BootService, true],
+    'CIM_BootSourceSetting': [() => cim.BootSourceSetting, false],
+    'CIM_Card': [() => cim.Card, true],
+    'CIM_Chassis': [() => cim.Chassis, true],
+    'CIM_Chip': [() => cim.Chip, false],
+    'CIM_ComputerSystemPackage': [() => cim.ComputerSystemPackage, true],
+    'CIM_MediaAccessDevice': [() => cim.MediaAccessDevice, false],
+    'CIM_PhysicalMemory': [() => cim.PhysicalMemory, false],
+    'CIM_PhysicalPackage': [() => cim.PhysicalPackage, false],
+    'CIM_PowerManagementService': [() => cim.PowerManagementService, true],
+    'CIM_Processor': [() => cim.Processor, false],
+    'CIM_ServiceAvailableToElement': [() => cim.ServiceAvailableToElement, false],
+    'CIM_SoftwareIdentity': [() => cim.SoftwareIdentity, false],
+    'CIM_SystemPackaging': [() => cim.SystemPackaging, false],
+    'IPS_HostBasedSetupService': [() => ips.HostBasedSetupService, true],
+    'IPS_OptInService': [() => ips.OptInService, true],
+    'IPS_PowerManagementService': [() => ips.PowerManagementService, true],
+    'AMT_AuditLog': [() => amt.AuditLog, true],
+    'AMT_AuthorizationService': [() => amt.AuthorizationService, true],
+    'AMT_RedirectionService': [() => amt.RedirectionService, true],
+    'CIM_KVMRedirectionSAP': [() => cim.KVMRedirectionSAP, true],
+    'IPS_KVMRedirectionSettingData': [() => ips.KVMRedirectionSettingData, true]
+};
+// A VM without disks (kiosk) has no media access device; every other served class has an instance.
+const MAY_BE_EMPTY = ['CIM_MediaAccessDevice'];
+const NOT_SERVED = {
+    'AMT_AlarmClockService': () => amt.AlarmClockService,
+    'AMT_EnvironmentDetectionSettingData': () => amt.EnvironmentDetectionSettingData,
+    'AMT_8021xCredentialContext': () => amt.IEEE8021xCredentialContext,
+    'AMT_8021XProfile': () => amt.IEEE8021xProfile,
+    'AMT_KerberosSettingData': () => amt.KerberosSettingData,
+    'AMT_MPSUsernamePassword': () => amt.MPSUsernamePassword,
+    'AMT_ManagementPresenceRemoteSAP': () => amt.ManagementPresenceRemoteSAP,
+    'AMT_PublicKeyCertificate': () => amt.PublicKeyCertificate,
+    'AMT_PublicKeyManagementService': () => amt.PublicKeyManagementService,
+    'AMT_PublicPrivateKeyPair': () => amt.PublicPrivateKeyPair,
+    'AMT_RemoteAccessPolicyAppliesToMPS': () => amt.RemoteAccessPolicyAppliesToMPS,
+    'AMT_RemoteAccessPolicyRule': () => amt.RemoteAccessPolicyRule,
+    'AMT_RemoteAccessService': () => amt.RemoteAccessService,
+    'AMT_TLSCredentialContext': () => amt.TLSCredentialContext,
+    'AMT_TLSSettingData': () => amt.TLSSettingData,
+    'AMT_UserInitiatedConnectionService': () => amt.UserInitiatedConnectionService,
+    'AMT_WiFiPortConfigurationService': () => amt.WiFiPortConfigurationService,
+    'CIM_ConcreteDependency': () => cim.ConcreteDependency,
+    'CIM_CredentialContext': () => cim.CredentialContext,
+    'CIM_IEEE8021xSettings': () => cim.IEEE8021xSettings,
+    'CIM_WiFiEndpointSettings': () => cim.WiFiEndpointSettings,
+    'CIM_WiFiPort': () => cim.WiFiPort,
+    'IPS_AlarmClockOccurrence': () => ips.AlarmClockOccurrence,
+    'IPS_HTTPProxyAccessPoint': () => ips.HTTPProxyAccessPoint,
+    'IPS_HTTPProxyService': () => ips.HTTPProxyService,
+    'IPS_8021xCredentialContext': () => ips.IEEE8021xCredentialContext,
+    'IPS_IEEE8021xSettings': () => ips.IEEE8021xSettings,
+    'IPS_ScreenSettingData': () => ips.ScreenSettingData
+};
+
+// Posts and returns {status, body} also for a 400 (with its fault), instead of throwing.
+async function postAllowingFault(xml, what) {
+    try {
+        const r = await client.post(xml, what);
+        return { status: r.status, body: r.body };
+    } catch (e) {
+        if (e instanceof StepError && e.status === 400) return { status: 400, fault: e.message };
+        throw e;
+    }
+}
+
+async function stepClasses() {
+    const served = {}, notServed = {}, problems = [];
+    for (const [cls, [builder, singleton]] of Object.entries(SERVED)) {
+        const entry = {};
+        if (builder().className !== cls) problems.push(cls + ': the library names it ' + builder().className);
+        try {
+            const r = await enumeratePull(builder(), cls);
+            entry.items = r.items.length;
+            if (r.items.length === 0 && !MAY_BE_EMPTY.includes(cls)) problems.push(cls + ': Enumerate+Pull returned no item');
+        } catch (e) { entry.enumerate = e.status; problems.push(cls + ': ' + e.message); }
+        if (singleton) {
+            const g = await postAllowingFault(builder().Get(), 'Get ' + cls);
+            entry.get = g.status;
+            if (g.status !== 200) problems.push('Get ' + cls + ': HTTP ' + g.status + ' ' + (g.fault || ''));
+            else if (children(responseBody(g.body, 'Get ' + cls, 200)).filter((c) => c.name === cls).length !== 1) problems.push('Get ' + cls + ': no <' + cls + '> in the body');
+        }
+        served[cls] = entry;
+    }
+    for (const [cls, builder] of Object.entries(NOT_SERVED)) {
+        if (builder().className !== cls) problems.push(cls + ': the library names it ' + builder().className);
+        const r = await postAllowingFault(builder().Enumerate(), 'Enumerate ' + cls);
+        const fault = r.fault || '';
+        const ok = r.status === 400 && /subcode=\S*DestinationUnreachable/.test(fault) && /InvalidResourceURI/.test(fault);
+        notServed[cls] = ok ? 'DestinationUnreachable' : ('HTTP ' + r.status + ' ' + fault);
+        if (!ok) problems.push('Enumerate ' + cls + ' (not served) answered HTTP ' + r.status + ' ' + fault);
+    }
+    const result = { status: 200, served, notServed };
+    if (problems.length) throw new StepError(problems.length + ' class problem(s): ' + problems.join('; '), null, result);
+    return result;
+}
+
+// Methods of the served classes that the library builds and that change nothing lasting, with the
+// ReturnValue each must give. (RequestPowerStateChange, Put AMT_BootSettingData, ChangeBootOrder
+// with a source and SetBootConfigRole run in the power and boot steps.) The OS power-saving change
+// is NOT_READY (2) while the VM is off, as real AMT answers when there is no OS to ask.
+async function stepInvoke() {
+    const vmOn = (await readPowerState()).PowerState === 2;
+    const calls = [
+        ['CIM_BootConfigSetting.ChangeBootOrder()', () => cim.BootConfigSetting.ChangeBootOrder(), 'ChangeBootOrder_OUTPUT', 0],
+        ['CIM_BootService.RequestStateChange(32768)', () => cim.BootService.RequestStateChange(32768), 'RequestStateChange_OUTPUT', 0],
+        ['IPS_PowerManagementService.RequestOSPowerSavingStateChange(2)', () => ips.PowerManagementService.RequestOSPowerSavingStateChange(2), 'RequestOSPowerSavingStateChange_OUTPUT', vmOn ? 0 : 2],
+        ['AMT_SetupAndConfigurationService.CommitChanges()', () => amt.SetupAndConfigurationService.CommitChanges(), 'CommitChanges_OUTPUT', 0],
+        ['AMT_TimeSynchronizationService.GetLowAccuracyTimeSynch()', () => amt.TimeSynchronizationService.GetLowAccuracyTimeSynch(), 'GetLowAccuracyTimeSynch_OUTPUT', 0],
+        ['AMT_MessageLog.PositionToFirstRecord()', () => amt.MessageLog.PositionToFirstRecord(), 'PositionToFirstRecord_OUTPUT', 0]
+    ];
+    const results = {}, problems = [];
+    let iterator = null;
+    for (const [name, build, output, expected] of calls) {
+        const r = await postAllowingFault(build(), name);
+        if (r.status !== 200) { results[name] = 'HTTP ' + r.status; problems.push(name + ': HTTP ' + r.status + ' ' + (r.fault || '')); continue; }
+        const body = responseBody(r.body, name, 200);
+        const out = inner(body, output);
+        const rv = out == null ? null : text(out, 'ReturnValue');
+        results[name] = rv == null ? null : parseInt(rv, 10);
+        if (out == null) problems.push(name + ': no ' + output);
+        else if (results[name] !== expected) problems.push(name + ': ReturnValue ' + rv + ', expected ' + expected);
+        if (name.startsWith('AMT_MessageLog.Position')) iterator = text(out || '', 'IterationIdentifier');
+    }
+    // DMT's event-log read: GetRecords with the iterator PositionToFirstRecord returned.
+    if (iterator == null) problems.push('PositionToFirstRecord returned no IterationIdentifier');
+    else {
+        const r = await postAllowingFault(amt.MessageLog.GetRecords(parseInt(iterator, 10)), 'AMT_MessageLog.GetRecords');
+        const out = r.status === 200 ? inner(responseBody(r.body, 'GetRecords', 200), 'GetRecords_OUTPUT') : null;
+        results['AMT_MessageLog.GetRecords'] = out == null ? 'HTTP ' + r.status : parseInt(text(out, 'ReturnValue'), 10);
+        if (out == null || results['AMT_MessageLog.GetRecords'] !== 0) problems.push('AMT_MessageLog.GetRecords: ' + (r.fault || JSON.stringify(results['AMT_MessageLog.GetRecords'])));
+    }
+    const result = { status: 200, results };
+    if (problems.length) throw new StepError(problems.join('; '), null, result);
+    return result;
+}
+
+// The Get body of a singleton as a flat object, in document order (what DMT's Go client decodes
+// into its struct and sends back whole in a Put).
+function flatInstance(body, cls) {
+    const el = children(body).find((c) => c.name === cls);
+    if (!el) return null;
+    const o = {};
+    for (const c of children(el.xml)) o[c.name] = decodeEntities(c.xml);
+    return o;
+}
+
+// A boot action as DMT's console sends it (console internal/usecase/devices power/boot options):
+// Get AMT_BootSettingData -> Put it with the options of the action -> SetBootConfigRole(1) ->
+// ChangeBootOrder(source) -> RequestPowerStateChange. Actions: 100 power on to BIOS, 101 reset to
+// BIOS, 400 reset to PXE, 401 power on to PXE, cd-on / cd-reset power on / reset to CD/DVD.
+const DMT_BOOT = {
+    '100': { bios: true, source: null, power: 2 }, '101': { bios: true, source: null, power: 10 },
+    '400': { bios: false, source: 'Intel(r) AMT: Force PXE Boot', power: 10 }, '401': { bios: false, source: 'Intel(r) AMT: Force PXE Boot', power: 2 },
+    'cd-on': { bios: false, source: 'Intel(r) AMT: Force CD/DVD Boot', power: 2 }, 'cd-reset': { bios: false, source: 'Intel(r) AMT: Force CD/DVD Boot', power: 10 }
+};
+
+async function stepBoot(actionName) {
+    const a = DMT_BOOT[actionName];
+    const calls = [];
+    const result = { status: null, stoppedAt: null, stoppedStatus: null, powerReturnValue: null, calls };
+    const step = async (what, xml, output) => {
+        const r = await postAllowingFault(xml, what);
+        const entry = { call: what, status: r.status };
+        if (r.fault) entry.fault = r.fault;
+        let out = null;
+        if (r.status === 200 && output) {
+            out = inner(responseBody(r.body, what, 200), output);
+            const rv = out == null ? null : text(out, 'ReturnValue');
+            entry.ReturnValue = rv == null ? null : parseInt(rv, 10);
+        }
+        calls.push(entry);
+        result.status = r.status;
+        const ok = r.status === 200 && (!output || entry.ReturnValue === 0);
+        if (!ok && result.stoppedAt == null) { result.stoppedAt = what; result.stoppedStatus = r.status; }
+        return ok ? r : null;
+    };
+    const g = await step('Get AMT_BootSettingData', amt.BootSettingData.Get(), null);
+    if (!g) return result;
+    const data = flatInstance(responseBody(g.body, 'Get AMT_BootSettingData', 200), 'AMT_BootSettingData');
+    if (!data) throw new StepError('Get AMT_BootSettingData: no <AMT_BootSettingData> in the body', 200, result);
+    data.BIOSSetup = a.bios ? 'true' : 'false';
+    data.BIOSPause = 'false'; data.UseSOL = 'false'; data.UseIDER = 'false'; data.UseSafeMode = 'false';
+    data.ReflashBIOS = 'false'; data.IDERBootDevice = '0'; data.BootMediaIndex = '0'; data.FirmwareVerbosity = '0';
+    if (!(await step('Put AMT_BootSettingData', amt.BootSettingData.Put(data), null))) return result;
+    if (!(await step('CIM_BootService.SetBootConfigRole(1)', cim.BootService.SetBootConfigRole('Intel(r) AMT: Boot Configuration 0', 1), 'SetBootConfigRole_OUTPUT'))) return result;
+    if (!(await step('CIM_BootConfigSetting.ChangeBootOrder(' + (a.source || '') + ')', cim.BootConfigSetting.ChangeBootOrder(a.source || undefined), 'ChangeBootOrder_OUTPUT'))) return result;
+    const p = await step('CIM_PowerManagementService.RequestPowerStateChange(' + a.power + ')', cim.PowerManagementService.RequestPowerStateChange(a.power), 'RequestPowerStateChange_OUTPUT');
+    result.powerReturnValue = calls[calls.length - 1].ReturnValue === undefined ? null : calls[calls.length - 1].ReturnValue;
+    void p;
+    return result;
+}
+
+async function stepBootSettings() {
+    const g = await client.post(amt.BootSettingData.Get(), 'Get AMT_BootSettingData');
+    const data = flatInstance(responseBody(g.body, 'Get AMT_BootSettingData', g.status), 'AMT_BootSettingData');
+    if (!data) throw new StepError('Get AMT_BootSettingData: no <AMT_BootSettingData> in the body', g.status);
+    const settings = {};
+    for (const f of ['BIOSSetup', 'BIOSPause', 'UseSOL', 'UseIDER', 'IDERBootDevice', 'UseSafeMode', 'EnforceSecureBoot']) settings[f] = data[f] === undefined ? null : data[f];
+    return { status: g.status, settings };
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
     if (step === 'version') return stepVersion;
     if (step === 'power-state') return readPowerState;
     if (step === 'inventory') return stepInventory;
+    if (step === 'classes') return stepClasses;
+    if (step === 'invoke') return stepInvoke;
+    if (step === 'boot-settings') return stepBootSettings;
+    if ((m = /^boot:(100|101|400|401|cd-on|cd-reset)$/.exec(step))) { const a = m[1]; return () => stepBoot(a); }
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     return null;

@@ -18,7 +18,8 @@
  *
  * Usage: node meshcentral-session.js <host> <port> <user> <password> <step...>
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | processors
- *        | enable:<number>:<true|false> | inventory | network | os-power
+ *        | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings
+ *        | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -75,7 +76,7 @@ function statusError(what, status, response) {
 
 function usage() {
     console.error('usage: node meshcentral-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>');
     process.exit(3);
 }
 
@@ -165,7 +166,8 @@ function loadAmtManagerFunctions() {
     if (amtManagerFunctions) return amtManagerFunctions;
     const src = fs.readFileSync(MC_AMTMANAGER, 'utf8');
     const lineOf = (idx) => src.substring(0, idx).split('\n').length;
-    const names = ['guidToStr', 'attemptFetchHardwareInventoryResponse', 'attemptFetchNetworkResponse'];
+    const names = ['guidToStr', 'attemptFetchHardwareInventoryResponse', 'attemptFetchNetworkResponse',
+        'performPowerAction', 'performAdvancedPowerActionResponse', 'performPowerActionResponse'];
     const parts = [], where = {};
     for (const name of names) {
         const m = new RegExp('\\bfunction ' + name + '\\s*\\(').exec(src);
@@ -175,9 +177,9 @@ function loadAmtManagerFunctions() {
         where[name] = 'amtmanager.js:' + lineOf(m.index) + '-' + lineOf(end - 1);
     }
     // Free variables of these functions inside CreateAmtManager: parent, obj, isAmtDeviceValid,
-    // devTaskCompleted (and guidToStr, included above).
+    // devTaskCompleted (and the functions included above).
     const factory = new Function('parent', 'obj', 'isAmtDeviceValid', 'devTaskCompleted',
-        "'use strict';\n" + parts.join('\n') + '\nreturn { guidToStr, attemptFetchHardwareInventoryResponse, attemptFetchNetworkResponse };');
+        "'use strict';\n" + parts.join('\n') + '\nreturn { ' + names.join(', ') + ' };');
     console.error('meshcentral-session: using MeshCentral ' + Object.entries(where).map(([n, w]) => n + ' (' + w + ')').join(', '));
     amtManagerFunctions = { factory, where };
     return amtManagerFunctions;
@@ -195,14 +197,98 @@ function amtManagerHarness() {
             GetHash: (id, func) => { func(null, []); }
         },
         DispatchEvent: (targets, source, event) => { rec.events.push(event); },
-        webserver: { CreateMeshDispatchTargets: () => [] }
+        webserver: { CreateMeshDispatchTargets: () => [] },
+        debug: () => { }
     };
-    const fns = loadAmtManagerFunctions().factory(parent, {}, () => true, () => { rec.completed++; });
+    // obj.amtDevices: the power-action functions look the device up by node id and give up when it is gone.
+    const managerObj = { amtDevices: { [amtstack.dev.nodeid]: [amtstack.dev] } };
+    const fns = loadAmtManagerFunctions().factory(parent, managerObj, () => true, () => { rec.completed++; });
     return { fns, rec };
 }
 
 // amtmanager.js sets dev.amtstack.dev = dev; the handlers read stack.dev.
-amtstack.dev = { nodeid: 'node//vamt-' + host, meshid: 'mesh//vamt', name: host, domainid: '' };
+// performPowerAction() acts only on a connected (state 1) device that is not an LMS one (connType
+// 3 = LAN); performPowerActionResponse() reads dev.aquired.majorver, set once `connect` has run.
+amtstack.dev = { nodeid: 'node//vamt-' + host, meshid: 'mesh//vamt', name: host, domainid: '', connType: 3, state: 1, amtstack, aquired: {} };
+
+// Request trace ------------------------------------------------------------------------------------
+//
+// MeshCentral's power-action chain (and MeshCommander's) is a series of callbacks that stop
+// silently on the first non-200. To see where a chain went and when it is over, every
+// Get/Put/Exec/Delete/Enum of amt.js is wrapped: each answered request is recorded (operation,
+// class, method, key arguments, HTTP status, ReturnValue) and the chain counts as finished when
+// no request is outstanding after a callback returned.
+const trace = { calls: [], outstanding: 0, idle: [] };
+
+function shortName(name) { return String(name).replace(/^.*\//, ''); }
+
+function refInstanceId(epr) {
+    const m = /<Selector Name="InstanceID">([^<]*)<\/Selector>/.exec(String(epr || ''));
+    return m ? m[1] : null;
+}
+
+function describeExecArgs(method, args) {
+    if (!args) return {};
+    if (method === 'ChangeBootOrder') return { Source: args.Source == null ? null : refInstanceId(args.Source) };
+    if (method === 'SetBootConfigRole') return { BootConfigSetting: refInstanceId(args.BootConfigSetting), Role: args.Role };
+    if (method === 'RequestPowerStateChange' || method === 'RequestOSPowerSavingStateChange') return { PowerState: args.PowerState !== undefined ? args.PowerState : args.OSPowerSavingState };
+    return {};
+}
+
+function traceOp(op, cbIndex, describe) {
+    const original = amtstack[op];
+    amtstack[op] = function (...args) {
+        const entry = Object.assign({ op }, describe(args));
+        const callback = args[cbIndex];
+        trace.outstanding++;
+        args[cbIndex] = function (stack, name, response, status) {
+            entry.status = status;
+            if (response && response.Body && response.Body.ReturnValue !== undefined) entry.ReturnValue = response.Body.ReturnValue;
+            if (status != 200 && response && response.Header && response.Header.WsmanError) entry.fault = response.Header.WsmanError;
+            trace.calls.push(entry);
+            try {
+                return callback.apply(this, arguments);
+            } finally {
+                trace.outstanding--;
+                if (trace.outstanding === 0) setImmediate(() => { if (trace.outstanding === 0) trace.idle.splice(0).forEach((r) => r()); });
+            }
+        };
+        return original.apply(this, args);
+    };
+}
+traceOp('Get', 1, (a) => ({ class: shortName(a[0]) }));
+traceOp('Enum', 1, (a) => ({ class: shortName(a[0]) }));
+traceOp('Put', 2, (a) => ({ class: shortName(a[0]), body: a[1] ? Object.assign({}, a[1]) : null }));
+traceOp('Delete', 2, (a) => ({ class: shortName(a[0]), selectors: a[1] }));
+traceOp('Exec', 3, (a) => Object.assign({ class: shortName(a[0]), method: a[1] }, describeExecArgs(a[1], a[2])));
+
+// Runs start(), which sends requests through amt.js, and resolves with the requests it made once
+// the chain has ended (nothing outstanding) or after timeoutMs.
+function runChain(start, timeoutMs) {
+    trace.calls = [];
+    return new Promise((resolve) => {
+        let done = false;
+        const finish = (timedOut) => { if (!done) { done = true; resolve({ calls: trace.calls.slice(), timedOut }); } };
+        trace.idle.push(() => finish(false));
+        setTimeout(() => finish(true), timeoutMs || 20000);
+        start();
+        if (trace.outstanding === 0) setImmediate(() => { if (trace.outstanding === 0) finish(false); });
+    });
+}
+
+// The trace entries as the step prints them (the Put body only as the boot options that matter).
+const BOOT_FLAGS = ['BIOSSetup', 'BIOSPause', 'UseSOL', 'UseIDER', 'IDERBootDevice', 'UseSafeMode', 'EnforceSecureBoot', 'ConfigurationDataReset'];
+function printableCalls(calls) {
+    return calls.map((c) => {
+        const p = Object.assign({}, c);
+        if (p.body) {
+            const flags = {};
+            for (const f of BOOT_FLAGS) if (p.body[f] !== undefined) flags[f] = p.body[f];
+            p.body = flags;
+        }
+        return p;
+    });
+}
 
 function mcHandlerError(fnName, e, status, extra) {
     return new StepError('MeshCentral ' + fnName + ' (' + loadAmtManagerFunctions().where[fnName] + ') threw: ' + (e && e.message || String(e)), status, extra);
@@ -398,6 +484,136 @@ async function stepOsPower() {
     return { status, OSPowerSavingState: s === undefined ? null : s, meshPowerState };
 }
 
+// amtmanager.js attemptCleanCertsSync(), run on every connection: enumerate certificates and key
+// pairs, then try to delete every certificate that is not a trusted root. MeshCentral carries on
+// without clean-up when either enumeration is not 200 ("We can't get the certificate list").
+async function stepCerts() {
+    const { responses, status } = await batchEnum(['AMT_PublicKeyCertificate', 'AMT_PublicPrivateKeyPair']);
+    const c = responses && responses['AMT_PublicKeyCertificate'];
+    const k = responses && responses['AMT_PublicPrivateKeyPair'];
+    const result = { status, certificateStatus: c ? c.status : null, keyPairStatus: k ? k.status : null, cleanup: null, deletes: [] };
+    if (!c || !k || c.status != 200 || k.status != 200) { result.cleanup = 'skipped'; return result; }
+    if (c.responses.length == 0 || k.responses.length == 0) { result.cleanup = 'empty'; return result; }
+    result.certificates = c.responses.map((x) => ({ InstanceID: x.InstanceID, TrustedRootCertficate: x.TrustedRootCertficate == true }));
+    const untrusted = c.responses.filter((x) => x.TrustedRootCertficate != true);
+    for (const cert of untrusted) {
+        const r = await new Promise((resolve) => amtstack.Delete('AMT_PublicKeyCertificate', { InstanceID: cert.InstanceID }, (st, n, resp, s2) => resolve(s2)));
+        result.deletes.push({ InstanceID: cert.InstanceID, status: r });
+    }
+    result.cleanup = 'attempted';
+    return result;
+}
+
+// AMT_BootSettingData, AMT_BootCapabilities and CIM_BootSourceSetting as the consoles read them.
+async function stepBootSettings() {
+    const { responses, status } = await batchEnum(['*AMT_BootSettingData', '*AMT_BootCapabilities', 'CIM_BootSourceSetting']);
+    const bsd = responses && responses['AMT_BootSettingData'];
+    const cap = responses && responses['AMT_BootCapabilities'];
+    const src = responses && responses['CIM_BootSourceSetting'];
+    for (const [n, r] of [['Get AMT_BootSettingData', bsd], ['Get AMT_BootCapabilities', cap], ['Enumerate CIM_BootSourceSetting', src]]) {
+        if (!r || r.status != 200) throw statusError(n, r ? r.status : status);
+    }
+    const settings = {};
+    for (const f of BOOT_FLAGS) settings[f] = bsd.response[f] === undefined ? null : bsd.response[f];
+    const capabilities = {};
+    for (const f of ['BIOSSetup', 'BIOSPause', 'IDER', 'SOL', 'ForcePXEBoot', 'ForceHardDriveBoot', 'ForceCDorDVDBoot', 'ForceDiagnosticBoot']) capabilities[f] = cap.response[f] === undefined ? null : cap.response[f];
+    return { status, settings, capabilities, sources: src.responses.map((x) => x.InstanceID) };
+}
+
+function amtMajorVersion() {
+    const v = comm.amtVersion ? parseInt(String(comm.amtVersion).split('.')[0], 10) : NaN;
+    if (!(v > 0)) throw new StepError('AMT version unknown: run the connect step first', null);
+    return v;
+}
+
+function chainResult(calls, timedOut, what) {
+    if (timedOut) throw new StepError(what + ': the request chain did not end within 20 s', null, { calls: printableCalls(calls) });
+    const failed = calls.find((c) => c.status != 200);
+    const power = calls.find((c) => c.method === 'RequestPowerStateChange');
+    return {
+        status: calls.length ? calls[calls.length - 1].status : null,
+        stoppedAt: failed ? (failed.op + ' ' + failed.class + (failed.method ? '.' + failed.method : '')) : null,
+        stoppedStatus: failed ? failed.status : null,
+        powerReturnValue: (power && power.status == 200) ? power.ReturnValue : null,
+        calls: printableCalls(calls)
+    };
+}
+
+// MeshCentral's own power actions (amtmanager.js performPowerAction(), cut out of the installed
+// file): 2 on, 5 cycle, 8 off, 10 reset, directly; 11/12 on/reset to BIOS, 13/14 the same with
+// SOL, 15/16 on/reset to PXE through Get+Put AMT_BootSettingData, SetBootConfigRole(1),
+// ChangeBootOrder and RequestPowerStateChange. MeshCentral stops silently on a non-200; the line
+// says where (stoppedAt) and what every request answered (calls).
+async function stepMeshCentralPowerAction(action) {
+    amtstack.dev.aquired.majorver = amtMajorVersion();
+    const { fns } = amtManagerHarness();
+    const { calls, timedOut } = await runChain(() => fns.performPowerAction(amtstack.dev.nodeid, action));
+    return chainResult(calls, timedOut, 'MeshCentral performPowerAction(' + action + ')');
+}
+
+// MeshCommander's power dialog (public/commander.htm: powerActionDlg, powerActionResponse0/1/2/3x/3/4),
+// the "Intel AMT" tab of MeshCentral. The minified page cannot be loaded in Node, so its request
+// chain is followed here step by step, with its values and its stop conditions:
+//   Get IPS_OptInService (AMT >= 6) -> Get AMT_BootSettingData -> ChangeBootOrder() -> Put
+//   AMT_BootSettingData -> SetBootConfigRole(1) -> ChangeBootOrder(source) -> RequestPowerStateChange
+//   -> Get CIM_AssociatedPowerManagementService.
+// Actions: 100 power on to BIOS, 101 reset to BIOS, 400 reset to PXE, 401 power on to PXE, and
+// the "advanced" dialog (999) with boot source "Force CD/DVD Boot": cd-on (power on), cd-reset.
+const MCMD_ACTIONS = { '100': 100, '101': 101, '400': 400, '401': 401, 'cd-on': 999, 'cd-reset': 999 };
+
+function mcmdCall(fn) { return new Promise((resolve) => fn((stack, name, response, status) => resolve({ response, status }))); }
+
+async function stepMeshCommanderPowerAction(actionName) {
+    const b = MCMD_ACTIONS[actionName];
+    const advancedAction = actionName === 'cd-reset' ? 10 : 2;
+    const calls = [];
+    const run = async () => {
+        if (amtMajorVersion() >= 6) {
+            const optIn = await mcmdCall((cb) => amtstack.Get('IPS_OptInService', cb, 0, 1));
+            if (optIn.status != 200) return; // MeshCommander: messagebox "Error #<status>"
+            const o = optIn.response.Body;
+            if (o.OptInRequired == 4294967295 && o.OptInState != 3 && o.OptInState != 4) return; // would ask for user consent
+        }
+        const g = await mcmdCall((cb) => amtstack.Get('AMT_BootSettingData', cb, 0, 1));
+        if (g.status != 200) return;
+        const e = g.response.Body;
+        e.ConfigurationDataReset = false;
+        for (const k of ['WinREBootEnabled', 'UEFILocalPBABootEnabled', 'UEFIHTTPSBootEnabled', 'SecureBootControlEnabled', 'BootguardStatus', 'OptionsCleared', 'BIOSLastStatus', 'UefiBootParametersArray', 'RPEEnabled']) delete e[k];
+        // 999: the advanced dialog with nothing ticked; otherwise the values of the plain actions.
+        e.BIOSPause = false; e.EnforceSecureBoot = false;
+        e.BIOSSetup = (b == 999) ? false : (99 < b && b < 104);
+        e.BootMediaIndex = 0; e.FirmwareVerbosity = 0; e.ForcedProgressEvents = false;
+        e.IDERBootDevice = (b == 202 || b == 203) ? 1 : 0;
+        e.LockKeyboard = false; e.LockPowerButton = false; e.LockResetButton = false; e.LockSleepButton = false;
+        e.ReflashBIOS = false;
+        e.UseIDER = (b == 999) ? false : (199 < b && b < 300);
+        e.UseSOL = false; // only in the terminal view
+        e.UseSafeMode = false; e.UserPasswordBypass = false;
+        if (e.SecureErase != null) e.SecureErase = false;
+        if (e.PlatformErase != null) e.PlatformErase = false;
+        if (e.ConfigurationDataReset != null) e.ConfigurationDataReset = false;
+        const clear = await mcmdCall((cb) => amtstack.CIM_BootConfigSetting_ChangeBootOrder(null, cb));
+        if (clear.status != 200 || clear.response.Body.ReturnValue != 0) return;
+        const put = await mcmdCall((cb) => amtstack.Put('AMT_BootSettingData', e, cb, 0, 1));
+        if (put.status != 200) return;
+        await mcmdCall((cb) => amtstack.SetBootConfigRole(1, cb)); // powerActionResponse3x ignores its answer
+        let source = null;
+        if (b == 999) source = 'Force CD/DVD Boot';
+        if (b == 400 || b == 401) source = 'Force PXE Boot';
+        const order = await mcmdCall((cb) => amtstack.CIM_BootConfigSetting_ChangeBootOrder(source == null ? null : '<Address xmlns="http://schemas.xmlsoap.org/ws/2004/08/addressing">http://schemas.xmlsoap.org/ws/2004/08/addressing</Address><ReferenceParameters xmlns="http://schemas.xmlsoap.org/ws/2004/08/addressing"><ResourceURI xmlns="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_BootSourceSetting</ResourceURI><SelectorSet xmlns="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><Selector Name="InstanceID">Intel(r) AMT: ' + source + '</Selector></SelectorSet></ReferenceParameters>', cb));
+        if (order.status != 200 || order.response.Body.ReturnValue != 0) return;
+        let power = b;
+        if ([100, 201, 203, 300, 401, 601].includes(b)) power = 2;
+        if ([101, 200, 202, 301, 400, 600].includes(b)) power = 10;
+        if (b == 999) power = advancedAction;
+        await mcmdCall((cb) => amtstack.RequestPowerStateChange(power, cb));
+        await mcmdCall((cb) => amtstack.Get('CIM_AssociatedPowerManagementService', cb, 0, 1));
+    };
+    const { calls: made, timedOut } = await runChain(() => { run().catch((ex) => { calls.push({ op: 'internal', error: String(ex && ex.stack || ex) }); }); }, 20000);
+    if (calls.length) throw new StepError('MeshCommander chain failed: ' + calls[0].error, null);
+    return chainResult(made, timedOut, 'MeshCommander power action ' + actionName);
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
@@ -407,6 +623,10 @@ function parseStep(step) {
     if (step === 'inventory') return stepInventory;
     if (step === 'network') return stepNetwork;
     if (step === 'os-power') return stepOsPower;
+    if (step === 'certs') return stepCerts;
+    if (step === 'boot-settings') return stepBootSettings;
+    if ((m = /^mc-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepMeshCentralPowerAction(n); }
+    if ((m = /^mcmd-power:(100|101|400|401|cd-on|cd-reset)$/.exec(step))) { const a = m[1]; return () => stepMeshCommanderPowerAction(a); }
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     if ((m = /^enable:(\d+):(true|false)$/.exec(step))) { const n = parseInt(m[1], 10), e = (m[2] === 'true'); return () => stepEnable(n, e); }

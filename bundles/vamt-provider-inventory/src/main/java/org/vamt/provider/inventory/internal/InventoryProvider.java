@@ -219,26 +219,32 @@ public class InventoryProvider implements CimProvider {
         return list;
     }
 
+    /**
+     * The VM's first NIC as AMT's one wired port, instance 0. A real AMT manages exactly one wired
+     * LAN port, and its instance 1 is always the wireless one: MeshCentral keeps the last port with
+     * a MAC as "the" wired interface, so listing further NICs as wired ports made it show the last
+     * NIC (on build-server a second NIC whose link is down) instead of the one AMT would use. NICs
+     * after the first are like add-in cards on a PC, which AMT does not see.
+     */
     private static List<CimInstance> ethernetPorts(MachineHardware hw) {
-        List<CimInstance> list = new ArrayList<>();
-        int n = 0;
-        for (Nic nic : hw.nics()) {
-            list.add(new AMT_EthernetPortSettings()
-                    .setInstanceID("Intel(r) AMT Ethernet Port Settings " + n++)
-                    .setElementName("Intel(r) AMT Ethernet Port Settings")
-                    .setMACAddress(nic.mac() == null ? "00-00-00-00-00-00"
-                            : nic.mac().toLowerCase(Locale.ROOT).replace(':', '-'))
-                    .setLinkIsUp(nic.linkUp())
-                    .setLinkPolicy(1, 14)
-                    .setSharedMAC(true)
-                    .setSharedDynamicIP(true)
-                    .setSharedStaticIp(false)
-                    .setIpSyncEnabled(true)
-                    .setDHCPEnabled(true)
-                    .setPhysicalConnectionType(0)
-                    .toInstance());
+        if (hw.nics().isEmpty()) {
+            return List.of();
         }
-        return list;
+        Nic nic = hw.nics().get(0);
+        return List.of(new AMT_EthernetPortSettings()
+                .setInstanceID("Intel(r) AMT Ethernet Port Settings 0")
+                .setElementName("Intel(r) AMT Ethernet Port Settings")
+                .setMACAddress(nic.mac() == null ? "00-00-00-00-00-00"
+                        : nic.mac().toLowerCase(Locale.ROOT).replace(':', '-'))
+                .setLinkIsUp(nic.linkUp())
+                .setLinkPolicy(1, 14)
+                .setSharedMAC(true)
+                .setSharedDynamicIP(true)
+                .setSharedStaticIp(false)
+                .setIpSyncEnabled(true)
+                .setDHCPEnabled(true)
+                .setPhysicalConnectionType(0)
+                .toInstance());
     }
 
     private static SmbiosInfo or(SmbiosInfo preferred, SmbiosInfo fallback) {
