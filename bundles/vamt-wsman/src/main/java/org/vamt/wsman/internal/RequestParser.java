@@ -59,6 +59,7 @@ final class RequestParser {
             throw WsmanFault.malformed("The request is not well-formed XML.");
         }
         Element env = doc.getDocumentElement();
+        EnvelopeLimits.check(env);
         if (!"Envelope".equals(env.getLocalName())) {
             throw WsmanFault.malformed("The request is not a SOAP envelope.");
         }

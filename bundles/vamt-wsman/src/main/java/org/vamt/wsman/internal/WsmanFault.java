@@ -106,6 +106,11 @@ final class WsmanFault extends Exception {
         return new WsmanFault(Code.SENDER, Ns.WSMAN, "AccessDenied", WSMAN_FAULT, reason, null);
     }
 
+    /** The operation did not finish within its OperationTimeout (DSP0226 wsman:TimedOut). */
+    static WsmanFault timedOut(String reason) {
+        return new WsmanFault(Code.RECEIVER, Ns.WSMAN, "TimedOut", WSMAN_FAULT, reason, null);
+    }
+
     static WsmanFault internalError(String reason) {
         return new WsmanFault(Code.RECEIVER, Ns.WSMAN, "InternalError", WSMAN_FAULT, reason, null);
     }

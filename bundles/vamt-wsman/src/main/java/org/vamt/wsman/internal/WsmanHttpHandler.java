@@ -6,7 +6,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.xml.datatype.DatatypeFactory;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.vamt.accounts.AuditEvent;
@@ -39,19 +48,39 @@ final class WsmanHttpHandler {
     private final AccessPolicy policy = AccessPolicy.load();
     private final LoginThrottle throttle;
     private final Supplier<AuditTrail> audit;
+    private final Limits limits;
+    private final Semaphore slots;
+    private final ExecutorService workers;
 
     /** Security settings of the handler: who may log in, the lockout rule, where audit records go. */
     record Security(UserAccounts accounts, LoginThrottle throttle, Supplier<AuditTrail> audit) {
     }
 
+    /**
+     * Load limits: at most {@code maxConcurrent} operations at once (others wait up to
+     * {@code queueMillis}, then get 503), each bounded by its OperationTimeout and by
+     * {@code maxOperationMillis}.
+     */
+    record Limits(int maxConcurrent, long queueMillis, long maxOperationMillis) {
+        static final Limits DEFAULT = new Limits(64, 2_000, 60_000);
+    }
+
     WsmanHttpHandler(MachineEndpoints endpoints, DigestAuthenticator digest, WsmanOperations operations,
-                     String amtVersion, int maxRequestBytes, Security security) {
+                     String amtVersion, int maxRequestBytes, Security security, Limits limits) {
         this.endpoints = endpoints;
         this.digest = digest;
         this.operations = operations;
         this.accounts = security.accounts();
         this.throttle = security.throttle();
         this.audit = security.audit();
+        this.limits = limits;
+        this.slots = new Semaphore(limits.maxConcurrent(), true);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "vamt-wsman-op-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.amtVersion = amtVersion;
         this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
         this.maxRequestBytes = maxRequestBytes;
@@ -122,9 +151,24 @@ final class WsmanHttpHandler {
         RequestContext ctx = new RequestContext(ep.uuid(), ep.name(), user, ep.realm());
         try {
             authorize(user, ep, request);
-            String answer = operations.handle(ctx, request);
+            if (!slots.tryAcquire(limits.queueMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("VM {}: {} concurrent operations already; answering 503", ep.name(), limits.maxConcurrent());
+                resp.setHeader("Retry-After", "1");
+                soap(resp, 503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable(
+                        "Too many operations in progress; retry shortly.")));
+                return;
+            }
+            String answer;
+            try {
+                answer = runBounded(ctx, request);
+            } finally {
+                slots.release();
+            }
             AuditRules.forRequest(request).ifPresent(a -> record(ep, a, user, remote));
             soap(resp, 200, answer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            soap(resp, 503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable("Shutting down.")));
         } catch (WsmanFault f) {
             LOG.debug("VM {}: {} {} -> fault {}", ep.name(), request.action(), request.resourceUri(), f.subcode());
             soap(resp, 400, EnvelopeWriter.fault(request, f));
@@ -132,6 +176,53 @@ final class WsmanHttpHandler {
             LOG.error("VM {}: {} {} failed", ep.name(), request.action(), request.resourceUri(), e);
             soap(resp, 400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
         }
+    }
+
+    /**
+     * Runs the operation within its OperationTimeout (capped by the configured maximum): a client
+     * gets wsman:TimedOut instead of waiting on a hung hypervisor. The operation itself may still
+     * finish afterwards; its result is then dropped.
+     */
+    private String runBounded(RequestContext ctx, WsmanRequest request) throws WsmanFault, InterruptedException {
+        long timeout = timeoutMillis(request.operationTimeout());
+        Future<String> f = workers.submit(() -> operations.handle(ctx, request));
+        try {
+            return f.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            LOG.warn("VM {}: {} {} did not finish within {} ms", ctx.machineName(), request.action(),
+                    request.resourceUri(), timeout);
+            throw WsmanFault.timedOut("The operation did not finish within " + timeout + " ms.");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WsmanFault wf) {
+                throw wf;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private long timeoutMillis(String operationTimeout) throws WsmanFault {
+        if (operationTimeout == null || operationTimeout.isBlank()) {
+            return limits.maxOperationMillis();
+        }
+        try {
+            long ms = DatatypeFactory.newInstance().newDuration(operationTimeout.trim())
+                    .getTimeInMillis(new java.util.Date(0));
+            if (ms <= 0) {
+                throw WsmanFault.invalidHeader("OperationTimeout must be a positive duration.");
+            }
+            return Math.min(ms, limits.maxOperationMillis());
+        } catch (IllegalArgumentException | javax.xml.datatype.DatatypeConfigurationException e) {
+            throw WsmanFault.invalidHeader("OperationTimeout is not an xs:duration.");
+        }
+    }
+
+    /** Stops the operation threads (listener shutdown). */
+    void close() {
+        workers.shutdownNow();
     }
 
     private void loginFailed(MachineEndpoints.Endpoint ep, String user, String remote) {

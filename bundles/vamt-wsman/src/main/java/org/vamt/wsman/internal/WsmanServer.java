@@ -68,12 +68,19 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
 
         @AttributeDefinition(description = "Seconds a user stays locked out after too many failed logins")
         long lockoutSeconds() default 60;
+
+        @AttributeDefinition(description = "Operations run at once; more wait up to 2 s, then get HTTP 503")
+        int maxConcurrentOperations() default 64;
+
+        @AttributeDefinition(description = "Longest an operation may run (a client's OperationTimeout may be shorter)")
+        long maxOperationSeconds() default 60;
     }
 
     private final CimObjectManager cimom;
     private final Hypervisor hypervisor;
     private volatile MachineEndpoints endpoints;
     private final CxfHttpListener listener;
+    private final WsmanHttpHandler handler;
     private ScheduledExecutorService retry;
     private final String bindAddress;
     private final int port;
@@ -99,7 +106,10 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, digest, ops, VamtProduct.amtVersion(),
                 config.maxRequestBytes(), new WsmanHttpHandler.Security(users,
-                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> auditTrail));
+                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> auditTrail),
+                new WsmanHttpHandler.Limits(config.maxConcurrentOperations(), 2_000,
+                        config.maxOperationSeconds() * 1000));
+        this.handler = handler;
         listener = new CxfHttpListener(bindAddress, port, handler);
         if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-wsman-sync"));
@@ -151,6 +161,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
             retry.shutdownNow();
         }
         listener.close();
+        handler.close();
         endpoints = null;
     }
 

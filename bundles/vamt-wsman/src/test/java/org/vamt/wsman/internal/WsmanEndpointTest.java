@@ -49,7 +49,8 @@ class WsmanEndpointTest {
     int port;
     CxfHttpListener listener;
     DigestClient client;
-    final java.util.List<String> calls = new java.util.ArrayList<>();
+    final java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     static final String MOF = """
             class CIM_ManagedElement { string ElementName; };
@@ -121,6 +122,14 @@ class WsmanEndpointTest {
         public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
                                          Map<String, Object> arguments) {
             calls.add(method + " " + arguments);
+            if ("7".equals(String.valueOf(arguments.get("PowerState")))) {
+                try {
+                    // a hypervisor that hangs: held until the test lets go
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return new MethodResult(0, Map.of("Echo", String.valueOf(arguments.get("PowerState"))));
         }
     }
@@ -137,7 +146,8 @@ class WsmanEndpointTest {
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add));
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add),
+                new WsmanHttpHandler.Limits(2, 200, 5_000));
         listener = new CxfHttpListener("0.0.0.0", port, handler);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
     }
@@ -420,7 +430,8 @@ class WsmanEndpointTest {
         WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
                 new DigestAuthenticator((u, m, r) -> java.util.Optional.empty(), 1000, 10),
                 new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), () -> null));
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), () -> null),
+                WsmanHttpHandler.Limits.DEFAULT);
         listener = new CxfHttpListener("0.0.0.0", port, replacement);
         HttpResponse<String> r = client.raw("", null);
         assertEquals("Intel(R) Active Management Technology 17.0.1.1", r.headers().firstValue("Server").orElseThrow(),
@@ -487,5 +498,67 @@ class WsmanEndpointTest {
         AuditEvent e = audited.get(0);
         assertEquals(List.of(17, 3, "admin", "127.0.0.1", VM_UUID),
                 List.of(e.appId(), e.eventId(), e.initiator(), e.address(), e.machineId()), "Performed Reset");
+    }
+
+    private static String hangingCall(String timeout) {
+        String power = CIM + "CIM_PowerManagementService";
+        return envelope(power + "/RequestPowerStateChange", power, null,
+                "<p:RequestPowerStateChange_INPUT xmlns:p=\"" + power + "\"><p:PowerState>7</p:PowerState>"
+                        + "</p:RequestPowerStateChange_INPUT>").replace("<a:MessageID>",
+                timeout == null ? "<a:MessageID>" : "<w:OperationTimeout>" + timeout + "</w:OperationTimeout><a:MessageID>");
+    }
+
+    @Test
+    void operationTimeoutIsHonouredWithATimedOutFault() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = client.post(hangingCall("PT0.3S"));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("TimedOut"), r.body());
+        assertTrue(ms < 4_000, "answered after " + ms + " ms");
+        assertEquals(400, client.post(hangingCall("soon")).statusCode(), "not an xs:duration");
+        release.countDown();
+    }
+
+    @Test
+    void beyondTheConcurrencyLimitClientsGet503NotAnEndlessQueue() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 2; i++) {
+                DigestClient other = new DigestClient(client.url, "admin", PASSWORD);
+                pool.submit(() -> other.post(hangingCall("PT8S")));
+            }
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (calls.size() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(2, calls.size(), "both slots taken");
+            HttpResponse<String> busy = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                    null, null));
+            assertEquals(503, busy.statusCode());
+            assertTrue(busy.body().contains("EndpointUnavailable"), busy.body());
+            assertEquals("1", busy.headers().firstValue("Retry-After").orElse(""));
+            release.countDown();
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(200, client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null))
+                    .statusCode(), "slots come back");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void deeplyNestedOrHeaderFloodedEnvelopesAreRefused() throws Exception {
+        String deep = "<x>".repeat(200) + "</x>".repeat(200);
+        HttpResponse<String> r = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, deep));
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("EncodingLimit"), r.body());
+        String headers = "<w:Locale/>".repeat(100);
+        HttpResponse<String> h = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null)
+                .replace("<a:MessageID>", headers + "<a:MessageID>"));
+        assertEquals(400, h.statusCode());
+        assertTrue(h.body().contains("EncodingLimit"), h.body());
     }
 }
