@@ -76,6 +76,17 @@ public class ShellCommandsIT {
         assertTrue(vms, vms.contains("http://127.0.0.3:" + PORT + "/wsman"));
         String endpoints = run("vamt:endpoint-list");
         assertTrue(endpoints, endpoints.contains("Digest:") && endpoints.contains("desktop-02"));
+        String moved = run("vamt:endpoint-set desktop-02 127.0.0.44");
+        assertTrue(moved, moved.contains("now answers at http://127.0.0.44:" + PORT + "/wsman"));
+        WsmanClient atNewAddress = new WsmanClient("127.0.0.44", PORT);
+        assertEquals(200, atNewAddress.send(WsmanClient.identify(), null).statusCode());
+        assertTrue(run("vamt:endpoint-list").contains("http://127.0.0.44:" + PORT + "/wsman"));
+        try {
+            run("vamt:endpoint-set desktop-02 127.0.0.3");
+            fail("an address in use by another VM must be refused");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("endpoint of VM desktop-01"));
+        }
         String info = run("vamt:vm-info kiosk");
         assertTrue(info, info.contains("Name:      kiosk") && info.contains("NIC:") && info.contains("Realm:"));
         String providers = run("vamt:provider-list");
@@ -151,18 +162,18 @@ public class ShellCommandsIT {
     @Test
     public void theBuiltInWsmanClientTalksToAnyEndpoint() throws Exception {
         awaitVmList();
-        String identify = run("vamt:wsman-identify 127.0.0.4:" + PORT);
+        String identify = run("vamt:wsman-identify 127.0.0.5:" + PORT);
         assertTrue(identify, identify.contains("AMT 16.1"));
-        String get = run("vamt:wsman-get --password '" + WsmanClient.PASSWORD + "' 127.0.0.4:" + PORT + " AMT_GeneralSettings");
+        String get = run("vamt:wsman-get --password '" + WsmanClient.PASSWORD + "' 127.0.0.5:" + PORT + " AMT_GeneralSettings");
         assertTrue(get, get.contains("DigestRealm"));
-        String processors = run("vamt:wsman-enumerate --password '" + WsmanClient.PASSWORD + "' 127.0.0.4:" + PORT
+        String processors = run("vamt:wsman-enumerate --password '" + WsmanClient.PASSWORD + "' 127.0.0.5:" + PORT
                 + " CIM_Processor");
         assertTrue(processors, processors.contains("CIM_Processor") && processors.contains("EndOfSequence"));
-        String time = run("vamt:wsman-invoke --password '" + WsmanClient.PASSWORD + "' 127.0.0.4:" + PORT
+        String time = run("vamt:wsman-invoke --password '" + WsmanClient.PASSWORD + "' 127.0.0.5:" + PORT
                 + " AMT_TimeSynchronizationService GetLowAccuracyTimeSynch");
         assertTrue(time, time.contains("Ta0") && time.contains("<g:ReturnValue>0</g:ReturnValue>"));
         try {
-            run("vamt:wsman-get --password wrong 127.0.0.4:" + PORT + " AMT_GeneralSettings");
+            run("vamt:wsman-get --password wrong 127.0.0.5:" + PORT + " AMT_GeneralSettings");
             fail("a 401 must be an error");
         } catch (IllegalStateException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("HTTP 401"));

@@ -21,4 +21,12 @@ public interface WsmanEndpoints {
     }
 
     List<Endpoint> endpoints();
+
+    /**
+     * Moves a VM's endpoint to another IPv4 address, kept across restarts.
+     *
+     * @throws IllegalArgumentException when the address is not IPv4, belongs to another VM, or
+     *                                  the VM has no endpoint
+     */
+    Endpoint move(String uuid, String address);
 }

@@ -51,6 +51,10 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones")
         String firstAddress() default "127.0.0.2";
 
+        @AttributeDefinition(description = "Where each VM's address is kept across restarts; "
+                + "empty = ${karaf.etc}/vamt-endpoints.properties")
+        String endpointsFile() default "";
+
         @AttributeDefinition(description = "Seconds a Digest nonce stays valid after its last use")
         long nonceLifetimeSeconds() default 600;
 
@@ -100,7 +104,9 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1-65535, got " + port);
         }
-        this.endpoints = new MachineEndpoints(config.firstAddress());
+        this.endpoints = new MachineEndpoints(config.firstAddress(), config.endpointsFile().isBlank()
+                ? java.nio.file.Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
+                : java.nio.file.Paths.get(config.endpointsFile()));
         DigestAuthenticator digest = new DigestAuthenticator(users::ha1, config.nonceLifetimeSeconds() * 1000, 10_000);
         WsmanOperations ops = new WsmanOperations(cimom, new EnumerationContexts(
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
@@ -163,6 +169,17 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         listener.close();
         handler.close();
         endpoints = null;
+    }
+
+    @Override
+    public WsmanEndpoints.Endpoint move(String uuid, String address) {
+        MachineEndpoints map = endpoints;
+        if (map == null) {
+            throw new IllegalStateException("the WS-Management server is stopping");
+        }
+        MachineEndpoints.Endpoint e = map.move(uuid, address);
+        logEndpoint(e);
+        return new WsmanEndpoints.Endpoint(e.uuid(), e.name(), e.address(), port, e.realm());
     }
 
     @Override

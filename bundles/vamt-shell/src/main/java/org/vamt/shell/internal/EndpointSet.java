@@ -1,0 +1,35 @@
+package org.vamt.shell.internal;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.wsman.WsmanEndpoints;
+
+@Command(scope = "vamt", name = "endpoint-set", description = "Moves a VM's endpoint to another IPv4 address (kept across restarts)")
+@Service
+public class EndpointSet implements Action {
+    @Reference
+    WsmanEndpoints endpoints;
+
+    @Reference
+    Hypervisor hypervisor;
+
+    @Argument(index = 0, name = "vm", description = "VM name or UUID", required = true)
+    @Completion(VmCompleter.class)
+    String vm;
+
+    @Argument(index = 1, name = "address", description = "IPv4 address the host answers on (e.g. an alias address)",
+            required = true)
+    String address;
+
+    @Override
+    public Object execute() throws Exception {
+        WsmanEndpoints.Endpoint e = endpoints.move(Vms.find(hypervisor, vm).uuid(), address);
+        System.out.println("VM " + e.name() + " now answers at " + e.url());
+        return null;
+    }
+}
