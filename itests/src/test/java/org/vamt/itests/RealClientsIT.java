@@ -42,6 +42,7 @@ public class RealClientsIT {
         }
         deleteTree(home.resolve("data"));
         setProperty("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
+        setProperty("etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(PORT + 1));
         setProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "38181");
         setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", "38101");
         setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "31099");

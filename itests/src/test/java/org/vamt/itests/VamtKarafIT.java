@@ -52,6 +52,7 @@ public class VamtKarafIT {
             logLevel(LogLevel.INFO),
             configureConsole().ignoreLocalConsole(),
             editConfigurationFilePut("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT)),
+            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(PORT + 1)),
             // Pax Exam installs its own probe feature from Maven: let the container use the build's repository.
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository",
                 System.getProperty("org.ops4j.pax.url.mvn.localRepository")),
