@@ -34,6 +34,7 @@ final class KarafContainer {
             logLevel(LogLevel.INFO),
             configureConsole().ignoreLocalConsole(),
             editConfigurationFilePut("etc/org.vamt.wsman.cfg", "port", String.valueOf(wsmanPort)),
+            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(wsmanPort + 1)),
             // Pax Exam installs its own probe feature from Maven: let the container use the build's repository.
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository",
                 System.getProperty("org.ops4j.pax.url.mvn.localRepository")),

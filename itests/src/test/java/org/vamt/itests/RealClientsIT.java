@@ -45,6 +45,7 @@ public class RealClientsIT {
         }
         deleteTree(home.resolve("data"));
         setProperty("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
+        setProperty("etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(PORT + 1));
         setProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "38181");
         setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", "38101");
         setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "31099");
@@ -274,17 +275,14 @@ public class RealClientsIT {
     static Session meshCentral(Vm vm) {
         Session s = new Session(vm, "meshcentral-session.js")
                 .then("connect", connected(vm))
-                // attemptCleanCertsSync(): vAMT has no certificate classes yet; MeshCentral skips the
-                // clean-up on a non-200 enumeration, so 400 is the answer that keeps the device.
+                // attemptCleanCertsSync(): MeshCentral deletes every non-root certificate; vAMT must
+                // refuse to delete the certificate its TLS listener uses, as real AMT does.
                 .then("certs", line -> {
-                    if ("400".equals(field(line, "certificateStatus"))) {
-                        is("key pair enumeration", 400, field(line, "keyPairStatus"));
-                        is("cleanup", "skipped", field(line, "cleanup"));
-                    } else {
-                        // once the TLS classes exist: every delete of an in-use certificate refused
-                        is("cleanup", "attempted", field(line, "cleanup"));
-                        assertFalse("a certificate delete succeeded", line.matches(".*\"status\":200}.*"));
-                    }
+                    is("certificate enumeration", 200, field(line, "certificateStatus"));
+                    is("key pair enumeration", 200, field(line, "keyPairStatus"));
+                    is("cleanup", "attempted", field(line, "cleanup"));
+                    assertTrue("no delete attempted: " + line, line.contains("\"deletes\":[{"));
+                    assertFalse("a certificate delete succeeded: " + line, line.matches(".*\"status\":200}.*"));
                 })
                 .then("version", line -> is("version", "16.1.30", field(line, "version")))
                 .then("power-state", powerState(vm.runningAtStart() ? 2 : 8))

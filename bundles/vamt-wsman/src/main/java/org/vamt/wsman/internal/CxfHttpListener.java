@@ -1,10 +1,14 @@
 package org.vamt.wsman.internal;
 
 import java.io.IOException;
+import java.util.List;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.apache.cxf.Bus;
 import org.apache.cxf.BusFactory;
+import org.apache.cxf.configuration.jsse.TLSServerParameters;
+import org.apache.cxf.configuration.security.ClientAuthentication;
+import org.apache.cxf.configuration.security.FiltersType;
 import org.apache.cxf.service.model.EndpointInfo;
 import org.apache.cxf.transport.Destination;
 import org.apache.cxf.transport.DestinationFactory;
@@ -14,6 +18,7 @@ import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngine;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngineFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vamt.tls.TlsIdentity;
 
 /**
  * One HTTP listener on CXF's Jetty transport, handing every request on every path to a
@@ -29,15 +34,28 @@ final class CxfHttpListener implements AutoCloseable {
     private final int port;
 
     CxfHttpListener(String bindAddress, int port, WsmanHttpHandler handler) {
+        this(bindAddress, port, handler, null);
+    }
+
+    /** A listener speaking TLS with {@code tls}'s identity, protocols and suites (the 16993 port). */
+    static CxfHttpListener https(String bindAddress, int port, WsmanHttpHandler handler, TlsIdentity tls) {
+        return new CxfHttpListener(bindAddress, port, handler, tls);
+    }
+
+    private CxfHttpListener(String bindAddress, int port, WsmanHttpHandler handler, TlsIdentity tls) {
         this.bindAddress = bindAddress;
         this.port = port;
         this.bus = BusFactory.newInstance().createBus();
+        String scheme = tls == null ? "http" : "https";
         try {
             JettyHTTPServerEngineFactory engines = bus.getExtension(JettyHTTPServerEngineFactory.class);
-            JettyHTTPServerEngine engine = engines.createJettyHTTPServerEngine(bindAddress, port, "http");
+            if (tls != null) {
+                engines.setTLSServerParametersForPort(bindAddress, port, tlsParameters(tls));
+            }
+            JettyHTTPServerEngine engine = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
             // Our own Server header names the AMT version; Jetty must not add its own.
             engine.setSendServerVersion(false);
-            String address = "http://" + bindAddress + ":" + port + "/";
+            String address = scheme + "://" + bindAddress + ":" + port + "/";
             DestinationFactory factory = bus.getExtension(DestinationFactoryManager.class)
                     .getDestinationFactoryForUri(address);
             EndpointInfo info = new EndpointInfo();
@@ -56,7 +74,35 @@ final class CxfHttpListener implements AutoCloseable {
             bus.shutdown(true);
             throw new IllegalStateException("cannot listen on " + bindAddress + ":" + port + ": " + e, e);
         }
-        LOG.info("WS-Management listening on {}:{}", bindAddress, port);
+        LOG.info("WS-Management listening on {}:{} ({})", bindAddress, port, scheme);
+    }
+
+    /**
+     * Exactly the identity's protocols and suites. Jetty has its own default exclusions (among
+     * them every TLS_RSA_* suite MeshCentral needs for TLS 1.2); CXF replaces them only when an
+     * exclude filter is set, so we set one that names only what we never want anyway.
+     */
+    static TLSServerParameters tlsParameters(TlsIdentity tls) {
+        TLSServerParameters p = new TLSServerParameters();
+        p.setSecureSocketProtocol("TLS");
+        p.setKeyManagers(tls.keyManagers());
+        p.setIncludeProtocols(tls.protocols());
+        p.setExcludeProtocols(List.of("SSLv2Hello", "SSLv3", "TLSv1", "TLSv1.1"));
+        p.setCipherSuites(tls.cipherSuites());
+        FiltersType filter = new FiltersType();
+        // CXF hands Jetty as exclusions every supported suite that no include pattern matches.
+        filter.getInclude().add(".*");
+        filter.getExclude().addAll(List.of(".*_NULL_.*", ".*_anon_.*", ".*_CBC_.*", ".*_RC4_.*", ".*_3DES_.*",
+                "^SSL_.*"));
+        p.setCipherSuitesFilter(filter);
+        // Consoles reach a VM by its address or any DNS name for it; the certificate names
+        // neither, and Jetty would answer 400 to a TLS client whose SNI the certificate lacks.
+        p.setSniHostCheck(false);
+        ClientAuthentication noClientCertificates = new ClientAuthentication();
+        noClientCertificates.setWant(false);
+        noClientCertificates.setRequired(false);
+        p.setClientAuthentication(noClientCertificates);
+        return p;
     }
 
     @Override

@@ -25,6 +25,7 @@ import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.tls.TlsIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,9 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
 
         @AttributeDefinition(description = "WS-Management HTTP port (AMT: 16992)")
         int port() default 16992;
+
+        @AttributeDefinition(description = "WS-Management HTTPS port (AMT: 16993); 0 = no TLS listener")
+        int tlsPort() default 16993;
 
         @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones")
         String firstAddress() default "127.0.0.2";
@@ -85,6 +89,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     private volatile MachineEndpoints endpoints;
     private final CxfHttpListener listener;
     private final WsmanHttpHandler handler;
+    private final CxfHttpListener tlsListener;
     private ScheduledExecutorService retry;
     private final String bindAddress;
     private final int port;
@@ -96,7 +101,9 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
 
     @Activate
     public WsmanServer(@Reference CimObjectManager cimom, @Reference Hypervisor hypervisor,
-                       @Reference UserAccounts users, Config config) {
+                       @Reference UserAccounts users, Config config,
+                       @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                       TlsIdentity tls) {
         this.cimom = cimom;
         this.hypervisor = hypervisor;
         this.bindAddress = config.bindAddress();
@@ -117,6 +124,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                         config.maxOperationSeconds() * 1000));
         this.handler = handler;
         listener = new CxfHttpListener(bindAddress, port, handler);
+        tlsListener = openTlsListener(config.tlsPort(), handler, tls);
         if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-wsman-sync"));
             retry.scheduleWithFixedDelay(() -> {
@@ -124,6 +132,36 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                     retry.shutdown();
                 }
             }, 5, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The TLS twin of the plain listener: same handler (Digest, dispatch by local address), the
+     * TLS identity's certificate, protocols and suites. Without a TLS identity, or when the port
+     * cannot be opened, the plain port keeps serving and the reason is logged.
+     */
+    private CxfHttpListener openTlsListener(int tlsPort, WsmanHttpHandler handler, TlsIdentity tls) {
+        if (tlsPort == 0) {
+            return null;
+        }
+        if (tlsPort < 0 || tlsPort > 65535 || tlsPort == port) {
+            LOG.error("tlsPort must be 1-65535 and differ from port {}, got {}; no TLS listener", port, tlsPort);
+            return null;
+        }
+        if (tls == null) {
+            LOG.warn("No TLS identity service (bundle vamt-tls); WS-Management over TLS on {} is off until it starts",
+                    tlsPort);
+            return null;
+        }
+        try {
+            CxfHttpListener l = CxfHttpListener.https(bindAddress, tlsPort, handler, tls);
+            LOG.info("WS-Management over TLS on {}:{}: certificate SHA-1 {}, protocols {}", bindAddress, tlsPort,
+                    tls.sha1Fingerprint(), tls.protocols());
+            return l;
+        } catch (RuntimeException e) {
+            LOG.error("Cannot open the TLS listener on {}:{}; only port {} serves: {}", bindAddress, tlsPort, port,
+                    e.getMessage());
+            return null;
         }
     }
 
@@ -168,6 +206,9 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         }
         listener.close();
         handler.close();
+        if (tlsListener != null) {
+            tlsListener.close();
+        }
         endpoints = null;
     }
 

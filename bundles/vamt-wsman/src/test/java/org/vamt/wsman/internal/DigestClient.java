@@ -10,7 +10,7 @@ import java.util.Map;
 
 /** A small WS-Management client doing RFC 2617 Digest the way AMT tools do, for tests. */
 final class DigestClient {
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http;
     final String url;
     final String user;
     final String password;
@@ -19,6 +19,12 @@ final class DigestClient {
     int nc;
 
     DigestClient(String url, String user, String password) {
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), url, user, password);
+    }
+
+    /** Over a caller-made client, e.g. one speaking TLS with chosen versions and suites. */
+    DigestClient(HttpClient http, String url, String user, String password) {
+        this.http = http;
         this.url = url;
         this.user = user;
         this.password = password;
