@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -68,12 +69,14 @@ class WsmanAssociationFilterTest {
 
     @TempDir
     Path etc;
+    @TempDir
+    Path wslDir;
+    int port;
     CxfHttpListener listener;
     DigestClient client;
 
     @BeforeEach
     void start() throws Exception {
-        int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -288,5 +291,34 @@ class WsmanAssociationFilterTest {
                 null, null));
         assertEquals(400, allGet.statusCode(), "the all-classes URI is for filtered Enumerate only");
         assertTrue(allGet.body().contains("InvalidResourceURI"), allGet.body());
+    }
+
+    /**
+     * Debian's WS-Management shell client (package wsl, installed by {@code ./vamt test}) over
+     * HTTP Digest: its association filter, which it sends on the all-classes URI. Note that wsl
+     * names its options the other way round: {@code -references} asks for AssociatedInstances.
+     */
+    @Test
+    void debianWslClientFollowsAssociations() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("wslenum", CIM + "CIM_ComputerSystem", "-references",
+                "CreationClassName=CIM_ComputerSystem", "Name=ManagedSystem").directory(wslDir.toFile())
+                .redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("WSENDPOINT", "127.0.0.2:" + port);
+        env.put("WSUSER", "admin");
+        env.put("WSPASS", PASSWORD);
+        env.put("WSNOSSL", "1");
+        env.put("USEWGET", "1");
+        env.put("WSAUTOMATED", "1");
+        env.put("KEEPHISTORY", "0");
+        env.put("OUTLEVEL", "1");
+        env.put("HOME", wslDir.toString());
+        Process wsl = pb.start();
+        String out = new String(wsl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(wsl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, wsl.exitValue(), out);
+        assertTrue(out.contains("<h:CIM_PowerManagementService>"), out);
+        assertTrue(out.contains("AMT_TimeSynchronizationService>"), out);
+        assertFalse(out.contains("Fault"), out);
     }
 }
