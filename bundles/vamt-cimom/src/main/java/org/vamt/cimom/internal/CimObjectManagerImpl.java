@@ -261,28 +261,59 @@ public class CimObjectManagerImpl implements CimObjectManager {
     /**
      * Whether a reference names the resolved object: related classes (either way along the
      * lineage, as references are often typed with a superclass) and the object's keys, typed as
-     * Get types a client's selectors.
+     * Get types a client's selectors. AMT writes some references with only the distinguishing
+     * key (a CIM_EthernetPort by DeviceID alone); such a partial reference names the object when
+     * every key it does give matches.
      */
     private static boolean sameObject(CimSchema schema, CimObjectPath reference, CimObjectPath object) {
-        if (!schema.isA(reference.className(), object.className()) && !schema.isA(object.className(), reference.className())) {
+        if (reference.keys().isEmpty() || (!schema.isA(reference.className(), object.className())
+                && !schema.isA(object.className(), reference.className()))) {
             return false;
         }
-        CimObjectPath typed;
         try {
-            typed = SchemaEnforcer.checkPath(schema, new CimObjectPath(object.className(), reference.keys()));
+            return SchemaEnforcer.checkPath(schema, new CimObjectPath(object.className(), reference.keys()))
+                    .equals(object);
+        } catch (org.vamt.cim.InvalidKeyException e) {
+            return e.problem() == org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS
+                    && matches(object, reference);
         } catch (CimException e) {
             return false;
         }
-        return !typed.keys().isEmpty() && typed.equals(object);
     }
 
-    /** The instance at the other end of an association, or null when it is gone or not served. */
+    /** Whether every key the reference gives has the object's value. */
+    private static boolean matches(CimObjectPath object, CimObjectPath reference) {
+        for (Map.Entry<String, Object> k : reference.keys().entrySet()) {
+            if (!CimValues.sameValue(object.key(k.getKey()), k.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The instance at the other end of an association, or null when it is gone or not served.
+     * A partial reference (see {@link #sameObject}) resolves when exactly one instance matches.
+     */
     private CimInstance otherEnd(RequestContext ctx, CimSchema schema, CimObjectPath path) throws CimException {
         try {
             return resolve(ctx, schema, path);
+        } catch (org.vamt.cim.InvalidKeyException e) {
+            if (e.problem() == org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS && !path.keys().isEmpty()) {
+                List<CimInstance> candidates = new ArrayList<>();
+                for (CimInstance i : enumerateInstances(ctx, path.className())) {
+                    if (matches(i.path(), path)) {
+                        candidates.add(i);
+                    }
+                }
+                if (candidates.size() == 1) {
+                    return candidates.get(0);
+                }
+            }
+            LOG.debug("VM {}: association end {} not resolved: {}", ctx.machineName(), path, e.getMessage());
+            return null;
         } catch (CimException e) {
-            if (e.status() == CimStatus.NOT_FOUND || e.status() == CimStatus.INVALID_CLASS
-                    || e instanceof org.vamt.cim.InvalidKeyException) {
+            if (e.status() == CimStatus.NOT_FOUND || e.status() == CimStatus.INVALID_CLASS) {
                 LOG.debug("VM {}: association end {} not resolved: {}", ctx.machineName(), path, e.getMessage());
                 return null;
             }

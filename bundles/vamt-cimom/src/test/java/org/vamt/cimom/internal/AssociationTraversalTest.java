@@ -27,6 +27,8 @@ class AssociationTraversalTest {
             [Association] class T_Dependency { [Key] T_Element REF Antecedent; [Key] T_Element REF Dependent; };
             [Association] class T_Hosted : T_Dependency { [Override ("Antecedent")] T_System REF Antecedent; };
             class T_Available : T_Dependency { uint16 PowerState; };
+            class T_Port : T_Element { [Key] string SystemName; [Key] string DeviceID; };
+            [Association] class T_PortPolicy { [Key] T_Port REF Antecedent; [Key] T_Service REF Dependent; };
             """;
 
     static final CimObjectPath SYSTEM = new CimObjectPath("T_System",
@@ -51,6 +53,29 @@ class AssociationTraversalTest {
         // Not marked [Association] itself: the qualifier comes from T_Dependency.
         serve(4, (ctx, c) -> List.of(CimInstance.builder("T_Available").key("Antecedent", POWER)
                 .key("Dependent", SYSTEM).property("PowerState", 2).build()), "T_Available");
+    }
+
+    /** Ports referenced as AMT does it: by DeviceID alone, without the system's key. */
+    private void servePortsReferencedByDeviceId() {
+        serve(5, (ctx, c) -> List.of(
+                CimInstance.builder("T_Port").key("SystemName", "AMT").key("DeviceID", "Port 0").build(),
+                CimInstance.builder("T_Port").key("SystemName", "AMT").key("DeviceID", "Port 1").build()), "T_Port");
+        serve(6, (ctx, c) -> List.of(CimInstance.builder("T_PortPolicy")
+                .key("Antecedent", CimObjectPath.of("T_Port", "DeviceID", "Port 1")).key("Dependent", BOOT).build()),
+                "T_PortPolicy");
+    }
+
+    @Test
+    void partialReferencesMatchOnTheKeysTheyGive() throws CimException {
+        servePortsReferencedByDeviceId();
+        CimObjectPath port1 = new CimObjectPath("T_Port", Map.of("SystemName", "AMT", "DeviceID", "Port 1"));
+        assertEquals(List.of("T_Service:Boot"), names(cimom.associators(CTX, port1, "T_PortPolicy", null, null, null)));
+        assertEquals(List.of(), cimom.associators(CTX, new CimObjectPath("T_Port",
+                Map.of("SystemName", "AMT", "DeviceID", "Port 0")), "T_PortPolicy", null, null, null));
+        List<CimInstance> ports = cimom.associators(CTX, BOOT, "T_PortPolicy", null, null, null);
+        assertEquals(1, ports.size());
+        assertEquals("AMT", ports.get(0).get("SystemName"), "the partial reference resolved to the full instance");
+        assertEquals(1, cimom.references(CTX, port1, null, "Antecedent").size());
     }
 
     private static CimInstance link(String cls, CimObjectPath antecedent, CimObjectPath dependent) {
