@@ -105,8 +105,10 @@ public class GoldenExchangeIT {
 
     @Test
     public void everyServedClassAnswersItsGoldenExchanges() throws Exception {
-        Path golden = Paths.get(System.getProperty("vamt.golden.dir"));
-        Path actualDir = Paths.get(System.getProperty("vamt.golden.actual.dir"));
+        String goldenProperty = System.getProperty("vamt.golden.dir");
+        assertTrue("vamt.golden.dir is not set (itests/pom.xml passes it to failsafe)", goldenProperty != null);
+        Path golden = Paths.get(goldenProperty);
+        Path actualDir = Paths.get(System.getProperty("vamt.golden.actual.dir", "target/golden-actual"));
         assertTrue("golden exchanges at " + golden, Files.isDirectory(golden));
         awaitEndpoint();
         CimObjectManager cimom = context.getService(context.getServiceReference(CimObjectManager.class));
