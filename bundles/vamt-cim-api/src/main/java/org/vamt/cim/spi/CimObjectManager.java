@@ -38,4 +38,22 @@ public interface CimObjectManager {
 
     /** Deletes the instance named by {@code path} (exact keys). */
     void deleteInstance(RequestContext ctx, CimObjectPath path) throws CimException;
+
+    /**
+     * Instances associated with the object at {@code objectPath} (CIM Associators): for every
+     * association instance that references the object (through the reference property
+     * {@code role}, when given), the instances its other references name (through
+     * {@code resultRole}, when given). Optional filters are null; {@code assocClass} and
+     * {@code resultClass} include subclasses. Each instance appears once, with its real class.
+     */
+    List<CimInstance> associators(RequestContext ctx, CimObjectPath objectPath, String assocClass,
+                                  String resultClass, String role, String resultRole) throws CimException;
+
+    /**
+     * Association instances that reference the object at {@code objectPath} (CIM References),
+     * through the reference property {@code role} when given, of {@code resultClass} (or a
+     * subclass) when given.
+     */
+    List<CimInstance> references(RequestContext ctx, CimObjectPath objectPath, String resultClass, String role)
+            throws CimException;
 }

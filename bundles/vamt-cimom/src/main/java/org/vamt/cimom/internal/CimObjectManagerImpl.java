@@ -23,7 +23,10 @@ import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.cim.schema.CimClassDef;
+import org.vamt.cim.schema.CimDataType;
 import org.vamt.cim.schema.CimMethodDef;
+import org.vamt.cim.schema.CimPropertyDef;
 import org.vamt.cim.schema.CimSchema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,6 +182,143 @@ public class CimObjectManagerImpl implements CimObjectManager {
             providerOf(schema, target.className()).deleteInstance(ctx, target);
             return null;
         });
+    }
+
+    @Override
+    public List<CimInstance> associators(RequestContext ctx, CimObjectPath objectPath, String assocClass,
+                                         String resultClass, String role, String resultRole) throws CimException {
+        return guarded(ctx, "associators of " + objectPath, () -> {
+            CimSchema schema = schemas.current();
+            String resultCls = resultClass == null ? null : SchemaEnforcer.requireClass(schema, resultClass).name();
+            CimObjectPath object = resolve(ctx, schema, objectPath).path();
+            Map<CimObjectPath, CimInstance> found = new LinkedHashMap<>();
+            for (CimInstance association : referencing(ctx, schema, object, assocClass, role)) {
+                for (CimPropertyDef ref : referenceProperties(schema, association.className())) {
+                    if (!(association.get(ref.name()) instanceof CimObjectPath other) || sameObject(schema, other, object)
+                            || (resultRole != null && !ref.name().equalsIgnoreCase(resultRole))) {
+                        continue;
+                    }
+                    CimInstance end = otherEnd(ctx, schema, other);
+                    if (end != null && (resultCls == null || schema.isA(end.className(), resultCls))) {
+                        found.putIfAbsent(end.path(), end);
+                    }
+                }
+            }
+            return new ArrayList<>(found.values());
+        });
+    }
+
+    @Override
+    public List<CimInstance> references(RequestContext ctx, CimObjectPath objectPath, String resultClass, String role)
+            throws CimException {
+        return guarded(ctx, "references of " + objectPath, () -> {
+            CimSchema schema = schemas.current();
+            CimObjectPath object = resolve(ctx, schema, objectPath).path();
+            return referencing(ctx, schema, object, resultClass, role);
+        });
+    }
+
+    /**
+     * Served association instances (of {@code assocClass} when given) with a reference property
+     * (named {@code role} when given) that names {@code object}. Each association class is
+     * enumerated once: a served association whose served ancestor is enumerated comes along.
+     */
+    private List<CimInstance> referencing(RequestContext ctx, CimSchema schema, CimObjectPath object,
+                                          String assocClass, String role) throws CimException {
+        String wanted = assocClass == null ? null : SchemaEnforcer.requireClass(schema, assocClass).name();
+        List<String> associations = new ArrayList<>();
+        for (String c : servedClasses()) {
+            if (isAssociation(schema, c) && (wanted == null || schema.isA(c, wanted))) {
+                associations.add(c);
+            }
+        }
+        associations.removeIf(c -> associations.stream().anyMatch(a -> !a.equalsIgnoreCase(c) && schema.isA(c, a)));
+        Map<CimObjectPath, CimInstance> out = new LinkedHashMap<>();
+        for (String c : associations) {
+            for (CimInstance association : enumerateInstances(ctx, c)) {
+                for (CimPropertyDef ref : referenceProperties(schema, association.className())) {
+                    if ((role == null || ref.name().equalsIgnoreCase(role))
+                            && association.get(ref.name()) instanceof CimObjectPath p && sameObject(schema, p, object)) {
+                        out.putIfAbsent(association.path(), association);
+                        break;
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** The Association qualifier, looked up along the class's lineage (subclasses may omit it). */
+    private static boolean isAssociation(CimSchema schema, String className) {
+        return schema.lineage(className).stream()
+                .anyMatch(c -> schema.classDef(c).map(CimClassDef::isAssociation).orElse(false));
+    }
+
+    private static List<CimPropertyDef> referenceProperties(CimSchema schema, String className) {
+        return schema.properties(className).stream().filter(p -> p.type() == CimDataType.REFERENCE).toList();
+    }
+
+    /**
+     * Whether a reference names the resolved object: related classes (either way along the
+     * lineage, as references are often typed with a superclass) and the object's keys, typed as
+     * Get types a client's selectors. AMT writes some references with only the distinguishing
+     * key (a CIM_EthernetPort by DeviceID alone); such a partial reference names the object when
+     * every key it does give matches.
+     */
+    private static boolean sameObject(CimSchema schema, CimObjectPath reference, CimObjectPath object) {
+        if (reference.keys().isEmpty() || (!schema.isA(reference.className(), object.className())
+                && !schema.isA(object.className(), reference.className()))) {
+            return false;
+        }
+        try {
+            return SchemaEnforcer.checkPath(schema, new CimObjectPath(object.className(), reference.keys()))
+                    .equals(object);
+        } catch (org.vamt.cim.InvalidKeyException e) {
+            return e.problem() == org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS
+                    && matches(object, reference);
+        } catch (CimException e) {
+            return false;
+        }
+    }
+
+    /** Whether every key the reference gives has the object's value. */
+    private static boolean matches(CimObjectPath object, CimObjectPath reference) {
+        for (Map.Entry<String, Object> k : reference.keys().entrySet()) {
+            if (!CimValues.sameValue(object.key(k.getKey()), k.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The instance at the other end of an association, or null when it is gone or not served.
+     * A partial reference (see {@link #sameObject}) resolves when exactly one instance matches.
+     */
+    private CimInstance otherEnd(RequestContext ctx, CimSchema schema, CimObjectPath path) throws CimException {
+        try {
+            return resolve(ctx, schema, path);
+        } catch (org.vamt.cim.InvalidKeyException e) {
+            if (e.problem() == org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS && !path.keys().isEmpty()) {
+                List<CimInstance> candidates = new ArrayList<>();
+                for (CimInstance i : enumerateInstances(ctx, path.className())) {
+                    if (matches(i.path(), path)) {
+                        candidates.add(i);
+                    }
+                }
+                if (candidates.size() == 1) {
+                    return candidates.get(0);
+                }
+            }
+            LOG.debug("VM {}: association end {} not resolved: {}", ctx.machineName(), path, e.getMessage());
+            return null;
+        } catch (CimException e) {
+            if (e.status() == CimStatus.NOT_FOUND || e.status() == CimStatus.INVALID_CLASS) {
+                LOG.debug("VM {}: association end {} not resolved: {}", ctx.machineName(), path, e.getMessage());
+                return null;
+            }
+            throw e;
+        }
     }
 
     /** The schema classes currently known, for tests and tools in this bundle. */

@@ -10,10 +10,15 @@ final class Ns {
     static final String WXF = "http://schemas.xmlsoap.org/ws/2004/09/transfer";
     static final String WSMID = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
     static final String CIM_COMMON = "http://schemas.dmtf.org/wbem/wscim/1/common";
+    static final String WSMB = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd";
     static final String XSI = "http://www.w3.org/2001/XMLSchema-instance";
 
     static final String ANONYMOUS = WSA + "/role/anonymous";
     static final String FAULT_DETAIL = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/";
+
+    /** DSP0227 association traversal and DSP0226 selector filtering of Enumerate. */
+    static final String ASSOCIATION_FILTER = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
+    static final String SELECTOR_FILTER = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter";
 
     static final String ACTION_GET = WXF + "/Get";
     static final String ACTION_PUT = WXF + "/Put";

@@ -13,6 +13,9 @@ final class ResourceUris {
     static final String IPS = "http://intel.com/wbem/wscim/1/ips-schema/1/";
     static final String VAMT = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/";
 
+    /** DSP0227's ResourceURI for "any class", used with association filters. */
+    static final String ALL_CLASSES = "http://schemas.dmtf.org/wbem/wscim/1/*";
+
     private static final String[] PREFIXES = {CIM, AMT, IPS, VAMT};
 
     private ResourceUris() {
@@ -29,6 +32,10 @@ final class ResourceUris {
             return IPS + className;
         }
         return VAMT + className;
+    }
+
+    static boolean isAllClasses(String resourceUri) {
+        return resourceUri != null && ALL_CLASSES.equalsIgnoreCase(resourceUri.trim());
     }
 
     /** The class a ResourceURI names, or empty for a URI outside the known schemas. */

@@ -128,6 +128,13 @@ final class WsmanFault extends Exception {
         return new WsmanFault(Code.SENDER, Ns.WSEN, "CannotProcessFilter", WSEN_FAULT, reason, null);
     }
 
+    /** An Enumerate filter in a dialect we do not implement (DSP0226 §8.2). */
+    static WsmanFault filterDialectRequestedUnavailable(String dialect) {
+        return new WsmanFault(Code.SENDER, Ns.WSEN, "FilterDialectRequestedUnavailable", WSEN_FAULT,
+                "The filter dialect '" + dialect + "' is not supported; use " + Ns.ASSOCIATION_FILTER + " or "
+                        + Ns.SELECTOR_FILTER + ".", null);
+    }
+
     static WsmanFault mustUnderstand(String header) {
         return new WsmanFault(Code.MUST_UNDERSTAND, null, null, WSA_FAULT,
                 "Header not understood: " + header, null);

@@ -57,6 +57,13 @@ final class WsmanOperations {
         if (req.resourceUri() == null) {
             throw WsmanFault.headerRequired("ResourceURI");
         }
+        if (Ns.ACTION_ENUMERATE.equals(req.action()) && ResourceUris.isAllClasses(req.resourceUri())) {
+            try {
+                return enumerate(ctx, req, null);
+            } catch (CimException e) {
+                throw WsmanFault.fromCim(e, req.action());
+            }
+        }
         String className = ResourceUris.className(req.resourceUri())
                 .orElseThrow(() -> WsmanFault.invalidResourceUri(req.resourceUri()));
         try {
@@ -152,6 +159,7 @@ final class WsmanOperations {
         return (WsmanFault) e;
     }
 
+    /** Enumerate of a class, or (className null) of the all-classes URI, which needs a filter. */
     private String enumerate(RequestContext ctx, WsmanRequest req, String className)
             throws CimException, WsmanFault {
         Element body = req.body();
@@ -161,10 +169,12 @@ final class WsmanOperations {
         boolean optimize = false;
         int maxElements = DEFAULT_MAX_ELEMENTS;
         EnumerationContexts.Mode mode = EnumerationContexts.Mode.OBJECT;
+        Element filter = null;
         for (Element e : RequestParser.children(body)) {
             String name = e.getLocalName();
-            if ("Filter".equals(name)) {
-                throw WsmanFault.cannotProcessFilter("Filtered enumeration is not supported.");
+            if ("Filter".equals(name) && (Ns.WSMAN.equals(e.getNamespaceURI()) || Ns.WSEN.equals(e.getNamespaceURI()))) {
+                filter = e;
+                continue;
             }
             if (!Ns.WSMAN.equals(e.getNamespaceURI())) {
                 continue;
@@ -180,7 +190,14 @@ final class WsmanOperations {
                 default -> { }
             }
         }
-        List<CimInstance> all = cimom.enumerateInstances(ctx, className);
+        List<CimInstance> all;
+        if (filter != null) {
+            all = EnumerateFilters.apply(cimom, ctx, className, filter);
+        } else if (className == null) {
+            throw WsmanFault.cannotProcessFilter("The all-classes ResourceURI needs an association filter.");
+        } else {
+            all = cimom.enumerateInstances(ctx, className);
+        }
         String owner = owner(ctx);
         EnumerationContexts.Enumeration en = new EnumerationContexts.Enumeration(owner, req.resourceUri(), mode, all);
         List<CimInstance> first = optimize ? en.take(maxElements) : List.of();

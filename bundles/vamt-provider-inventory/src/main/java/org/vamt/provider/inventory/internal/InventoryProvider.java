@@ -168,7 +168,9 @@ public class InventoryProvider implements CimProvider {
                     .setElementName("Managed System Memory Chip")
                     .setBankLabel("BANK " + bank)
                     .setCapacity(size)
-                    .setFormFactor(8)
+                    // AMT reports the SMBIOS type 17 code (9 = DIMM), which MeshCommander decodes,
+                    // not the DMTF ValueMap's 8 (compat §4.5).
+                    .setFormFactor(9)
                     .setMemoryType(0)
                     .setManufacturer(DEFAULT_VENDOR)
                     .setPartNumber("Virtual DIMM")

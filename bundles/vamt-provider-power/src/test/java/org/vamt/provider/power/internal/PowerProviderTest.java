@@ -43,7 +43,7 @@ import org.vamt.provider.support.AmtNames;
  * started without sending the shutdown.
  */
 class PowerProviderTest {
-    private static final List<Long> AVAILABLE_WHEN_RUNNING = List.of(10L, 8L, 5L, 11L, 14L, 12L, 6L, 9L, 13L, 15L, 16L);
+    private static final List<Long> AVAILABLE_WHEN_RUNNING = List.of(10L, 8L, 5L, 11L, 14L, 12L);
     private static final Duration TIMEOUT = Duration.ofMillis(300);
 
     private DemoHypervisor demo;
