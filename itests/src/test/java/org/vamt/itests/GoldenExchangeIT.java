@@ -1,14 +1,7 @@
 package org.vamt.itests;
 
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.maven;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.vmOptions;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.File;
 import java.io.IOException;
@@ -32,8 +25,8 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
@@ -63,44 +56,9 @@ public class GoldenExchangeIT {
 
     @Configuration
     public Option[] config() {
-        String karaf = "4.4.10";
-        return new Option[] {
-            karafDistributionConfiguration()
-                .frameworkUrl(maven().groupId("org.vamt").artifactId("vamt-distribution")
-                    .version(System.getProperty("vamt.version")).type("tar.gz"))
-                .name("vamt").unpackDirectory(new File("target/exam-golden")).useDeployFolder(false),
-            keepRuntimeFolder(),
-            logLevel(LogLevel.INFO),
-            configureConsole().ignoreLocalConsole(),
-            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT)),
-            editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository",
-                System.getProperty("org.ops4j.pax.url.mvn.localRepository")),
-            editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories",
-                "https://repo1.maven.org/maven2@id=central"),
-            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "48181"),
-            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "48101"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41099"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", "44444"),
-            systemProperty("vamt.version").value(System.getProperty("vamt.version")),
+        return OptionUtils.combine(KarafContainer.options("exam-golden", PORT, 4),
             systemProperty("vamt.golden.dir").value(System.getProperty("vamt.golden.dir")),
-            systemProperty("vamt.golden.actual.dir").value(System.getProperty("vamt.golden.actual.dir")),
-            vmOptions("--add-reads=java.xml=java.logging",
-                "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
-                "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karaf + ".jar",
-                "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + karaf + ".jar",
-                "--add-opens", "java.base/java.security=ALL-UNNAMED",
-                "--add-opens", "java.base/java.net=ALL-UNNAMED",
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "--add-opens", "java.base/java.util=ALL-UNNAMED",
-                "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
-                "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
-                "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
-                "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
-                "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
-                "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
-                "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
-                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED"),
-        };
+            systemProperty("vamt.golden.actual.dir").value(System.getProperty("vamt.golden.actual.dir")));
     }
 
     @Test

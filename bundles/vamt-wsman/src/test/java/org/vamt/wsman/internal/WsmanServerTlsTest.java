@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
@@ -26,6 +27,7 @@ import org.vamt.tls.TlsIdentity;
 
 /** The WsmanServer component as DS builds it: its two listeners, their configuration and lifecycle. */
 class WsmanServerTlsTest {
+    private UserStore users;
     private static final String PASSWORD = "P@ssw0rd-both";
 
     @TempDir
@@ -46,7 +48,7 @@ class WsmanServerTlsTest {
                 """).serve((ctx, className) -> List.of(CimInstance.builder("AMT_GeneralSettings")
                 .key("InstanceID", "Intel(r) AMT: General Settings").property("DigestRealm", ctx.digestRealm())
                 .build()), "AMT_GeneralSettings").manager();
-        UserDirectory.open(etc.resolve("users.properties"), etc.resolve("vamt-users.key"), PASSWORD, p -> { });
+        users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         identity = WsmanTlsTest.identityIn(etc);
         plainPort = freePort();
         tlsPort = freePort();
@@ -68,11 +70,11 @@ class WsmanServerTlsTest {
 
     private WsmanServer server(int tls, TlsIdentity tlsIdentity) throws Exception {
         Map<String, Object> values = Map.of("port", plainPort, "tlsPort", tls,
-                "usersFile", etc.resolve("users.properties").toString());
+                "endpointsFile", etc.resolve("vamt-endpoints.properties").toString());
         WsmanServer.Config config = (WsmanServer.Config) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {WsmanServer.Config.class}, (proxy, method, args) ->
                         values.getOrDefault(method.getName(), method.getDefaultValue()));
-        return new WsmanServer(cimom, demo.hypervisor(), config, tlsIdentity);
+        return new WsmanServer(cimom, demo.hypervisor(), users, config, tlsIdentity);
     }
 
     private String realmVia(String scheme, int port) throws Exception {

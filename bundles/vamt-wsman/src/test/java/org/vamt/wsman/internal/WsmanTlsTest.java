@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
@@ -70,10 +71,11 @@ class WsmanTlsTest {
                         .property("DigestRealm", ctx.digestRealm()).build()), "AMT_GeneralSettings").manager();
         MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
         endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
-        UserDirectory users = UserDirectory.open(etc.resolve("users.properties"), etc.resolve("users.key"), PASSWORD,
-                p -> { });
-        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536);
+        UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
+        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
+                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> null),
+                WsmanHttpHandler.Limits.DEFAULT);
         identity = identityIn(etc);
         listener = CxfHttpListener.https("0.0.0.0", port, handler, identity);
     }
