@@ -475,6 +475,45 @@ public class RealClientsIT {
         assertTrue(out, out.contains("<g:VersionString>16.1.30</g:VersionString>"));
     }
 
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("timed out: " + String.join(" ", command), p.waitFor(30, TimeUnit.SECONDS));
+        return "exit " + p.exitValue() + "\n" + out;
+    }
+
+    /** curl over TLS 1.3, and over TLS 1.2 with the static-RSA suite MeshCentral's cipher list leaves. */
+    @Test
+    public void curlGetsTheVersionOverTls() throws Exception {
+        String envelope = new WsmanClient("127.0.0.3", PORT).get(WsmanClient.CIM + "CIM_SoftwareIdentity",
+                "<w:Selector Name=\"InstanceID\">AMT</w:Selector>");
+        String url = "https://127.0.0.3:" + (PORT + 1) + "/wsman";
+        for (String[] tls : new String[][] {{"--tlsv1.3"}, {"--tlsv1.2", "--tls-max", "1.2", "--ciphers", "AES256-GCM-SHA384"}}) {
+            List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-k", "--digest", "-u", "admin:" + WsmanClient.PASSWORD,
+                    "-H", "Content-Type: application/soap+xml;charset=UTF-8", "--data-binary", envelope));
+            cmd.addAll(List.of(tls));
+            cmd.add(url);
+            String out = run(cmd.toArray(new String[0]));
+            assertTrue(String.join(" ", tls) + ": " + out, out.startsWith("exit 0")
+                    && out.contains("<g:VersionString>16.1.30</g:VersionString>"));
+        }
+    }
+
+    /** Node's TLS with MeshCentral's exact options (amt-wsman-comm.js): static RSA over TLS 1.2, no validation. */
+    @Test
+    public void meshCentralTlsOptionsConnect() throws Exception {
+        String script = "const tls=require('tls');const s=tls.connect({host:'127.0.0.3',port:" + (PORT + 1)
+                + ",ciphers:'RSA+AES:!aNULL:!MD5:!DSS',minVersion:'TLSv1',maxVersion:'TLSv1.2',"
+                + "rejectUnauthorized:false},()=>{const c=s.getCipher();s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\n"
+                + "Connection: close\\r\\n\\r\\n');let d='';s.on('data',x=>d+=x);s.on('end',()=>{"
+                + "console.log(c.name+' '+c.version);console.log(d.split('\\r\\n').filter(l=>/^(HTTP|Server)/i.test(l))"
+                + ".join('|'));});});s.on('error',e=>{console.log('error '+e.message);process.exit(1);});";
+        String out = run("node", "-e", script);
+        assertTrue(out, out.startsWith("exit 0"));
+        assertTrue(out, out.contains("AES") && out.contains("TLSv1.2"));
+        assertTrue(out, out.contains("HTTP/1.1 401") && out.contains("Intel(R) Active Management Technology 16.1.30"));
+    }
+
     private static void setProperty(String file, String key, String value) throws IOException {
         Path f = home.resolve(file);
         List<String> lines = new ArrayList<>(Files.readAllLines(f));
