@@ -414,7 +414,9 @@ const SERVED = {
     'AMT_PublicKeyManagementService': [() => amt.PublicKeyManagementService, true],
     'AMT_PublicPrivateKeyPair': [() => amt.PublicPrivateKeyPair, false],
     'AMT_TLSCredentialContext': [() => amt.TLSCredentialContext, false],
-    'AMT_TLSSettingData': [() => amt.TLSSettingData, false]
+    'AMT_TLSSettingData': [() => amt.TLSSettingData, false],
+    // served through its subclass AMT_TLSCredentialContext
+    'CIM_CredentialContext': [() => cim.CredentialContext, false]
 };
 // A VM without disks (kiosk) has no media access device; every other served class has an instance.
 const MAY_BE_EMPTY = ['CIM_MediaAccessDevice'];
@@ -432,7 +434,6 @@ const NOT_SERVED = {
     'AMT_UserInitiatedConnectionService': () => amt.UserInitiatedConnectionService,
     'AMT_WiFiPortConfigurationService': () => amt.WiFiPortConfigurationService,
     'CIM_ConcreteDependency': () => cim.ConcreteDependency,
-    'CIM_CredentialContext': () => cim.CredentialContext,
     'CIM_IEEE8021xSettings': () => cim.IEEE8021xSettings,
     'CIM_WiFiEndpointSettings': () => cim.WiFiEndpointSettings,
     'CIM_WiFiPort': () => cim.WiFiPort,
