@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -85,10 +88,14 @@ final class DigestAuthenticator {
         long now = System.nanoTime();
         nonces.values().removeIf(s -> now - s.lastUsedNanos > lifetimeNanos);
         if (nonces.size() >= maxNonces) {
-            Iterator<String> it = nonces.keySet().iterator();
-            while (nonces.size() >= maxNonces && it.hasNext()) {
-                it.next();
-                it.remove();
+            // Drop the least recently used tenth, never an arbitrary one: the map's own order is by hash,
+            // so a flood of challenges used to evict the nonce a client had just been given, or the one a
+            // console was using, and the client's stale retry could fail again.
+            List<Map.Entry<String, NonceState>> byAge = new ArrayList<>(nonces.entrySet());
+            byAge.sort(Comparator.comparingLong(e -> e.getValue().lastUsedNanos - now));
+            int drop = nonces.size() - maxNonces + 1 + maxNonces / 10;
+            for (int i = 0; i < drop && i < byAge.size(); i++) {
+                nonces.remove(byAge.get(i).getKey(), byAge.get(i).getValue());
             }
         }
     }

@@ -31,9 +31,15 @@ final class RequestParser {
 
     private static final int MAX_SELECTORS = 32;
 
-    private final ThreadLocal<DocumentBuilder> builders = ThreadLocal.withInitial(RequestParser::newBuilder);
+    /**
+     * A factory per thread, but a new parser per request: a Xerces parser kept for reuse holds on to
+     * the largest attribute list and every distinct name it has ever seen, so a pooled thread that
+     * once parsed a hostile envelope (thousands of attributes, random names) kept megabytes for
+     * good, and its symbol table grew with every new name.
+     */
+    private final ThreadLocal<DocumentBuilderFactory> factories = ThreadLocal.withInitial(RequestParser::newFactory);
 
-    private static DocumentBuilder newBuilder() {
+    private static DocumentBuilderFactory newFactory() {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
@@ -43,9 +49,8 @@ final class RequestParser {
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
-            return b;
+            f.newDocumentBuilder();   // fail now, not on the first request, if the features are not supported
+            return f;
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("XML parser cannot be hardened", e);
         }
@@ -54,7 +59,11 @@ final class RequestParser {
     WsmanRequest parse(byte[] body) throws WsmanFault {
         Document doc;
         try {
-            doc = builders.get().parse(new ByteArrayInputStream(body));
+            DocumentBuilder builder = factories.get().newDocumentBuilder();
+            builder.setErrorHandler(null);
+            doc = builder.parse(new ByteArrayInputStream(body));
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("XML parser cannot be hardened", e);
         } catch (SAXException | IOException e) {
             throw WsmanFault.malformed("The request is not well-formed XML.");
         }

@@ -416,6 +416,43 @@ class WsmanEndpointTest {
     }
 
     @Test
+    void anExpiredNonceGetsAStaleChallengeAndTheNewNonceWorks() throws Exception {
+        listener.close();
+        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
+        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
+        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService")
+                .manager();
+        WsmanHttpHandler shortNonces = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 300, 100),
+                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add),
+                WsmanHttpHandler.Limits.DEFAULT);
+        listener = new CxfHttpListener("0.0.0.0", port, shortNonces);
+        String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
+        assertEquals(200, client.post(get).statusCode());
+        String oldNonce = client.nonce;
+        Thread.sleep(600);
+
+        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
+        wrong.nonce = oldNonce;
+        wrong.realm = client.realm;
+        HttpResponse<String> guess = wrong.raw(get, wrong.authorization());
+        assertEquals(401, guess.statusCode());
+        assertTrue(guess.headers().firstValue("WWW-Authenticate").orElseThrow().contains("stale=\"false\""),
+                "stale=true would tell a guesser that the password was right");
+
+        HttpResponse<String> stale = client.raw(get, client.authorization());
+        assertEquals(401, stale.statusCode(), "the nonce is older than its lifetime");
+        String challenge = stale.headers().firstValue("WWW-Authenticate").orElseThrow();
+        assertTrue(challenge.contains("stale=\"true\""), challenge);
+        client.learn(stale);
+        assertFalse(oldNonce.equals(client.nonce), "a new nonce is issued");
+        HttpResponse<String> retried = client.raw(get, client.authorization());
+        assertEquals(200, retried.statusCode(), retried.body());
+        assertEquals(1, audited.size(), "the wrong password is a failed login, the expired nonce is not: " + audited);
+        shortNonces.close();
+    }
+
+    @Test
     void unknownAddressHasNoDevice() throws Exception {
         DigestClient host = new DigestClient("http://127.0.0.1:" + port + "/wsman", "admin", PASSWORD);
         assertEquals(404, host.raw(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null), null)
