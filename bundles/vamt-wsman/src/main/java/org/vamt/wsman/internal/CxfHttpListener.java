@@ -27,6 +27,8 @@ import org.vamt.tls.TlsIdentity;
  */
 final class CxfHttpListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CxfHttpListener.class);
+    /** Longest silence on a connection, mid-request or between keep-alive requests. */
+    static final int IDLE_TIMEOUT_MS = 30_000;
 
     private final Bus bus;
     private final Destination destination;
@@ -55,6 +57,8 @@ final class CxfHttpListener implements AutoCloseable {
             JettyHTTPServerEngine engine = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
             // Our own Server header names the AMT version; Jetty must not add its own.
             engine.setSendServerVersion(false);
+            // A client that stalls mid-request holds a Jetty thread only this long (slow-request floods).
+            engine.setMaxIdleTime(IDLE_TIMEOUT_MS);
             String address = scheme + "://" + bindAddress + ":" + port + "/";
             DestinationFactory factory = bus.getExtension(DestinationFactoryManager.class)
                     .getDestinationFactoryForUri(address);
