@@ -5,14 +5,12 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,7 +41,7 @@ public class RealClientsIT {
             home = s.filter(p -> Files.isDirectory(p.resolve("bin"))).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no unpacked distribution in " + e2e));
         }
-        deleteTree(home.resolve("data"));
+        DistributionFiles.deleteTree(home.resolve("data"));
         setProperty("etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
         setProperty("etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(PORT + 1));
         setProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "38181");
@@ -475,6 +473,10 @@ public class RealClientsIT {
         assertTrue(out, out.contains("<g:VersionString>16.1.30</g:VersionString>"));
     }
 
+    private static void setProperty(String file, String key, String value) throws IOException {
+        DistributionFiles.setProperty(home, file, key, value);
+    }
+
     private static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -512,22 +514,5 @@ public class RealClientsIT {
         assertTrue(out, out.startsWith("exit 0"));
         assertTrue(out, out.contains("AES") && out.contains("TLSv1.2"));
         assertTrue(out, out.contains("HTTP/1.1 401") && out.contains("Intel(R) Active Management Technology 16.1.30"));
-    }
-
-    private static void setProperty(String file, String key, String value) throws IOException {
-        Path f = home.resolve(file);
-        List<String> lines = new ArrayList<>(Files.readAllLines(f));
-        lines.removeIf(l -> l.matches("\\s*" + Pattern.quote(key) + "\\s*=.*"));
-        lines.add(key + " = " + value);
-        Files.write(f, lines);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-        }
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
@@ -16,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -197,7 +195,7 @@ public class RestartIT {
                     .orElseThrow(() -> new IllegalStateException("no unpacked distribution in " + e2e));
         }
         Path restart = e2e.resolveSibling("restart");
-        deleteTree(restart);
+        DistributionFiles.deleteTree(restart);
         Files.createDirectories(restart);
         Path home = restart.resolve(source.getFileName());
         try (Stream<Path> s = Files.walk(source)) {
@@ -213,11 +211,11 @@ public class RestartIT {
         for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-endpoints.properties")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
-        setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
-        setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "47181");
-        setProperty(home, "etc/org.apache.karaf.shell.cfg", "sshPort", "47101");
-        setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41199");
-        setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiServerPort", "44445");
+        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
+        DistributionFiles.setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "47181");
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.shell.cfg", "sshPort", "47101");
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41199");
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiServerPort", "44445");
         return home;
     }
 
@@ -318,22 +316,5 @@ public class RestartIT {
     static String md5(String s) throws Exception {
         return String.format("%032x", new BigInteger(1,
                 MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8))));
-    }
-
-    private static void setProperty(Path home, String file, String key, String value) throws IOException {
-        Path f = home.resolve(file);
-        List<String> lines = new ArrayList<>(Files.readAllLines(f));
-        lines.removeIf(l -> l.matches("\\s*" + Pattern.quote(key) + "\\s*=.*"));
-        lines.add(key + " = " + value);
-        Files.write(f, lines);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-        }
     }
 }
