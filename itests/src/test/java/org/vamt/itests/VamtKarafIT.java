@@ -164,4 +164,53 @@ public class VamtKarafIT {
         context.installBundle(location).start();
         awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 200);
     }
+
+    /**
+     * A provider that goes away while it is serving a request (its bundle stopped mid-call): the
+     * client still gets an answer, not a hang, and the next request goes to the provider left.
+     */
+    @Test
+    public void aProviderStoppedMidRequestAnswersAndTheNextRequestFindsTheOtherProvider() throws Exception {
+        WsmanClient client = new WsmanClient(HOST, PORT);
+        String chips = client.enumerateAll(WsmanClient.CIM + "CIM_Chip");
+        awaitAnswer(client, chips, 200);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        org.vamt.cim.spi.CimProvider stopping = (ctx, className) -> {
+            entered.countDown();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // what a provider whose dependencies were just deactivated typically does
+            throw new IllegalStateException("provider stopped");
+        };
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(org.vamt.cim.spi.CimProvider.CLASSES, "CIM_Chip");
+        props.put(org.osgi.framework.Constants.SERVICE_RANKING, 1000);
+        org.osgi.framework.ServiceRegistration<org.vamt.cim.spi.CimProvider> reg =
+                context.registerService(org.vamt.cim.spi.CimProvider.class, stopping, props);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            WsmanClient inFlight = new WsmanClient(HOST, PORT);
+            java.util.concurrent.Future<HttpResponse<String>> answer = pool.submit(
+                    () -> inFlight.post(inFlight.enumerateAll(WsmanClient.CIM + "CIM_Chip")));
+            assertTrue("the request reached the provider", entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            reg.unregister();
+            reg = null;
+            release.countDown();
+            HttpResponse<String> r = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(r.body(), 400, r.statusCode());
+            assertTrue(r.body(), r.body().contains("<a:Fault>") || r.body().contains(":Fault>"));
+            HttpResponse<String> next = awaitAnswer(client, chips, 200);
+            assertTrue(next.body(), next.body().contains("Managed System Processor Chip"));
+        } finally {
+            release.countDown();
+            if (reg != null) {
+                reg.unregister();
+            }
+            pool.shutdownNow();
+        }
+    }
 }
