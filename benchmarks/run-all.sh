@@ -2,7 +2,7 @@
 # Runs the issue 8 end-to-end benchmarks against a fresh copy of the distribution and writes the
 # raw output to benchmarks/results/ (the figures in docs/benchmarks.md come from there).
 # Usage (from the repository root, after `mvn install`):  benchmarks/run-all.sh [stage...]
-# Stages: cold paper concurrency inventory scale plot (default: all, in that order).
+# Stages: cold paper concurrency inventory scale million plot (default: all, in that order).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
@@ -102,6 +102,22 @@ scale() {
     rm -f "$DIST/etc/vamt-endpoints.properties"
 }
 
+# One million Gets (4 clients) on the last of 1,000 VMs; heap and RSS after GC before and after.
+million() {
+    java -cp "$CP" org.vamt.bench.TestDriverXml 1000 "$DIST/etc/scale-1000.xml"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/scale-1000.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    rm -f "$DIST/etc/vamt-endpoints.properties"
+    {
+        start 1000
+        echo "heap after GC before: $(heap_after_gc)"
+        java -cp "$CP" org.vamt.bench.Soak 127.0.3.239 16992 admin "$PASSWORD" 1000000 4 "$(cat "$DIST/karaf.pid")"
+        echo "after GC: heap $(heap_after_gc), RSS $(rss)"
+        stop
+    } 2>&1 | tee "$RESULTS/million-1000vms.txt"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    rm -f "$DIST/etc/vamt-endpoints.properties"
+}
+
 plot() {
     awk '/^(vamt|floor) [0-9]+ / {print > "'"$RESULTS"'/concurrency-" $1 ".dat"}' "$RESULTS/concurrency.txt"
     awk '/^## [0-9]+ VMs/ {n=$2} /^Get on/ {k++; match($0, /p50 [0-9.]+/); p50=substr($0, RSTART+4, RLENGTH-4);
@@ -112,6 +128,6 @@ plot() {
 
 # Never leave a Karaf behind, even when a stage fails.
 trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop' EXIT
-[ $# -eq 0 ] && set -- cold paper concurrency inventory scale plot
+[ $# -eq 0 ] && set -- cold paper concurrency inventory scale million plot
 [ -d "$DIST" ] || fresh_dist
 for stage in "$@"; do "$stage"; done
