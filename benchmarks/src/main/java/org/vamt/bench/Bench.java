@@ -1,0 +1,231 @@
+package org.vamt.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The end-to-end benchmarks of issue 8, one subcommand each (see docs/benchmarks.md for the runs):
+ *
+ * <pre>
+ * paper        host port floorPort user password requests    Get latency, 1 client: vAMT, then the floor, ratio
+ * concurrency  host port user password requestsPerLevel 1,4,16,64   throughput + latency per level (CSV lines too)
+ * inventory    host port user password rounds                Enumerate+Pull of the 10 inventory classes
+ * power        host port user password rounds                RequestPowerStateChange off (8) / on (2) round trips
+ * await-all    endpointsFile port startEpochMillis           time until every endpoint answers Identify
+ * first-last   endpointsFile port user password requests     Get latency on the lowest vs the highest address
+ * </pre>
+ */
+public final class Bench {
+    private static final Pattern CONTEXT = Pattern.compile("<[a-zA-Z]+:EnumerationContext>([^<]+)</");
+    private static final Pattern RETURN = Pattern.compile("ReturnValue>(\\d+)<");
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args.length == 0 ? "" : args[0]) {
+            case "paper" -> paper(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4], args[5],
+                    Integer.parseInt(args[6]));
+            case "concurrency" -> concurrency(args[1], Integer.parseInt(args[2]), args[3], args[4],
+                    Integer.parseInt(args[5]), args[6], args.length > 7 ? args[7] : "vamt");
+            case "inventory" -> inventory(args[1], Integer.parseInt(args[2]), args[3], args[4], Integer.parseInt(args[5]));
+            case "power" -> power(args[1], Integer.parseInt(args[2]), args[3], args[4], Integer.parseInt(args[5]));
+            case "await-all" -> awaitAll(Path.of(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
+            case "first-last" -> firstLast(Path.of(args[1]), Integer.parseInt(args[2]), args[3], args[4],
+                    Integer.parseInt(args[5]));
+            default -> {
+                System.err.println("usage: see the Javadoc of org.vamt.bench.Bench");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void paper(String host, int port, int floorPort, String user, String password, int requests)
+            throws InterruptedException {
+        byte[] get = Envelopes.getSoftwareIdentity();
+        LoadRun.run(host, port, user, password, get, requests / 5, 1);
+        LoadRun.run("127.0.0.1", floorPort, user, password, get, requests / 5, 1);
+        LoadRun.Result vamt = LoadRun.run(host, port, user, password, get, requests, 1);
+        LoadRun.Result floor = LoadRun.run("127.0.0.1", floorPort, user, password, get, requests, 1);
+        System.out.println("vAMT : " + vamt);
+        System.out.println("floor: " + floor);
+        System.out.printf("ratio vAMT/floor: p50 %.2f, p99 %.2f%n",
+                vamt.latencies().percentileMs(0.5) / floor.latencies().percentileMs(0.5),
+                vamt.latencies().percentileMs(0.99) / floor.latencies().percentileMs(0.99));
+    }
+
+    private static void concurrency(String host, int port, String user, String password, int perLevel, String levels,
+            String label) throws InterruptedException {
+        byte[] get = Envelopes.getSoftwareIdentity();
+        LoadRun.run(host, port, user, password, get, perLevel / 5, 4);
+        List<String> csv = new ArrayList<>();
+        for (String level : levels.split(",")) {
+            LoadRun.Result r = LoadRun.run(host, port, user, password, get, perLevel, Integer.parseInt(level));
+            System.out.println(r);
+            csv.add(String.format("%s %s %.0f %.3f %.3f", label, level, r.throughput(), r.latencies().percentileMs(0.5),
+                    r.latencies().percentileMs(0.99)));
+        }
+        System.out.println("# label clients requests/s p50_ms p99_ms");
+        csv.forEach(System.out::println);
+    }
+
+    private static void inventory(String host, int port, String user, String password, int rounds) throws IOException {
+        Latencies sweeps = new Latencies();
+        Latencies requests = new Latencies();
+        int instances = 0;
+        try (WsmanConnection c = new WsmanConnection(host, port, user, password)) {
+            for (int round = -rounds / 5; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                int seen = 0;
+                for (String cimClass : Envelopes.INVENTORY) {
+                    long r0 = System.nanoTime();
+                    WsmanConnection.Response e = c.post(Envelopes.enumerate(cimClass));
+                    expect(e, cimClass);
+                    Matcher m = CONTEXT.matcher(e.body());
+                    String context = m.find() ? m.group(1) : null;
+                    if (round >= 0) {
+                        requests.add((System.nanoTime() - r0) / 1_000);
+                    }
+                    while (context != null) {
+                        r0 = System.nanoTime();
+                        WsmanConnection.Response p = c.post(Envelopes.pull(cimClass, context));
+                        expect(p, cimClass);
+                        seen += p.body().split("<h:" + cimClass + ">", -1).length - 1;
+                        m = CONTEXT.matcher(p.body());
+                        context = m.find() ? m.group(1) : null;
+                        if (round >= 0) {
+                            requests.add((System.nanoTime() - r0) / 1_000);
+                        }
+                    }
+                }
+                if (round >= 0) {
+                    sweeps.add((System.nanoTime() - t0) / 1_000);
+                    instances = seen;
+                }
+            }
+        }
+        System.out.println("inventory sweeps (10 classes, Enumerate+Pull each, " + instances + " instances): "
+                + sweeps.summary());
+        System.out.println("single Enumerate or Pull: " + requests.summary());
+    }
+
+    private static void power(String host, int port, String user, String password, int rounds) throws IOException {
+        Latencies off = new Latencies();
+        Latencies on = new Latencies();
+        try (WsmanConnection c = new WsmanConnection(host, port, user, password)) {
+            c.post(Envelopes.getSoftwareIdentity());
+            for (int i = 0; i < rounds; i++) {
+                off.add(powerChange(c, 8));
+                on.add(powerChange(c, 2));
+            }
+        }
+        System.out.println("RequestPowerStateChange 8 (off): " + off.summary());
+        System.out.println("RequestPowerStateChange 2 (on) : " + on.summary());
+    }
+
+    private static long powerChange(WsmanConnection c, int state) throws IOException {
+        long t0 = System.nanoTime();
+        WsmanConnection.Response r = c.post(Envelopes.requestPowerStateChange(state));
+        long micros = (System.nanoTime() - t0) / 1_000;
+        Matcher m = RETURN.matcher(r.body());
+        if (r.status() != 200 || !m.find() || !m.group(1).equals("0")) {
+            throw new IllegalStateException("power " + state + " failed: " + r.status() + " " + r.body());
+        }
+        return micros;
+    }
+
+    private static void expect(WsmanConnection.Response r, String what) {
+        if (r.status() != 200) {
+            throw new IllegalStateException(what + ": HTTP " + r.status() + " " + r.body());
+        }
+    }
+
+    /** The endpoint addresses from etc/vamt-endpoints.properties, lowest first. */
+    static List<String> addresses(Path endpointsFile) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(endpointsFile)) {
+            p.load(in);
+        }
+        List<String> result = new ArrayList<>();
+        for (String uuid : p.stringPropertyNames()) {
+            result.add(p.getProperty(uuid).trim());
+        }
+        result.sort(Comparator.comparingLong(Bench::numeric));
+        return result;
+    }
+
+    private static long numeric(String address) {
+        try {
+            long n = 0;
+            for (byte b : InetAddress.getByName(address).getAddress()) {
+                n = n << 8 | (b & 0xff);
+            }
+            return n;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(address, e);
+        }
+    }
+
+    private static void awaitAll(Path endpointsFile, int port, long startEpochMillis) throws Exception {
+        byte[] identify = Envelopes.identify();
+        while (!Files.exists(endpointsFile)) {
+            Thread.sleep(20);
+        }
+        long firstAnswer = -1;
+        List<String> waiting = new ArrayList<>(addresses(endpointsFile));
+        int expected = Integer.getInteger("expected", 0);
+        int total = waiting.size();
+        while (!waiting.isEmpty() || total < expected) {
+            if (total < expected) {
+                List<String> now = addresses(endpointsFile);
+                if (now.size() > total) {
+                    List<String> added = new ArrayList<>(now);
+                    added.removeAll(waiting);
+                    waiting = new ArrayList<>(now);
+                    total = now.size();
+                }
+            }
+            List<String> still = new ArrayList<>();
+            for (String address : waiting) {
+                try (WsmanConnection c = new WsmanConnection(address, port, null, null)) {
+                    if (c.post(identify).status() == 200) {
+                        if (firstAnswer < 0) {
+                            firstAnswer = System.currentTimeMillis() - startEpochMillis;
+                        }
+                        continue;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                still.add(address);
+            }
+            waiting = still;
+            if (!waiting.isEmpty()) {
+                Thread.sleep(20);
+            }
+        }
+        System.out.printf("endpoints %d: first Identify answer %d ms, all answering %d ms after start%n", total,
+                firstAnswer, System.currentTimeMillis() - startEpochMillis);
+    }
+
+    private static void firstLast(Path endpointsFile, int port, String user, String password, int requests)
+            throws Exception {
+        List<String> all = addresses(endpointsFile);
+        byte[] get = Envelopes.getSoftwareIdentity();
+        for (String address : List.of(all.get(0), all.get(all.size() - 1))) {
+            LoadRun.run(address, port, user, password, get, requests / 5, 1);
+        }
+        for (String address : List.of(all.get(0), all.get(all.size() - 1))) {
+            System.out.println("Get on " + address + ": " + LoadRun.run(address, port, user, password, get, requests, 1));
+        }
+    }
+}
