@@ -38,6 +38,9 @@ final class MachineEndpoints {
     /** uuid → address as saved; includes VMs not (yet) seen in this run, whose addresses stay reserved. */
     private final Map<String, String> saved = new ConcurrentHashMap<>();
     private final Path file;
+    /** Inside {@link #sync}: changes are saved once at its end. Guarded by this. */
+    private boolean deferSave;
+    private boolean unsaved;
 
     /** A map kept in memory only (tests). */
     MachineEndpoints(String firstAddress) {
@@ -74,9 +77,18 @@ final class MachineEndpoints {
     synchronized void sync(List<MachineInfo> machines) {
         List<String> present = machines.stream().map(MachineInfo::uuid).toList();
         new ArrayList<>(byUuid.keySet()).stream().filter(u -> !present.contains(u)).forEach(this::remove);
-        machines.stream().filter(m -> saved.containsKey(key(m.uuid())))
-                .sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
-        machines.stream().sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
+        // one write of the map for the whole sync, not one per new VM (1,000 VMs at first start)
+        deferSave = true;
+        try {
+            machines.stream().filter(m -> saved.containsKey(key(m.uuid())))
+                    .sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
+            machines.stream().sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
+        } finally {
+            deferSave = false;
+        }
+        if (unsaved) {
+            save();
+        }
     }
 
     private static String key(String uuid) {
@@ -143,6 +155,11 @@ final class MachineEndpoints {
         if (file == null) {
             return;
         }
+        if (deferSave) {
+            unsaved = true;
+            return;
+        }
+        unsaved = false;
         Properties p = new Properties();
         p.putAll(saved);
         try {
