@@ -20,6 +20,9 @@ public final class CimSchema implements Serializable {
 
     private final Map<String, CimClassDef> classes = new LinkedHashMap<>();
     private final Map<String, List<CimPropertyDef>> effectiveProperties = new LinkedHashMap<>();
+    /** Computed once: every request asks for lineages and subclasses, and the schema never changes. */
+    private final Map<String, List<String>> lineages = new LinkedHashMap<>();
+    private final Map<String, List<String>> subclasses = new LinkedHashMap<>();
 
     private CimSchema(Collection<CimClassDef> defs) {
         for (CimClassDef c : defs) {
@@ -33,6 +36,19 @@ public final class CimSchema implements Serializable {
         for (CimClassDef c : defs) {
             effectiveProperties.put(key(c.name()), Collections.unmodifiableList(resolve(c, new ArrayList<>())));
         }
+        for (CimClassDef c : defs) {
+            List<String> chain = new ArrayList<>();
+            for (CimClassDef a = c; a != null; a = a.superClass() == null ? null : classes.get(key(a.superClass()))) {
+                chain.add(a.name());
+            }
+            lineages.put(key(c.name()), List.copyOf(chain));
+        }
+        for (CimClassDef c : classes.values()) {
+            for (String ancestor : lineages.get(key(c.name()))) {
+                subclasses.computeIfAbsent(key(ancestor), k -> new ArrayList<>()).add(c.name());
+            }
+        }
+        subclasses.replaceAll((k, v) -> List.copyOf(v));
     }
 
     /** A schema of these classes; every superclass must be among them. */
@@ -133,29 +149,23 @@ public final class CimSchema implements Serializable {
         return Optional.empty();
     }
 
-    /** The class followed by its superclasses up to the root. */
+    /** The class followed by its superclasses up to the root (empty for an unknown class). */
     public List<String> lineage(String className) {
-        List<String> chain = new ArrayList<>();
-        for (CimClassDef c = classes.get(key(className)); c != null;
-             c = c.superClass() == null ? null : classes.get(key(c.superClass()))) {
-            chain.add(c.name());
-        }
-        return chain;
+        return lineages.getOrDefault(key(className), List.of());
     }
 
     /** Whether {@code className} is {@code ancestor} or one of its subclasses. */
     public boolean isA(String className, String ancestor) {
-        return lineage(className).stream().anyMatch(ancestor::equalsIgnoreCase);
-    }
-
-    /** The class and all its subclasses, in declaration order. */
-    public List<String> withSubclasses(String className) {
-        List<String> out = new ArrayList<>();
-        for (CimClassDef c : classes.values()) {
-            if (isA(c.name(), className)) {
-                out.add(c.name());
+        for (String c : lineage(className)) {
+            if (c.equalsIgnoreCase(ancestor)) {
+                return true;
             }
         }
-        return out;
+        return false;
+    }
+
+    /** The class and all its subclasses, in declaration order (empty for an unknown class). */
+    public List<String> withSubclasses(String className) {
+        return subclasses.getOrDefault(key(className), List.of());
     }
 }

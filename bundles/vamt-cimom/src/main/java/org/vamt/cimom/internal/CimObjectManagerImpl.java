@@ -376,7 +376,21 @@ public class CimObjectManagerImpl implements CimObjectManager {
                 }
             }
         }
-        for (CimInstance i : enumerateInstances(ctx, path.className())) {
+        // Search the providers' own instances and normalize only the one that matches (a Get of
+        // CIM_SoftwareIdentity would otherwise normalize all twelve). A key that only matches once
+        // typed by the schema falls through to the search of the normalized enumeration.
+        String cls = path.className();
+        for (Map.Entry<CimProvider, String> call : providersFor(schema, cls).entrySet()) {
+            for (CimInstance raw : call.getKey().enumerateInstances(ctx, call.getValue())) {
+                if (schema.isA(raw.className(), cls) && matches(raw, path)) {
+                    CimInstance i = SchemaEnforcer.normalize(schema, raw);
+                    if (matches(i, path)) {
+                        return i;
+                    }
+                }
+            }
+        }
+        for (CimInstance i : enumerateInstances(ctx, cls)) {
             if (matches(i, path)) {
                 return i;
             }
