@@ -172,18 +172,16 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
                 return MethodResult.of(INVALID_PASSWORD);
             }
         }
-        try {
+        String digest = ha1;
+        return change(() -> {
             accounts.setRealms(a.name(), wanted);
             if (accessPermission != null) {
                 accounts.setAccessPermission(a.name(), accessPermission.intValue());
             }
-            if (ha1 != null) {
-                accounts.setDigest(a.name(), ctx.digestRealm(), ha1);
+            if (digest != null) {
+                accounts.setDigest(a.name(), ctx.digestRealm(), digest);
             }
-            return MethodResult.of(SUCCESS);
-        } catch (AccountException e) {
-            return MethodResult.of(code(e));
-        }
+        });
     }
 
     @Override
@@ -194,19 +192,17 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (a == null) {
             return MethodResult.of(INVALID_HANDLE);
         }
-        try {
+        if (!a.machines().contains(ctx.machineId())) {
+            return MethodResult.of(NOT_PERMITTED); // granted every VM by the operator: not this device's to drop
+        }
+        return change(() -> {
             if (a.machines().equals(Set.of(ctx.machineId()))) {
                 accounts.remove(a.name());
-            } else if (a.machines().contains(ctx.machineId())) {
-                accounts.revoke(a.name(), ctx.machineId());
             } else {
-                return MethodResult.of(NOT_PERMITTED); // granted every VM by the operator: not this device's to drop
+                accounts.revoke(a.name(), ctx.machineId());
             }
             LOG.info("VM {}: user {} removed by {}", ctx.machineName(), a.name(), ctx.user());
-            return MethodResult.of(SUCCESS);
-        } catch (AccountException e) {
-            return MethodResult.of(code(e));
-        }
+        });
     }
 
     @Override
@@ -238,13 +234,10 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (ha1 == null) {
             return MethodResult.of(INVALID_PASSWORD);
         }
-        try {
+        return change(() -> {
             accounts.setDigest(UserAccounts.ADMIN, ctx.digestRealm(), ha1);
             LOG.info("VM {}: admin password of this VM set by {}", ctx.machineName(), ctx.user());
-            return MethodResult.of(SUCCESS);
-        } catch (AccountException e) {
-            return MethodResult.of(code(e));
-        }
+        });
     }
 
     @Override
@@ -263,8 +256,19 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (a == null) {
             return MethodResult.of(INVALID_HANDLE);
         }
+        return change(() -> accounts.setEnabled(a.name(), enabled == null || enabled));
+    }
+
+    /** A change to the accounts, which may be refused. */
+    @FunctionalInterface
+    private interface AccountChange {
+        void apply() throws AccountException;
+    }
+
+    /** Applies a change and answers as AMT does: SUCCESS, or the return code of the refusal. */
+    private static MethodResult change(AccountChange c) {
         try {
-            accounts.setEnabled(a.name(), enabled == null || enabled);
+            c.apply();
             return MethodResult.of(SUCCESS);
         } catch (AccountException e) {
             return MethodResult.of(code(e));
