@@ -142,7 +142,7 @@ final class WsmanHttpHandler {
                 return;
             }
             if (req.getHeader("Authorization") != null) {
-                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), remote, r.why());
+                LOG.info("VM {}: request for {} from {} refused: {}", ep.name(), path, remote, r.why());
             }
             if (r.badUser() != null) {
                 loginFailed(ep, r.badUser(), remote);
