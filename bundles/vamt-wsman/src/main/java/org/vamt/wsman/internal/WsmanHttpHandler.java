@@ -6,6 +6,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,7 +24,9 @@ import javax.servlet.http.HttpServletResponse;
 import org.vamt.accounts.AuditEvent;
 import org.vamt.accounts.AuditTrail;
 import org.vamt.accounts.UserAccounts;
+import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.wsman.EndpointPathHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * answers Identify without credentials, demands Digest for everything else (locking a user out
  * after repeated failures), checks the user's AMT realm for the operation, records what users
  * change in the audit log, and frames answers the way AMT clients parse them (Server header on
- * every answer, Connection: close after 401, WS-Management faults with status 400).
+ * every answer, Connection: close after 401, WS-Management faults with status 400). Extra paths
+ * ({@link EndpointPathHandler}) pass the same Digest, lockout and load limits.
  */
 final class WsmanHttpHandler {
     /**
@@ -57,6 +63,7 @@ final class WsmanHttpHandler {
     private final Limits limits;
     private final Semaphore slots;
     private final ExecutorService workers;
+    private final PathHandlers pathHandlers = new PathHandlers();
 
     /** Security settings of the handler: who may log in, the lockout rule, where audit records go. */
     record Security(UserAccounts accounts, LoginThrottle throttle, Supplier<AuditTrail> audit) {
@@ -105,13 +112,21 @@ final class WsmanHttpHandler {
             challenge(resp, ep, false);
             return;
         }
+        EndpointPathHandler extra = null;
         if (!WSMAN_PATH.equals(path)) {
-            plain(resp, 404, "Not found.");
-            return;
+            extra = pathHandlers.forPath(path).orElse(null);
+            if (extra == null) {
+                plain(resp, 404, "Not found.");
+                return;
+            }
         }
         byte[] body = readBody(req);
         if (body == null) {
             resp.setHeader("Connection", "close");
+            if (extra != null) {
+                plain(resp, 413, "The request is larger than " + maxRequestBytes + " bytes.");
+                return;
+            }
             soap(resp, 400, EnvelopeWriter.fault(null,
                     WsmanFault.encodingLimit("The request is larger than " + maxRequestBytes + " bytes.",
                             "ServiceEnvelopeLimit")));
@@ -128,12 +143,12 @@ final class WsmanHttpHandler {
         if (outcome instanceof DigestAuthenticator.Rejected r) {
             // Only Identify is open to everyone; anything else, even unparseable, gets the challenge
             // (curl and others first send an empty body to learn the nonce).
-            if (isIdentify(body)) {
+            if (extra == null && isIdentify(body)) {
                 soap(resp, 200, EnvelopeWriter.identify(amtVersion));
                 return;
             }
             if (req.getHeader("Authorization") != null) {
-                LOG.info("VM {}: WS-Man request from {} refused: {}", ep.name(), remote, r.why());
+                LOG.info("VM {}: request for {} from {} refused: {}", ep.name(), path, remote, r.why());
             }
             if (r.badUser() != null) {
                 loginFailed(ep, r.badUser(), remote);
@@ -143,6 +158,10 @@ final class WsmanHttpHandler {
         }
         String user = ((DigestAuthenticator.Accepted) outcome).user();
         throttle.succeeded(user, remote);
+        if (extra != null) {
+            serveExtraPath(extra, req, resp, body, ep, user);
+            return;
+        }
         WsmanRequest request;
         try {
             request = parser.parse(body);
@@ -182,6 +201,115 @@ final class WsmanHttpHandler {
             LOG.error("VM {}: {} {} failed", ep.name(), request.action(), request.resourceUri(), e);
             soap(resp, 400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
         }
+    }
+
+    /**
+     * An authenticated request on an extra path: the handler runs under the same concurrency and
+     * run-time limits as WS-Management operations; what it throws becomes a bare 500.
+     */
+    private void serveExtraPath(EndpointPathHandler extra, HttpServletRequest req, HttpServletResponse resp,
+                                byte[] body, MachineEndpoints.Endpoint ep, String user) throws IOException {
+        RequestContext ctx = new RequestContext(ep.uuid(), ep.name(), user, ep.realm());
+        PathCall call = new PathCall(req, body, ctx, ep);
+        try {
+            if (!slots.tryAcquire(limits.queueMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("VM {}: {} concurrent operations already; answering 503", ep.name(), limits.maxConcurrent());
+                resp.setHeader("Retry-After", "1");
+                plain(resp, 503, "Too many operations in progress; retry shortly.");
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            plain(resp, 503, "Shutting down.");
+            return;
+        }
+        EndpointPathHandler.Reply reply;
+        Future<EndpointPathHandler.Reply> f = null;
+        try {
+            f = workers.submit(() -> extra.handle(call));
+            reply = f.get(limits.maxOperationMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            LOG.warn("VM {}: {} did not finish within {} ms", ep.name(), call.path(), limits.maxOperationMillis());
+            reply = new EndpointPathHandler.Reply(503, "text/plain; charset=UTF-8", "The operation did not finish.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply = new EndpointPathHandler.Reply(503, "text/plain; charset=UTF-8", "Shutting down.");
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.error("VM {}: {} failed", ep.name(), call.path(), e instanceof ExecutionException ? e.getCause() : e);
+            reply = new EndpointPathHandler.Reply(500, "text/plain; charset=UTF-8", "Internal error.");
+        } finally {
+            slots.release();
+        }
+        if (reply == null) {
+            reply = new EndpointPathHandler.Reply(500, "text/plain; charset=UTF-8", "Internal error.");
+        }
+        write(resp, reply.status(), reply.contentType(), reply.body());
+    }
+
+    /** What an extra path's handler sees of its request; headers are copied, it runs on another thread. */
+    private final class PathCall implements EndpointPathHandler.Call {
+        private final String path;
+        private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        private final byte[] body;
+        private final RequestContext ctx;
+        private final MachineEndpoints.Endpoint ep;
+        private final String remote;
+        private final CimObjectManager cim;
+
+        PathCall(HttpServletRequest req, byte[] body, RequestContext ctx, MachineEndpoints.Endpoint ep) {
+            this.path = req.getRequestURI();
+            for (Enumeration<String> names = req.getHeaderNames(); names != null && names.hasMoreElements(); ) {
+                String n = names.nextElement();
+                headers.put(n, req.getHeader(n));
+            }
+            this.body = body;
+            this.ctx = ctx;
+            this.ep = ep;
+            this.remote = req.getRemoteAddr();
+            this.cim = new AuthorizedCim(operations.cimom(), policy, accounts, ctx);
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public String header(String name) {
+            return headers.get(name);
+        }
+
+        @Override
+        public byte[] body() {
+            return body.clone();
+        }
+
+        @Override
+        public RequestContext context() {
+            return ctx;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public CimObjectManager cim() {
+            return cim;
+        }
+
+        @Override
+        public void audit(int appId, int eventId, byte[] extendedData) {
+            record(ep, new AuditRules.Audit(appId, eventId, extendedData == null ? new byte[0] : extendedData.clone()),
+                    ctx.user(), remote);
+        }
+    }
+
+    /** The paths served beside {@code /wsman}; the server adds and removes handlers as they come and go. */
+    PathHandlers pathHandlers() {
+        return pathHandlers;
     }
 
     /**

@@ -25,6 +25,11 @@ final class WsmanOperations {
     private final CimObjectManager cimom;
     private final EnumerationContexts enumerations;
 
+    /** The CIMOM behind the operations (extra endpoint paths use it through {@link AuthorizedCim}). */
+    CimObjectManager cimom() {
+        return cimom;
+    }
+
     WsmanOperations(CimObjectManager cimom, EnumerationContexts enumerations) {
         this.cimom = cimom;
         this.enumerations = enumerations;

@@ -1,6 +1,7 @@
 package org.vamt.wsman.internal;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
+import org.vamt.wsman.EndpointPathHandler;
 import org.vamt.wsman.WsmanEndpoints;
 import org.vamt.tls.TlsIdentity;
 import org.slf4j.Logger;
@@ -98,6 +100,17 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile AuditTrail auditTrail;
+
+    /** Extra paths on every endpoint (e.g. AMT's legacy SOAP services), behind the same Digest door. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addPathHandler(EndpointPathHandler pathHandler, Map<String, Object> properties) {
+        handler.pathHandlers().add(pathHandler, properties);
+    }
+
+    void removePathHandler(EndpointPathHandler pathHandler) {
+        handler.pathHandlers().remove(pathHandler);
+    }
 
     @Activate
     public WsmanServer(@Reference CimObjectManager cimom, @Reference Hypervisor hypervisor,

@@ -60,10 +60,11 @@ final class DigestClient {
 
     String authorization(String ncText, String cnonce) {
         String ha1 = DigestAuthenticator.md5(user + ":" + realm + ":" + password);
-        String ha2 = DigestAuthenticator.md5("POST:/wsman");
+        String path = URI.create(url).getPath();
+        String ha2 = DigestAuthenticator.md5("POST:" + path);
         String response = DigestAuthenticator.md5(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);
         return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce
-                + "\", uri=\"/wsman\", qop=auth, nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\""
+                + "\", uri=\"" + path + "\", qop=auth, nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\""
                 + response + "\"";
     }
 
