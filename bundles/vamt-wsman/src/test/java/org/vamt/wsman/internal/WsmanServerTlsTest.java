@@ -74,7 +74,7 @@ class WsmanServerTlsTest {
         WsmanServer.Config config = (WsmanServer.Config) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {WsmanServer.Config.class}, (proxy, method, args) ->
                         values.getOrDefault(method.getName(), method.getDefaultValue()));
-        return new WsmanServer(cimom, demo.hypervisor(), users, config, tlsIdentity);
+        return new WsmanServer(cimom, demo.hypervisor(), users, config, tlsIdentity, null);
     }
 
     private String realmVia(String scheme, int port) throws Exception {
