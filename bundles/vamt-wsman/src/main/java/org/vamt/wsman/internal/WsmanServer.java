@@ -308,11 +308,27 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                 openVmListeners();
             }
             case UNDEFINED -> {
+                // libvirt renames a domain as "undefined" under the old name, then "defined" under
+                // the new one: a domain still there under its UUID was renamed and keeps its endpoint
+                java.util.Optional<MachineInfo> still = stillDefined(event.uuid());
+                if (still.isPresent()) {
+                    logEndpoint(map.add(event.uuid(), still.get().name()));
+                    return;
+                }
                 map.remove(event.uuid()).ifPresent(e ->
                         LOG.info("vAMT endpoint removed: VM '{}' ({}) was at {}", e.name(), e.uuid(), url(e)));
                 openVmListeners();
             }
             default -> { }
+        }
+    }
+
+    private java.util.Optional<MachineInfo> stillDefined(String uuid) {
+        try {
+            return hypervisor.machine(uuid);
+        } catch (HypervisorException e) {
+            // cannot tell: the event is what we know
+            return java.util.Optional.empty();
         }
     }
 

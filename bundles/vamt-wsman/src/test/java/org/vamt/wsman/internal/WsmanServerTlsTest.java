@@ -147,6 +147,30 @@ class WsmanServerTlsTest {
                 .filter(e -> e.name().equals("kiosk")).findFirst().orElseThrow().url());
     }
 
+    @Test
+    void aRenamedDomainKeepsItsEndpointAndAnUndefinedOneLosesIt() throws Exception {
+        server = server(0, identity);
+        String kiosk = "6f8c1a52-4b1e-4d6a-9a01-000000000004";
+        server.move(kiosk, "127.0.0.40");
+        // libvirt's rename: "undefined" for the old name while the domain is still defined under its UUID
+        server.machineChanged(new org.vamt.hypervisor.MachineEvent(kiosk, "kiosk",
+                org.vamt.hypervisor.MachineEvent.Type.UNDEFINED));
+        server.machineChanged(new org.vamt.hypervisor.MachineEvent(kiosk, "front-desk",
+                org.vamt.hypervisor.MachineEvent.Type.DEFINED));
+        org.vamt.wsman.WsmanEndpoints.Endpoint renamed = server.endpoints().stream()
+                .filter(e -> e.uuid().equals(kiosk)).findFirst().orElseThrow();
+        assertEquals("front-desk", renamed.name());
+        assertEquals("127.0.0.40", renamed.address());
+        // a UUID libvirt no longer knows: really undefined
+        String gone = "0be5a1e0-0000-4000-8000-0000000000e2";
+        server.machineChanged(new org.vamt.hypervisor.MachineEvent(gone, "ops-gone",
+                org.vamt.hypervisor.MachineEvent.Type.DEFINED));
+        assertEquals(5, server.endpoints().size());
+        server.machineChanged(new org.vamt.hypervisor.MachineEvent(gone, "ops-gone",
+                org.vamt.hypervisor.MachineEvent.Type.UNDEFINED));
+        assertEquals(4, server.endpoints().size());
+    }
+
     private String realmVia(String scheme, int port) throws Exception {
         HttpClient http = scheme.equals("https")
                 ? HttpClient.newBuilder().sslContext(WsmanTlsTest.pinning(identity.certificate()))
