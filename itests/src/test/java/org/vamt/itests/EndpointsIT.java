@@ -163,6 +163,16 @@ public class EndpointsIT {
         assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
         assertEquals(404, new WsmanClient("127.0.0.6", PORT).send(WsmanClient.identify(), null).statusCode());
 
+        // the endpoint manager restarted (its bundle stopped and started): the identity comes back from Config Admin
+        org.osgi.framework.Bundle wsman = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "vamt-wsman".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        wsman.stop();
+        wsman.start();
+        await("ops-echo back at 127.0.0.60 after the restart", 30_000,
+                () -> endpointList().contains("http://127.0.0.60:" + PORT + "/wsman"));
+        assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
+        assertTrue(endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
+
         start = System.nanoTime();
         libvirt(false);
         await("ops-echo's endpoint removed", 5_000, () -> !endpointList().contains("ops-echo")
