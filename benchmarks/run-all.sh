@@ -80,10 +80,17 @@ inventory() {
     stop
 }
 
+# A fresh endpoint map (every VM a new address from 127.0.0.2): the identities live in Config
+# Admin's store under data/ with etc/vamt-endpoints.properties as their copy; both go (vAMT stopped).
+forget_endpoints() {
+    rm -f "$DIST/etc/vamt-endpoints.properties"
+    find "$DIST/data/cache" -path '*/data/config/org/vamt/endpoint*' -delete 2>/dev/null || true
+}
+
 scale() {
     : > "$RESULTS/scale.txt"
     for n in 4 10 100 1000; do
-        rm -f "$DIST/etc/vamt-endpoints.properties"
+        forget_endpoints
         if [ $n = 4 ]; then
             sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
         else
@@ -99,14 +106,14 @@ scale() {
         } 2>&1 | tee -a "$RESULTS/scale.txt"
     done
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
-    rm -f "$DIST/etc/vamt-endpoints.properties"
+    forget_endpoints
 }
 
 # One million Gets (4 clients) on the last of 1,000 VMs; heap and RSS after GC before and after.
 million() {
     java -cp "$CP" org.vamt.bench.TestDriverXml 1000 "$DIST/etc/scale-1000.xml"
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/scale-1000.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
-    rm -f "$DIST/etc/vamt-endpoints.properties"
+    forget_endpoints
     {
         start 1000
         echo "heap after GC before: $(heap_after_gc)"
@@ -115,7 +122,7 @@ million() {
         stop
     } 2>&1 | tee "$RESULTS/million-1000vms.txt"
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
-    rm -f "$DIST/etc/vamt-endpoints.properties"
+    forget_endpoints
 }
 
 plot() {

@@ -157,6 +157,9 @@ public final class Bench {
         }
         List<String> result = new ArrayList<>();
         for (String uuid : p.stringPropertyNames()) {
+            if (uuid.contains(".")) {
+                continue; // <uuid>.port, .hostName, .name: not addresses
+            }
             result.add(p.getProperty(uuid).trim());
         }
         result.sort(Comparator.comparingLong(Bench::numeric));

@@ -23,13 +23,41 @@ final class KarafContainer {
     private KarafContainer() {
     }
 
+    /** The Karaf version of the distribution, and of the stock Karaf the features are tried in. */
+    static final String KARAF = "4.4.10";
+
     static Option[] options(String name, int wsmanPort, int digit) {
-        String karaf = "4.4.10";
-        return new Option[] {
-            karafDistributionConfiguration()
+        return options(name, wsmanPort, digit + "8181", digit + "8101", digit + "1099", digit + "4444");
+    }
+
+    /** The distribution with Karaf's HTTP, SSH, RMI registry and RMI server ports given one by one. */
+    static Option[] options(String name, int wsmanPort, String http, String ssh, String rmiRegistry, String rmiServer) {
+        return common(karafDistributionConfiguration()
                 .frameworkUrl(maven().groupId("org.vamt").artifactId("vamt-distribution")
                     .version(System.getProperty("vamt.version")).type("tar.gz"))
                 .name("vamt").unpackDirectory(new File("target/" + name)).useDeployFolder(false),
+            wsmanPort, http, ssh, rmiRegistry, rmiServer);
+    }
+
+    /**
+     * A stock Apache Karaf (the tar.gz Apache publishes) with nothing of vAMT in it: tests install
+     * the features repository themselves. Only the WS-Management ports are preset in
+     * etc/org.vamt.wsman.cfg, which the vamt-wsman feature's configfile then leaves as it is.
+     */
+    static Option[] stockKaraf(String name, int wsmanPort, String http, String ssh, String rmiRegistry,
+                               String rmiServer) {
+        return common(karafDistributionConfiguration()
+                .frameworkUrl(maven().groupId("org.apache.karaf").artifactId("apache-karaf")
+                    .version(KARAF).type("tar.gz"))
+                .name("Apache Karaf").unpackDirectory(new File("target/" + name)).useDeployFolder(false),
+            wsmanPort, http, ssh, rmiRegistry, rmiServer);
+    }
+
+    private static Option[] common(Option distribution, int wsmanPort, String http, String ssh,
+                                   String rmiRegistry, String rmiServer) {
+        String karaf = KARAF;
+        return new Option[] {
+            distribution,
             keepRuntimeFolder(),
             logLevel(LogLevel.INFO),
             configureConsole().ignoreLocalConsole(),
@@ -40,10 +68,10 @@ final class KarafContainer {
                 System.getProperty("org.ops4j.pax.url.mvn.localRepository")),
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories",
                 "https://repo1.maven.org/maven2@id=central"),
-            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", digit + "8181"),
-            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", digit + "8101"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", digit + "1099"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", digit + "4444"),
+            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", http),
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", ssh),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", rmiRegistry),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", rmiServer),
             systemProperty("vamt.version").value(System.getProperty("vamt.version")),
             vmOptions("--add-reads=java.xml=java.logging",
                 "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",

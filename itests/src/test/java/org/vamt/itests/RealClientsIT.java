@@ -144,7 +144,7 @@ public class RealClientsIT {
     // ------------------------------------------------------------------ the demo VMs, one session each
 
     /**
-     * A demo VM (karaf-assembly's vamt-demo-vms.xml) and what clients must see of it. Addresses go
+     * A demo VM (features/src/main/cfg/vamt-demo-vms.xml) and what clients must see of it. Addresses go
      * by VM name: build-server .2, desktop-01 .3, desktop-02 .4, kiosk .5.
      */
     record Vm(String name, String host, String uuid, boolean runningAtStart, int chips, long memoryBytes,

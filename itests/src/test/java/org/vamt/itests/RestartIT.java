@@ -180,7 +180,8 @@ public class RestartIT {
             p.load(in);
         }
         Map<String, String> map = new TreeMap<>();
-        p.stringPropertyNames().forEach(k -> map.put(k.toUpperCase(Locale.ROOT), p.getProperty(k).trim()));
+        p.stringPropertyNames().stream().filter(k -> !k.contains("."))
+                .forEach(k -> map.put(k.toUpperCase(Locale.ROOT), p.getProperty(k).trim()));
         return map;
     }
 

@@ -179,4 +179,39 @@ public class ShellCommandsIT {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("HTTP 401"));
         }
     }
+
+    /** What tab offers after {@code line} (cursor at its end), as the console's completer computes it. */
+    private java.util.List<String> complete(String line) throws Exception {
+        String[] words = line.split(" ", -1);
+        org.apache.karaf.shell.api.console.CommandLine commandLine =
+                new org.apache.karaf.shell.support.parsing.CommandLineImpl(words, words.length - 1,
+                        words[words.length - 1].length(), line.length(), line);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            String[] name = words[0].split(":");
+            org.apache.karaf.shell.api.console.Command command = session.getRegistry().getCommands().stream()
+                    .filter(c -> c.getScope().equals(name[0]) && c.getName().equals(name[1])).findFirst()
+                    .orElseThrow(() -> new AssertionError("no command " + words[0]));
+            java.util.List<String> candidates = new java.util.ArrayList<>();
+            command.getCompleter(true).complete(session, commandLine, candidates);
+            return candidates.stream().map(String::trim).toList();
+        } finally {
+            session.close();
+        }
+    }
+
+    @Test
+    public void tabCompletesVmsUsersEndpointTargetsAndServedClasses() throws Exception {
+        awaitVmList();
+        assertEquals(java.util.List.of("kiosk"), complete("vamt:vm-info ki"));
+        assertTrue(complete("vamt:power desk").containsAll(java.util.List.of("desktop-01", "desktop-02")));
+        assertEquals(java.util.List.of("reset"), complete("vamt:power kiosk res"));
+        assertEquals(java.util.List.of("admin"), complete("vamt:user-passwd adm"));
+        assertTrue(complete("vamt:wsman-get 127.0.0.").contains("127.0.0.5:" + PORT));
+        java.util.List<String> classes = complete("vamt:wsman-get 127.0.0.5:" + PORT + " AMT_Gen");
+        assertEquals(java.util.List.of("AMT_GeneralSettings"), classes);
+        assertTrue(complete("vamt:wsman-enumerate 127.0.0.5:" + PORT + " CIM_").contains("CIM_Processor"));
+    }
 }

@@ -8,25 +8,26 @@ public interface WsmanEndpoints {
     /**
      * One VM's endpoint.
      *
-     * @param uuid    the VM's UUID
-     * @param name    the VM's name
-     * @param address the IP address its endpoint answers on
-     * @param port    the WS-Management HTTP port
-     * @param realm   the HTTP Digest realm of the endpoint
+     * @param uuid     the VM's UUID
+     * @param name     the VM's name
+     * @param address  the IPv4 address its endpoint answers on
+     * @param port     its WS-Management HTTP port (TLS: the configured TLS port, or the next port
+     *                 with the port-per-VM strategy)
+     * @param hostName its host name (what the {@code Host} header says with the host strategy)
+     * @param realm    the HTTP Digest realm of the endpoint
+     * @param url      where a console reaches it
      */
-    record Endpoint(String uuid, String name, String address, int port, String realm) {
-        public String url() {
-            return "http://" + address + ":" + port + "/wsman";
-        }
+    record Endpoint(String uuid, String name, String address, int port, String hostName, String realm, String url) {
     }
 
     List<Endpoint> endpoints();
 
     /**
-     * Moves a VM's endpoint to another IPv4 address, kept across restarts.
+     * Moves a VM's endpoint, kept across restarts: to another IPv4 address (strategy address),
+     * port (strategy port) or host name (strategy host).
      *
-     * @throws IllegalArgumentException when the address is not IPv4, belongs to another VM, or
-     *                                  the VM has no endpoint
+     * @throws IllegalArgumentException when the target is not valid for the strategy, belongs to
+     *                                  another VM, or the VM has no endpoint
      */
-    Endpoint move(String uuid, String address);
+    Endpoint move(String uuid, String target);
 }

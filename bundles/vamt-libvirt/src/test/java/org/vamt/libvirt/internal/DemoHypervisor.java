@@ -37,7 +37,7 @@ public final class DemoHypervisor implements AutoCloseable {
     /** The demo file, relative to the module directory. */
     public static Path demoFile() {
         Path file = Paths.get(System.getProperty("basedir", "."))
-                .resolve("../../karaf-assembly/src/main/resources/assembly/etc/vamt-demo-vms.xml")
+                .resolve("../../features/src/main/cfg/vamt-demo-vms.xml")
                 .toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("demo file not found: " + file);

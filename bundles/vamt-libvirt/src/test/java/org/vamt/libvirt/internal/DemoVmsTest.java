@@ -18,9 +18,9 @@ import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 
-/** The distribution's demo machines (karaf-assembly etc/vamt-demo-vms.xml), loaded by libvirt 9's test driver. */
+/** The distribution's demo machines (features/src/main/cfg/vamt-demo-vms.xml), loaded by libvirt 9's test driver. */
 class DemoVmsTest {
-    static final Path DEMO = Paths.get("../../karaf-assembly/src/main/resources/assembly/etc/vamt-demo-vms.xml");
+    static final Path DEMO = Paths.get("../../features/src/main/cfg/vamt-demo-vms.xml");
     static final long GIB = 1024 * 1024;
 
     private LibvirtHypervisor hv;

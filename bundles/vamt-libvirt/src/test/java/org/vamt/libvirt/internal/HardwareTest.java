@@ -29,7 +29,7 @@ import org.vamt.hypervisor.MachineHardware.Nic;
 import org.vamt.hypervisor.MachineHardware.SmbiosInfo;
 
 /**
- * {@link LibvirtHypervisor#hardware} on the demo machines (karaf-assembly etc/vamt-demo-vms.xml) in
+ * {@link LibvirtHypervisor#hardware} on the demo machines (features/src/main/cfg/vamt-demo-vms.xml) in
  * libvirt 9's test driver.
  */
 class HardwareTest {

@@ -7,7 +7,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.vamt.wsman.WsmanEndpoints;
 
-@Command(scope = "vamt", name = "endpoint-list", description = "Lists the WS-Management endpoints: VM, URL and Digest realm")
+@Command(scope = "vamt", name = "endpoint-list", description = "Lists the WS-Management endpoints: VM, URL, host name and Digest realm")
 @Service
 public class EndpointList implements Action {
     @Reference
@@ -18,10 +18,11 @@ public class EndpointList implements Action {
         ShellTable table = new ShellTable();
         table.column("VM");
         table.column("URL");
+        table.column("Host name");
         table.column("Realm");
         table.column("UUID");
         for (WsmanEndpoints.Endpoint e : endpoints.endpoints()) {
-            table.addRow().addContent(e.name(), e.url(), e.realm(), e.uuid());
+            table.addRow().addContent(e.name(), e.url(), e.hostName(), e.realm(), e.uuid());
         }
         table.print(System.out);
         return null;

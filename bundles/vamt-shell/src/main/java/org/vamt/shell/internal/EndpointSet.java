@@ -9,7 +9,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.wsman.WsmanEndpoints;
 
-@Command(scope = "vamt", name = "endpoint-set", description = "Moves a VM's endpoint to another IPv4 address (kept across restarts)")
+@Command(scope = "vamt", name = "endpoint-set", description = "Moves a VM's endpoint to another IPv4 address, port or host "
+        + "name, as the endpoint strategy says (kept across restarts)")
 @Service
 public class EndpointSet implements Action {
     @Reference
@@ -22,8 +23,8 @@ public class EndpointSet implements Action {
     @Completion(VmCompleter.class)
     String vm;
 
-    @Argument(index = 1, name = "address", description = "IPv4 address the host answers on (e.g. an alias address)",
-            required = true)
+    @Argument(index = 1, name = "target", description = "strategy address: an IPv4 address the host answers on (e.g. an "
+            + "alias address); strategy port: a port; strategy host: a host name", required = true)
     String address;
 
     @Override

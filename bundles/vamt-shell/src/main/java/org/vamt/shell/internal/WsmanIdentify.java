@@ -2,11 +2,13 @@ package org.vamt.shell.internal;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Command(scope = "vamt", name = "wsman-identify", description = "Sends a WS-Management Identify (no credentials) to any endpoint")
 @Service
 public class WsmanIdentify extends WsmanCommand {
+    @Completion(EndpointTargetCompleter.class)
     @Argument(index = 0, name = "target", description = "host, host:port or URL of the endpoint", required = true)
     String target;
 

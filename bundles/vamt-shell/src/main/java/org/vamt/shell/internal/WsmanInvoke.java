@@ -3,15 +3,18 @@ package org.vamt.shell.internal;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Command(scope = "vamt", name = "wsman-invoke", description = "Invokes a class method on any endpoint")
 @Service
 public class WsmanInvoke extends WsmanCommand {
+    @Completion(EndpointTargetCompleter.class)
     @Argument(index = 0, name = "target", description = "host, host:port or URL of the endpoint", required = true)
     String target;
 
+    @Completion(CimClassCompleter.class)
     @Argument(index = 1, name = "class", description = "CIM class name or ResourceURI", required = true)
     String className;
 

@@ -101,7 +101,8 @@ final class WsmanHttpHandler {
 
     void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("Server", serverHeader);
-        MachineEndpoints.Endpoint ep = endpoints.byAddress(req.getLocalAddr()).orElse(null);
+        MachineEndpoints.Endpoint ep = endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(),
+                req.getHeader("Host")).orElse(null);
         if (ep == null) {
             plain(resp, 404, "No AMT device at this address.");
             return;

@@ -1,10 +1,16 @@
 package org.vamt.wsman.internal;
 
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -32,8 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WS-Management listener: one CXF Jetty destination on the configured port, serving every VM
- * at its own address. Endpoints follow the hypervisor's define/undefine events.
+ * The WS-Management endpoint manager and listeners. Every VM is told apart by its own address on
+ * the configured ports (strategy {@code address}), its own port ({@code port}: one listener per
+ * VM, opened and closed as VMs come and go) or its host name in the {@code Host} header
+ * ({@code host}). Endpoints follow the hypervisor's define/undefine/rename events; identities
+ * are kept as Config Admin factory configurations ({@code org.vamt.endpoint}, one per VM).
  */
 @Component(service = {MachineListener.class, WsmanEndpoints.class}, immediate = true, configurationPid = WsmanServer.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -54,11 +63,25 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         @AttributeDefinition(description = "WS-Management HTTPS port (AMT: 16993); 0 = no TLS listener")
         int tlsPort() default 16993;
 
-        @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones")
+        @AttributeDefinition(description = "How VMs are told apart: address (one IPv4 address per VM on port and "
+                + "tlsPort), port (one port per VM from firstPort, its TLS port the next one), host (one listener, "
+                + "the HTTP Host header names the VM)")
+        String strategy() default "address";
+
+        @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones. With "
+                + "strategy port or host: the one address every VM is reached at")
         String firstAddress() default "127.0.0.2";
 
-        @AttributeDefinition(description = "Where each VM's address is kept across restarts; "
-                + "empty = ${karaf.etc}/vamt-endpoints.properties")
+        @AttributeDefinition(description = "strategy port: the first VM's HTTP port (TLS: the next); later VMs take "
+                + "the next free ones")
+        int firstPort() default 20000;
+
+        @AttributeDefinition(description = "strategy host: domain appended to VM names (desktop-01 -> "
+                + "desktop-01.<hostSuffix>); empty = the bare VM name")
+        String hostSuffix() default "";
+
+        @AttributeDefinition(description = "Where identities were kept before Config Admin (migrated on first start), "
+                + "and where they are kept without Config Admin; empty = ${karaf.etc}/vamt-endpoints.properties")
         String endpointsFile() default "";
 
         @AttributeDefinition(description = "Seconds a Digest nonce stays valid after its last use")
@@ -92,6 +115,10 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     private final CxfHttpListener listener;
     private final WsmanHttpHandler handler;
     private final CxfHttpListener tlsListener;
+    /** strategy port: each VM's listeners by port (HTTP and TLS). Guarded by itself. */
+    private final Map<Integer, CxfHttpListener> vmListeners = new TreeMap<>();
+    private final int tlsPort;
+    private final TlsIdentity tls;
     private ScheduledExecutorService retry;
     private final String bindAddress;
     private final int port;
@@ -116,7 +143,9 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     public WsmanServer(@Reference CimObjectManager cimom, @Reference Hypervisor hypervisor,
                        @Reference UserAccounts users, Config config,
                        @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-                       TlsIdentity tls) {
+                       TlsIdentity tls,
+                       @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                       ConfigurationAdmin configAdmin) {
         this.cimom = cimom;
         this.hypervisor = hypervisor;
         this.bindAddress = config.bindAddress();
@@ -124,9 +153,14 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1-65535, got " + port);
         }
-        this.endpoints = new MachineEndpoints(config.firstAddress(), config.endpointsFile().isBlank()
-                ? java.nio.file.Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
-                : java.nio.file.Paths.get(config.endpointsFile()));
+        this.tlsPort = config.tlsPort();
+        this.tls = tls;
+        MachineEndpoints.Strategy strategy = MachineEndpoints.Strategy.parse(config.strategy());
+        EndpointFile file = new EndpointFile(config.endpointsFile().isBlank()
+                ? Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
+                : Paths.get(config.endpointsFile()));
+        this.endpoints = new MachineEndpoints(new MachineEndpoints.Settings(strategy, config.firstAddress(), port,
+                config.firstPort(), tlsPort > 0 ? 2 : 1, config.hostSuffix()), store(configAdmin, file));
         DigestAuthenticator digest = new DigestAuthenticator(users::ha1, config.nonceLifetimeSeconds() * 1000, 10_000);
         WsmanOperations ops = new WsmanOperations(cimom, new EnumerationContexts(
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
@@ -136,8 +170,13 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                 new WsmanHttpHandler.Limits(config.maxConcurrentOperations(), 2_000,
                         config.maxOperationSeconds() * 1000));
         this.handler = handler;
-        listener = new CxfHttpListener(bindAddress, port, handler);
-        tlsListener = openTlsListener(config.tlsPort(), handler, tls);
+        if (strategy == MachineEndpoints.Strategy.PORT) {
+            listener = null;
+            tlsListener = null;
+        } else {
+            listener = new CxfHttpListener(bindAddress, port, handler);
+            tlsListener = openTlsListener(config.tlsPort(), handler, tls);
+        }
         if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-wsman-sync"));
             retry.scheduleWithFixedDelay(() -> {
@@ -178,11 +217,83 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         }
     }
 
+    /**
+     * Config Admin when there is one, with the properties file as its copy; when Config Admin
+     * holds no endpoint (first start after an upgrade, or after {@code bin/karaf clean}) the
+     * identities are taken from the file. Without Config Admin, the file alone.
+     */
+    private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, EndpointFile file) {
+        if (configAdmin == null) {
+            return file;
+        }
+        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin);
+        return new MachineEndpoints.Store() {
+            @Override
+            public Map<String, MachineEndpoints.Identity> load() {
+                Map<String, MachineEndpoints.Identity> kept = configurations.load();
+                if (kept.isEmpty() && Files.exists(file.file())) {
+                    kept = file.load();
+                    configurations.save(kept.values());
+                    LOG.info("Endpoint identities of {} VMs taken from {} into Config Admin ({})", kept.size(),
+                            file.file(), EndpointConfigurations.FACTORY_PID);
+                }
+                return kept;
+            }
+
+            @Override
+            public void save(Collection<MachineEndpoints.Identity> identities) {
+                configurations.save(identities);
+                file.save(identities);
+            }
+        };
+    }
+
+    /** strategy port: opens a listener for every VM port that has none, closes those of VMs gone. */
+    private void openVmListeners() {
+        MachineEndpoints map = endpoints;
+        if (map == null || map.strategy() != MachineEndpoints.Strategy.PORT) {
+            return;
+        }
+        synchronized (vmListeners) {
+            Set<Integer> wanted = new java.util.TreeSet<>();
+            for (MachineEndpoints.Endpoint e : map.all()) {
+                wanted.add(e.port());
+                if (tlsPort > 0 && tls != null) {
+                    wanted.add(e.port() + 1);
+                }
+            }
+            for (Integer open : List.copyOf(vmListeners.keySet())) {
+                if (!wanted.contains(open)) {
+                    vmListeners.remove(open).close();
+                }
+            }
+            for (MachineEndpoints.Endpoint e : map.all()) {
+                openVmListener(e, e.port(), false);
+                if (tlsPort > 0 && tls != null) {
+                    openVmListener(e, e.port() + 1, true);
+                }
+            }
+        }
+    }
+
+    private void openVmListener(MachineEndpoints.Endpoint e, int vmPort, boolean secure) {
+        if (vmListeners.containsKey(vmPort)) {
+            return;
+        }
+        try {
+            vmListeners.put(vmPort, secure ? CxfHttpListener.https(bindAddress, vmPort, handler, tls)
+                    : new CxfHttpListener(bindAddress, vmPort, handler));
+        } catch (RuntimeException ex) {
+            LOG.error("VM '{}': cannot listen on port {}: {}", e.name(), vmPort, ex.getMessage());
+        }
+    }
+
     /** Reads the hypervisor's machines into the endpoint map; false when the hypervisor is unreachable. */
     private boolean syncMachines() {
         try {
             List<MachineInfo> machines = hypervisor.listMachines();
             endpoints.sync(machines);
+            openVmListeners();
             for (MachineEndpoints.Endpoint e : endpoints.all()) {
                 logEndpoint(e);
             }
@@ -194,8 +305,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     }
 
     private void logEndpoint(MachineEndpoints.Endpoint e) {
-        LOG.info("vAMT endpoint: VM '{}' ({}) at http://{}:{}/wsman realm {}", e.name(), e.uuid(), e.address(), port,
-                e.realm());
+        LOG.info("vAMT endpoint: VM '{}' ({}) at {} realm {}", e.name(), e.uuid(), url(e), e.realm());
     }
 
     @Override
@@ -205,10 +315,32 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
             return;
         }
         switch (event.type()) {
-            case DEFINED -> logEndpoint(map.add(event.uuid(), event.name()));
-            case UNDEFINED -> map.remove(event.uuid()).ifPresent(e ->
-                    LOG.info("vAMT endpoint removed: VM '{}' ({}) was at {}", e.name(), e.uuid(), e.address()));
+            case DEFINED -> {
+                logEndpoint(map.add(event.uuid(), event.name()));
+                openVmListeners();
+            }
+            case UNDEFINED -> {
+                // libvirt renames a domain as "undefined" under the old name, then "defined" under
+                // the new one: a domain still there under its UUID was renamed and keeps its endpoint
+                java.util.Optional<MachineInfo> still = stillDefined(event.uuid());
+                if (still.isPresent()) {
+                    logEndpoint(map.add(event.uuid(), still.get().name()));
+                    return;
+                }
+                map.remove(event.uuid()).ifPresent(e ->
+                        LOG.info("vAMT endpoint removed: VM '{}' ({}) was at {}", e.name(), e.uuid(), url(e)));
+                openVmListeners();
+            }
             default -> { }
+        }
+    }
+
+    private java.util.Optional<MachineInfo> stillDefined(String uuid) {
+        try {
+            return hypervisor.machine(uuid);
+        } catch (HypervisorException e) {
+            // cannot tell: the event is what we know
+            return java.util.Optional.empty();
         }
     }
 
@@ -217,11 +349,17 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
         if (retry != null) {
             retry.shutdownNow();
         }
-        listener.close();
-        handler.close();
+        if (listener != null) {
+            listener.close();
+        }
         if (tlsListener != null) {
             tlsListener.close();
         }
+        synchronized (vmListeners) {
+            vmListeners.values().forEach(CxfHttpListener::close);
+            vmListeners.clear();
+        }
+        handler.close();
         endpoints = null;
     }
 
@@ -232,14 +370,25 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
             throw new IllegalStateException("the WS-Management server is stopping");
         }
         MachineEndpoints.Endpoint e = map.move(uuid, address);
+        openVmListeners();
         logEndpoint(e);
-        return new WsmanEndpoints.Endpoint(e.uuid(), e.name(), e.address(), port, e.realm());
+        return published(e);
+    }
+
+    private String url(MachineEndpoints.Endpoint e) {
+        MachineEndpoints map = endpoints;
+        String host = map != null && map.strategy() == MachineEndpoints.Strategy.HOST ? e.hostName() : e.address();
+        return "http://" + host + ":" + e.port() + "/wsman";
+    }
+
+    private WsmanEndpoints.Endpoint published(MachineEndpoints.Endpoint e) {
+        return new WsmanEndpoints.Endpoint(e.uuid(), e.name(), e.address(), e.port(), e.hostName(), e.realm(), url(e));
     }
 
     @Override
     public List<WsmanEndpoints.Endpoint> endpoints() {
         MachineEndpoints map = endpoints;
         return map == null ? List.of() : map.all().stream()
-                .map(e -> new WsmanEndpoints.Endpoint(e.uuid(), e.name(), e.address(), port, e.realm())).toList();
+                .map(this::published).toList();
     }
 }

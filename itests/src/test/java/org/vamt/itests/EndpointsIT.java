@@ -1,0 +1,187 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.Dictionary;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import javax.inject.Inject;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Endpoints follow libvirt: a domain defined while vAMT runs gets an endpoint at the next free
+ * address within seconds (no restart, no polling: libvirt's lifecycle event), with its identity as
+ * a Config Admin factory configuration; vamt:endpoint-set moves it and edits that configuration;
+ * undefining the domain removes the endpoint and its configuration.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class EndpointsIT {
+    static final int PORT = 61994;
+    static final String UUID = "0be5a1e0-0000-4000-8000-0000000000e1";
+    static final String XML = "<domain type='test'><name>ops-echo</name><uuid>" + UUID + "</uuid>"
+            + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+
+    @Inject
+    BundleContext context;
+
+    @Inject
+    SessionFactory sessionFactory;
+
+    @Inject
+    ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] config() {
+        return KarafContainer.options("endpoints", PORT, "60281", "60201", "60199", "60544");
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            session.execute(command);
+        } finally {
+            ps.flush();
+            session.close();
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void await(String what, long millis, BooleanSupplier condition) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                fail(what + " within " + millis + " ms");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private String endpointList() {
+        try {
+            return run("vamt:endpoint-list");
+        } catch (Exception notYet) {
+            return "";
+        }
+    }
+
+    private Dictionary<String, Object> identity(String uuid) throws Exception {
+        org.osgi.service.cm.Configuration[] all = configAdmin.listConfigurations(
+                "(&(service.factoryPid=org.vamt.endpoint)(uuid=" + uuid + "))");
+        return all == null ? null : all[0].getProperties();
+    }
+
+    private int identities() throws Exception {
+        org.osgi.service.cm.Configuration[] all = configAdmin.listConfigurations("(service.factoryPid=org.vamt.endpoint)");
+        return all == null ? 0 : all.length;
+    }
+
+    /**
+     * Defines or undefines a domain on the libvirt connection vAMT itself uses (the test driver
+     * keeps its domains per connection). The connection is internal to the libvirt bundle, so it
+     * is reached by reflection; libvirt then sends its lifecycle event as it would for virsh.
+     */
+    private void libvirt(boolean define) throws Exception {
+        ServiceReference<?> ref = context.getServiceReference("org.vamt.hypervisor.Hypervisor");
+        Object hypervisor = context.getService(ref);
+        Method connectionOf = hypervisor.getClass().getDeclaredMethod("connection");
+        connectionOf.setAccessible(true);
+        Object connection = connectionOf.invoke(hypervisor);
+        Class<?> callType = hypervisor.getClass().getClassLoader()
+                .loadClass("org.vamt.libvirt.internal.LibvirtConnection$Call");
+        Object call = Proxy.newProxyInstance(callType.getClassLoader(), new Class<?>[] {callType}, (proxy, m, args) -> {
+            Object connect = args[0];
+            if (define) {
+                Object domain = connect.getClass().getMethod("domainDefineXML", String.class).invoke(connect, XML);
+                domain.getClass().getMethod("free").invoke(domain);
+            } else {
+                Object domain = connect.getClass().getMethod("domainLookupByUUIDString", String.class)
+                        .invoke(connect, UUID);
+                domain.getClass().getMethod("undefine").invoke(domain);
+            }
+            return null;
+        });
+        Method callMethod = connection.getClass().getDeclaredMethod("call", String.class, String.class, callType);
+        callMethod.setAccessible(true);
+        callMethod.invoke(connection, define ? "define" : "undefine", UUID, call);
+    }
+
+    @Test
+    public void endpointsAppearAndDisappearWithDomainsAndKeepTheirIdentityInConfigAdmin() throws Exception {
+        await("the four demo VMs listed", 60_000, () -> endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
+        await("one factory configuration per demo VM", 10_000, () -> {
+            try {
+                return identities() == 4;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Dictionary<String, Object> kiosk = identity("6f8c1a52-4b1e-4d6a-9a01-000000000004");
+        assertNotNull("kiosk's identity", kiosk);
+
+        long start = System.nanoTime();
+        libvirt(true);
+        await("ops-echo's endpoint", 5_000, () -> endpointList().contains("ops-echo"));
+        long appearedMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("EndpointsIT: endpoint of a newly defined domain listed after " + appearedMs + " ms");
+        String list = endpointList();
+        assertTrue(list, list.contains("http://127.0.0.6:" + PORT + "/wsman"));
+        assertEquals(200, new WsmanClient("127.0.0.6", PORT).send(WsmanClient.identify(), null).statusCode());
+        Dictionary<String, Object> echo = identity(UUID);
+        assertNotNull("a factory configuration for the new VM", echo);
+        assertEquals("127.0.0.6", echo.get("address"));
+        assertEquals("ops-echo", echo.get("name"));
+        assertEquals(5, identities());
+
+        String moved = run("vamt:endpoint-set ops-echo 127.0.0.60");
+        assertTrue(moved, moved.contains("http://127.0.0.60:" + PORT + "/wsman"));
+        assertEquals("endpoint-set edits the configuration", "127.0.0.60", identity(UUID).get("address"));
+        assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
+        assertEquals(404, new WsmanClient("127.0.0.6", PORT).send(WsmanClient.identify(), null).statusCode());
+
+        // the endpoint manager restarted (its bundle stopped and started): the identity comes back from Config Admin
+        org.osgi.framework.Bundle wsman = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "vamt-wsman".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        wsman.stop();
+        wsman.start();
+        await("ops-echo back at 127.0.0.60 after the restart", 30_000,
+                () -> endpointList().contains("http://127.0.0.60:" + PORT + "/wsman"));
+        assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
+        assertTrue(endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
+
+        start = System.nanoTime();
+        libvirt(false);
+        await("ops-echo's endpoint removed", 5_000, () -> !endpointList().contains("ops-echo")
+                && endpointList().contains("kiosk"));
+        System.out.println("EndpointsIT: endpoint of an undefined domain gone after "
+                + (System.nanoTime() - start) / 1_000_000 + " ms");
+        assertNull("its configuration is deleted", identity(UUID));
+        assertEquals(4, identities());
+        assertEquals(404, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
+        assertFalse(run("vamt:vm-list").toLowerCase(Locale.ROOT).contains("ops-echo"));
+    }
+}

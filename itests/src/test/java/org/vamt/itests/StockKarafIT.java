@@ -1,0 +1,194 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.Principal;
+import java.security.PrivilegedActionException;
+import java.security.PrivilegedExceptionAction;
+import java.util.Arrays;
+import javax.inject.Inject;
+import javax.security.auth.Subject;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The features repository in a stock Apache Karaf 4.4 (Apache's own tarball, nothing of vAMT in
+ * it), driven through the Karaf shell as an operator would: repo-add, install the WS-Management
+ * and libvirt features, then a provider installed and uninstalled at runtime, then the
+ * all-in-one {@code vamt}.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class StockKarafIT {
+    static final int PORT = 61992;
+    static final String FIRST_VM = "127.0.0.2";
+
+    @Inject
+    SessionFactory sessionFactory;
+
+    @Inject
+    BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        // Karaf's own ports in the 61xxx range next to WS-Management's
+        return KarafContainer.stockKaraf("stock", PORT, "61181", "61101", "61099", "61444");
+    }
+
+    /**
+     * Runs a command as the console would. Right after boot Karaf may still be refreshing its own
+     * bundles (Pax Exam installs its probe features), so a command briefly missing is retried.
+     */
+    private String run(String command) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                return runOnce(command);
+            } catch (Exception e) {
+                // gogo's CommandNotFoundException, which the probe does not import
+                if (!"CommandNotFoundException".equals(e.getClass().getSimpleName())
+                        || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    /**
+     * Stock Karaf guards feature:install and friends with command ACLs (role admin), so the
+     * command runs as an admin, as it would from a console login.
+     */
+    private String runOnce(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Subject admin = new Subject();
+        // Karaf's principal classes, looked up in the container (the probe does not import them)
+        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.UserPrincipal", "karaf"));
+        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.RolePrincipal", "admin"));
+        try {
+            Subject.doAs(admin, (PrivilegedExceptionAction<Object>) () -> {
+                Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
+                try {
+                    return session.execute(command);
+                } finally {
+                    ps.flush();
+                    session.close();
+                }
+            });
+        } catch (PrivilegedActionException e) {
+            throw e.getException();
+        }
+        String output = out.toString(StandardCharsets.UTF_8);
+        System.out.println("karaf@stock()> " + command + "\n" + output);
+        return output;
+    }
+
+    private static Principal principal(String className, String name) throws Exception {
+        return (Principal) Class.forName(className).getConstructor(String.class).newInstance(name);
+    }
+
+    private static HttpResponse<String> awaitStatus(WsmanClient client, String envelope, int status) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        HttpResponse<String> last = null;
+        Exception error = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                last = client.post(envelope);
+                if (last.statusCode() == status) {
+                    return last;
+                }
+            } catch (java.io.IOException e) {
+                error = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no HTTP " + status + " within 60 s; last: "
+                + (last == null ? error : last.statusCode() + " " + last.body()));
+    }
+
+    private boolean bundleInstalled(String symbolicName) {
+        return Arrays.stream(context.getBundles()).anyMatch(b -> (symbolicName.equals(b.getSymbolicName())
+                || ("org.vamt." + symbolicName).equals(b.getSymbolicName())) && b.getState() != Bundle.UNINSTALLED);
+    }
+
+    @Test
+    public void featuresInstallIntoStockKarafAndProvidersComeAndGoAtRuntime() throws Exception {
+        assertFalse("a stock Karaf has no vAMT in it", bundleInstalled("vamt-wsman"));
+        Path etc = Paths.get(System.getProperty("karaf.etc"));
+        String version = System.getProperty("vamt.version");
+        run("feature:repo-add mvn:org.vamt/vamt-features/" + version + "/xml/features");
+        String available = run("feature:list");
+        assertTrue(available, available.contains("vamt-wsman-core") && available.contains("vamt-provider-power"));
+
+        // -r (no refresh of bundles already there): the first install would otherwise restart Karaf's
+        // shell bundles (new optional wiring), which ends the session running this very command
+        run("feature:install -r vamt-wsman vamt-libvirt vamt-provider-software");
+        // the user features bring their default configuration; a file already there is left alone
+        assertTrue(Files.readString(etc.resolve("org.vamt.libvirt.cfg")).contains("vamt-demo-vms.xml"));
+        assertTrue(Files.exists(etc.resolve("vamt-demo-vms.xml")));
+        assertTrue(Files.exists(etc.resolve("org.vamt.accounts.cfg")));
+        assertTrue(Files.readString(etc.resolve("org.vamt.wsman.cfg")).contains("port = " + PORT)
+                || Files.readString(etc.resolve("org.vamt.wsman.cfg")).contains("port=" + PORT));
+
+        WsmanClient client = new WsmanClient(FIRST_VM, PORT);
+        HttpResponse<String> identify = awaitStatus(client, WsmanClient.identify(), 200);
+        assertTrue(identify.body(), identify.body().contains("<b:ProductVersion>AMT 16.1</b:ProductVersion>"));
+        HttpResponse<String> version16 = awaitStatus(client,
+                client.get(WsmanClient.CIM + "CIM_SoftwareIdentity", "<w:Selector Name=\"InstanceID\">AMT</w:Selector>"),
+                200);
+        assertTrue(version16.body(), version16.body().contains("<g:VersionString>16.1.30</g:VersionString>"));
+
+        String power = client.get(WsmanClient.CIM + "CIM_PowerManagementService", null);
+        HttpResponse<String> notYet = awaitStatus(client, power, 400);
+        assertTrue(notYet.body(), notYet.body().contains("DestinationUnreachable"));
+        run("feature:install -r vamt-provider-power");
+        HttpResponse<String> served = awaitStatus(client, power, 200);
+        assertTrue(served.body(), served.body().contains("Intel(r) AMT Power Management Service"));
+        run("feature:uninstall -r vamt-provider-power");
+        assertFalse(bundleInstalled("vamt-provider-power"));
+        HttpResponse<String> gone = awaitStatus(client, power, 400);
+        assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
+        run("feature:install -r vamt-provider-power");
+        awaitStatus(client, power, 200);
+        run("feature:uninstall -r vamt-provider-power");
+        awaitStatus(client, power, 400);
+
+        // the all-in-one feature: every provider and the shell
+        run("feature:install -r vamt");
+        awaitStatus(client, power, 200);
+        awaitStatus(client, client.enumerateAll(WsmanClient.CIM + "CIM_Chassis"), 200);
+        String vms = run("vamt:vm-list");
+        assertTrue(vms, vms.contains("http://127.0.0.3:" + PORT + "/wsman"));
+        String installed = run("feature:list -i");
+        for (String feature : new String[] {"vamt ", "vamt-core", "vamt-wsman", "vamt-libvirt", "vamt-provider-time",
+            "vamt-shell"}) {
+            assertTrue(feature + " installed: " + installed, installed.contains(feature));
+        }
+
+        run("feature:uninstall -r vamt");
+        assertTrue("the features installed by name stay", bundleInstalled("vamt-wsman"));
+        HttpResponse<String> powerGone = awaitStatus(client, power, 400);
+        assertTrue(powerGone.body(), powerGone.body().contains("DestinationUnreachable"));
+        assertEquals(200, client.post(WsmanClient.identify()).statusCode());
+    }
+}
