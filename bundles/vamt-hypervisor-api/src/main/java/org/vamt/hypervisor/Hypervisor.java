@@ -42,7 +42,10 @@ public interface Hypervisor {
 
     /**
      * Sets the number of online vCPUs, between 1 and {@link MachineInfo#maxVcpus()}. Applies to the
-     * running machine when it runs (hot-plug), and to its persistent definition in any case.
+     * running machine when it runs (hot-plug), and to its persistent definition in any case. Where
+     * the hypervisor cannot remove vCPUs from a running machine (QEMU without hardware
+     * virtualization), a lower count changes the definition only: the machine keeps its vCPUs until
+     * the next power cycle, and {@link MachineInfo#nextStartVcpus()} shows the pending count.
      */
     void setOnlineVcpus(String uuid, int count) throws HypervisorException;
 

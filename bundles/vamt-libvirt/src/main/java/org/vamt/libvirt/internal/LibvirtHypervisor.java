@@ -379,6 +379,28 @@ public class LibvirtHypervisor implements Hypervisor {
             if (flags == 0) {
                 throw new HypervisorException(Reason.INVALID_STATE, "setOnlineVcpus " + who + ": neither running nor defined");
             }
+            int live = active ? NativeVirt.vcpus(c, id, NativeVirt.AFFECT_LIVE) : count;
+            if (active && (count == live || (count < live && isEmulated(d)))) {
+                // Nothing to change live; or an unplug under TCG: QEMU 7.2 drops the vCPU without ever
+                // confirming it, libvirt times out after 5 s with stale state, and a later reset crashes
+                // QEMU. So only the configuration changes: the vCPUs stay until the next power cycle.
+                if (!persistent) {
+                    if (count == live) {
+                        return null;
+                    }
+                    throw new HypervisorException(Reason.UNSUPPORTED, "setOnlineVcpus " + who + ": QEMU without"
+                            + " hardware virtualization (TCG) cannot unplug vCPUs live, and the machine is transient");
+                }
+                d.setVcpusFlags(count, NativeVirt.AFFECT_CONFIG);
+                if (count < live) {
+                    LOG.info("setOnlineVcpus {}: {} vCPU(s) from the next power cycle on (config); {} stay online until"
+                            + " then: QEMU without hardware virtualization (TCG) cannot unplug vCPUs live", who, count,
+                            live);
+                } else {
+                    LOG.info("setOnlineVcpus {}: {} vCPU(s) online (config; already live)", who, count);
+                }
+                return null;
+            }
             try {
                 d.setVcpusFlags(count, flags);
                 LOG.info("setOnlineVcpus {}: {} vCPU(s) online ({})", who, count,
@@ -683,7 +705,12 @@ public class LibvirtHypervisor implements Hypervisor {
             }
         }
         int max = NativeVirt.vcpus(c, uuid, NativeVirt.VCPU_MAXIMUM | NativeVirt.AFFECT_CURRENT);
-        return new MachineInfo(uuid, name, state(info.state), online, max, info.maxMem);
+        // a running persistent machine may start next time with another count (see setOnlineVcpus)
+        int nextStart = online;
+        if (info.state != DomainState.VIR_DOMAIN_SHUTOFF && d.isPersistent() == 1) {
+            nextStart = NativeVirt.vcpus(c, uuid, NativeVirt.AFFECT_CONFIG);
+        }
+        return new MachineInfo(uuid, name, state(info.state), online, max, info.maxMem, nextStart);
     }
 
     static MachineState state(DomainState s) {
@@ -784,6 +811,17 @@ public class LibvirtHypervisor implements Hypervisor {
             throw new HypervisorException(Reason.INVALID_STATE, op + " " + who + ": not running");
         }
     }
+
+    /** Whether the machine is a QEMU guest without hardware virtualization ({@code <domain type='qemu'>}, TCG). */
+    static boolean isEmulated(Domain d) throws LibvirtException {
+        return isEmulatedDefinition(d.getXMLDesc(0));
+    }
+
+    static boolean isEmulatedDefinition(String xml) {
+        return xml != null && EMULATED_DOMAIN.matcher(xml).find();
+    }
+
+    private static final Pattern EMULATED_DOMAIN = Pattern.compile("^\\s*(?:<\\?xml[^>]*>\\s*)?<domain\\s[^>]*\\btype\\s*=\\s*['\"]qemu['\"]");
 
     private static boolean liveChangeMayFail(ErrorNumber code) {
         if (code == null) {

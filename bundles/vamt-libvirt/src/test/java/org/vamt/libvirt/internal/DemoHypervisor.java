@@ -83,6 +83,22 @@ public final class DemoHypervisor implements AutoCloseable {
         hv.addMachineListener(listener);
     }
 
+    /**
+     * Changes only the vCPU count of the persistent definition (virDomainSetVcpusFlags CONFIG), as
+     * vAMT does for a vCPU unplug QEMU cannot do live under TCG: the running machine keeps its vCPUs.
+     */
+    public void setNextStartVcpus(String uuid, int count) throws HypervisorException {
+        hv.connection().call("setNextStartVcpus", uuid, c -> {
+            org.libvirt.Domain d = c.domainLookupByUUIDString(uuid);
+            try {
+                d.setVcpusFlags(count, NativeVirt.AFFECT_CONFIG);
+            } finally {
+                d.free();
+            }
+            return null;
+        });
+    }
+
     /** Pauses a running machine (virDomainSuspend), which the Hypervisor SPI does not do. */
     public void pause(String uuid) throws HypervisorException {
         hv.connection().call("pause", uuid, c -> {

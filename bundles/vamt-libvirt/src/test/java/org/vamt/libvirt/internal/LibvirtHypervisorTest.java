@@ -183,6 +183,35 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void aConfigurationOnlyVcpuChangeIsReportedAsPendingUntilThePowerCycle() throws Exception {
+        // what vAMT leaves behind for a vCPU unplug under QEMU/TCG: the configuration only
+        raw(ALPHA, c -> {
+            c.domainLookupByUUIDString(ALPHA).setVcpusFlags(1, NativeVirt.AFFECT_CONFIG);
+            return null;
+        });
+        MachineInfo pending = get(ALPHA);
+        assertEquals(2, pending.onlineVcpus());
+        assertEquals(1, pending.nextStartVcpus());
+        assertTrue(pending.vcpuChangePending(1));
+        assertFalse(pending.vcpuChangePending(0));
+        // asking for the live count again makes the configuration agree, without touching the live vCPUs
+        hv.setOnlineVcpus(ALPHA, 2);
+        assertEquals(2, vcpus(ALPHA, NativeVirt.AFFECT_CONFIG));
+        assertFalse(get(ALPHA).vcpuChangePending(1));
+        MachineInfo off = get(BETA);
+        assertEquals(off.onlineVcpus(), off.nextStartVcpus(), "a shut-off machine has nothing pending");
+    }
+
+    @Test
+    void emulatedQemuDomainsAreRecognizedByTheirType() {
+        assertTrue(LibvirtHypervisor.isEmulatedDefinition("<domain type='qemu' id='3'>\n  <name>a</name>"));
+        assertTrue(LibvirtHypervisor.isEmulatedDefinition("<?xml version='1.0'?>\n<domain type=\"qemu\">"));
+        assertFalse(LibvirtHypervisor.isEmulatedDefinition("<domain type='kvm' id='3'>"));
+        assertFalse(LibvirtHypervisor.isEmulatedDefinition("<domain type='test'><name>qemu</name>"));
+        assertFalse(LibvirtHypervisor.isEmulatedDefinition(null));
+    }
+
+    @Test
     void setOnlineVcpusOnShutOffMachineChangesConfig() throws Exception {
         hv.setOnlineVcpus(BETA, 2);
         MachineInfo beta = get(BETA);

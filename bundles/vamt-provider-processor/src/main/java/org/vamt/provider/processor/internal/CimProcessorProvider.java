@@ -44,7 +44,8 @@ public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
                     .setFamily(2)
                     .setHealthState(5)
                     .setOperationalStatus(0)
-                    .setRequestedState(12)
+                    // 12 not applicable; 3 or 2 while a disable or enable waits for the next power cycle
+                    .setRequestedState(!vm.vcpuChangePending(n) ? 12 : n < vm.nextStartVcpus() ? 2 : 3)
                     .setRole("Central"));
         }
         return list;

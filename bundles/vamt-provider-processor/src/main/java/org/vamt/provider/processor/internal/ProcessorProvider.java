@@ -44,8 +44,13 @@ public class ProcessorProvider extends ProcessorProviderSkeleton {
         MachineInfo vm = Machines.require(hypervisor, ctx);
         List<Processor> list = new ArrayList<>(vm.maxVcpus());
         for (int n = 0; n < vm.maxVcpus(); n++) {
-            list.add(new Processor().setNumber(n).setElementName("vCPU " + n)
-                    .setEnabledState(n < vm.onlineVcpus() ? 2 : 3));
+            Processor p = new Processor().setNumber(n).setElementName("vCPU " + n)
+                    .setEnabledState(n < vm.onlineVcpus() ? 2 : 3);
+            if (vm.vcpuChangePending(n)) {
+                // runs now but not after the next power cycle (3), or the other way round (2)
+                p.setRequestedState(n < vm.nextStartVcpus() ? 2 : 3);
+            }
+            list.add(p);
         }
         return list;
     }

@@ -9,7 +9,9 @@ import org.vamt.provider.support.Machines;
 /**
  * Hypervisors count online vCPUs (0 … n-1 are online), so a vCPU can be enabled by raising the
  * count to include it, and disabled only when it is the highest online one and not vCPU 0. Any
- * other request answers {@link #NOT_POSSIBLE} rather than changing a different vCPU.
+ * other request answers {@link #NOT_POSSIBLE} rather than changing a different vCPU. Where the
+ * hypervisor cannot unplug live (QEMU under TCG), a disable changes the next start only: the vCPU is
+ * still reported enabled, with RequestedState 3, until the next power cycle.
  */
 final class VcpuRules {
     static final long SUCCESS = 0;
@@ -33,9 +35,10 @@ final class VcpuRules {
         } else {
             return NOT_POSSIBLE;
         }
-        if (wanted == online) {
+        if (wanted == online && wanted == vm.nextStartVcpus()) {
             return SUCCESS;
         }
+        // also when only the next start differs: e.g. Enable(true) cancels a disable still pending
         try {
             hypervisor.setOnlineVcpus(vm.uuid(), (int) wanted);
             return SUCCESS;

@@ -226,6 +226,31 @@ class ProcessorProviderTest {
         assertEquals(5, vm(BUILD_SERVER).onlineVcpus());
     }
 
+    /**
+     * A disable the hypervisor could only write to the configuration (vCPU unplug under QEMU/TCG):
+     * the vCPU still runs, so it is reported enabled, with RequestedState 3 until the power cycle.
+     */
+    @Test
+    void aDisablePendingUntilThePowerCycleIsReportedAsRequestedNotDone() throws Exception {
+        demo.setNextStartVcpus(DESKTOP_01, 1);
+        assertEquals(List.of(2L, 2L, 3L, 3L), column(desktop01(), "Processor", "EnabledState"));
+        assertEquals(java.util.Arrays.asList(null, 3L, null, null), column(desktop01(), "Processor", "RequestedState"));
+        assertEquals(List.of(2L, 2L, 3L, 3L), column(desktop01(), "CIM_Processor", "EnabledState"));
+        assertEquals(List.of(12L, 3L, 12L, 12L), column(desktop01(), "CIM_Processor", "RequestedState"));
+        // Enable(true) on the vCPU that still runs cancels the pending disable
+        assertEquals(0, enable(desktop01(), 1L, true));
+        assertOnline(DESKTOP_01, 2);
+        assertEquals(java.util.Arrays.asList(null, null, null, null), column(desktop01(), "Processor", "RequestedState"));
+        assertEquals(List.of(12L, 12L, 12L, 12L), column(desktop01(), "CIM_Processor", "RequestedState"));
+    }
+
+    @Test
+    void anEnablePendingUntilThePowerCycleIsReportedAsRequested() throws Exception {
+        demo.setNextStartVcpus(DESKTOP_01, 3);
+        assertEquals(java.util.Arrays.asList(null, null, 2L, null), column(desktop01(), "Processor", "RequestedState"));
+        assertEquals(List.of(2L, 2L, 3L, 3L), column(desktop01(), "Processor", "EnabledState"));
+    }
+
     @Test
     void missingOrMalformedEnabled() throws Exception {
         CimObjectPath cpu2 = CimObjectPath.of("Processor", "Number", 2L);
