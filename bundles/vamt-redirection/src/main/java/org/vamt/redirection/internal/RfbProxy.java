@@ -39,6 +39,8 @@ final class RfbProxy {
 
     private final String who;
     private volatile int bytesPerPixel = 2;
+    /** The next update request is sent as non-incremental: the console has no picture yet. */
+    private boolean fullFrameOwed = true;
     /** What a session reports once it is running: the framebuffer size. */
     private volatile int width;
     private volatile int height;
@@ -184,6 +186,7 @@ final class RfbProxy {
                         throw new IOException("unsupported bits per pixel " + bpp);
                     }
                     bytesPerPixel = bpp / 8;
+                    fullFrameOwed = true;
                     toServer.write(m);
                 }
                 case 2 -> {   // SetEncodings: read and drop; the display keeps RAW + DesktopSize
@@ -191,7 +194,17 @@ final class RfbProxy {
                     int n = console.readUnsignedShort();
                     console.readFully(new byte[4 * n]);
                 }
-                case 3 -> forward(console, toServer, type, 9);    // FramebufferUpdateRequest
+                case 3 -> {   // FramebufferUpdateRequest
+                    byte[] m = new byte[9];
+                    console.readFully(m);
+                    if (fullFrameOwed) {
+                        // AMT consoles only ever ask for incremental updates; AMT starts with the whole screen
+                        m[0] = 0;
+                        fullFrameOwed = false;
+                    }
+                    toServer.write(type);
+                    toServer.write(m);
+                }
                 case 4 -> forward(console, toServer, type, 7);    // KeyEvent
                 case 5 -> forward(console, toServer, type, 5);    // PointerEvent
                 case 6 -> {   // ClientCutText
