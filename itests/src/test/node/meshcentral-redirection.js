@@ -15,7 +15,8 @@
  * WebSocket stand-in connects straight to the endpoint instead, and a canvas stand-in receives
  * what the viewer draws. hex_md5 (from amt-0.2.0.js in the browser) is node's MD5.
  *
- * Usage: node meshcentral-redirection.js <host> <port> <user> <password> <step...>
+ * Usage: node meshcentral-redirection.js [--tls] <host> <port> <user> <password> <step...>
+ *        --tls: the port is the TLS one (16995); MeshCentral's TLS options, no certificate check
  * Steps: sol          SOL session: log in on the serial console if needed, run a command, read its output
  *        kvm          KVM session: RFB handshake and the first framebuffer update; prints the frame size
  *        refused:sol  SOL session start whose login must fail (wrong password)
@@ -35,7 +36,10 @@ const crypto = require('crypto');
 const SCRIPTS = path.join(__dirname, 'node_modules', 'meshcentral', 'public', 'scripts');
 const STEP_TIMEOUT_MS = parseInt(process.env.VAMT_CLIENT_TIMEOUT_MS || '60000', 10);
 
-const [host, portText, user, password, ...steps] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const useTls = args[0] === '--tls';
+if (useTls) args.shift();
+const [host, portText, user, password, ...steps] = args;
 if (!host || !portText || !user || password === undefined || steps.length === 0) {
     process.stderr.write('usage: meshcentral-redirection.js <host> <port> <user> <password> <step...>\n');
     process.exit(3);
@@ -53,7 +57,8 @@ function browserContext() {
             const target = { host: q.get('host'), port: parseInt(q.get('port'), 10) };
             const onConnect = () => { this.readyState = 1; if (this.onopen) this.onopen(); };
             this.sock = q.get('tls') === '1'
-                ? tls.connect({ ...target, rejectUnauthorized: false }, onConnect)
+                // what MeshCentral's relay uses towards AMT
+                ? tls.connect({ ...target, rejectUnauthorized: false, ciphers: 'RSA+AES:!aNULL:!MD5:!DSS', minVersion: 'TLSv1' }, onConnect)
                 : net.connect(target, onConnect);
             this.sock.on('data', (b) => {
                 const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
@@ -127,7 +132,7 @@ function openSol(pass) {
             if (state === 0) reject(new Error('session closed before SOL started (states ' + states.join(',') + ')'));
         };
     });
-    redir.Start(host, port, user, pass, 0);
+    redir.Start(host, port, user, pass, useTls ? 1 : 0);
     return { redir, opened, states, output: () => received };
 }
 
@@ -175,7 +180,7 @@ async function kvm() {
     const redir = vm.runInContext('CreateAmtRedirect', ctx)(desktop, null);
     const states = [];
     redir.onStateChanged = (r, state) => states.push(state);
-    redir.Start(host, port, user, password, 0);
+    redir.Start(host, port, user, password, useTls ? 1 : 0);
     const end = Date.now() + STEP_TIMEOUT_MS;
     while (Date.now() < end && ctx.drawn.images === 0) {
         if (states.length > 0 && states[states.length - 1] === 0) {

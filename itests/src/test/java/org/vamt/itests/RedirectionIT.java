@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import javax.inject.Inject;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -34,7 +32,6 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.vamt.wsman.WsmanEndpoints;
 
 /**
  * The AMT redirection protocol against a real QEMU guest (libvirt qemu:///system, the busybox
@@ -50,9 +47,6 @@ public class RedirectionIT {
     static final String DOMAIN = "vamt-it9-linux";
     static final String UUID = "5f1a0c3e-0000-4000-8000-000000000901";
     static final String RESOURCE = "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService";
-
-    @Inject
-    WsmanEndpoints endpoints;
 
     @Configuration
     public Option[] config() {
@@ -73,25 +67,37 @@ public class RedirectionIT {
         return Paths.get(System.getProperty("vamt.itests.dir"));
     }
 
+    /**
+     * Pax Exam runs the class's static hooks around every test method in the container, so the
+     * guest is started once (when it is not running yet) and removed when the container stops.
+     */
     @BeforeClass
     public static void startGuest() throws Exception {
+        if (virsh("domstate", DOMAIN).output.contains("running")) {
+            return;
+        }
         Path tool = itests().resolveSibling("tools").resolve("real-hypervisor");
         Result started = run(List.of(tool.toString(), "start"), 900);
         if (started.exit != 0) {
             fail("tools/real-hypervisor start failed (" + started.exit + "): " + started.output);
         }
-        virsh("destroy", DOMAIN);
-        virsh("undefine", DOMAIN);
+        removeGuest();
         Path xml = Files.createTempFile("vamt-it9", ".xml");
         Files.writeString(xml, DOMAIN_XML);
         Result defined = virsh("define", xml.toString());
         assertEquals("virsh define: " + defined.output, 0, defined.exit);
         Result start = virsh("start", DOMAIN);
         assertEquals("virsh start: " + start.output, 0, start.exit);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                removeGuest();
+            } catch (Exception e) {
+                // the container is going away; the next run removes a leftover guest first
+            }
+        }));
     }
 
-    @AfterClass
-    public static void removeGuest() throws Exception {
+    static void removeGuest() throws Exception {
         virsh("destroy", DOMAIN);
         virsh("undefine", DOMAIN);
     }
@@ -99,16 +105,26 @@ public class RedirectionIT {
     /** The VM's endpoint address, once vAMT knows the VM; then its redirection listener is switched on. */
     private String endpointWithListener() throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
-        Optional<WsmanEndpoints.Endpoint> e = Optional.empty();
+        // vAMT keeps every VM's endpoint address in etc/vamt-endpoints.properties (VM UUID = address)
+        Path map = Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties");
+        Optional<String> e = Optional.empty();
         while (System.currentTimeMillis() < deadline) {
-            e = endpoints.endpoints().stream().filter(x -> x.uuid().equals(UUID)).findFirst();
-            if (e.isPresent()) {
-                break;
+            if (Files.exists(map)) {
+                java.util.Properties p = new java.util.Properties();
+                try (InputStream in = Files.newInputStream(map)) {
+                    p.load(in);
+                } catch (IOException ex) {
+                    // being rewritten; read again
+                }
+                e = Optional.ofNullable(p.getProperty(UUID));
+                if (e.isPresent()) {
+                    break;
+                }
             }
             Thread.sleep(250);
         }
-        assertTrue("vAMT has an endpoint for " + DOMAIN, e.isPresent());
-        String host = e.get().address();
+        assertTrue("vAMT has an endpoint for " + DOMAIN + " in " + map, e.isPresent());
+        String host = e.get().trim();
         // What MeshCentral does for a device with a policy: AMT_RedirectionService.ListenerEnabled = true.
         WsmanClient client = new WsmanClient(host, WSMAN_PORT);
         String put = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
@@ -149,17 +165,38 @@ public class RedirectionIT {
         OutputStream keys = amtterm.getOutputStream();
         try {
             t.await(s -> s.contains("use ^] to escape"), 60, "amtterm connected");
-            // the guest may have printed its login prompt before amtterm came: ask for a new one
+            // the guest may have printed its login prompt before amtterm came, or an earlier session
+            // left a shell: ask for a fresh prompt, and log out of a shell first
             boolean prompt = false;
             for (int i = 0; i < 20 && !prompt; i++) {
+                int mark = t.toString().length();
                 type(keys, "\r");
-                prompt = t.awaitQuietly(s -> s.contains("login:"), 3);
+                t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0 || s.indexOf("/root #", mark) >= 0, 3);
+                if (t.toString().indexOf("/root #", mark) >= 0) {
+                    type(keys, "exit\r");
+                    prompt = t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0, 10);
+                } else {
+                    prompt = t.toString().indexOf("login:", mark) >= 0;
+                }
             }
             assertTrue("login prompt over SOL; got:\n" + t, prompt);
+            int login = t.toString().length();
             type(keys, "root\r");
-            t.await(s -> s.contains("/root #"), 30, "shell prompt");
+            t.await(s -> s.indexOf("/root #", login) >= 0, 30, "shell prompt");
             type(keys, "echo amtterm-$((6*7)) on $(hostname)\r");
             t.await(s -> s.contains("amtterm-42 on vamt-guest"), 30, "command output");
+            // a hard reset of the VM: the same SOL session shows the guest booting again
+            int boots = t.count("vamt-guest: booted in");
+            Result reset = virsh("reset", DOMAIN);
+            assertEquals("virsh reset: " + reset.output, 0, reset.exit);
+            t.await(s -> Transcript.count(s, "vamt-guest: booted in") > boots, 90, "the guest booting after the reset");
+            t.await(s -> s.lastIndexOf("login:") > s.lastIndexOf("vamt-guest: booted in"), 60, "a login prompt after the reset");
+            int relogin = t.toString().length();
+            type(keys, "root\r");
+            t.await(s -> s.indexOf("/root #", relogin) >= 0, 30, "shell prompt after the reset");
+            int mark = t.toString().length();
+            type(keys, "echo after-reset-$((7*6))\r");
+            t.await(s -> s.substring(Math.min(mark, s.length())).contains("after-reset-42"), 30, "output after the reset");
             type(keys, "\035");   // ^] ends amtterm
             assertTrue("amtterm exits on ^]", amtterm.waitFor(10, TimeUnit.SECONDS));
         } finally {
@@ -204,6 +241,17 @@ public class RedirectionIT {
     }
 
     @Test
+    public void meshCentralOpensSolOverTls() throws Exception {
+        String host = endpointWithListener();
+        Path node = Paths.get(System.getProperty("vamt.node.dir"));
+        Result r = run(List.of("node", node.resolve("meshcentral-redirection.js").toString(), "--tls", host,
+                String.valueOf(REDIRECTION_PORT + 1), "admin", WsmanClient.PASSWORD, "sol"), 120);
+        System.out.println("---- MeshCentral redirection over TLS ----\n" + r.output + "\n----");
+        assertEquals(r.output, 0, r.exit);
+        assertTrue(r.output, r.output.contains("\"step\":\"sol\",\"ok\":true") && r.output.contains("mc-sol-42"));
+    }
+
+    @Test
     public void ideRedirectionIsRefusedAtSessionStart() throws Exception {
         String host = endpointWithListener();
         try (Socket s = new Socket(host, REDIRECTION_PORT)) {
@@ -240,6 +288,18 @@ public class RedirectionIT {
             });
             t.setDaemon(true);
             t.start();
+        }
+
+        int count(String needle) {
+            return count(toString(), needle);
+        }
+
+        static int count(String text, String needle) {
+            int n = 0;
+            for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+                n++;
+            }
+            return n;
         }
 
         boolean awaitQuietly(Predicate<String> condition, int seconds) throws InterruptedException {

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.provider.redirection.UserConsentCodes;
 import org.vamt.tls.TlsIdentity;
 import org.vamt.wsman.WsmanEndpoints;
@@ -40,12 +41,13 @@ import org.vamt.wsman.WsmanEndpoints.Endpoint;
  * serves every VM on one socket and tells them apart by the local address a connection arrived at
  * (the VM's endpoint address from {@link WsmanEndpoints}). A connection to an address that is no
  * VM's endpoint, or to a VM whose AMT_RedirectionService.ListenerEnabled is false, is closed at
- * once, as if the port were closed. Each session runs on a thread of a bounded pool.
+ * once, as if the port were closed. Each session runs on a thread of a bounded pool. Registered as
+ * {@link RedirectionSessions}, so the redirection providers can see and end sessions.
  */
 @Component(immediate = true, configurationPid = RedirectionServer.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        service = {})
+        service = RedirectionSessions.class)
 @Designate(ocd = RedirectionServer.Config.class)
-public class RedirectionServer {
+public class RedirectionServer implements RedirectionSessions {
     static final String PID = "org.vamt.redirection";
     private static final Logger LOG = LoggerFactory.getLogger(RedirectionServer.class);
 
@@ -94,6 +96,8 @@ public class RedirectionServer {
     private final ServerSocket tls;
     /** Connections being served, closed on deactivation (a blocked read ignores thread interrupts). */
     private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The accept threads: a closed listening socket is only released once its accept() returned. */
+    private final java.util.List<Thread> acceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Optional: without the redirection provider, KVM sessions that need consent are refused. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -201,6 +205,7 @@ public class RedirectionServer {
                 }
             }
         }, "vamt-redirection-accept-" + kind);
+        acceptors.add(t);
         t.start();
     }
 
@@ -250,10 +255,31 @@ public class RedirectionServer {
         }
     }
 
+    @Override
+    public boolean isOpen(String machineId, Kind kind) {
+        return context.slots().isTaken(machineId, kind);
+    }
+
+    @Override
+    public boolean terminate(String machineId, Kind kind) {
+        boolean ended = context.slots().terminate(machineId, kind);
+        if (ended) {
+            LOG.info("Redirection: {} session of VM {} terminated on request", kind, machineId);
+        }
+        return ended;
+    }
+
     @Deactivate
     void deactivate() {
         closeQuietly(plain);
         closeQuietly(tls);
+        for (Thread t : acceptors) {
+            try {
+                t.join(2000);   // so a new configuration can bind the same port at once
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         open.forEach(RedirectionServer::closeQuietly);
         pool.shutdownNow();
         timers.shutdownNow();

@@ -17,7 +17,7 @@ import org.vamt.accounts.AmtRealm;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
-import org.vamt.redirection.internal.SessionSlots.Kind;
+import org.vamt.provider.redirection.RedirectionSessions.Kind;
 import org.vamt.wsman.WsmanEndpoints.Endpoint;
 
 /**
@@ -135,7 +135,7 @@ final class Session implements Runnable {
         if (!authenticate(in)) {
             return;
         }
-        if (!ctx.slots().take(vm.uuid(), kind)) {
+        if (!ctx.slots().take(vm.uuid(), kind, socket)) {
             LOG.info("Redirection {}: {} session of {} closed: another one started meanwhile", who, kind, user);
             return;
         }
@@ -214,12 +214,12 @@ final class Session implements Runnable {
                         if (bridge != null) {
                             throw new MessageReader.ProtocolException("SOL started twice");
                         }
+                        bridge = new SolBridge(ctx.hypervisor(), vm.uuid(), who, out, sequence);
                         out.send(Messages.solStartReply(m));
                         int heartbeatMillis = Messages.getShort(m, 18);
                         LOG.info("Redirection {}: SOL started by {} (client heartbeat {} ms)", who, user,
                                 heartbeatMillis);
                         sleepQuietly(AFTER_SOL_REPLY_MILLIS);
-                        bridge = new SolBridge(ctx.hypervisor(), vm.uuid(), who, out, sequence);
                         bridge.start();
                         if (heartbeatMillis > 0) {
                             long period = Math.max(1000, heartbeatMillis);

@@ -1,9 +1,10 @@
 package org.vamt.redirection.internal;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
+import org.vamt.provider.redirection.RedirectionSessions.Kind;
 
 /**
  * Per-VM session accounting: how many connections a VM has (any state, capped), and which VMs
@@ -11,11 +12,10 @@ import java.util.Set;
  * serial port or drive the screen; a second one is told "busy".
  */
 final class SessionSlots {
-    enum Kind { SOL, KVM }
-
     private final int maxPerVm;
     private final Map<String, Integer> connections = new HashMap<>();
-    private final Set<String> taken = new HashSet<>();
+    /** "KIND:uuid" → what ends that session. */
+    private final Map<String, Closeable> taken = new HashMap<>();
 
     SessionSlots(int maxPerVm) {
         this.maxPerVm = maxPerVm;
@@ -36,19 +36,32 @@ final class SessionSlots {
     }
 
     synchronized boolean isTaken(String uuid, Kind kind) {
-        return taken.contains(kind + ":" + uuid);
+        return taken.containsKey(kind + ":" + uuid);
     }
 
     /** Takes the VM's SOL or KVM slot; false when another session holds it. */
-    synchronized boolean take(String uuid, Kind kind) {
-        return taken.add(kind + ":" + uuid);
+    synchronized boolean take(String uuid, Kind kind, Closeable terminate) {
+        return taken.putIfAbsent(kind + ":" + uuid, terminate) == null;
     }
 
     synchronized void release(String uuid, Kind kind) {
         taken.remove(kind + ":" + uuid);
     }
 
-    synchronized int connections(String uuid) {
-        return connections.getOrDefault(uuid, 0);
+    /** Ends the session holding the slot; false when none does. */
+    boolean terminate(String uuid, Kind kind) {
+        Closeable c;
+        synchronized (this) {
+            c = taken.get(kind + ":" + uuid);
+        }
+        if (c == null) {
+            return false;
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        return true;
     }
 }

@@ -39,7 +39,18 @@ final class SolBridge implements AutoCloseable {
         pump.setDaemon(true);
     }
 
+    /**
+     * Opens the console right away when the VM runs, so that what the client types right after the
+     * SOL start reply reaches the guest, then starts the pump.
+     */
     void start() {
+        if (powered()) {
+            try {
+                console = hypervisor.openConsole(uuid);
+            } catch (HypervisorException e) {
+                LOG.debug("SOL {}: console not available yet: {}", who, e.getMessage());
+            }
+        }
         pump.start();
     }
 
@@ -66,15 +77,17 @@ final class SolBridge implements AutoCloseable {
                     sleep();
                     continue;
                 }
-                SerialConsole c;
-                try {
-                    c = hypervisor.openConsole(uuid);
-                } catch (HypervisorException e) {
-                    LOG.debug("SOL {}: console not available yet: {}", who, e.getMessage());
-                    sleep();
-                    continue;
+                SerialConsole c = console;
+                if (c == null) {
+                    try {
+                        c = hypervisor.openConsole(uuid);
+                    } catch (HypervisorException e) {
+                        LOG.debug("SOL {}: console not available yet: {}", who, e.getMessage());
+                        sleep();
+                        continue;
+                    }
+                    console = c;
                 }
-                console = c;
                 if (closed) {
                     c.close();
                     break;
