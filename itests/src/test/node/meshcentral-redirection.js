@@ -133,7 +133,8 @@ function openSol(pass) {
         };
     });
     redir.Start(host, port, user, pass, useTls ? 1 : 0);
-    return { redir, opened, states, output: () => received };
+    // busybox ash asks the terminal for the cursor position (ESC [6n) after each prompt: not text
+    return { redir, opened, states, output: () => received.replace(/\x1b\[6n/g, '') };
 }
 
 async function waitFor(read, pattern, ms, what) {
@@ -147,20 +148,22 @@ async function waitFor(read, pattern, ms, what) {
 
 async function sol() {
     const s = openSol(password);
-    await s.opened;
-    // A fresh prompt: the login prompt, or a shell prompt left by an earlier session.
-    s.redir.Send('\r');
-    await waitFor(s.output, /(login: ?|# ?)$/m, 20000, 'a prompt');
-    if (/login: ?$/.test(s.output().replace(/\s+$/, ' '))) {
-        s.redir.Send('root\r');
-        await waitFor(s.output, /# ?(\x1b\[6n)?$/, 20000, 'the shell prompt');
+    try {
+        await s.opened;
+        // A fresh prompt: the login prompt, or a shell prompt left by an earlier session.
+        s.redir.Send('\r');
+        await waitFor(s.output, /(login: ?|# ?)$/, 20000, 'a prompt');
+        if (/login: ?$/.test(s.output())) {
+            s.redir.Send('root\r');
+            await waitFor(s.output, /# ?$/, 20000, 'the shell prompt');
+        }
+        const mark = s.output().length;
+        s.redir.Send('echo mc-sol-$((6*7))\r');
+        await waitFor(() => s.output().slice(mark), /mc-sol-42/, 20000, 'the command output');
+        return { step: 'sol', ok: true, states: s.states, transcript: s.output().slice(mark) };
+    } finally {
+        s.redir.Stop();   // a clean close: the session ends on the server at once
     }
-    const mark = s.output().length;
-    s.redir.Send('echo mc-sol-$((6*7))\r');
-    await waitFor(() => s.output().slice(mark), /mc-sol-42/, 20000, 'the command output');
-    const transcript = s.output().slice(mark).replace(/\x1b\[6n/g, '');
-    s.redir.Stop();
-    return { step: 'sol', ok: true, states: s.states, transcript };
 }
 
 async function refusedSol() {
