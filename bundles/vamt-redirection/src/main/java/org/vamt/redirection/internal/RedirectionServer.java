@@ -102,7 +102,7 @@ public class RedirectionServer implements RedirectionSessions {
     /** Optional: without the redirection provider, KVM sessions that need consent are refused. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile UserConsentCodes consentCodes;
+    volatile UserConsentCodes consentCodes;
 
     @Activate
     public RedirectionServer(@Reference Hypervisor hypervisor, @Reference UserAccounts users,

@@ -274,17 +274,6 @@ final class Session implements Runnable {
         if (m[0] != Messages.KVM_START) {
             throw new MessageReader.ProtocolException(String.format("expected KVM start 0x40, got 0x%02X", m[0]));
         }
-        Optional<InetSocketAddress> display;
-        try {
-            display = ctx.hypervisor().vncDisplay(vm.uuid());
-        } catch (HypervisorException e) {
-            LOG.info("Redirection {}: KVM refused, no display: {}", who, e.getMessage());
-            return;
-        }
-        if (display.isEmpty()) {
-            LOG.info("Redirection {}: KVM refused, the VM has no VNC display", who);
-            return;
-        }
         boolean consented = false;
         if (policy.kvmNeedsConsent()) {
             if (ctx.consent() == null || !ctx.consent().begin(vm.uuid())) {
@@ -292,6 +281,19 @@ final class Session implements Runnable {
                 return;
             }
             consented = true;
+        }
+        Optional<InetSocketAddress> display;
+        try {
+            display = ctx.hypervisor().vncDisplay(vm.uuid());
+        } catch (HypervisorException e) {
+            LOG.info("Redirection {}: KVM refused, no display: {}", who, e.getMessage());
+            end(consented);
+            return;
+        }
+        if (display.isEmpty()) {
+            LOG.info("Redirection {}: KVM refused, the VM has no VNC display", who);
+            end(consented);
+            return;
         }
         try {
             out.send(Messages.kvmStartReply());
@@ -302,6 +304,13 @@ final class Session implements Runnable {
             if (consented) {
                 ctx.consent().end(vm.uuid());
             }
+        }
+    }
+
+    /** Ends the consent a session took and could not use: it is spent, as when the session ends. */
+    private void end(boolean consented) {
+        if (consented) {
+            ctx.consent().end(vm.uuid());
         }
     }
 

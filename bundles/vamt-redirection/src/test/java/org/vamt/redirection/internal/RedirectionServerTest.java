@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vamt.accounts.AmtRealm;
 import org.vamt.accounts.internal.UserStore;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.provider.redirection.internal.OptInServiceProvider;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.provider.redirection.RedirectionMetadata;
@@ -279,5 +282,34 @@ class RedirectionServerTest {
                 assertTrue(d.closedByServer(), "maxSessionsPerVm = 3");
             }
         }
+    }
+
+    @Test
+    void kvmWaitsForTheUserConsentCodeWhenThePolicyAsksForIt() throws Exception {
+        enableListener();
+        hv.setMetadata(KIOSK, RedirectionMetadata.OPT_IN_REQUIRED, "1");
+        OptInServiceProvider optIn = new OptInServiceProvider(hv);
+        server.consentCodes = optIn;
+        byte[] kvmStart = {0x40, 0, 0, 0, 0, 0, 0, 0};
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("KVMR"));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            c.socket.getOutputStream().write(kvmStart);
+            assertTrue(c.closedByServer(), "no consent: no 0x41, the session ends");
+        }
+        // the console's consent exchange: StartOptIn, the code the operator reads out, SendOptInCode
+        RequestContext ctx = new RequestContext(KIOSK, "kiosk", "admin", REALM);
+        CimObjectPath service = CimObjectPath.of("IPS_OptInService");
+        assertEquals(0, optIn.invokeMethod(ctx, service, "StartOptIn", Map.of()).returnValue());
+        long code = Long.parseLong(optIn.displayedCode(KIOSK).orElseThrow().code());
+        assertEquals(0, optIn.invokeMethod(ctx, service, "SendOptInCode", Map.of("OptInCode", code)).returnValue());
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("KVMR"));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            c.socket.getOutputStream().write(kvmStart);
+            // the test driver's VM has no VNC display, so the session ends here too, but it took the consent
+            assertTrue(c.closedByServer());
+        }
+        assertFalse(optIn.beginConsentedSession(KIOSK), "the consent was used by the session");
     }
 }
