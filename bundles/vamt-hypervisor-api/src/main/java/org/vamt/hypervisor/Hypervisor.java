@@ -1,5 +1,6 @@
 package org.vamt.hypervisor;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 
@@ -79,4 +80,22 @@ public interface Hypervisor {
 
     /** Sets a NIC's link up or down (by MAC address), live and in the definition. */
     void setNicLink(String uuid, String mac, boolean up) throws HypervisorException;
+
+    /**
+     * Opens the running machine's first serial console (libvirt: virDomainOpenConsole), taking it
+     * over from any other client holding it. INVALID_STATE when the machine is not running,
+     * UNSUPPORTED when the driver has no consoles. The caller closes it.
+     */
+    default SerialConsole openConsole(String uuid) throws HypervisorException {
+        throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no serial console access");
+    }
+
+    /**
+     * Where the running machine's VNC display listens (from its live definition), as an address
+     * this process can connect to; empty when the machine has no VNC display. INVALID_STATE when it
+     * is not running.
+     */
+    default java.util.Optional<InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
+        throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no VNC display access");
+    }
 }

@@ -48,6 +48,7 @@ import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.SerialConsole;
 
 /**
  * {@link Hypervisor} on libvirt: one shared connection (reopened when it dies), libvirt's event
@@ -568,6 +569,32 @@ public class LibvirtHypervisor implements Hypervisor {
                 return null;
             });
         }
+    }
+
+    /** virDomainOpenConsole (forced) on the first console, through {@link NativeVirt}. */
+    @Override
+    public SerialConsole openConsole(String uuid) throws HypervisorException {
+        String id = canonical(uuid);
+        return withDomain("openConsole", id, (c, d) -> {
+            String who = describe(d);
+            requireActive("openConsole", who, d);
+            SerialConsole console = NativeVirt.openConsole(c, id);
+            LOG.debug("openConsole {}: console stream open", who);
+            return console;
+        });
+    }
+
+    /**
+     * The first {@code <graphics type='vnc'>} of the live definition: its port and listen address
+     * (a wildcard or missing listen address means this host's loopback).
+     */
+    @Override
+    public Optional<java.net.InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
+        String id = canonical(uuid);
+        return withDomain("vncDisplay", id, (c, d) -> {
+            requireActive("vncDisplay", describe(d), d);
+            return VncDisplay.of(d.getXMLDesc(0));
+        });
     }
 
     // ---------------------------------------------------------------- helpers

@@ -4,7 +4,9 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.libvirt.Error;
+import org.libvirt.jna.SizeT;
 import org.libvirt.jna.virError;
 
 /**
@@ -34,6 +36,18 @@ final class NativeVirt {
 
         int virDomainFree(Pointer domain);
 
+        Pointer virStreamNew(Pointer conn, int flags);
+
+        int virDomainOpenConsole(Pointer domain, String devName, Pointer stream, int flags);
+
+        int virStreamRecv(Pointer stream, byte[] data, SizeT nbytes);
+
+        int virStreamSend(Pointer stream, byte[] data, SizeT nbytes);
+
+        int virStreamAbort(Pointer stream);
+
+        int virStreamFree(Pointer stream);
+
         virError virGetLastError();
     }
 
@@ -52,6 +66,125 @@ final class NativeVirt {
     /** virDomainInjectNMI (flags 0) for the domain with this (canonical) UUID. */
     static void injectNmi(VamtConnect connect, String uuid) throws NativeException {
         onDomain(connect, uuid, "virDomainInjectNMI", (virt, dom) -> virt.virDomainInjectNMI(dom, 0));
+    }
+
+    /** {@code VIR_DOMAIN_CONSOLE_FORCE}: take the console over from another client holding it. */
+    static final int CONSOLE_FORCE = 1;
+
+    /**
+     * virDomainOpenConsole on the domain's first console, over a blocking stream (libvirt-java
+     * 0.5.4 has streams but no virDomainOpenConsole, and hides the stream's native pointer).
+     */
+    static NativeConsole openConsole(VamtConnect connect, String uuid) throws NativeException {
+        Virt virt = Holder.VIRT;
+        Pointer conn = connect.pointer();
+        if (conn == null) {
+            throw new NativeException("virStreamNew", null, "connection is closed");
+        }
+        Pointer stream = virt.virStreamNew(conn, 0);
+        if (stream == null) {
+            throw lastError(virt, "virStreamNew");
+        }
+        try {
+            onDomain(connect, uuid, "virDomainOpenConsole",
+                    (v, dom) -> v.virDomainOpenConsole(dom, null, stream, CONSOLE_FORCE));
+        } catch (NativeException e) {
+            virt.virStreamFree(stream);
+            throw e;
+        }
+        return new NativeConsole(virt, stream);
+    }
+
+    /**
+     * A console stream. libvirt's remote driver lets one thread block in virStreamRecv while
+     * another sends; the stream is aborted (which wakes the reader) and freed exactly once.
+     */
+    static final class NativeConsole implements org.vamt.hypervisor.SerialConsole {
+        private final Virt virt;
+        private final Pointer stream;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        /** Calls in progress; the last one out frees a closed stream, so no call uses freed memory. */
+        private int inFlight;
+        private boolean freed;
+
+        private NativeConsole(Virt virt, Pointer stream) {
+            this.virt = virt;
+            this.stream = stream;
+        }
+
+        private synchronized boolean enter() {
+            if (closed.get()) {
+                return false;
+            }
+            inFlight++;
+            return true;
+        }
+
+        private synchronized void leave() {
+            inFlight--;
+            freeIfUnused();
+        }
+
+        private void freeIfUnused() {
+            if (closed.get() && inFlight == 0 && !freed) {
+                freed = true;
+                virt.virStreamFree(stream);
+            }
+        }
+
+        @Override
+        public int read(byte[] buffer) throws java.io.IOException {
+            if (!enter()) {
+                return -1;
+            }
+            try {
+                int n = virt.virStreamRecv(stream, buffer, new SizeT(buffer.length));
+                if (n == 0) {
+                    return -1;
+                }
+                if (n < 0) {
+                    if (closed.get()) {
+                        return -1;
+                    }
+                    throw new java.io.IOException(lastError(virt, "virStreamRecv").getMessage());
+                }
+                return n;
+            } finally {
+                leave();
+            }
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) throws java.io.IOException {
+            if (!enter()) {
+                throw new java.io.IOException("console closed");
+            }
+            try {
+                byte[] chunk = offset == 0 && length == data.length ? data : java.util.Arrays.copyOfRange(data, offset,
+                        offset + length);
+                int done = 0;
+                while (done < length) {
+                    byte[] rest = done == 0 ? chunk : java.util.Arrays.copyOfRange(chunk, done, length);
+                    int n = virt.virStreamSend(stream, rest, new SizeT(rest.length));
+                    if (n < 0) {
+                        throw new java.io.IOException(lastError(virt, "virStreamSend").getMessage());
+                    }
+                    done += n;
+                }
+            } finally {
+                leave();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                virt.virStreamAbort(stream);
+                synchronized (this) {
+                    freeIfUnused();
+                }
+            }
+        }
     }
 
     /** A native call on a domain pointer; a negative result is an error. */

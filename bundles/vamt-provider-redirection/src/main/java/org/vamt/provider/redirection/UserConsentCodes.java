@@ -21,4 +21,13 @@ public interface UserConsentCodes {
 
     /** Every code waiting right now, one per VM at most. */
     List<ConsentCode> displayedCodes();
+
+    /**
+     * A KVM session that needs consent is starting: true, and OptInState becomes 4 (in session),
+     * when a console entered the right code (state 3) for this VM; false otherwise.
+     */
+    boolean beginConsentedSession(String machineId);
+
+    /** The consented session ended: the consent is used up (OptInState back to 0). */
+    void endConsentedSession(String machineId);
 }

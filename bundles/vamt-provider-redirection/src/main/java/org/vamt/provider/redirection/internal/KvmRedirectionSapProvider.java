@@ -10,6 +10,10 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.cim.CimDateTime;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimObjectPath;
@@ -28,8 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * CIM_KVMRedirectionSAP, "KVM Redirection Service Access Point" of the managed system: whether KVM
  * (RFB over the redirection port) is enabled. RequestStateChange 2 enables it, 3 disables it.
- * Enabled reads EnabledState 6 (enabled, no session) because the KVM listener does not exist yet;
- * it will report 2 while a session is open. Enabled by default.
+ * Enabled reads EnabledState 6 (enabled, no session), or 2 while the redirection listener
+ * (vamt-redirection) has a KVM session open. Enabled by default.
  */
 @Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_KVMRedirectionSAP")
 public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkeleton {
@@ -38,6 +42,11 @@ public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkel
 
     private final Hypervisor hypervisor;
     private final RedirectionStore store;
+
+    /** Optional: without the redirection listener no session can be open. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RedirectionSessions sessions;
 
     @Activate
     public KvmRedirectionSapProvider(@Reference Hypervisor hypervisor) {
@@ -55,9 +64,14 @@ public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkel
                 .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
                 .setSystemName(AmtNames.MANAGED_SYSTEM)
                 .setElementName(RedirectionNames.KVM_SAP)
-                .setEnabledState(enabled ? ENABLED_BUT_OFFLINE : DISABLED)
+                .setEnabledState(!enabled ? DISABLED : inSession(vm.uuid()) ? ENABLED : ENABLED_BUT_OFFLINE)
                 .setRequestedState(enabled ? ENABLED : DISABLED)
                 .setKVMProtocol(RedirectionNames.KVM_PROTOCOL_VNC_RFB));
+    }
+
+    private boolean inSession(String uuid) {
+        RedirectionSessions open = sessions;
+        return open != null && open.isOpen(uuid, RedirectionSessions.Kind.KVM);
     }
 
     @Override
@@ -71,6 +85,10 @@ public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkel
         }
         boolean enable = requestedState == ENABLED;
         store.set(vm.uuid(), RedirectionStore.KVM_ENABLED, enable, DEFAULT_ENABLED);
+        RedirectionSessions open = sessions;
+        if (!enable && open != null && open.terminate(vm.uuid(), RedirectionSessions.Kind.KVM)) {
+            LOG.info("VM {} ({}): the open KVM session was ended", vm.name(), vm.uuid());
+        }
         LOG.info("VM {} ({}): KVM redirection {} by {}", vm.name(), vm.uuid(), enable ? "enabled" : "disabled",
                 ctx.user());
         return MethodResult.of(COMPLETED);

@@ -130,4 +130,14 @@ public class OptInServiceProvider extends IPS_OptInServiceProviderSkeleton imple
     public List<ConsentCode> displayedCodes() {
         return consent.allDisplayed();
     }
+
+    @Override
+    public boolean beginConsentedSession(String machineId) {
+        return consent.beginSession(machineId);
+    }
+
+    @Override
+    public void endConsentedSession(String machineId) {
+        consent.endSession(machineId);
+    }
 }

@@ -11,6 +11,10 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.cim.CimDateTime;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
@@ -32,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * AMT_RedirectionService, the singleton "Intel(r) AMT Redirection Service": whether serial-over-LAN
  * and IDE-R are allowed (EnabledState 32768..32771, set with RequestStateChange) and whether the
  * redirection port listens (ListenerEnabled, set with Put). vAMT records the state per VM; the
- * redirection listener that will honour it does not exist yet, so no session is ever open.
+ * redirection listener (vamt-redirection) honours it and ends sessions on TerminateSession.
  * Defaults are those of a freshly provisioned AMT: both features allowed (32771), listener off.
  */
 @Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_RedirectionService")
@@ -45,6 +49,11 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
 
     private final Hypervisor hypervisor;
     private final RedirectionStore store;
+
+    /** Optional: without the redirection listener no session can be open. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RedirectionSessions sessions;
 
     @Activate
     public RedirectionServiceProvider(@Reference Hypervisor hypervisor) {
@@ -108,8 +117,8 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
     }
 
     /**
-     * Ends the open IDE-R (0) or SOL (1) session. Until the redirection listener exists no session
-     * can be open, so a valid type succeeds with nothing to end.
+     * Ends the open SOL (1) session through the redirection listener. IDE-R (0) sessions are never
+     * open (vAMT refuses them), so a valid type succeeds even with nothing to end, as AMT does.
      */
     @Override
     protected MethodResult TerminateSession(RequestContext ctx, CimObjectPath target, Long sessionType)
@@ -118,8 +127,11 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
         if (sessionType == null || (sessionType != SESSION_IDER && sessionType != SESSION_SOL)) {
             return MethodResult.of(PT_INVALID_PARAMETER);
         }
-        LOG.info("VM {} ({}): {} session termination requested by {}; no session is open", vm.name(), vm.uuid(),
-                sessionType == SESSION_SOL ? "SOL" : "IDE-R", ctx.user());
+        RedirectionSessions open = sessions;
+        boolean ended = sessionType == SESSION_SOL && open != null
+                && open.terminate(vm.uuid(), RedirectionSessions.Kind.SOL);
+        LOG.info("VM {} ({}): {} session termination requested by {}; {}", vm.name(), vm.uuid(),
+                sessionType == SESSION_SOL ? "SOL" : "IDE-R", ctx.user(), ended ? "session ended" : "no session was open");
         return MethodResult.of(PT_SUCCESS);
     }
 }

@@ -17,17 +17,17 @@ final class RedirectionStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedirectionStore.class);
 
     /** AMT_RedirectionService.EnabledState: which of SOL and IDE-R are allowed. */
-    static final String SOL_IDER_STATE = "redirection.solIderState";
+    static final String SOL_IDER_STATE = org.vamt.provider.redirection.RedirectionMetadata.SOL_IDER_STATE;
     /** AMT_RedirectionService.ListenerEnabled. */
-    static final String LISTENER_ENABLED = "redirection.listenerEnabled";
+    static final String LISTENER_ENABLED = org.vamt.provider.redirection.RedirectionMetadata.LISTENER_ENABLED;
     /** CIM_KVMRedirectionSAP: whether KVM is enabled (RequestStateChange 2/3). */
-    static final String KVM_ENABLED = "redirection.kvmEnabled";
+    static final String KVM_ENABLED = org.vamt.provider.redirection.RedirectionMetadata.KVM_ENABLED;
     /** IPS_KVMRedirectionSettingData, everything but the password. */
     static final String KVM_SETTINGS = "redirection.kvmSettings";
     /** IPS_KVMRedirectionSettingData.RFBPassword, needed in clear by VNC authentication. */
     static final String RFB_PASSWORD = "redirection.rfbPassword";
     /** IPS_OptInService.OptInRequired. */
-    static final String OPT_IN_REQUIRED = "redirection.optInRequired";
+    static final String OPT_IN_REQUIRED = org.vamt.provider.redirection.RedirectionMetadata.OPT_IN_REQUIRED;
     /** IPS_OptInService.OptInDisplayTimeout, which is also IPS_KVMRedirectionSettingData.OptInPolicyTimeout. */
     static final String OPT_IN_DISPLAY_TIMEOUT = "redirection.optInDisplayTimeout";
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * one-time secret for a few minutes and must not outlive vAMT. States: 0 not started, 2 displayed
  * (StartOptIn; a VM has no screen, so "displayed" means logged and offered to the operator),
  * 3 received (SendOptInCode with the right code), 4 in session (set by the redirection listener,
- * which does not exist yet). A displayed code lapses after the display timeout, a received consent
+ * vamt-redirection). A displayed code lapses after the display timeout, a received consent
  * after {@link #CODE_TIMEOUT_SECONDS} unless a session uses it. After {@link #MAX_WRONG_CODES}
  * wrong codes the request is dropped, so six digits cannot be guessed by trying them all.
  */
@@ -134,6 +134,25 @@ final class UserConsent {
         exchanges.put(uuid, e.with(RECEIVED, now, 0));
         LOG.info("VM {} ({}): user consent granted to {}", e.machineName, uuid, user);
         return PT_SUCCESS;
+    }
+
+    /** A consented KVM session starts: RECEIVED becomes IN_SESSION; false without a received consent. */
+    synchronized boolean beginSession(String uuid) {
+        Exchange e = live(uuid);
+        if (e == null || e.state != RECEIVED) {
+            return false;
+        }
+        exchanges.put(uuid, e.with(IN_SESSION, clock.instant(), 0));
+        LOG.info("VM {} ({}): user consent used by a KVM session", e.machineName, uuid);
+        return true;
+    }
+
+    /** The consented session ended; the next session needs a new consent. */
+    synchronized void endSession(String uuid) {
+        Exchange e = exchanges.get(uuid);
+        if (e != null && e.state == IN_SESSION) {
+            exchanges.remove(uuid, e);
+        }
     }
 
     Optional<ConsentCode> displayed(String uuid) {

@@ -1,6 +1,7 @@
 package org.vamt.provider.redirection.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
@@ -312,6 +313,24 @@ class RedirectionProvidersTest {
 
         assertEquals(0, call(provider, DESKTOP_01, OPT_IN, "CancelOptIn", Map.of()));
         assertEquals(0L, only(provider, DESKTOP_01, "IPS_OptInService").get("OptInState"));
+    }
+
+    @Test
+    void aKvmSessionUsesUpTheConsentAndShowsItIsInSession() throws Exception {
+        OptInServiceProvider provider = new OptInServiceProvider(hv, new MutableClock());
+        assertFalse(provider.beginConsentedSession(DESKTOP_01), "no consent yet");
+        assertEquals(0, call(provider, DESKTOP_01, OPT_IN, "StartOptIn", Map.of()));
+        assertFalse(provider.beginConsentedSession(DESKTOP_01), "a code is shown, not yet entered");
+        long code = Long.parseLong(provider.displayedCode(DESKTOP_01).orElseThrow().code());
+        assertEquals(0, call(provider, DESKTOP_01, OPT_IN, "SendOptInCode", Map.of("OptInCode", code)));
+        assertFalse(provider.beginConsentedSession(KIOSK), "consent is per VM");
+        assertTrue(provider.beginConsentedSession(DESKTOP_01));
+        assertEquals(4L, only(provider, DESKTOP_01, "IPS_OptInService").get("OptInState"), "in session");
+        assertEquals(2, call(provider, DESKTOP_01, OPT_IN, "CancelOptIn", Map.of()), "a session is not cancelled");
+        assertFalse(provider.beginConsentedSession(DESKTOP_01), "one session per consent");
+        provider.endConsentedSession(DESKTOP_01);
+        assertEquals(0L, only(provider, DESKTOP_01, "IPS_OptInService").get("OptInState"));
+        assertFalse(provider.beginConsentedSession(DESKTOP_01), "used up");
     }
 
     @Test

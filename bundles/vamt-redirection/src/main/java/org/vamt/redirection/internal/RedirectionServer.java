@@ -1,0 +1,297 @@
+package org.vamt.redirection.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLServerSocket;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.accounts.UserAccounts;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.provider.redirection.RedirectionSessions;
+import org.vamt.provider.redirection.UserConsentCodes;
+import org.vamt.tls.TlsIdentity;
+import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.wsman.WsmanEndpoints.Endpoint;
+
+/**
+ * The AMT redirection listener (TCP 16994, and 16995 with TLS). Like the WS-Management listener it
+ * serves every VM on one socket and tells them apart by the local address a connection arrived at
+ * (the VM's endpoint address from {@link WsmanEndpoints}). A connection to an address that is no
+ * VM's endpoint, or to a VM whose AMT_RedirectionService.ListenerEnabled is false, is closed at
+ * once, as if the port were closed. Each session runs on a thread of a bounded pool. Registered as
+ * {@link RedirectionSessions}, so the redirection providers can see and end sessions.
+ */
+@Component(immediate = true, configurationPid = RedirectionServer.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = RedirectionSessions.class)
+@Designate(ocd = RedirectionServer.Config.class)
+public class RedirectionServer implements RedirectionSessions {
+    static final String PID = "org.vamt.redirection";
+    private static final Logger LOG = LoggerFactory.getLogger(RedirectionServer.class);
+
+    @ObjectClassDefinition(name = "vAMT redirection", description = "AMT redirection protocol: serial-over-LAN and KVM")
+    public @interface Config {
+        @AttributeDefinition(description = "Local address to listen on; VMs are told apart by the address a "
+                + "connection arrives at, so this is normally the wildcard")
+        String bindAddress() default "0.0.0.0";
+
+        @AttributeDefinition(description = "Redirection port (AMT: 16994); 0 = no plain listener")
+        int port() default 16994;
+
+        @AttributeDefinition(description = "Redirection port over TLS (AMT: 16995); 0 = no TLS listener")
+        int tlsPort() default 16995;
+
+        @AttributeDefinition(description = "Accept user and password in clear (authentication type 1), which "
+                + "Debian's amtterm 1.4 needs; Digest is always accepted")
+        boolean allowPlainAuth() default false;
+
+        @AttributeDefinition(description = "Connections one VM may have at once, authenticated or not")
+        int maxSessionsPerVm() default 4;
+
+        @AttributeDefinition(description = "Connections all VMs may have at once")
+        int maxSessions() default 64;
+
+        @AttributeDefinition(description = "Seconds a client has for the session start and authentication")
+        int authTimeoutSeconds() default 30;
+
+        @AttributeDefinition(description = "Seconds a SOL session may stay silent before it is closed; AMT "
+                + "consoles send heartbeats or echo the server's. 0 = never")
+        int idleTimeoutSeconds() default 300;
+
+        @AttributeDefinition(description = "Failed logins in a row from one client address before a lockout")
+        int maxFailedLogins() default 5;
+
+        @AttributeDefinition(description = "Seconds a client address stays locked out after too many failed logins")
+        int lockoutSeconds() default 60;
+    }
+
+    private final Hypervisor hypervisor;
+    private final WsmanEndpoints endpoints;
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timers;
+    private final Session.Context context;
+    private final ServerSocket plain;
+    private final ServerSocket tls;
+    /** Connections being served, closed on deactivation (a blocked read ignores thread interrupts). */
+    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The accept threads: a closed listening socket is only released once its accept() returned. */
+    private final java.util.List<Thread> acceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Optional: without the redirection provider, KVM sessions that need consent are refused. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile UserConsentCodes consentCodes;
+
+    @Activate
+    public RedirectionServer(@Reference Hypervisor hypervisor, @Reference UserAccounts users,
+                             @Reference WsmanEndpoints endpoints, Config config,
+                             @Reference(cardinality = ReferenceCardinality.OPTIONAL,
+                                     policyOption = ReferencePolicyOption.GREEDY) TlsIdentity tlsIdentity)
+            throws IOException {
+        this.hypervisor = hypervisor;
+        this.endpoints = endpoints;
+        check(config.port() >= 0 && config.port() <= 65535, "port must be 0-65535");
+        check(config.tlsPort() >= 0 && config.tlsPort() <= 65535, "tlsPort must be 0-65535");
+        check(config.tlsPort() == 0 || config.tlsPort() != config.port(), "tlsPort must differ from port");
+        check(config.maxSessionsPerVm() >= 1, "maxSessionsPerVm must be at least 1");
+        check(config.maxSessions() >= 1, "maxSessions must be at least 1");
+        check(config.authTimeoutSeconds() >= 1, "authTimeoutSeconds must be at least 1");
+        check(config.idleTimeoutSeconds() >= 0, "idleTimeoutSeconds must not be negative");
+        AtomicInteger threads = new AtomicInteger();
+        // SOL sessions use a second thread for the console pump, KVM for the display side: twice the sessions
+        this.pool = new ThreadPoolExecutor(0, config.maxSessions(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "vamt-redirection-" + threads.incrementAndGet()));
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-redirection-timer"));
+        this.context = new Session.Context(hypervisor, users, new SessionSlots(config.maxSessionsPerVm()),
+                new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000L), timers,
+                config.allowPlainAuth(), config.authTimeoutSeconds() * 1000, config.idleTimeoutSeconds() * 1000,
+                new Session.KvmConsent() {
+                    @Override
+                    public boolean begin(String uuid) {
+                        UserConsentCodes c = consentCodes;
+                        return c != null && c.beginConsentedSession(uuid);
+                    }
+
+                    @Override
+                    public void end(String uuid) {
+                        UserConsentCodes c = consentCodes;
+                        if (c != null) {
+                            c.endConsentedSession(uuid);
+                        }
+                    }
+                });
+        InetAddress bind = InetAddress.getByName(config.bindAddress());
+        ServerSocket p = null;
+        ServerSocket t = null;
+        try {
+            if (config.port() != 0) {
+                p = new ServerSocket();
+                p.setReuseAddress(true);
+                p.bind(new InetSocketAddress(bind, config.port()), 50);
+                accept(p, "plain");
+            }
+            if (config.tlsPort() != 0) {
+                if (tlsIdentity == null) {
+                    LOG.warn("No TLS identity service (bundle vamt-tls): redirection over TLS on {} is off",
+                            config.tlsPort());
+                } else {
+                    SSLServerSocket s = (SSLServerSocket) tlsIdentity.sslContext().getServerSocketFactory()
+                            .createServerSocket();
+                    s.setSSLParameters(tlsIdentity.serverParameters());
+                    s.setReuseAddress(true);
+                    s.bind(new InetSocketAddress(bind, config.tlsPort()), 50);
+                    t = s;
+                    accept(t, "TLS");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(p);
+            closeQuietly(t);
+            pool.shutdownNow();
+            timers.shutdownNow();
+            throw e;
+        }
+        this.plain = p;
+        this.tls = t;
+        LOG.info("AMT redirection listening on {} port {}{} (plain user/password authentication {})",
+                config.bindAddress(), config.port(), t == null ? "" : " and TLS port " + config.tlsPort(),
+                config.allowPlainAuth() ? "ALLOWED" : "off");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void accept(ServerSocket server, String kind) {
+        Thread t = daemon(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    dispatch(s);
+                } catch (IOException e) {
+                    if (!server.isClosed()) {
+                        LOG.warn("Redirection {} listener: accept failed: {}", kind, e.getMessage());
+                    }
+                }
+            }
+        }, "vamt-redirection-accept-" + kind);
+        acceptors.add(t);
+        t.start();
+    }
+
+    private void dispatch(Socket s) {
+        String local = s.getLocalAddress().getHostAddress();
+        Optional<Endpoint> vm = endpoints.endpoints().stream().filter(e -> e.address().equals(local)).findFirst();
+        if (vm.isEmpty()) {
+            LOG.debug("Redirection connection to {}, which is no VM's endpoint: closed", local);
+            closeQuietly(s);
+            return;
+        }
+        Endpoint e = vm.get();
+        try {
+            if (!VmPolicy.read(hypervisor, e.uuid()).listenerEnabled()) {
+                LOG.info("Redirection connection from {} to VM '{}' closed: its redirection listener is disabled "
+                        + "(AMT_RedirectionService.ListenerEnabled)", s.getInetAddress().getHostAddress(), e.name());
+                closeQuietly(s);
+                return;
+            }
+        } catch (HypervisorException ex) {
+            LOG.info("Redirection connection to VM '{}' closed: {}", e.name(), ex.getMessage());
+            closeQuietly(s);
+            return;
+        }
+        if (!context.slots().connect(e.uuid())) {
+            LOG.warn("Redirection connection from {} to VM '{}' closed: it already has the most sessions allowed",
+                    s.getInetAddress().getHostAddress(), e.name());
+            closeQuietly(s);
+            return;
+        }
+        try {
+            Session session = new Session(s, e, context);
+            open.add(s);
+            pool.execute(() -> {
+                try {
+                    session.run();
+                } finally {
+                    open.remove(s);
+                }
+            });
+        } catch (RejectedExecutionException ex) {
+            open.remove(s);
+            context.slots().disconnect(e.uuid());
+            LOG.warn("Redirection connection to VM '{}' closed: all {} session threads busy", e.name(),
+                    pool.getMaximumPoolSize());
+            closeQuietly(s);
+        }
+    }
+
+    @Override
+    public boolean isOpen(String machineId, Kind kind) {
+        return context.slots().isTaken(machineId, kind);
+    }
+
+    @Override
+    public boolean terminate(String machineId, Kind kind) {
+        boolean ended = context.slots().terminate(machineId, kind);
+        if (ended) {
+            LOG.info("Redirection: {} session of VM {} terminated on request", kind, machineId);
+        }
+        return ended;
+    }
+
+    @Deactivate
+    void deactivate() {
+        closeQuietly(plain);
+        closeQuietly(tls);
+        for (Thread t : acceptors) {
+            try {
+                t.join(2000);   // so a new configuration can bind the same port at once
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        open.forEach(RedirectionServer::closeQuietly);
+        pool.shutdownNow();
+        timers.shutdownNow();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+    }
+}

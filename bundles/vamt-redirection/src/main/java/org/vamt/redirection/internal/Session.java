@@ -1,0 +1,324 @@
+package org.vamt.redirection.internal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.accounts.AmtRealm;
+import org.vamt.accounts.UserAccounts;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.provider.redirection.RedirectionSessions.Kind;
+import org.vamt.wsman.WsmanEndpoints.Endpoint;
+
+/**
+ * One redirection connection, from StartRedirectionSession to close, on its own thread:
+ * session type and the VM's redirection state, authentication, then SOL or KVM. IDE-R is
+ * refused at the session start (STATUS_UNSUPPORTED): vAMT has no virtual media yet.
+ */
+final class Session implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    /** AMT consoles finish authentication in two round trips; a few more are tolerated. */
+    private static final int MAX_AUTH_MESSAGES = 6;
+    /**
+     * amtterm 1.4 drops whatever arrives in the same read as the 0x21 reply: give it time to read
+     * the reply alone before the console pump writes.
+     */
+    private static final long AFTER_SOL_REPLY_MILLIS = 200;
+
+    /** What every session shares. */
+    record Context(Hypervisor hypervisor, UserAccounts users, SessionSlots slots, LoginThrottle throttle,
+                   ScheduledExecutorService timers, boolean plainAllowed, int authTimeoutMillis,
+                   int idleTimeoutMillis, KvmConsent consent) {
+    }
+
+    /** KVM user consent: whether a session may start, and telling the consent state it ended. */
+    interface KvmConsent {
+        boolean begin(String uuid);
+
+        void end(String uuid);
+    }
+
+    private final Socket socket;
+    private final Endpoint vm;
+    private final Context ctx;
+    private final String client;
+    private final String who;
+    private final AtomicInteger sequence = new AtomicInteger();
+    private SessionOutput out;
+    private String user;
+
+    Session(Socket socket, Endpoint vm, Context ctx) {
+        this.socket = socket;
+        this.vm = vm;
+        this.ctx = ctx;
+        this.client = socket.getInetAddress().getHostAddress();
+        this.who = "'" + vm.name() + "' (" + client + ")";
+    }
+
+    @Override
+    public void run() {
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(ctx.authTimeoutMillis());
+            out = new SessionOutput(socket.getOutputStream());
+            InputStream raw = socket.getInputStream();
+            MessageReader in = new MessageReader(raw);
+            serve(in, raw);
+        } catch (EOFException | SocketTimeoutException e) {
+            LOG.debug("Redirection {}: {}", who, e.getMessage());
+        } catch (MessageReader.ProtocolException e) {
+            LOG.info("Redirection {}: protocol error, closing: {}", who, e.getMessage());
+        } catch (IOException e) {
+            LOG.debug("Redirection {}: connection ended: {}", who, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("Redirection {}: session failed", who, e);
+        } finally {
+            ctx.slots().disconnect(vm.uuid());
+        }
+    }
+
+    private void serve(MessageReader in, InputStream raw) throws IOException {
+        byte[] start = in.next();
+        if (start[0] != Messages.START_SESSION) {
+            throw new MessageReader.ProtocolException(String.format("expected StartRedirectionSession, got 0x%02X",
+                    start[0]));
+        }
+        String type = Messages.sessionType(start);
+        VmPolicy policy;
+        try {
+            policy = VmPolicy.read(ctx.hypervisor(), vm.uuid());
+        } catch (HypervisorException e) {
+            LOG.info("Redirection {}: VM state unreadable ({}); refused", who, e.getMessage());
+            out.send(Messages.startSessionReply(Messages.STATUS_ERROR));
+            return;
+        }
+        Kind kind;
+        switch (type) {
+            case "SOL " -> {
+                if (!policy.solEnabled()) {
+                    refuseStart(Messages.STATUS_UNSUPPORTED, "SOL is disabled (AMT_RedirectionService)");
+                    return;
+                }
+                kind = Kind.SOL;
+            }
+            case "KVMR" -> {
+                if (!policy.kvmEnabled()) {
+                    refuseStart(Messages.STATUS_UNSUPPORTED, "KVM is disabled (CIM_KVMRedirectionSAP)");
+                    return;
+                }
+                kind = Kind.KVM;
+            }
+            case "IDER" -> {
+                refuseStart(Messages.STATUS_UNSUPPORTED, "IDE-R is not implemented by vAMT");
+                return;
+            }
+            default -> {
+                refuseStart(Messages.STATUS_TYPE_UNKNOWN, "unknown session type '" + type.strip() + "'");
+                return;
+            }
+        }
+        if (ctx.slots().isTaken(vm.uuid(), kind)) {
+            refuseStart(Messages.STATUS_BUSY, kind + " session already open");
+            return;
+        }
+        out.send(Messages.startSessionReply(Messages.STATUS_OK));
+        if (!authenticate(in)) {
+            return;
+        }
+        if (!ctx.slots().take(vm.uuid(), kind, socket)) {
+            LOG.info("Redirection {}: {} session of {} closed: another one started meanwhile", who, kind, user);
+            return;
+        }
+        try {
+            socket.setSoTimeout(ctx.idleTimeoutMillis());
+            if (kind == Kind.SOL) {
+                sol(in);
+            } else {
+                kvm(in, raw, policy);
+            }
+        } finally {
+            ctx.slots().release(vm.uuid(), kind);
+            LOG.info("Redirection {}: {} session of {} closed", who, kind, user);
+        }
+    }
+
+    private void refuseStart(int status, String why) throws IOException {
+        LOG.info("Redirection {}: session refused (status {}): {}", who, status, why);
+        out.send(Messages.startSessionReply(status));
+    }
+
+    private boolean authenticate(MessageReader in) throws IOException {
+        SessionAuthenticator auth = new SessionAuthenticator(vm.realm(), ctx.plainAllowed(), this::ha1);
+        for (int i = 0; i < MAX_AUTH_MESSAGES; i++) {
+            byte[] m = in.next();
+            if (m[0] != Messages.AUTHENTICATE) {
+                throw new MessageReader.ProtocolException(String.format("expected AuthenticateSession, got 0x%02X",
+                        m[0]));
+            }
+            if (ctx.throttle().isLockedOut(client)) {
+                LOG.warn("Redirection {}: login refused, too many failures from this address", who);
+                out.send(Messages.authenticateReply(Messages.AUTH_FAILURE, m[4] & 0xFF, new byte[0]));
+                return false;
+            }
+            SessionAuthenticator.Step step = auth.handle(m);
+            switch (step.outcome()) {
+                case CONTINUE -> out.send(step.reply());
+                case ACCEPTED -> {
+                    ctx.throttle().succeeded(client);
+                    user = step.user();
+                    out.send(step.reply());
+                    LOG.info("Redirection {}: {} logged in ({})", who, user, step.why());
+                    return true;
+                }
+                case REJECTED -> {
+                    if (step.user() != null) {
+                        ctx.throttle().failed(client);
+                    }
+                    LOG.warn("Redirection {}: login failed for user {}: {}", who, step.user(), step.why());
+                    out.send(step.reply());
+                    return false;
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        LOG.info("Redirection {}: too many authentication messages", who);
+        return false;
+    }
+
+    /** The user's HA1 for this VM's realm, only when the user holds the redirection realm on this VM. */
+    private Optional<String> ha1(String name) {
+        if (!ctx.users().permits(name, vm.uuid(), AmtRealm.REDIRECTION)) {
+            return Optional.empty();
+        }
+        return ctx.users().ha1(name, vm.uuid(), vm.realm());
+    }
+
+    private void sol(MessageReader in) throws IOException {
+        SolBridge bridge = null;
+        ScheduledFuture<?> heartbeat = null;
+        try {
+            while (true) {
+                byte[] m = in.next();
+                switch (m[0]) {
+                    case Messages.SOL_START -> {
+                        if (bridge != null) {
+                            throw new MessageReader.ProtocolException("SOL started twice");
+                        }
+                        bridge = new SolBridge(ctx.hypervisor(), vm.uuid(), who, out, sequence);
+                        out.send(Messages.solStartReply(m));
+                        int heartbeatMillis = Messages.getShort(m, 18);
+                        LOG.info("Redirection {}: SOL started by {} (client heartbeat {} ms)", who, user,
+                                heartbeatMillis);
+                        sleepQuietly(AFTER_SOL_REPLY_MILLIS);
+                        bridge.start();
+                        if (heartbeatMillis > 0) {
+                            long period = Math.max(1000, heartbeatMillis);
+                            heartbeat = ctx.timers().scheduleAtFixedRate(this::sendHeartbeat, period, period,
+                                    TimeUnit.MILLISECONDS);
+                        }
+                    }
+                    case Messages.SOL_DATA_TO_HOST -> {
+                        if (bridge != null) {
+                            bridge.toGuest(m, 10, m.length - 10);
+                        }
+                    }
+                    case Messages.SOL_HEARTBEAT, Messages.KEEP_ALIVE_PONG, Messages.SOL_SETTINGS_ACK -> {
+                        // activity only; never echoed (amtterm echoes ours, an echo of its echo would never end)
+                    }
+                    case Messages.KEEP_ALIVE_PING -> out.send(Messages.simple(Messages.KEEP_ALIVE_PONG,
+                            Messages.getInt(m, 4)));
+                    case Messages.SOL_END -> {
+                        out.send(Messages.simple(Messages.SOL_END_REPLY, Messages.getInt(m, 4)));
+                        return;
+                    }
+                    case Messages.END_SESSION -> {
+                        return;
+                    }
+                    default -> throw new MessageReader.ProtocolException(String.format(
+                            "message 0x%02X is not part of a SOL session", m[0]));
+                }
+            }
+        } finally {
+            if (heartbeat != null) {
+                heartbeat.cancel(false);
+            }
+            if (bridge != null) {
+                bridge.close();
+            }
+        }
+    }
+
+    private void sendHeartbeat() {
+        try {
+            out.send(Messages.simple(Messages.SOL_HEARTBEAT, sequence.getAndIncrement()));
+        } catch (IOException e) {
+            LOG.debug("Redirection {}: heartbeat failed: {}", who, e.getMessage());
+        }
+    }
+
+    private void kvm(MessageReader in, InputStream raw, VmPolicy policy) throws IOException {
+        byte[] m = in.next();
+        if (m[0] == Messages.END_SESSION) {
+            return;
+        }
+        if (m[0] != Messages.KVM_START) {
+            throw new MessageReader.ProtocolException(String.format("expected KVM start 0x40, got 0x%02X", m[0]));
+        }
+        boolean consented = false;
+        if (policy.kvmNeedsConsent()) {
+            if (ctx.consent() == null || !ctx.consent().begin(vm.uuid())) {
+                LOG.info("Redirection {}: KVM refused, user consent required (IPS_OptInService) and not given", who);
+                return;
+            }
+            consented = true;
+        }
+        Optional<InetSocketAddress> display;
+        try {
+            display = ctx.hypervisor().vncDisplay(vm.uuid());
+        } catch (HypervisorException e) {
+            LOG.info("Redirection {}: KVM refused, no display: {}", who, e.getMessage());
+            end(consented);
+            return;
+        }
+        if (display.isEmpty()) {
+            LOG.info("Redirection {}: KVM refused, the VM has no VNC display", who);
+            end(consented);
+            return;
+        }
+        try {
+            out.send(Messages.kvmStartReply());
+            // RFB runs until either side closes; KVM has its own idle handling (update requests flow constantly)
+            socket.setSoTimeout(0);
+            new RfbProxy(who).run(raw, socket.getOutputStream(), display.get(), ctx.authTimeoutMillis());
+        } finally {
+            if (consented) {
+                ctx.consent().end(vm.uuid());
+            }
+        }
+    }
+
+    /** Ends the consent a session took and could not use: it is spent, as when the session ends. */
+    private void end(boolean consented) {
+        if (consented) {
+            ctx.consent().end(vm.uuid());
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

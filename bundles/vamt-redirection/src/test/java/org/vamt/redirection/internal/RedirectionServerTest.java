@@ -1,0 +1,315 @@
+package org.vamt.redirection.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vamt.accounts.AmtRealm;
+import org.vamt.accounts.internal.UserStore;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.provider.redirection.internal.OptInServiceProvider;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.libvirt.internal.DemoHypervisor;
+import org.vamt.provider.redirection.RedirectionMetadata;
+import org.vamt.provider.redirection.RedirectionSessions;
+import org.vamt.wsman.WsmanEndpoints;
+
+/**
+ * The listener over real sockets, with the real user store and the libvirt test driver (which has
+ * no serial consoles, so SOL gets as far as the power-state report): per-VM state honoured,
+ * Digest, realms, limits, busy and TerminateSession.
+ */
+class RedirectionServerTest {
+    static final String PASSWORD = "Redir-Test-Passw0rd!";
+    static final String ADDRESS = "127.0.0.2";
+    static final String REALM = "Digest:6F8C1A524B1E4D6A9A01000000000004";
+
+    @TempDir
+    Path etc;
+    DemoHypervisor demo;
+    Hypervisor hv;
+    UserStore users;
+    RedirectionServer server;
+    int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        demo = DemoHypervisor.start();
+        hv = demo.hypervisor();
+        users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
+        users.add("viewer", "Viewer-Passw0rd!".toCharArray(), Set.of(AmtRealm.HARDWARE_ASSET), Set.of("*"));
+        users.add("operator", "Operator-Passw0rd!".toCharArray(), Set.of(AmtRealm.REDIRECTION), Set.of("*"));
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        server = new RedirectionServer(hv, users, endpoints(), config(port, false), null);
+    }
+
+    @AfterEach
+    void stop() {
+        server.deactivate();
+        demo.close();
+    }
+
+    private static WsmanEndpoints endpoints() {
+        WsmanEndpoints.Endpoint kiosk = new WsmanEndpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, REALM);
+        return new WsmanEndpoints() {
+            @Override
+            public List<Endpoint> endpoints() {
+                return List.of(kiosk);
+            }
+
+            @Override
+            public Endpoint move(String uuid, String address) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    static RedirectionServer.Config config(int port, boolean plain) {
+        Map<String, Object> values = Map.of("bindAddress", "0.0.0.0", "port", port, "tlsPort", 0,
+                "allowPlainAuth", plain, "maxSessionsPerVm", 3, "maxSessions", 16, "authTimeoutSeconds", 5,
+                "idleTimeoutSeconds", 30, "maxFailedLogins", 3, "lockoutSeconds", 60);
+        return (RedirectionServer.Config) Proxy.newProxyInstance(RedirectionServerTest.class.getClassLoader(),
+                new Class<?>[] {RedirectionServer.Config.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("annotationType")) {
+                        return RedirectionServer.Config.class;
+                    }
+                    return values.get(method.getName());
+                });
+    }
+
+    private void enableListener() throws Exception {
+        hv.setMetadata(KIOSK, RedirectionMetadata.LISTENER_ENABLED, "true");
+    }
+
+    /** A console: connects, starts a session of {@code type} and returns the start reply status. */
+    static final class Console implements AutoCloseable {
+        final Socket socket;
+        final DataInputStream in;
+
+        Console(int port) throws IOException {
+            socket = new Socket(ADDRESS, port);
+            socket.setSoTimeout(10_000);
+            in = new DataInputStream(socket.getInputStream());
+        }
+
+        int start(String type) throws IOException {
+            byte[] m = {0x10, 0, 0, 0, 0, 0, 0, 0};
+            System.arraycopy(type.getBytes(), 0, m, 4, 4);
+            socket.getOutputStream().write(m);
+            int kind = in.readUnsignedByte();
+            assertEquals(0x11, kind);
+            int status = in.readUnsignedByte();
+            in.readFully(new byte[status == 0 ? 11 : 2]);
+            return status;
+        }
+
+        byte[] authenticate(byte[] message) throws IOException {
+            socket.getOutputStream().write(message);
+            byte[] head = new byte[9];
+            in.readFully(head);
+            byte[] reply = new byte[9 + Messages.getInt(head, 5)];
+            System.arraycopy(head, 0, reply, 0, 9);
+            in.readFully(reply, 9, reply.length - 9);
+            return reply;
+        }
+
+        /** Digest as MeshCentral does it; returns the final reply's status. */
+        int digestLogin(String user, String password) throws IOException {
+            byte[] challenge = authenticate(SessionAuthenticatorTest.message(4,
+                    List.of(user, "", "", "/RedirectionService", "", "", "", "")));
+            List<String> c = SessionAuthenticatorTest.fields(challenge);
+            String ha1 = SessionAuthenticator.md5(user + ":" + c.get(0) + ":" + password);
+            String response = SessionAuthenticator.md5(ha1 + ":" + c.get(1) + ":00000002:cafe:auth:"
+                    + SessionAuthenticator.md5("POST:/RedirectionService"));
+            return authenticate(SessionAuthenticatorTest.message(4, List.of(user, c.get(0), c.get(1),
+                    "/RedirectionService", "cafe", "00000002", response, "auth")))[1];
+        }
+
+        boolean closedByServer() throws IOException {
+            try {
+                return in.read() < 0;
+            } catch (java.net.SocketException e) {
+                return true;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void aVmWhoseListenerIsDisabledHasItsPortClosed() throws Exception {
+        try (Console c = new Console(port)) {
+            assertTrue(c.closedByServer(), "ListenerEnabled is false by default, as on a fresh AMT");
+        }
+    }
+
+    @Test
+    void solLogsInWithDigestAndReportsTheVmsPower() throws Exception {
+        enableListener();
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            byte[] query = c.authenticate(SessionAuthenticatorTest.message(0, List.of()));
+            assertArrayEquals(new byte[] {3, 4}, java.util.Arrays.copyOfRange(query, 9, query.length));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            byte[] solStart = new byte[24];
+            solStart[0] = 0x20;
+            solStart[4] = 1;
+            c.socket.getOutputStream().write(solStart);
+            byte[] reply = new byte[23];
+            c.in.readFully(reply);
+            assertEquals(0x21, reply[0]);
+            assertEquals(0, reply[1]);
+            byte[] controls = new byte[10];
+            c.in.readFully(controls);
+            assertEquals(0x29, controls[0]);
+            assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+            assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
+
+            try (Console second = new Console(port)) {
+                assertEquals(Messages.STATUS_BUSY, second.start("SOL "), "one SOL session per VM");
+            }
+            try (Console kvm = new Console(port)) {
+                assertEquals(0, kvm.start("KVMR"), "KVM is a session of its own");
+            }
+
+            assertTrue(server.terminate(KIOSK, RedirectionSessions.Kind.SOL), "AMT_RedirectionService.TerminateSession");
+            assertTrue(c.closedByServer());
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (server.isOpen(KIOSK, RedirectionSessions.Kind.SOL) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
+    }
+
+    @Test
+    void disabledFeaturesAndIderAreRefusedAtTheStart() throws Exception {
+        enableListener();
+        hv.setMetadata(KIOSK, RedirectionMetadata.SOL_IDER_STATE, "32769");   // IDE-R only
+        hv.setMetadata(KIOSK, RedirectionMetadata.KVM_ENABLED, "false");
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("SOL "));
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("KVMR"));
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("IDER"), "vAMT has no virtual media");
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_TYPE_UNKNOWN, c.start("XYZW"));
+        }
+    }
+
+    @Test
+    void wrongPasswordsUsersWithoutTheRedirectionRealmAndPlainPasswordsAreRefused() throws Exception {
+        enableListener();
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            assertEquals(Messages.AUTH_FAILURE, c.digestLogin("viewer", "Viewer-Passw0rd!"), "no redirection realm");
+            assertTrue(c.closedByServer(), "a failure ends the session");
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            assertEquals(Messages.AUTH_SUCCESS, c.digestLogin("operator", "Operator-Passw0rd!"));
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            byte[] plain = c.authenticate(SessionAuthenticatorTest.message(1, List.of("admin", PASSWORD)));
+            assertEquals(Messages.AUTH_NOT_SUPPORTED, plain[1], "allowPlainAuth is off");
+        }
+    }
+
+    @Test
+    void repeatedFailuresLockTheClientAddressOut() throws Exception {
+        enableListener();
+        for (int i = 0; i < 3; i++) {
+            try (Console c = new Console(port)) {
+                assertEquals(0, c.start("SOL "));
+                assertEquals(Messages.AUTH_FAILURE, c.digestLogin("admin", "guess-" + i));
+            }
+        }
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            byte[] query = c.authenticate(SessionAuthenticatorTest.message(4,
+                    List.of("admin", "", "", "/RedirectionService", "", "", "", "")));
+            assertEquals(Messages.AUTH_FAILURE, query[1]);
+            assertEquals(9, query.length, "locked out: no challenge, not even for the right password");
+        }
+    }
+
+    @Test
+    void plainPasswordsWorkWhenConfigured() throws Exception {
+        server.deactivate();
+        server = new RedirectionServer(hv, users, endpoints(), config(port, true), null);
+        enableListener();
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("SOL "));
+            assertEquals(Messages.AUTH_SUCCESS,
+                    c.authenticate(SessionAuthenticatorTest.message(1, List.of("admin", PASSWORD)))[1]);
+        }
+    }
+
+    @Test
+    void connectionsPerVmAreCapped() throws Exception {
+        enableListener();
+        try (Console a = new Console(port); Console b = new Console(port); Console c = new Console(port)) {
+            assertEquals(0, a.start("SOL "));
+            assertEquals(0, b.start("SOL "));
+            assertEquals(0, c.start("KVMR"));
+            try (Console d = new Console(port)) {
+                assertTrue(d.closedByServer(), "maxSessionsPerVm = 3");
+            }
+        }
+    }
+
+    @Test
+    void kvmWaitsForTheUserConsentCodeWhenThePolicyAsksForIt() throws Exception {
+        enableListener();
+        hv.setMetadata(KIOSK, RedirectionMetadata.OPT_IN_REQUIRED, "1");
+        OptInServiceProvider optIn = new OptInServiceProvider(hv);
+        server.consentCodes = optIn;
+        byte[] kvmStart = {0x40, 0, 0, 0, 0, 0, 0, 0};
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("KVMR"));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            c.socket.getOutputStream().write(kvmStart);
+            assertTrue(c.closedByServer(), "no consent: no 0x41, the session ends");
+        }
+        // the console's consent exchange: StartOptIn, the code the operator reads out, SendOptInCode
+        RequestContext ctx = new RequestContext(KIOSK, "kiosk", "admin", REALM);
+        CimObjectPath service = CimObjectPath.of("IPS_OptInService");
+        assertEquals(0, optIn.invokeMethod(ctx, service, "StartOptIn", Map.of()).returnValue());
+        long code = Long.parseLong(optIn.displayedCode(KIOSK).orElseThrow().code());
+        assertEquals(0, optIn.invokeMethod(ctx, service, "SendOptInCode", Map.of("OptInCode", code)).returnValue());
+        try (Console c = new Console(port)) {
+            assertEquals(0, c.start("KVMR"));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            c.socket.getOutputStream().write(kvmStart);
+            // the test driver's VM has no VNC display, so the session ends here too, but it took the consent
+            assertTrue(c.closedByServer());
+        }
+        assertFalse(optIn.beginConsentedSession(KIOSK), "the consent was used by the session");
+    }
+}
