@@ -46,14 +46,9 @@ public class AmtToolIT {
 
     @Configuration
     public Option[] config() {
-        // Karaf digit 9 would give ports above 65535 (98181…): this class moves them to 59xxx.
-        return OptionUtils.combine(KarafContainer.options("amttool", PORT, 9),
+        return OptionUtils.combine(KarafContainer.options("amttool", PORT, "59181", "59101", "59099", "59444"),
             editConfigurationFilePut("etc/org.vamt.wsman.cfg", "firstAddress", "127.0.64.1"),
-            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "lockoutSeconds", String.valueOf(LOCKOUT_SECONDS)),
-            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "59181"),
-            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "59101"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "59099"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", "59444"));
+            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "lockoutSeconds", String.valueOf(LOCKOUT_SECONDS)));
     }
 
     record Run(int exitCode, String out, String err) {

@@ -27,6 +27,10 @@ final class KarafContainer {
     static final String KARAF = "4.4.10";
 
     static Option[] options(String name, int wsmanPort, int digit) {
+        if (digit < 1 || digit > 5) {
+            // 68181 and up are not ports: Karaf would start without its HTTP and SSH services
+            throw new IllegalArgumentException("digit " + digit + " gives invalid ports; give the ports one by one");
+        }
         return options(name, wsmanPort, digit + "8181", digit + "8101", digit + "1099", digit + "4444");
     }
 

@@ -72,7 +72,7 @@ public class RealGuestIT {
 
     @Configuration
     public Option[] config() {
-        return OptionUtils.combine(KarafContainer.options("real-guest", PORT, 7),
+        return OptionUtils.combine(KarafContainer.options("real-guest", PORT, "62181", "62101", "62099", "62444"),
             editConfigurationFilePut("etc/org.vamt.libvirt.cfg", "uri", RealGuest.URI),
             editConfigurationFilePut("etc/org.vamt.wsman.cfg", "firstAddress", FIRST_ADDRESS),
             // a guest that ignores ACPI must not hold up the suite for AMT's usual two minutes

@@ -51,7 +51,7 @@ public class RedirectionIT {
     @Configuration
     public Option[] config() {
         Path itests = Paths.get("").toAbsolutePath();
-        return OptionUtils.combine(KarafContainer.options("redirection", WSMAN_PORT, 8),
+        return OptionUtils.combine(KarafContainer.options("redirection", WSMAN_PORT, "63181", "63101", "63099", "63444"),
                 editConfigurationFilePut("etc/org.vamt.libvirt.cfg", "uri", "qemu:///system"),
                 editConfigurationFilePut("etc/org.vamt.wsman.cfg", "firstAddress", "127.0.63.1"),
                 editConfigurationFilePut("etc/org.vamt.redirection.cfg", "port", String.valueOf(REDIRECTION_PORT)),
