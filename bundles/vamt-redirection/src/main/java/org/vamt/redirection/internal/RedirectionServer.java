@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -211,13 +211,16 @@ public class RedirectionServer implements RedirectionSessions {
 
     private void dispatch(Socket s) {
         String local = s.getLocalAddress().getHostAddress();
-        Optional<Endpoint> vm = endpoints.endpoints().stream().filter(e -> e.address().equals(local)).findFirst();
-        if (vm.isEmpty()) {
-            LOG.debug("Redirection connection to {}, which is no VM's endpoint: closed", local);
+        List<Endpoint> atAddress = endpoints.endpoints().stream().filter(e -> e.address().equals(local)).toList();
+        if (atAddress.size() != 1) {
+            // With the port or host endpoint strategies VMs share an address, and nothing in the
+            // redirection protocol names the VM: never guess, so no console reaches another VM.
+            LOG.info("Redirection connection to {} closed: {}", local, atAddress.isEmpty()
+                    ? "no VM's endpoint" : "several VMs share that address (redirection needs strategy=address)");
             closeQuietly(s);
             return;
         }
-        Endpoint e = vm.get();
+        Endpoint e = atAddress.get(0);
         try {
             if (!VmPolicy.read(hypervisor, e.uuid()).listenerEnabled()) {
                 LOG.info("Redirection connection from {} to VM '{}' closed: its redirection listener is disabled "

@@ -68,7 +68,8 @@ class RedirectionServerTest {
     }
 
     private static WsmanEndpoints endpoints() {
-        WsmanEndpoints.Endpoint kiosk = new WsmanEndpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, REALM);
+        WsmanEndpoints.Endpoint kiosk = new WsmanEndpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, "kiosk", REALM,
+                "http://" + ADDRESS + ":16992/wsman");
         return new WsmanEndpoints() {
             @Override
             public List<Endpoint> endpoints() {
