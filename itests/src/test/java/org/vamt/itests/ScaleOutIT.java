@@ -83,7 +83,7 @@ public class ScaleOutIT {
         start(gateway);
         start(nodeA);
         start(nodeB);
-        Map<String, String> endpoints = untilEndpoints(gateway, 8, 180_000);
+        Map<String, String> endpoints = untilEndpoints(gateway, 8, 360_000);
         System.out.printf("ScaleOutIT: gateway + 2 nodes started, 8 VMs served after %d ms%n",
                 millisSince(bootStart));
 
@@ -101,6 +101,12 @@ public class ScaleOutIT {
         HttpResponse<String> desktopOnB = untilAnswered(new WsmanClient(desktopB, WSMAN), get(COMPUTER_SYSTEM));
         assertEquals(desktopOnB.body(), 200, desktopOnB.statusCode());
         assertTrue("desktop-01 of node B: " + desktopOnB.body(), desktopOnB.body().contains("desktop-01"));
+
+        // ---- the shell: both nodes connected, with their VMs
+        String nodeList = shell(gateway, "vamt:node-list");
+        assertTrue(nodeList, nodeList.matches("(?s).*node-a\\s*\\|\\s*connected.*") && nodeList.matches("(?s).*node-b\\s*\\|\\s*connected.*"));
+        assertTrue(nodeList, nodeList.contains("desktop-01 (running)"));
+        assertTrue(shell(gateway, "vamt:provider-list").contains("Hypervisor: remote"));
 
         // ---- a real AMT client (MeshCentral's stack) on one VM of each node
         for (String address : List.of(desktopA, desktopB)) {
@@ -153,7 +159,7 @@ public class ScaleOutIT {
         long restartAt = System.nanoTime();
         start(nodeB);
         Map<String, Long> backAfter = new TreeMap<>();
-        long deadline = System.currentTimeMillis() + 180_000;
+        long deadline = System.currentTimeMillis() + 300_000;
         while (backAfter.size() < nodeBVms.size() && System.currentTimeMillis() < deadline) {
             for (Map.Entry<String, String> vm : nodeBVms.entrySet()) {
                 if (!backAfter.containsKey(vm.getKey())
@@ -175,7 +181,7 @@ public class ScaleOutIT {
         }
         Instance local = allInOne(copy(root, "all-in-one"));
         start(local);
-        Map<String, String> localEndpoints = untilEndpoints(local, 4, 120_000);
+        Map<String, String> localEndpoints = untilEndpoints(local, 4, 300_000);
         long localP50 = p50Micros(new WsmanClient(localEndpoints.get(uuid("a", 1)), WSMAN), 300);
 
         System.out.printf("ScaleOutIT: node B killed -> its VMs faulted after %s ms (slowest single request %d ms)%n",
@@ -224,7 +230,23 @@ public class ScaleOutIT {
         put(home, "etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg", "dataDir",
                 home.resolve("data/zookeeper").toString());
         wsman(home);
+        // a shell user for bin/client (the distribution ships none)
+        Files.writeString(home.resolve("etc/users.properties"), "karaf = karaf,_g_:admingroup\n"
+                + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
+                java.nio.file.StandardOpenOption.APPEND);
         return new Instance("gateway", home);
+    }
+
+    /** Runs one shell command on the gateway through bin/client (batch mode, ssh). */
+    static String shell(Instance i, String command) throws Exception {
+        Process p = new ProcessBuilder(i.home.resolve("bin/client").toString(), "-a", "52101", "-u", "karaf", "-p",
+                "karaf", "-b").directory(i.home.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(command + " did not finish", p.waitFor(60, TimeUnit.SECONDS));
+        System.out.println("ScaleOutIT: " + command + "\n" + out);
+        return out;
     }
 
     Instance node(Path home, String id, String letter, String address, int remotePort, int karafBase)
@@ -248,6 +270,7 @@ public class ScaleOutIT {
 
     Instance allInOne(Path home) throws IOException {
         karafPorts(home, 52130, 52135);
+        boot(home, "vamt");
         wsman(home);
         // node A's VMs, served by the local libvirt hypervisor
         Files.copy(started.get(1).home.resolve("etc/vamt-demo-vms.xml"), home.resolve("etc/vamt-demo-vms.xml"),
@@ -278,12 +301,15 @@ public class ScaleOutIT {
                 + "\nzookeeper.timeout = 4000\n");
     }
 
-    /** Boots the given role features instead of the all-in-one {@code vamt}. */
+    /**
+     * Boots the given role features instead of the all-in-one {@code vamt}, with JNA in the first
+     * stage (docs/scale-out.md: JNA in the second stage refreshes the shell during the boot).
+     */
     static void boot(Path home, String features) throws IOException {
         Path cfg = home.resolve("etc/org.apache.karaf.features.cfg");
         String text = Files.readString(cfg);
-        assertTrue("featuresBoot ends with (vamt): " + text, text.contains("(vamt)"));
-        Files.writeString(cfg, text.replace("(vamt)", "(" + features + ")"));
+        assertTrue("featuresBoot ends with scr), (vamt): " + text, text.contains("scr), (vamt)"));
+        Files.writeString(cfg, text.replace("scr), (vamt)", "scr, vamt-jna), (" + features + ")"));
     }
 
     /** Every Karaf port of this copy moved off the defaults (ssh, RMI registry and server, HTTP). */
