@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -82,7 +82,8 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
     /** VM uuid (lower case) → id of the node that serves it. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
-    private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
+    /** Listener services by their DS handle (or, in tests, by themselves). */
+    private final Map<Object, MachineListener> listeners = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-gateway-poll"));
     private final ExecutorService pollers = Executors.newCachedThreadPool(r -> daemon(r, "vamt-gateway-node"));
 
@@ -137,10 +138,58 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         }
     }
 
+    /**
+     * Listener services are bound unresolved and fetched on first delivery, as LibvirtHypervisor
+     * does: most listeners need this Hypervisor themselves, and resolving them while it activates is
+     * a cycle that SCR refuses (and then never binds that listener).
+     */
     @Reference(service = MachineListener.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC)
-    void bindListener(MachineListener listener) {
-        listeners.add(listener);
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindListener")
+    void bindListener(ComponentServiceObjects<MachineListener> objects) {
+        addListener(objects, new LazyListener(objects));
+    }
+
+    void unbindListener(ComponentServiceObjects<MachineListener> objects) {
+        MachineListener l = listeners.remove(objects);
+        if (l instanceof LazyListener lazy) {
+            lazy.release();
+        }
+    }
+
+    /** A listener service resolved on first use and released when it goes away. */
+    private static final class LazyListener implements MachineListener {
+        private final ComponentServiceObjects<MachineListener> objects;
+        private MachineListener service;
+
+        LazyListener(ComponentServiceObjects<MachineListener> objects) {
+            this.objects = objects;
+        }
+
+        private synchronized MachineListener service() {
+            if (service == null) {
+                service = objects.getService();
+            }
+            return service;
+        }
+
+        synchronized void release() {
+            if (service != null) {
+                objects.ungetService(service);
+                service = null;
+            }
+        }
+
+        @Override
+        public void machineChanged(MachineEvent event) {
+            MachineListener l = service();
+            if (l != null) {
+                l.machineChanged(event);
+            }
+        }
+    }
+
+    void addListener(Object key, MachineListener listener) {
+        listeners.put(key, listener);
         // a listener that came after a node's VMs were announced still learns about them
         List<MachineEvent> known = new ArrayList<>();
         for (NodeState n : nodes.values()) {
@@ -150,10 +199,6 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         if (!known.isEmpty()) {
             pollers.execute(() -> known.forEach(e -> deliver(listener, e)));
         }
-    }
-
-    void unbindListener(MachineListener listener) {
-        listeners.remove(listener);
     }
 
     private void pollAll() {
@@ -230,7 +275,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
             state.machines = now;
         }
         for (MachineEvent e : events) {
-            listeners.forEach(l -> deliver(l, e));
+            listeners.values().forEach(l -> deliver(l, e));
         }
     }
 

@@ -17,6 +17,17 @@ import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.remote.NodeHypervisor;
 import org.vamt.remote.RemoteNodes;
 
+/** Registers a list as a machine listener, as DS would (keyed by itself). */
+final class MachineListenerCollector {
+    private MachineListenerCollector() {
+    }
+
+    static void add(GatewayHypervisor gateway, List<MachineEvent> events) {
+        org.vamt.hypervisor.MachineListener l = events::add;
+        gateway.addListener(l, l);
+    }
+}
+
 /** The gateway's composite hypervisor over a node imported through vamt.tcp. */
 class GatewayHypervisorTest {
     DemoHypervisor demo;
@@ -33,7 +44,7 @@ class GatewayHypervisorTest {
         exported = RemoteTransportTest.export(nodeSide, new NodeExport(demo.hypervisor(), "node-a"));
         imported = RemoteTransportTest.importWith(RemoteTransportTest.SECRET, 2000, exported.description());
         gateway = new GatewayHypervisor(100);
-        gateway.bindListener(events::add);
+        MachineListenerCollector.add(gateway, events);
     }
 
     @AfterEach
@@ -97,7 +108,7 @@ class GatewayHypervisorTest {
         gateway.bindNode(imported, props("node-a"));
         awaitDefined(4);
         List<MachineEvent> late = new CopyOnWriteArrayList<>();
-        gateway.bindListener(late::add);
+        MachineListenerCollector.add(gateway, late);
         for (int i = 0; i < 100 && late.size() < 4; i++) {
             Thread.sleep(50);
         }
