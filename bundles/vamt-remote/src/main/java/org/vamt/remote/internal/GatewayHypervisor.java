@@ -313,23 +313,17 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
 
     // ------------------------------------------------------------------ Hypervisor, routed by VM
 
-    /** The node serving this VM; UNAVAILABLE when that node is not connected, NOT_FOUND when no node has it. */
-    private NodeHypervisor route(String uuid) throws HypervisorException {
+    /** The state of the node serving this VM; NOT_FOUND when no node has it. */
+    private NodeState ownerOf(String uuid) throws HypervisorException {
         if (uuid == null) {
             throw new HypervisorException(Reason.INVALID_ARGUMENT, "no VM given");
         }
         String owner = owners.get(key(uuid));
-        if (owner == null) {
+        NodeState state = owner == null ? null : nodes.get(owner);
+        if (state == null) {
             throw new HypervisorException(Reason.NOT_FOUND, "no node serves VM " + uuid);
         }
-        NodeState state = nodes.get(owner);
-        NodeHypervisor service = state == null ? null : state.service;
-        if (service == null) {
-            throw new HypervisorException(Reason.UNAVAILABLE, "VM " + uuid + " is on node '" + owner
-                    + "', which is not connected" + (state != null && state.lastContact != null
-                    ? " (last contact " + state.lastContact + ")" : ""));
-        }
-        return service;
+        return state;
     }
 
     @FunctionalInterface
@@ -337,17 +331,21 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         T on(NodeHypervisor node) throws HypervisorException;
     }
 
+    /** Runs a call on the VM's node: UNAVAILABLE at once when that node is not connected. */
     private <T> T call(String uuid, Call<T> call) throws HypervisorException {
-        NodeHypervisor node = route(uuid);
-        NodeState state = nodes.get(owners.get(key(uuid)));
+        NodeState state = ownerOf(uuid);
+        NodeHypervisor node = state.service;
+        if (node == null) {
+            throw new HypervisorException(Reason.UNAVAILABLE, "VM " + uuid + " is on node '" + state.id
+                    + "', which is not connected" + (state.lastContact != null
+                    ? " (last contact " + state.lastContact + ")" : ""));
+        }
         try {
             T result = call.on(node);
-            if (state != null) {
-                state.lastContact = Instant.now();
-            }
+            state.lastContact = Instant.now();
             return result;
         } catch (HypervisorException e) {
-            if (e.reason() == Reason.UNAVAILABLE && state != null) {
+            if (e.reason() == Reason.UNAVAILABLE) {
                 state.reachable = false;
                 state.problem = e.getMessage();
             }
