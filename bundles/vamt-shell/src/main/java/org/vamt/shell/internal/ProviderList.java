@@ -35,6 +35,12 @@ public class ProviderList implements Action {
             }
         }
         table.print(System.out);
+        // On a gateway the providers are local but the VMs they serve are on remote nodes. By name,
+        // so the shell does not need the vamt-remote bundle in the all-in-one.
+        ServiceReference<?>[] gateways = context.getAllServiceReferences("org.vamt.remote.RemoteNodes", null);
+        if (gateways != null) {
+            System.out.println("Hypervisor: remote, the VMs of the vAMT nodes in discovery (vamt:node-list)");
+        }
         return null;
     }
 }

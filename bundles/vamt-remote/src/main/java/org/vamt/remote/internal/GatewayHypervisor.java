@@ -1,0 +1,455 @@
+package org.vamt.remote.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.ComponentServiceObjects;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.hypervisor.BootDevice;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.HypervisorException.Reason;
+import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineHardware;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineListener;
+import org.vamt.hypervisor.MachineState;
+import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.RemoteNodes;
+
+/**
+ * The gateway role: one {@link Hypervisor} made of every node it imports, so the CIMOM, the
+ * providers and the WS-Man endpoints work unchanged. A VM is identified by its UUID and belongs to
+ * exactly one node; names may repeat across nodes. Calls go to the VM's node.
+ *
+ * <p>Lifecycle events do not cross the wire: each node is polled every {@code pollMillis}, and the
+ * differences become {@link MachineEvent}s for the local {@link MachineListener}s. A node that
+ * stops answering or leaves discovery keeps its VMs known (they fault with UNAVAILABLE, their
+ * endpoints stay); when it is back, they answer again at the same endpoints.
+ */
+@Component(service = {Hypervisor.class, RemoteNodes.class}, immediate = true, configurationPid = GatewayHypervisor.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = GatewayHypervisor.Config.class)
+public class GatewayHypervisor implements Hypervisor, RemoteNodes {
+    static final String PID = "org.vamt.remote.gateway";
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHypervisor.class);
+
+    @ObjectClassDefinition(name = "vAMT gateway", description = "Serves the VMs of every vAMT node found in discovery")
+    public @interface Config {
+        @AttributeDefinition(description = "How often each node's VM list is read (ms): the delay before a new, "
+                + "undefined or restarted VM shows, and the liveness check behind vamt:node-list")
+        long pollMillis() default 1000;
+    }
+
+    /** What the gateway knows about one node; kept after the node left, so its VMs stay known. */
+    private static final class NodeState {
+        final String id;
+        volatile NodeHypervisor service;
+        volatile String endpoint;
+        volatile Instant lastContact;
+        volatile boolean reachable;
+        volatile String problem;
+        volatile Map<String, MachineInfo> machines = Map.of();
+        volatile boolean polling;
+
+        NodeState(String id) {
+            this.id = id;
+        }
+    }
+
+    private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
+    /** VM uuid (lower case) → id of the node that serves it. */
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
+    /** Listener services by their DS handle (or, in tests, by themselves). */
+    private final Map<Object, MachineListener> listeners = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-gateway-poll"));
+    private final ExecutorService pollers = Executors.newCachedThreadPool(r -> daemon(r, "vamt-gateway-node"));
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Activate
+    public GatewayHypervisor(Config config) {
+        this(config.pollMillis());
+    }
+
+    GatewayHypervisor(long pollMillis) {
+        long period = Math.max(100, pollMillis);
+        timer.scheduleWithFixedDelay(this::pollAll, period, period, TimeUnit.MILLISECONDS);
+        LOG.info("vAMT gateway: serving the VMs of every node in discovery (poll every {} ms)", period);
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+        pollers.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ nodes come and go
+
+    @Reference(service = NodeHypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, target = "(service.imported=*)")
+    void bindNode(NodeHypervisor node, Map<String, Object> properties) {
+        String id = String.valueOf(properties.get(NodeHypervisor.NODE_ID));
+        NodeState state = nodes.computeIfAbsent(id, NodeState::new);
+        if (state.service != null && state.service != node) {
+            LOG.warn("Two nodes announce the id '{}'; keeping {}, ignoring {}", id, state.endpoint,
+                    properties.get("endpoint.id"));
+            return;
+        }
+        state.service = node;
+        state.endpoint = String.valueOf(properties.get("endpoint.id"));
+        LOG.info("vAMT node '{}' joined at {}", id, state.endpoint);
+        schedulePoll(state);
+    }
+
+    void unbindNode(NodeHypervisor node, Map<String, Object> properties) {
+        NodeState state = nodes.get(String.valueOf(properties.get(NodeHypervisor.NODE_ID)));
+        if (state != null && state.service == node) {
+            state.service = null;
+            state.endpoint = null;
+            state.reachable = false;
+            LOG.warn("vAMT node '{}' left discovery; its {} VMs fault until it is back", state.id, state.machines.size());
+        }
+    }
+
+    /**
+     * Listener services are bound unresolved and fetched on first delivery, as LibvirtHypervisor
+     * does: most listeners need this Hypervisor themselves, and resolving them while it activates is
+     * a cycle that SCR refuses (and then never binds that listener).
+     */
+    @Reference(service = MachineListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindListener")
+    void bindListener(ComponentServiceObjects<MachineListener> objects) {
+        addListener(objects, new LazyListener(objects));
+    }
+
+    void unbindListener(ComponentServiceObjects<MachineListener> objects) {
+        MachineListener l = listeners.remove(objects);
+        if (l instanceof LazyListener lazy) {
+            lazy.release();
+        }
+    }
+
+    /** A listener service resolved on first use and released when it goes away. */
+    private static final class LazyListener implements MachineListener {
+        private final ComponentServiceObjects<MachineListener> objects;
+        private MachineListener service;
+
+        LazyListener(ComponentServiceObjects<MachineListener> objects) {
+            this.objects = objects;
+        }
+
+        private synchronized MachineListener service() {
+            if (service == null) {
+                service = objects.getService();
+            }
+            return service;
+        }
+
+        synchronized void release() {
+            if (service != null) {
+                objects.ungetService(service);
+                service = null;
+            }
+        }
+
+        @Override
+        public void machineChanged(MachineEvent event) {
+            MachineListener l = service();
+            if (l != null) {
+                l.machineChanged(event);
+            }
+        }
+    }
+
+    void addListener(Object key, MachineListener listener) {
+        listeners.put(key, listener);
+        // a listener that came after a node's VMs were announced still learns about them
+        List<MachineEvent> known = new ArrayList<>();
+        for (NodeState n : nodes.values()) {
+            n.machines.values().stream().filter(m -> n.id.equals(owners.get(key(m.uuid()))))
+                    .forEach(m -> known.add(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.DEFINED)));
+        }
+        if (!known.isEmpty()) {
+            pollers.execute(() -> known.forEach(e -> deliver(listener, e)));
+        }
+    }
+
+    private void pollAll() {
+        nodes.values().forEach(this::schedulePoll);
+    }
+
+    private void schedulePoll(NodeState state) {
+        if (state.service == null || state.polling) {
+            return;
+        }
+        state.polling = true;
+        try {
+            pollers.execute(() -> {
+                try {
+                    poll(state);
+                } finally {
+                    state.polling = false;
+                }
+            });
+        } catch (RuntimeException stopping) {
+            state.polling = false;
+        }
+    }
+
+    /** Reads one node's VMs and turns the differences into events. */
+    private void poll(NodeState state) {
+        NodeHypervisor service = state.service;
+        if (service == null) {
+            return;
+        }
+        List<MachineInfo> list;
+        try {
+            list = service.listMachines();
+        } catch (HypervisorException | RuntimeException e) {
+            if (state.reachable || state.problem == null) {
+                LOG.warn("vAMT node '{}' does not answer: {}", state.id, e.getMessage());
+            }
+            state.reachable = false;
+            state.problem = e.getMessage();
+            return;
+        }
+        if (!state.reachable) {
+            LOG.info("vAMT node '{}' answers: {} VMs", state.id, list.size());
+        }
+        state.reachable = true;
+        state.lastContact = Instant.now();
+        state.problem = null;
+        List<MachineEvent> events = new ArrayList<>();
+        synchronized (this) {
+            Map<String, MachineInfo> before = state.machines;
+            Map<String, MachineInfo> now = new LinkedHashMap<>();
+            for (MachineInfo m : list) {
+                String uuid = key(m.uuid());
+                String owner = owners.putIfAbsent(uuid, state.id);
+                if (owner != null && !owner.equals(state.id)) {
+                    state.problem = "VM " + m.name() + " (" + uuid + ") has the UUID of a VM on node " + owner
+                            + "; only that one is served";
+                    continue;
+                }
+                now.put(uuid, m);
+                MachineInfo old = before.get(uuid);
+                if (old == null) {
+                    events.add(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.DEFINED));
+                } else if (old.state() != m.state()) {
+                    events.add(new MachineEvent(m.uuid(), m.name(), transition(old.state(), m.state())));
+                }
+            }
+            for (MachineInfo gone : before.values()) {
+                if (!now.containsKey(key(gone.uuid()))) {
+                    owners.remove(key(gone.uuid()), state.id);
+                    events.add(new MachineEvent(gone.uuid(), gone.name(), MachineEvent.Type.UNDEFINED));
+                }
+            }
+            state.machines = now;
+        }
+        for (MachineEvent e : events) {
+            listeners.values().forEach(l -> deliver(l, e));
+        }
+    }
+
+    private static MachineEvent.Type transition(MachineState from, MachineState to) {
+        return switch (to) {
+            case RUNNING -> from == MachineState.PAUSED ? MachineEvent.Type.RESUMED : MachineEvent.Type.STARTED;
+            case PAUSED -> MachineEvent.Type.SUSPENDED;
+            case SHUT_OFF -> MachineEvent.Type.STOPPED;
+            case CRASHED -> MachineEvent.Type.CRASHED;
+            case SUSPENDED -> MachineEvent.Type.PM_SUSPENDED;
+            default -> MachineEvent.Type.OTHER;
+        };
+    }
+
+    private static void deliver(MachineListener l, MachineEvent e) {
+        try {
+            l.machineChanged(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("A machine listener failed on {}: {}", e, ex.toString());
+        }
+    }
+
+    private static String key(String uuid) {
+        return uuid.toLowerCase(Locale.ROOT);
+    }
+
+    // ------------------------------------------------------------------ RemoteNodes
+
+    @Override
+    public List<Node> nodes() {
+        return nodes.values().stream().sorted(Comparator.comparing(n -> n.id)).map(n -> new Node(n.id, n.endpoint,
+                n.service == null ? Status.GONE : n.reachable ? Status.CONNECTED : Status.UNREACHABLE,
+                n.lastContact, List.copyOf(n.machines.values()), n.problem)).toList();
+    }
+
+    // ------------------------------------------------------------------ Hypervisor, routed by VM
+
+    /** The state of the node serving this VM; NOT_FOUND when no node has it. */
+    private NodeState ownerOf(String uuid) throws HypervisorException {
+        if (uuid == null) {
+            throw new HypervisorException(Reason.INVALID_ARGUMENT, "no VM given");
+        }
+        String owner = owners.get(key(uuid));
+        NodeState state = owner == null ? null : nodes.get(owner);
+        if (state == null) {
+            throw new HypervisorException(Reason.NOT_FOUND, "no node serves VM " + uuid);
+        }
+        return state;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T on(NodeHypervisor node) throws HypervisorException;
+    }
+
+    /** Runs a call on the VM's node: UNAVAILABLE at once when that node is not connected. */
+    private <T> T call(String uuid, Call<T> call) throws HypervisorException {
+        NodeState state = ownerOf(uuid);
+        NodeHypervisor node = state.service;
+        if (node == null) {
+            throw new HypervisorException(Reason.UNAVAILABLE, "VM " + uuid + " is on node '" + state.id
+                    + "', which is not connected" + (state.lastContact != null
+                    ? " (last contact " + state.lastContact + ")" : ""));
+        }
+        try {
+            T result = call.on(node);
+            state.lastContact = Instant.now();
+            return result;
+        } catch (HypervisorException e) {
+            if (e.reason() == Reason.UNAVAILABLE) {
+                state.reachable = false;
+                state.problem = e.getMessage();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public List<MachineInfo> listMachines() {
+        List<MachineInfo> all = new ArrayList<>();
+        for (NodeState n : nodes.values()) {
+            if (n.service != null && n.reachable) {
+                all.addAll(n.machines.values());
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public Optional<MachineInfo> machine(String uuid) throws HypervisorException {
+        if (uuid == null || !owners.containsKey(key(uuid))) {
+            return Optional.empty();
+        }
+        return call(uuid, n -> n.machine(uuid));
+    }
+
+    @Override
+    public String definitionXml(String uuid) throws HypervisorException {
+        return call(uuid, n -> n.definitionXml(uuid));
+    }
+
+    @Override
+    public MachineHardware hardware(String uuid) throws HypervisorException {
+        return call(uuid, n -> n.hardware(uuid));
+    }
+
+    @Override
+    public void powerOn(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.powerOn(uuid); return null; });
+    }
+
+    @Override
+    public void powerOff(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.powerOff(uuid); return null; });
+    }
+
+    @Override
+    public void shutdown(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.shutdown(uuid); return null; });
+    }
+
+    @Override
+    public void reboot(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.reboot(uuid); return null; });
+    }
+
+    @Override
+    public void reset(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.reset(uuid); return null; });
+    }
+
+    @Override
+    public void setOnlineVcpus(String uuid, int count) throws HypervisorException {
+        call(uuid, n -> { n.setOnlineVcpus(uuid, count); return null; });
+    }
+
+    @Override
+    public void injectNmi(String uuid) throws HypervisorException {
+        call(uuid, n -> { n.injectNmi(uuid); return null; });
+    }
+
+    @Override
+    public void suspend(String uuid, boolean toDisk) throws HypervisorException {
+        call(uuid, n -> { n.suspend(uuid, toDisk); return null; });
+    }
+
+    @Override
+    public void setNextBootDevice(String uuid, BootDevice device) throws HypervisorException {
+        call(uuid, n -> { n.setNextBootDevice(uuid, device); return null; });
+    }
+
+    @Override
+    public Optional<BootDevice> nextBootDevice(String uuid) throws HypervisorException {
+        return call(uuid, n -> n.nextBootDevice(uuid));
+    }
+
+    @Override
+    public void setMetadata(String uuid, String key, String value) throws HypervisorException {
+        call(uuid, n -> { n.setMetadata(uuid, key, value); return null; });
+    }
+
+    @Override
+    public Optional<String> metadata(String uuid, String key) throws HypervisorException {
+        return call(uuid, n -> n.metadata(uuid, key));
+    }
+
+    @Override
+    public void setNicLink(String uuid, String mac, boolean up) throws HypervisorException {
+        call(uuid, n -> { n.setNicLink(uuid, mac, up); return null; });
+    }
+
+    /** For tests: the ids of the nodes currently bound. */
+    Set<String> connectedNodeIds() {
+        return nodes.values().stream().filter(n -> n.service != null).map(n -> n.id)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+}
