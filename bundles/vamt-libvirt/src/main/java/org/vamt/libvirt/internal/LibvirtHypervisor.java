@@ -29,6 +29,7 @@ import org.libvirt.event.DomainEventType;
 import org.libvirt.event.LifecycleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -54,7 +55,10 @@ import org.vamt.hypervisor.SerialConsole;
  * {@link Hypervisor} on libvirt: one shared connection (reopened when it dies), libvirt's event
  * loop, and domain lifecycle events delivered to {@link MachineListener} whiteboard services.
  */
-@Component(service = Hypervisor.class, configurationPid = LibvirtHypervisor.PID, immediate = true)
+// Configuration required: started on a default URI before a feature's etc/org.vamt.libvirt.cfg
+// arrives, the default driver's VM would take the first endpoint address for good.
+@Component(service = Hypervisor.class, configurationPid = LibvirtHypervisor.PID, immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = LibvirtHypervisor.Config.class)
 public class LibvirtHypervisor implements Hypervisor {
     public static final String PID = "org.vamt.libvirt";
