@@ -416,7 +416,9 @@ public class ScaleOutIT {
         try (var in = Files.newInputStream(f)) {
             p.load(in);
         }
-        p.stringPropertyNames().forEach(k -> map.put(k.toLowerCase(Locale.ROOT), p.getProperty(k).trim()));
+        // "<uuid> = address"; the "<uuid>.port/.hostName/.name" lines are the rest of each identity
+        p.stringPropertyNames().stream().filter(k -> !k.contains("."))
+            .forEach(k -> map.put(k.toLowerCase(Locale.ROOT), p.getProperty(k).trim()));
         return map;
     }
 
