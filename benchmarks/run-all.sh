@@ -54,21 +54,40 @@ cold() {
     } 2>&1 | tee "$RESULTS/cold.txt"
 }
 
+# The floor of the previous stage must be gone before the next one binds the same port: the
+# concurrency stage once measured a floor that had failed to start (every request an error).
+start_floor() { # start_floor <threads>
+    java -cp "$CP" org.vamt.bench.SoapFloor $FLOOR_PORT admin "$PASSWORD" "$1" > "$SCRATCH/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/$FLOOR_PORT) 2>/dev/null && return 0
+        kill -0 $FLOOR_PID 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the SOAP floor did not start: $(cat "$SCRATCH/floor.log")" >&2
+    return 1
+}
+
+stop_floor() {
+    kill $FLOOR_PID 2>/dev/null || true
+    wait $FLOOR_PID 2>/dev/null || true
+}
+
 paper() {
-    java -cp "$CP" org.vamt.bench.SoapFloor $FLOOR_PORT admin "$PASSWORD" 16 > /dev/null & local floor=$!
+    start_floor 16
     start > /dev/null; sleep 2
     bench paper 127.0.0.3 16992 $FLOOR_PORT admin "$PASSWORD" 50000 2>&1 | tee "$RESULTS/paper.txt"
-    stop; kill $floor
+    stop; stop_floor
 }
 
 concurrency() {
-    java -cp "$CP" org.vamt.bench.SoapFloor $FLOOR_PORT admin "$PASSWORD" 64 > /dev/null & local floor=$!
+    start_floor 64
     start > /dev/null; sleep 2
     {
         bench concurrency 127.0.0.3 16992 admin "$PASSWORD" 100000 1,4,16,64 vamt
         bench concurrency 127.0.0.1 $FLOOR_PORT admin "$PASSWORD" 100000 1,4,16,64 floor
     } 2>&1 | tee "$RESULTS/concurrency.txt"
-    stop; kill $floor
+    stop; stop_floor
 }
 
 inventory() {
