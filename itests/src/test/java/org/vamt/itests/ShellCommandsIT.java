@@ -39,16 +39,7 @@ public class ShellCommandsIT {
 
     /** Runs a command as the console would; returns its output, or throws what it threw. */
     private String run(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
-        try {
-            session.execute(command);
-        } finally {
-            ps.flush();
-            session.close();
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return KarafShell.execute(sessionFactory, command);
     }
 
     private String awaitVmList() throws Exception {

@@ -107,24 +107,6 @@ public class StockKarafIT {
         return (Principal) Class.forName(className).getConstructor(String.class).newInstance(name);
     }
 
-    private static HttpResponse<String> awaitStatus(WsmanClient client, String envelope, int status) throws Exception {
-        long deadline = System.currentTimeMillis() + 60_000;
-        HttpResponse<String> last = null;
-        Exception error = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                last = client.post(envelope);
-                if (last.statusCode() == status) {
-                    return last;
-                }
-            } catch (java.io.IOException e) {
-                error = e;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no HTTP " + status + " within 60 s; last: "
-                + (last == null ? error : last.statusCode() + " " + last.body()));
-    }
 
     private boolean bundleInstalled(String symbolicName) {
         return Arrays.stream(context.getBundles()).anyMatch(b -> (symbolicName.equals(b.getSymbolicName())
@@ -151,32 +133,32 @@ public class StockKarafIT {
                 || Files.readString(etc.resolve("org.vamt.wsman.cfg")).contains("port=" + PORT));
 
         WsmanClient client = new WsmanClient(FIRST_VM, PORT);
-        HttpResponse<String> identify = awaitStatus(client, WsmanClient.identify(), 200);
+        HttpResponse<String> identify = client.awaitStatus(WsmanClient.identify(), 200);
         assertTrue(identify.body(), identify.body().contains("<b:ProductVersion>AMT 16.1</b:ProductVersion>"));
-        HttpResponse<String> version16 = awaitStatus(client,
+        HttpResponse<String> version16 = client.awaitStatus(
                 client.get(WsmanClient.CIM + "CIM_SoftwareIdentity", "<w:Selector Name=\"InstanceID\">AMT</w:Selector>"),
                 200);
         assertTrue(version16.body(), version16.body().contains("<g:VersionString>16.1.30</g:VersionString>"));
 
         String power = client.get(WsmanClient.CIM + "CIM_PowerManagementService", null);
-        HttpResponse<String> notYet = awaitStatus(client, power, 400);
+        HttpResponse<String> notYet = client.awaitStatus(power, 400);
         assertTrue(notYet.body(), notYet.body().contains("DestinationUnreachable"));
         run("feature:install -r vamt-provider-power");
-        HttpResponse<String> served = awaitStatus(client, power, 200);
+        HttpResponse<String> served = client.awaitStatus(power, 200);
         assertTrue(served.body(), served.body().contains("Intel(r) AMT Power Management Service"));
         run("feature:uninstall -r vamt-provider-power");
         assertFalse(bundleInstalled("vamt-provider-power"));
-        HttpResponse<String> gone = awaitStatus(client, power, 400);
+        HttpResponse<String> gone = client.awaitStatus(power, 400);
         assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
         run("feature:install -r vamt-provider-power");
-        awaitStatus(client, power, 200);
+        client.awaitStatus(power, 200);
         run("feature:uninstall -r vamt-provider-power");
-        awaitStatus(client, power, 400);
+        client.awaitStatus(power, 400);
 
         // the all-in-one feature: every provider and the shell
         run("feature:install -r vamt");
-        awaitStatus(client, power, 200);
-        awaitStatus(client, client.enumerateAll(WsmanClient.CIM + "CIM_Chassis"), 200);
+        client.awaitStatus(power, 200);
+        client.awaitStatus(client.enumerateAll(WsmanClient.CIM + "CIM_Chassis"), 200);
         String vms = run("vamt:vm-list");
         assertTrue(vms, vms.contains("http://127.0.0.3:" + PORT + "/wsman"));
         String installed = run("feature:list -i");
@@ -187,7 +169,7 @@ public class StockKarafIT {
 
         run("feature:uninstall -r vamt");
         assertTrue("the features installed by name stay", bundleInstalled("vamt-wsman"));
-        HttpResponse<String> powerGone = awaitStatus(client, power, 400);
+        HttpResponse<String> powerGone = client.awaitStatus(power, 400);
         assertTrue(powerGone.body(), powerGone.body().contains("DestinationUnreachable"));
         assertEquals(200, client.post(WsmanClient.identify()).statusCode());
     }

@@ -35,33 +35,12 @@ public class VamtKarafIT {
         return KarafContainer.options("exam", PORT, 2);
     }
 
-    /** Retries until the endpoint answers (SCR and Jetty start asynchronously) or 60 s pass. */
-    private static HttpResponse<String> awaitAnswer(WsmanClient client, String envelope, int expectedStatus)
-            throws Exception {
-        long deadline = System.currentTimeMillis() + 60_000;
-        HttpResponse<String> last = null;
-        Exception error = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                last = client.post(envelope);
-                if (last.statusCode() == expectedStatus) {
-                    return last;
-                }
-            } catch (java.io.IOException e) {
-                error = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no " + expectedStatus + " answer within 60 s; last: "
-                + (last == null ? error : last.statusCode() + " " + last.body()));
-    }
-
     @Test
     public void identifyAndVersionAnswer() throws Exception {
         WsmanClient client = new WsmanClient(HOST, PORT);
-        HttpResponse<String> identify = awaitAnswer(client, WsmanClient.identify(), 200);
+        HttpResponse<String> identify = client.awaitStatus(WsmanClient.identify(), 200);
         assertTrue(identify.body(), identify.body().contains("<b:ProductVersion>AMT 16.1</b:ProductVersion>"));
-        HttpResponse<String> version = awaitAnswer(client,
+        HttpResponse<String> version = client.awaitStatus(
                 client.get(WsmanClient.CIM + "CIM_SoftwareIdentity", "<w:Selector Name=\"InstanceID\">AMT</w:Selector>"),
                 200);
         assertTrue(version.body(), version.body().contains("<g:VersionString>16.1.30</g:VersionString>"));
@@ -77,13 +56,13 @@ public class VamtKarafIT {
     public void providerWithItsOwnMofHotDeploysFromTheDeployFolder() throws Exception {
         WsmanClient client = new WsmanClient(HOST, PORT);
         String processors = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/Processor";
-        awaitAnswer(client, client.enumerateAll(processors), 200);
+        client.awaitStatus(client.enumerateAll(processors), 200);
         Bundle installed = Arrays.stream(context.getBundles())
                 .filter(b -> "vamt-provider-processor".equals(b.getSymbolicName())).findFirst().orElse(null);
         assertNotNull("processor provider bundle installed", installed);
         String location = installed.getLocation();
         installed.uninstall();
-        HttpResponse<String> gone = awaitAnswer(client, client.enumerateAll(processors), 400);
+        HttpResponse<String> gone = client.awaitStatus(client.enumerateAll(processors), 400);
         assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
 
         java.nio.file.Path home = java.nio.file.Paths.get(System.getProperty("karaf.home"));
@@ -92,13 +71,13 @@ public class VamtKarafIT {
                 + "/vamt-provider-processor-" + version + ".jar");
         java.nio.file.Path dropped = home.resolve("deploy/vamt-provider-processor.jar");
         java.nio.file.Files.copy(jar, dropped, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        HttpResponse<String> back = awaitAnswer(client, client.enumerateAll(processors), 200);
+        HttpResponse<String> back = client.awaitStatus(client.enumerateAll(processors), 200);
         assertTrue(back.body(), back.body().contains("<h:Number>0</h:Number>"));
 
         java.nio.file.Files.delete(dropped);
-        awaitAnswer(client, client.enumerateAll(processors), 400);
+        client.awaitStatus(client.enumerateAll(processors), 400);
         context.installBundle(location).start();
-        awaitAnswer(client, client.enumerateAll(processors), 200);
+        client.awaitStatus(client.enumerateAll(processors), 200);
     }
 
     /**
@@ -108,7 +87,7 @@ public class VamtKarafIT {
     @Test
     public void everyServedClassFollowsMeshCentralOutputRules() throws Exception {
         WsmanClient first = new WsmanClient("127.0.0.2", PORT);
-        awaitAnswer(first, first.enumerateAll(WsmanClient.CIM + "CIM_SoftwareIdentity"), 200);
+        first.awaitStatus(first.enumerateAll(WsmanClient.CIM + "CIM_SoftwareIdentity"), 200);
         org.vamt.cim.spi.CimObjectManager cimom = context.getService(
                 context.getServiceReference(org.vamt.cim.spi.CimObjectManager.class));
         java.util.Set<String> classes = cimom.servedClasses();
@@ -139,7 +118,7 @@ public class VamtKarafIT {
     public void powerProviderArrivesAndLeavesAtRuntime() throws Exception {
         WsmanClient client = new WsmanClient(HOST, PORT);
         String getService = client.get(WsmanClient.CIM + "CIM_PowerManagementService", null);
-        awaitAnswer(client, getService, 200);
+        client.awaitStatus(getService, 200);
 
         Bundle power = Arrays.stream(context.getBundles())
                 .filter(b -> "org.vamt.vamt-provider-power".equals(b.getSymbolicName())
@@ -148,21 +127,21 @@ public class VamtKarafIT {
         assertNotNull("power provider bundle installed", power);
         String location = power.getLocation();
         power.uninstall();
-        HttpResponse<String> gone = awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
+        HttpResponse<String> gone = client.awaitStatus(client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
                 400);
         assertTrue(gone.body(), gone.body().contains("DestinationUnreachable"));
 
         Bundle again = context.installBundle(location);
         again.start();
-        HttpResponse<String> back = awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
+        HttpResponse<String> back = client.awaitStatus(client.get(WsmanClient.CIM + "CIM_PowerManagementService", null),
                 200);
         assertTrue(back.body(), back.body().contains("Intel(r) AMT Power Management Service"));
 
         again.uninstall();
-        awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 400);
+        client.awaitStatus(client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 400);
         // Leave the container as we found it.
         context.installBundle(location).start();
-        awaitAnswer(client, client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 200);
+        client.awaitStatus(client.get(WsmanClient.CIM + "CIM_PowerManagementService", null), 200);
     }
 
     /**
@@ -173,7 +152,7 @@ public class VamtKarafIT {
     public void aProviderStoppedMidRequestAnswersAndTheNextRequestFindsTheOtherProvider() throws Exception {
         WsmanClient client = new WsmanClient(HOST, PORT);
         String chips = client.enumerateAll(WsmanClient.CIM + "CIM_Chip");
-        awaitAnswer(client, chips, 200);
+        client.awaitStatus(chips, 200);
         java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         org.vamt.cim.spi.CimProvider stopping = (ctx, className) -> {
@@ -203,7 +182,7 @@ public class VamtKarafIT {
             HttpResponse<String> r = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(r.body(), 400, r.statusCode());
             assertTrue(r.body(), r.body().contains("<a:Fault>") || r.body().contains(":Fault>"));
-            HttpResponse<String> next = awaitAnswer(client, chips, 200);
+            HttpResponse<String> next = client.awaitStatus(chips, 200);
             assertTrue(next.body(), next.body().contains("Managed System Processor Chip"));
         } finally {
             release.countDown();

@@ -65,6 +65,29 @@ public final class WsmanClient {
                 + "<w:MaxElements>100</w:MaxElements></n:Enumerate></s:Body></s:Envelope>";
     }
 
+    /**
+     * Posts until the answer has {@code status} (SCR, Jetty and feature installs settle
+     * asynchronously) or 60 s pass.
+     */
+    public HttpResponse<String> awaitStatus(String envelope, int status) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        HttpResponse<String> last = null;
+        Exception error = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                last = post(envelope);
+                if (last.statusCode() == status) {
+                    return last;
+                }
+            } catch (IOException e) {
+                error = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no HTTP " + status + " within 60 s; last: "
+                + (last == null ? error : last.statusCode() + " " + last.body()));
+    }
+
     /** Posts with Digest, answering the challenge when needed. */
     public HttpResponse<String> post(String envelope) throws IOException, InterruptedException {
         if (nonce == null) {
