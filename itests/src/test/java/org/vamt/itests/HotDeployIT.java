@@ -182,6 +182,11 @@ public class HotDeployIT {
         assertEquals(400, fault.statusCode());
         assertTrue(fault.body(), fault.body().contains("DestinationUnreachable"));
         assertTrue(fault.body(), !fault.body().contains("Exception") && !fault.body().contains("at org."));
+        // the class faults once the bundle has stopped; fileinstall uninstalls it a moment later
+        deadline = System.currentTimeMillis() + 10_000;
+        while (provider() != null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
         assertNull(provider());
         assertEquals("no other bundle restarted, installed or removed", before, others());
         assertEquals(200, client.post(client.enumerateAll(WsmanClient.CIM + "CIM_SoftwareIdentity")).statusCode());
