@@ -145,6 +145,33 @@ public class VamtKarafIT {
     }
 
     /**
+     * An audited event that happens while the audit log bundle is not there (a slow start, an
+     * upgrade of that bundle) is still in the log once it is back: the failed login below.
+     */
+    @Test
+    public void auditEventsWhileTheAuditLogBundleIsAwayReachItWhenItReturns() throws Exception {
+        WsmanClient admin = new WsmanClient(HOST, PORT);
+        long before = RestartIT.describe(RestartIT.auditRecords(admin, true)).stream()
+                .filter("16/5 admin"::equals).count();
+        Bundle logs = Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().endsWith("vamt-provider-logs"))
+                .findFirst().orElse(null);
+        assertNotNull("audit log provider bundle installed", logs);
+        logs.stop();
+        try {
+            admin.awaitStatus(RestartIT.invoke(RestartIT.AMT + "AMT_AuditLog", "ReadRecords",
+                    "<p:StartIndex>1</p:StartIndex>"), 400);
+            assertEquals("a wrong password is refused", 401,
+                    new WsmanClient(HOST, PORT, "admin", "Wrong-guess1!").post(RestartIT.generalSettings()).statusCode());
+        } finally {
+            logs.start();
+        }
+        long after = RestartIT.describe(RestartIT.auditRecords(admin, true)).stream()
+                .filter("16/5 admin"::equals).count();
+        assertEquals("the failed login made while the audit log was away is recorded", before + 1, after);
+    }
+
+    /**
      * A provider that goes away while it is serving a request (its bundle stopped mid-call): the
      * client still gets an answer, not a hang, and the next request goes to the provider left.
      */

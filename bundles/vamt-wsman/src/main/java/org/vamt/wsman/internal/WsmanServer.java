@@ -123,10 +123,18 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
     private final String bindAddress;
     private final int port;
 
-    /** Optional: without an audit log bundle, nothing is recorded. */
+    /** Audit events go to the audit log bundle once it is there (held until then). */
+    private final AuditForwarder audit = new AuditForwarder(10_000);
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile AuditTrail auditTrail;
+    void bindAuditTrail(AuditTrail trail) {
+        audit.bind(trail);
+    }
+
+    void unbindAuditTrail(AuditTrail trail) {
+        audit.unbind(trail);
+    }
 
     /** Extra paths on every endpoint (e.g. AMT's legacy SOAP services), behind the same Digest door. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -166,7 +174,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, digest, ops, VamtProduct.amtVersion(),
                 config.maxRequestBytes(), new WsmanHttpHandler.Security(users,
-                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> auditTrail),
+                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> audit),
                 new WsmanHttpHandler.Limits(config.maxConcurrentOperations(), 2_000,
                         config.maxOperationSeconds() * 1000));
         this.handler = handler;
