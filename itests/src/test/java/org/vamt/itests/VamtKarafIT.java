@@ -57,8 +57,7 @@ public class VamtKarafIT {
         WsmanClient client = new WsmanClient(HOST, PORT);
         String processors = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/Processor";
         client.awaitStatus(client.enumerateAll(processors), 200);
-        Bundle installed = Arrays.stream(context.getBundles())
-                .filter(b -> "vamt-provider-processor".equals(b.getSymbolicName())).findFirst().orElse(null);
+        Bundle installed = bundle("vamt-provider-processor");
         assertNotNull("processor provider bundle installed", installed);
         String location = installed.getLocation();
         installed.uninstall();
@@ -120,10 +119,7 @@ public class VamtKarafIT {
         String getService = client.get(WsmanClient.CIM + "CIM_PowerManagementService", null);
         client.awaitStatus(getService, 200);
 
-        Bundle power = Arrays.stream(context.getBundles())
-                .filter(b -> "org.vamt.vamt-provider-power".equals(b.getSymbolicName())
-                        || "vamt-provider-power".equals(b.getSymbolicName()))
-                .findFirst().orElse(null);
+        Bundle power = bundle("vamt-provider-power");
         assertNotNull("power provider bundle installed", power);
         String location = power.getLocation();
         power.uninstall();
@@ -151,11 +147,8 @@ public class VamtKarafIT {
     @Test
     public void auditEventsWhileTheAuditLogBundleIsAwayReachItWhenItReturns() throws Exception {
         WsmanClient admin = new WsmanClient(HOST, PORT);
-        long before = RestartIT.describe(RestartIT.auditRecords(admin, true)).stream()
-                .filter("16/5 admin"::equals).count();
-        Bundle logs = Arrays.stream(context.getBundles())
-                .filter(b -> b.getSymbolicName().endsWith("vamt-provider-logs"))
-                .findFirst().orElse(null);
+        long before = failedAdminLogins(admin);
+        Bundle logs = bundle("vamt-provider-logs");
         assertNotNull("audit log provider bundle installed", logs);
         logs.stop();
         try {
@@ -166,9 +159,20 @@ public class VamtKarafIT {
         } finally {
             logs.start();
         }
-        long after = RestartIT.describe(RestartIT.auditRecords(admin, true)).stream()
-                .filter("16/5 admin"::equals).count();
-        assertEquals("the failed login made while the audit log was away is recorded", before + 1, after);
+        assertEquals("the failed login made while the audit log was away is recorded", before + 1,
+                failedAdminLogins(admin));
+    }
+
+    /** The audit log's invalid-credentials records (16/5) for admin. */
+    static long failedAdminLogins(WsmanClient admin) throws Exception {
+        return RestartIT.describe(RestartIT.auditRecords(admin, true)).stream().filter("16/5 admin"::equals).count();
+    }
+
+    /** An installed bundle by symbolic name (with or without the {@code org.vamt.} prefix), or null. */
+    Bundle bundle(String name) {
+        return Arrays.stream(context.getBundles())
+                .filter(b -> name.equals(b.getSymbolicName()) || ("org.vamt." + name).equals(b.getSymbolicName()))
+                .findFirst().orElse(null);
     }
 
     /**

@@ -17,7 +17,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import javax.xml.datatype.DatatypeFactory;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
@@ -59,14 +58,14 @@ final class WsmanHttpHandler {
     private final UserAccounts accounts;
     private final AccessPolicy policy = AccessPolicy.load();
     private final LoginThrottle throttle;
-    private final Supplier<AuditTrail> audit;
+    private final AuditTrail audit;
     private final Limits limits;
     private final Semaphore slots;
     private final ExecutorService workers;
     private final PathHandlers pathHandlers = new PathHandlers();
 
     /** Security settings of the handler: who may log in, the lockout rule, where audit records go. */
-    record Security(UserAccounts accounts, LoginThrottle throttle, Supplier<AuditTrail> audit) {
+    record Security(UserAccounts accounts, LoginThrottle throttle, AuditTrail audit) {
     }
 
     /**
@@ -379,11 +378,7 @@ final class WsmanHttpHandler {
     }
 
     private void record(MachineEndpoints.Endpoint ep, AuditRules.Audit a, String user, String remote) {
-        AuditTrail trail = audit.get();
-        if (trail != null) {
-            trail.record(new AuditEvent(ep.uuid(), a.appId(), a.eventId(), user, remote, a.extendedData(),
-                    Instant.now()));
-        }
+        audit.record(new AuditEvent(ep.uuid(), a.appId(), a.eventId(), user, remote, a.extendedData(), Instant.now()));
     }
 
     /** The user must hold the AMT realm the operation needs, on this VM (AMT answers AccessDenied). */

@@ -174,7 +174,7 @@ public class WsmanServer implements MachineListener, WsmanEndpoints {
                 config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser()));
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, digest, ops, VamtProduct.amtVersion(),
                 config.maxRequestBytes(), new WsmanHttpHandler.Security(users,
-                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), () -> audit),
+                        new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000), audit),
                 new WsmanHttpHandler.Limits(config.maxConcurrentOperations(), 2_000,
                         config.maxOperationSeconds() * 1000));
         this.handler = handler;

@@ -108,7 +108,7 @@ class EndpointPathHandlerTest {
                 new WsmanOperations(new TestCimom(MOF).serve(new Provider(), "CIM_PowerManagementService",
                         "AMT_GeneralSettings").manager(), new EnumerationContexts(60_000, 4)),
                 "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(3, 60_000), () -> audited::add),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(3, 60_000), audited::add),
                 new WsmanHttpHandler.Limits(2, 200, 5_000));
         handler.pathHandlers().add(echo, Map.of(EndpointPathHandler.PATH, new String[] {"/Echo", "/wsman", "bad"}));
         listener = new CxfHttpListener("0.0.0.0", port, handler);

@@ -156,7 +156,7 @@ class HostileInputTest {
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(120_000, 64)), "16.1.30.2307", MAX_REQUEST_BYTES,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> e -> { }),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
                 new WsmanHttpHandler.Limits(8, 2_000, 4_000));
         listener = new CxfHttpListener("0.0.0.0", port, handler);
         url = "http://127.0.0.2:" + port + "/wsman";

@@ -101,7 +101,7 @@ class WsmanAssociationFilterTest {
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> null),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
                 WsmanHttpHandler.Limits.DEFAULT);
         listener = new CxfHttpListener("0.0.0.0", port, handler);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);

@@ -146,7 +146,7 @@ class WsmanEndpointTest {
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
                 new WsmanHttpHandler.Limits(2, 200, 5_000));
         listener = new CxfHttpListener("0.0.0.0", port, handler);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
@@ -424,7 +424,7 @@ class WsmanEndpointTest {
                 .manager();
         WsmanHttpHandler shortNonces = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 300, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> audited::add),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
                 WsmanHttpHandler.Limits.DEFAULT);
         listener = new CxfHttpListener("0.0.0.0", port, shortNonces);
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
@@ -467,7 +467,7 @@ class WsmanEndpointTest {
         WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
                 new DigestAuthenticator((u, m, r) -> java.util.Optional.empty(), 1000, 10),
                 new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), () -> null),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), e -> { }),
                 WsmanHttpHandler.Limits.DEFAULT);
         listener = new CxfHttpListener("0.0.0.0", port, replacement);
         HttpResponse<String> r = client.raw("", null);

@@ -74,7 +74,7 @@ class WsmanTlsTest {
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
                 new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), () -> null),
+                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
                 WsmanHttpHandler.Limits.DEFAULT);
         identity = identityIn(etc);
         listener = CxfHttpListener.https("0.0.0.0", port, handler, identity);
