@@ -7,7 +7,7 @@ import java.util.Set;
  *
  * @param name             the Digest user name
  * @param handle           a stable number, what AMT_AuthorizationService calls the ACL entry handle
- * @param realms           the AMT realms granted ({@link AmtRealm}); the admin holds all
+ * @param realms           the AMT realms granted ({@link org.vamt.security.AmtRealm}); the admin holds all
  * @param machines         UUIDs of the VMs the user may reach, or {@link #ALL_MACHINES}
  * @param enabled          a disabled user cannot log in
  * @param accessPermission AMT's AccessPermission: 0 local only, 1 network only, 2 both

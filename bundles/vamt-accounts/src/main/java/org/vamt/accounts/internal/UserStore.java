@@ -34,7 +34,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.vamt.accounts.Account;
 import org.vamt.accounts.AccountException;
 import org.vamt.accounts.AccountException.Reason;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 import org.vamt.accounts.UserAccounts;
 
 /**

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vamt.accounts.Account;
 import org.vamt.accounts.AccountException;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 
 class UserStoreTest {
     private static final String VM_A = "6f8c1a52-4b1e-4d6a-9a01-000000000001";

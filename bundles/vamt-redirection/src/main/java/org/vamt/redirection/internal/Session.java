@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;

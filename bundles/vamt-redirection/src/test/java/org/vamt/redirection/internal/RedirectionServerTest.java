@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.spi.RequestContext;

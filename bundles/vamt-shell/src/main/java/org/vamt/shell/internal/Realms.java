@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 
 /** Realm arguments: names (remote-control) or numbers (5), or "all". */
 final class Realms {

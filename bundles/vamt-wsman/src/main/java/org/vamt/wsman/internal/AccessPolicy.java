@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 
 /**
  * Which AMT realm an operation needs, from {@code amt-realms.properties}: AMT users hold realms

@@ -1,8 +1,8 @@
 package org.vamt.wsman.internal;
 
 import java.util.ArrayDeque;
-import org.vamt.accounts.AuditEvent;
-import org.vamt.accounts.AuditTrail;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditTrail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

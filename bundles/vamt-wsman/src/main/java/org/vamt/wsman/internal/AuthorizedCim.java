@@ -3,7 +3,7 @@ package org.vamt.wsman.internal;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.vamt.accounts.AmtRealm;
+import org.vamt.security.AmtRealm;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;

@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.xml.datatype.DatatypeFactory;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
-import org.vamt.accounts.AuditEvent;
-import org.vamt.accounts.AuditTrail;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditTrail;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
@@ -390,7 +390,7 @@ final class WsmanHttpHandler {
         String className = ResourceUris.className(request.resourceUri()).orElse(null);
         int realm;
         if (className == null) {
-            realm = org.vamt.accounts.AmtRealm.PT_ADMINISTRATION; // e.g. the all-classes URI of association filters
+            realm = org.vamt.security.AmtRealm.PT_ADMINISTRATION; // e.g. the all-classes URI of association filters
         } else if (Ns.ACTION_GET.equals(action) || Ns.ACTION_ENUMERATE.equals(action)) {
             realm = policy.readRealm(className);
         } else if (Ns.ACTION_PUT.equals(action) || Ns.ACTION_CREATE.equals(action)
@@ -401,8 +401,8 @@ final class WsmanHttpHandler {
         }
         if (realm != AccessPolicy.ANYONE && !accounts.permits(user, ep.uuid(), realm)) {
             LOG.info("VM {}: user {} lacks realm {} for {} {}", ep.name(), user,
-                    org.vamt.accounts.AmtRealm.name(realm), action, request.resourceUri());
-            throw WsmanFault.accessDenied("The user does not hold the " + org.vamt.accounts.AmtRealm.name(realm)
+                    org.vamt.security.AmtRealm.name(realm), action, request.resourceUri());
+            throw WsmanFault.accessDenied("The user does not hold the " + org.vamt.security.AmtRealm.name(realm)
                     + " realm this operation needs.");
         }
     }

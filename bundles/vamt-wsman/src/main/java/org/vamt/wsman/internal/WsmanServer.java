@@ -22,7 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.vamt.accounts.AuditTrail;
+import org.vamt.security.AuditTrail;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.CimObjectManager;

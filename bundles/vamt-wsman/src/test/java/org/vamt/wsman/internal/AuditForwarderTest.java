@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.vamt.accounts.AuditEvent;
-import org.vamt.accounts.AuditTrail;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditTrail;
 
 class AuditForwarderTest {
 

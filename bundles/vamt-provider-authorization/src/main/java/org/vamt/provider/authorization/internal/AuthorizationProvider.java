@@ -303,7 +303,7 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         Set<Integer> out = new HashSet<>();
         if (realms != null) {
             for (Long r : realms) {
-                if (r == null || !org.vamt.accounts.AmtRealm.isValid(r.intValue())) {
+                if (r == null || !org.vamt.security.AmtRealm.isValid(r.intValue())) {
                     return null;
                 }
                 out.add(r.intValue());

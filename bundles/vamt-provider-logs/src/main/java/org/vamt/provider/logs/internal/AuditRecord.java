@@ -2,7 +2,7 @@ package org.vamt.provider.logs.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import org.vamt.accounts.AuditEvent;
+import org.vamt.security.AuditEvent;
 
 /**
  * One AMT audit record, encoded as consoles decode it (MeshCommander's audit log view): all

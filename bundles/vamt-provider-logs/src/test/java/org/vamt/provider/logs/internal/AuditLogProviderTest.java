@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vamt.accounts.AuditEvent;
+import org.vamt.security.AuditEvent;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;

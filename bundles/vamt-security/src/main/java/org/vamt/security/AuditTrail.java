@@ -1,4 +1,4 @@
-package org.vamt.accounts;
+package org.vamt.security;
 
 /**
  * Where who-did-what records go (AMT's audit log). Front ends record what users did; the

@@ -1,4 +1,4 @@
-package org.vamt.accounts;
+package org.vamt.security;
 
 import java.time.Instant;
 import java.util.Objects;
