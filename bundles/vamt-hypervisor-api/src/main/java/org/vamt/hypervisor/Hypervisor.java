@@ -70,13 +70,24 @@ public interface Hypervisor {
     java.util.Optional<BootDevice> nextBootDevice(String uuid) throws HypervisorException;
 
     /**
-     * Per-machine state that AMT keeps (boot settings, isolation policy, host name…), stored with
-     * the machine's definition so it survives restarts and travels with the VM. Keys are simple
-     * names ([A-Za-z0-9_.-]); values are text; null removes.
+     * One namespace of the machine's per-VM state as stored: JSON text and its generation
+     * (0 and no JSON when nothing is stored). Kept with the machine's definition, so it survives
+     * restarts and travels with the VM. {@code legacyKeys}: keys of the old untyped form (before
+     * typed state) the caller can migrate; those present come back in {@link StateEntry#legacy()}.
+     * Providers use {@link org.vamt.hypervisor.state.StateStore}, not this.
      */
-    void setMetadata(String uuid, String key, String value) throws HypervisorException;
+    StateEntry readState(String uuid, String namespace, java.util.Set<String> legacyKeys) throws HypervisorException;
 
-    java.util.Optional<String> metadata(String uuid, String key) throws HypervisorException;
+    /**
+     * Compare-and-set of one namespace: stores {@code json} (null removes the namespace) if its
+     * generation is still {@code expectedGeneration}, and returns the new generation; otherwise
+     * fails with {@link HypervisorException.Reason#CONFLICT} and changes nothing. The compare and
+     * the write happen under the machine's lock where the machine lives (on the node, for a
+     * gateway), so concurrent writers from any number of gateways cannot lose an update. The
+     * old-form keys in {@code dropLegacyKeys} are removed in the same write (migration).
+     */
+    long writeState(String uuid, String namespace, long expectedGeneration, String json,
+                    java.util.Set<String> dropLegacyKeys) throws HypervisorException;
 
     /** Sets a NIC's link up or down (by MAC address), live and in the definition. */
     void setNicLink(String uuid, String mac, boolean up) throws HypervisorException;

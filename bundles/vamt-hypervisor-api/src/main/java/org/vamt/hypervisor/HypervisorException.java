@@ -15,6 +15,11 @@ public class HypervisorException extends Exception {
         INVALID_ARGUMENT,
         /** The hypervisor cannot be reached right now; retrying later may work. */
         UNAVAILABLE,
+        /**
+         * A compare-and-set lost: the stored state changed since the caller read it (another
+         * gateway or component wrote in between). Read again and retry.
+         */
+        CONFLICT,
         /** Anything else. */
         FAILED
     }

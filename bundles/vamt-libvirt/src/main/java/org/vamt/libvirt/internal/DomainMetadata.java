@@ -14,11 +14,12 @@ import org.w3c.dom.Node;
 
 /**
  * vAMT's per-machine state in the libvirt domain {@code <metadata>}: ONE element in our namespace,
+ * holding one {@code ns} element per state namespace (its owner's JSON and a generation number),
  * <pre>
  * &lt;metadata&gt;
  *   &lt;vamt:state xmlns:vamt="http://schemas.vamt.org/libvirt/1"&gt;
- *     &lt;vamt:entry key="boot.next"&gt;NETWORK&lt;/vamt:entry&gt;
- *     &lt;vamt:entry key="host.name"&gt;desk &amp;amp; chair&lt;/vamt:entry&gt;
+ *     &lt;vamt:ns name="boot" generation="3"&gt;{"useSol":true,…}&lt;/vamt:ns&gt;
+ *     &lt;vamt:entry key="defense.state"&gt;…&lt;/vamt:entry&gt;   (old untyped form, until migrated)
  *   &lt;/vamt:state&gt;
  * &lt;/metadata&gt;
  * </pre>
@@ -27,9 +28,9 @@ import org.w3c.dom.Node;
  * definition is authoritative: reads use {@code AFFECT_CONFIG} (transient domains: the live one),
  * writes go to the configuration and, while the machine runs, to the live definition too.
  *
- * <p>Keys are {@code [A-Za-z0-9_.-]+}; values are any text XML 1.0 can hold (no NUL or other C0
- * control characters except tab, CR and LF); both are checked ({@code INVALID_ARGUMENT}). Values are
- * element text, escaped; whitespace, CR and LF survive libvirt (tested with libvirt 9).
+ * <p>Old {@code entry} elements (before typed state) are kept as they are until their owner
+ * migrates them ({@link org.vamt.hypervisor.Hypervisor#writeState} drops them). Values are element
+ * text, escaped, and must be text XML 1.0 can hold ({@code INVALID_ARGUMENT} otherwise).
  *
  * <p>Read-modify-write is not atomic in libvirt: callers serialise it per machine.
  */
@@ -40,8 +41,46 @@ final class DomainMetadata {
     static final String ROOT = "state";
     static final String ENTRY = "entry";
     static final String KEY_ATTRIBUTE = "key";
-    /** The pending one-time boot device ({@link org.vamt.hypervisor.BootDevice} name). */
+    static final String STATE = "ns";
+    static final String NAME_ATTRIBUTE = "name";
+    static final String GENERATION_ATTRIBUTE = "generation";
+    /** The old untyped key of the pending one-time boot device (now namespace {@value #BOOT_NAMESPACE}). */
     static final String BOOT_NEXT = "boot.next";
+    /** vamt-libvirt's own namespace: the pending one-time boot device. */
+    static final String BOOT_NAMESPACE = "libvirt.boot";
+
+    /** One namespace as stored. */
+    record Stored(long generation, String json) {
+    }
+
+    /** Everything in our element: old untyped entries and typed namespaces. */
+    static final class Contents {
+        final Map<String, String> legacy = new LinkedHashMap<>();
+        final Map<String, Stored> states = new java.util.TreeMap<>();
+
+        boolean isEmpty() {
+            return legacy.isEmpty() && states.isEmpty();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Contents c && c.legacy.equals(legacy) && c.states.equals(states);
+        }
+
+        @Override
+        public int hashCode() {
+            return legacy.hashCode() * 31 + states.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "legacy " + legacy.keySet() + ", states " + states.keySet();
+        }
+    }
+
+    private static final Pattern NAMESPACE_NAME = Pattern.compile("[a-z][a-z0-9.-]{0,62}");
+    /** Per namespace; libvirt's metadata must stay small enough to redefine domains quickly. */
+    static final int MAX_JSON_LENGTH = 256 * 1024;
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final int MAX_KEY_LENGTH = 256;
@@ -56,6 +95,21 @@ final class DomainMetadata {
             throw new HypervisorException(Reason.INVALID_ARGUMENT,
                     "metadata key '" + key + "' is not 1.." + MAX_KEY_LENGTH + " characters of [A-Za-z0-9_.-]");
         }
+    }
+
+    static void checkNamespace(String namespace) throws HypervisorException {
+        if (namespace == null || !NAMESPACE_NAME.matcher(namespace).matches()) {
+            throw new HypervisorException(Reason.INVALID_ARGUMENT,
+                    "state namespace '" + namespace + "' is not [a-z][a-z0-9.-]{0,62}");
+        }
+    }
+
+    static void checkJson(String namespace, String json) throws HypervisorException {
+        if (json.length() > MAX_JSON_LENGTH) {
+            throw new HypervisorException(Reason.INVALID_ARGUMENT, "state '" + namespace + "' is " + json.length()
+                    + " characters; at most " + MAX_JSON_LENGTH + " are kept with a machine");
+        }
+        checkValue(namespace, json);
     }
 
     /** Values must be text XML can carry. */
@@ -77,15 +131,15 @@ final class DomainMetadata {
 
     // ---------------------------------------------------------------- libvirt
 
-    /** Our entries of the machine (persistent definition, or live for a transient one); empty when none. */
-    static Map<String, String> read(Domain d) throws LibvirtException, HypervisorException {
+    /** Our contents of the machine (persistent definition, or live for a transient one); empty when none. */
+    static Contents read(Domain d) throws LibvirtException, HypervisorException {
         int flags = d.isPersistent() == 1 ? NativeVirt.AFFECT_CONFIG : NativeVirt.AFFECT_CURRENT;
         String xml;
         try {
             xml = d.getMetadata(Domain.MetadataType.ELEMENT, NAMESPACE, flags);
         } catch (LibvirtException e) {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN_METADATA) {
-                return new LinkedHashMap<>();
+                return new Contents();
             }
             throw e;
         }
@@ -96,7 +150,7 @@ final class DomainMetadata {
      * Replaces our element with {@code entries} (none: removes it), in the persistent definition and,
      * while the machine runs, the live one.
      */
-    static void write(Domain d, Map<String, String> entries) throws LibvirtException {
+    static void write(Domain d, Contents entries) throws LibvirtException {
         int flags = (d.isPersistent() == 1 ? NativeVirt.AFFECT_CONFIG : 0) | (d.isActive() == 1 ? NativeVirt.AFFECT_LIVE : 0);
         d.setMetadata(Domain.MetadataType.ELEMENT, format(entries), PREFIX, NAMESPACE, flags);
     }
@@ -104,12 +158,12 @@ final class DomainMetadata {
     // ---------------------------------------------------------------- XML
 
     /**
-     * The entries of our element as {@code virDomainGetMetadata} returns it (libvirt drops the
-     * prefix; any namespace is accepted). Entries without a key are ignored; for a repeated key the
-     * last one wins.
+     * The contents of our element as {@code virDomainGetMetadata} returns it (libvirt drops the
+     * prefix; any namespace is accepted). Entries without a key, namespaces without a name or with
+     * a bad generation are ignored; for a repeated key the last one wins.
      */
-    static Map<String, String> parse(String xml) throws HypervisorException {
-        Map<String, String> entries = new LinkedHashMap<>();
+    static Contents parse(String xml) throws HypervisorException {
+        Contents entries = new Contents();
         if (xml == null || xml.isBlank()) {
             return entries;
         }
@@ -118,13 +172,24 @@ final class DomainMetadata {
         return entries;
     }
 
-    private static void collect(Element root, Map<String, String> entries) {
+    private static void collect(Element root, Contents entries) {
         for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element && ENTRY.equals(localName((Element) n))) {
                 Element e = (Element) n;
                 String key = e.getAttribute(KEY_ATTRIBUTE);
                 if (!key.isEmpty()) {
-                    entries.put(key, e.getTextContent());
+                    entries.legacy.put(key, e.getTextContent());
+                }
+            } else if (n instanceof Element && STATE.equals(localName((Element) n))) {
+                Element e = (Element) n;
+                String name = e.getAttribute(NAME_ATTRIBUTE);
+                try {
+                    long generation = Long.parseLong(e.getAttribute(GENERATION_ATTRIBUTE).trim());
+                    if (!name.isEmpty() && generation > 0) {
+                        entries.states.put(name, new Stored(generation, e.getTextContent()));
+                    }
+                } catch (NumberFormatException ignored) {
+                    // not ours to read
                 }
             }
         }
@@ -134,12 +199,19 @@ final class DomainMetadata {
      * Our element for {@code virDomainSetMetadata} (unprefixed: libvirt puts it into our namespace),
      * or null for no entries (which makes libvirt remove the element).
      */
-    static String format(Map<String, String> entries) {
+    static String format(Contents entries) {
         if (entries.isEmpty()) {
             return null;
         }
         StringBuilder b = new StringBuilder("<").append(ROOT).append('>');
-        for (Map.Entry<String, String> e : entries.entrySet()) {
+        for (Map.Entry<String, Stored> e : entries.states.entrySet()) {
+            b.append('<').append(STATE).append(' ').append(NAME_ATTRIBUTE).append("=\"");
+            escape(e.getKey(), true, b);
+            b.append("\" ").append(GENERATION_ATTRIBUTE).append("=\"").append(e.getValue().generation()).append("\">");
+            escape(e.getValue().json(), false, b);
+            b.append("</").append(STATE).append('>');
+        }
+        for (Map.Entry<String, String> e : entries.legacy.entrySet()) {
             b.append('<').append(ENTRY).append(' ').append(KEY_ATTRIBUTE).append("=\"");
             escape(e.getKey(), true, b);
             b.append("\">");
@@ -179,9 +251,9 @@ final class DomainMetadata {
         return null;
     }
 
-    /** The entries of our element in a parsed domain definition; empty when there is none. */
-    static Map<String, String> entries(Element domain) {
-        Map<String, String> entries = new LinkedHashMap<>();
+    /** The contents of our element in a parsed domain definition; empty when there is none. */
+    static Contents entries(Element domain) {
+        Contents entries = new Contents();
         Element state = element(domain);
         if (state != null) {
             collect(state, entries);
@@ -190,17 +262,19 @@ final class DomainMetadata {
     }
 
     /**
-     * Removes an entry from our element in a parsed domain definition (and the element, and an
-     * empty {@code <metadata>}, when nothing is left). True when there was such an entry.
+     * Removes a namespace (and the old-form entry with the same meaning, {@code legacyKey}) from our
+     * element in a parsed domain definition (and the element, and an empty {@code <metadata>}, when
+     * nothing is left). True when there was any.
      */
-    static boolean removeEntry(Element domain, String key) {
+    static boolean removeState(Element domain, String namespace, String legacyKey) {
         Element state = element(domain);
         if (state == null) {
             return false;
         }
         boolean removed = false;
         for (Element e : DomainXml.children(state)) {
-            if (ENTRY.equals(localName(e)) && key.equals(e.getAttribute(KEY_ATTRIBUTE))) {
+            if (ENTRY.equals(localName(e)) && legacyKey.equals(e.getAttribute(KEY_ATTRIBUTE))
+                    || STATE.equals(localName(e)) && namespace.equals(e.getAttribute(NAME_ATTRIBUTE))) {
                 DomainXml.remove(e);
                 removed = true;
             }

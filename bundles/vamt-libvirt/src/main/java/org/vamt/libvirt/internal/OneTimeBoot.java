@@ -40,7 +40,7 @@ import org.w3c.dom.Node;
  *     ({@link Plan#xml()} null) and the machine starts with its normal order.</li>
  * </ul>
  * Other {@code <os>} content (firmware, loader, {@code <bootmenu>}, {@code <smbios>}) is kept. The
- * pending-device entry ({@value DomainMetadata#BOOT_NEXT}) is removed from our metadata in the new
+ * pending device (namespace {@value DomainMetadata#BOOT_NAMESPACE}) is removed from our metadata in the new
  * definition, so the running machine does not show it.
  */
 final class OneTimeBoot {
@@ -177,7 +177,7 @@ final class OneTimeBoot {
                         + kind(device) + " to put first");
             }
         }
-        DomainMetadata.removeEntry(domain, DomainMetadata.BOOT_NEXT);
+        DomainMetadata.removeState(domain, DomainMetadata.BOOT_NAMESPACE, DomainMetadata.BOOT_NEXT);
         return new Plan(DomainXml.write(domain), description);
     }
 

@@ -2,6 +2,7 @@ package org.vamt.libvirt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.BUILD_SERVER;
@@ -14,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.Map;
+import org.vamt.hypervisor.StateEntry;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -130,24 +134,24 @@ class AmtOperationsTest {
 
     @Test
     void metadataRoundTripTwoKeysOverwriteAndRemoval() throws Exception {
-        assertEquals(Optional.empty(), hv.metadata(BUILD_SERVER, "host.name"));
-        hv.setMetadata(BUILD_SERVER, "host.name", "build-01");
-        hv.setMetadata(BUILD_SERVER, "isolation_policy-2", "strict");
-        assertEquals(Optional.of("build-01"), hv.metadata(BUILD_SERVER, "host.name"));
-        assertEquals(Optional.of("strict"), hv.metadata(BUILD_SERVER, "isolation_policy-2"));
-        hv.setMetadata(BUILD_SERVER, "host.name", "build-02");
-        assertEquals(Optional.of("build-02"), hv.metadata(BUILD_SERVER, "host.name"));
-        assertEquals(Optional.of("strict"), hv.metadata(BUILD_SERVER, "isolation_policy-2"));
+        assertEquals(Optional.empty(), get(BUILD_SERVER, "host.name"));
+        put(BUILD_SERVER, "host.name", "build-01");
+        put(BUILD_SERVER, "isolation-policy-2", "strict");
+        assertEquals(Optional.of("build-01"), get(BUILD_SERVER, "host.name"));
+        assertEquals(Optional.of("strict"), get(BUILD_SERVER, "isolation-policy-2"));
+        put(BUILD_SERVER, "host.name", "build-02");
+        assertEquals(Optional.of("build-02"), get(BUILD_SERVER, "host.name"));
+        assertEquals(Optional.of("strict"), get(BUILD_SERVER, "isolation-policy-2"));
         // other machines are not affected
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, "host.name"));
+        assertEquals(Optional.empty(), get(DESKTOP_01, "host.name"));
 
-        hv.setMetadata(BUILD_SERVER, "host.name", null);
-        assertEquals(Optional.empty(), hv.metadata(BUILD_SERVER, "host.name"));
-        assertEquals(Optional.of("strict"), hv.metadata(BUILD_SERVER, "isolation_policy-2"));
-        hv.setMetadata(BUILD_SERVER, "host.name", null);   // removing twice is fine
-        hv.setMetadata(BUILD_SERVER, "isolation_policy-2", null);
+        put(BUILD_SERVER, "host.name", null);
+        assertEquals(Optional.empty(), get(BUILD_SERVER, "host.name"));
+        assertEquals(Optional.of("strict"), get(BUILD_SERVER, "isolation-policy-2"));
+        put(BUILD_SERVER, "host.name", null);   // removing twice is fine
+        put(BUILD_SERVER, "isolation-policy-2", null);
         assertFalse(demo.persistentXml(BUILD_SERVER).contains(NS), "empty state should remove our element");
-        assertEquals(Optional.empty(), hv.metadata(BUILD_SERVER, "isolation_policy-2"));
+        assertEquals(Optional.empty(), get(BUILD_SERVER, "isolation-policy-2"));
     }
 
     @Test
@@ -155,53 +159,54 @@ class AmtOperationsTest {
         List<String> values = List.of("a<b>&c\"d'e", "</vamt:entry><evil/>", "]]>", "line1\nline2\r\nline3\ttab",
                 "   ", "", " padded ", "ümlaut €uro 😀", "&amp; is not decoded", "<![CDATA[x]]>");
         for (int i = 0; i < values.size(); i++) {
-            hv.setMetadata(KIOSK, "k" + i, values.get(i));
+            put(KIOSK, "k" + i, values.get(i));
         }
         for (int i = 0; i < values.size(); i++) {
-            assertEquals(Optional.of(values.get(i)), hv.metadata(KIOSK, "k" + i), "k" + i);
+            assertEquals(Optional.of(values.get(i)), get(KIOSK, "k" + i), "k" + i);
         }
-        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.setMetadata(KIOSK, "nul", "a\u0000b")));
-        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.setMetadata(KIOSK, "bell", "\u0007")));
-        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.setMetadata(KIOSK, "half", "\ud800")));
+        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> put(KIOSK, "nul", "a\u0000b")));
+        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> put(KIOSK, "bell", "\u0007")));
+        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> put(KIOSK, "half", "\ud800")));
     }
 
     @Test
     void metadataKeysAreChecked() throws Exception {
-        for (String bad : new String[] {null, "", "a b", "a/b", "ä", "a=b", "<x>", "a\"b", "x".repeat(257)}) {
-            assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.setMetadata(KIOSK, bad, "v")), bad);
-            assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.metadata(KIOSK, bad)), bad);
+        for (String bad : new String[] {null, "", "a b", "a/b", "ä", "a=b", "<x>", "a\"b", "A", "_x", "9x", "a_b",
+                "x".repeat(64)}) {
+            assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> put(KIOSK, bad, "v")), bad);
+            assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> get(KIOSK, bad)), bad);
         }
-        hv.setMetadata(KIOSK, "A-z_0.9", "ok");
-        assertEquals(Optional.of("ok"), hv.metadata(KIOSK, "A-z_0.9"));
-        assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.setMetadata(UNKNOWN, "k", "v")));
-        assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.metadata(UNKNOWN, "k")));
+        put(KIOSK, "a-z0.9", "ok");
+        assertEquals(Optional.of("ok"), get(KIOSK, "a-z0.9"));
+        assertEquals(Reason.NOT_FOUND, reasonOf(() -> put(UNKNOWN, "k", "v")));
+        assertEquals(Reason.NOT_FOUND, reasonOf(() -> get(UNKNOWN, "k")));
     }
 
     @Test
     void metadataIsOneElementInOurNamespaceInTheDefinition() throws Exception {
         // running machine: live and persistent definition
-        hv.setMetadata(DESKTOP_01, "host.name", "desk & chair");
-        hv.setMetadata(DESKTOP_01, "boot.policy", "once");
+        put(DESKTOP_01, "host.name", "desk & chair");
+        put(DESKTOP_01, "boot.policy", "once");
         for (String xml : List.of(demo.persistentXml(DESKTOP_01), hv.definitionXml(DESKTOP_01))) {
             assertEquals(1, count(xml, "<metadata>"), xml);
             assertEquals(1, count(xml, "<vamt:state xmlns:vamt=\"" + NS + "\">"), xml);
-            assertTrue(xml.contains("<vamt:entry key=\"host.name\">desk &amp; chair</vamt:entry>"), xml);
-            assertTrue(xml.contains("<vamt:entry key=\"boot.policy\">once</vamt:entry>"), xml);
+            assertTrue(xml.contains("<vamt:ns name=\"host.name\" generation=\"1\">desk &amp; chair</vamt:ns>"), xml);
+            assertTrue(xml.contains("<vamt:ns name=\"boot.policy\" generation=\"1\">once</vamt:ns>"), xml);
         }
         // shut-off machine: persistent definition
-        hv.setMetadata(BUILD_SERVER, "x", "1");
-        assertTrue(demo.persistentXml(BUILD_SERVER).contains("<vamt:entry key=\"x\">1</vamt:entry>"));
+        put(BUILD_SERVER, "x", "1");
+        assertTrue(demo.persistentXml(BUILD_SERVER).contains("<vamt:ns name=\"x\" generation=\"1\">1</vamt:ns>"));
         // and it survives a power cycle
         hv.powerOff(DESKTOP_01);
         hv.powerOn(DESKTOP_01);
-        assertEquals(Optional.of("desk & chair"), hv.metadata(DESKTOP_01, "host.name"));
+        assertEquals(Optional.of("desk & chair"), get(DESKTOP_01, "host.name"));
     }
 
     @Test
     void metadataTravelsWithTheDefinitionToANewConnection(@TempDir Path dir) throws Exception {
         // The test driver keeps state per connection (a reconnect re-reads the node file), so
         // "survives" is shown the way it works for real hypervisors: the definition carries it.
-        hv.setMetadata(BUILD_SERVER, "host.name", "a<b>&\"c\"\nd");
+        put(BUILD_SERVER, "host.name", "a<b>&\"c\"\nd");
         hv.setNextBootDevice(BUILD_SERVER, BootDevice.CDROM);
         String definition = demo.persistentXml(BUILD_SERVER);
         Path node = dir.resolve("node.xml");
@@ -211,7 +216,7 @@ class AmtOperationsTest {
         LibvirtHypervisor other = new LibvirtHypervisor();
         other.activate(TestSupport.config(TestSupport.testUri(node)));
         try {
-            assertEquals(Optional.of("a<b>&\"c\"\nd"), other.metadata(BUILD_SERVER, "host.name"));
+            assertEquals(Optional.of("a<b>&\"c\"\nd"), Optional.ofNullable(other.readState(BUILD_SERVER, "host.name", Set.of()).json()));
             assertEquals(Optional.of(BootDevice.CDROM), other.nextBootDevice(BUILD_SERVER));
         } finally {
             other.deactivate();
@@ -226,7 +231,7 @@ class AmtOperationsTest {
             for (int i = 0; i < 64; i++) {
                 int n = i;
                 futures.add(pool.submit(() -> {
-                    hv.setMetadata(DESKTOP_01, "key." + n, "value " + n);
+                    put(DESKTOP_01, "key." + n, "value " + n);
                     if (n % 8 == 0) {
                         hv.setNextBootDevice(DESKTOP_01, BootDevice.values()[n / 8 % 3]);
                     }
@@ -240,9 +245,64 @@ class AmtOperationsTest {
             pool.shutdownNow();
         }
         for (int i = 0; i < 64; i++) {
-            assertEquals(Optional.of("value " + i), hv.metadata(DESKTOP_01, "key." + i), "key." + i);
+            assertEquals(Optional.of("value " + i), get(DESKTOP_01, "key." + i), "key." + i);
         }
         assertTrue(hv.nextBootDevice(DESKTOP_01).isPresent());
+    }
+
+    // ---------------------------------------------------------------- typed state: compare-and-set
+
+    @Test
+    void writeStateIsACompareAndSetOnTheGeneration() throws Exception {
+        StateEntry none = hv.readState(DESKTOP_01, "boot", Set.of());
+        assertEquals(0, none.generation());
+        assertNull(none.json());
+        assertEquals(1, hv.writeState(DESKTOP_01, "boot", 0, "{\"a\":1}", Set.of()));
+        assertEquals(2, hv.writeState(DESKTOP_01, "boot", 1, "{\"a\":2}", Set.of()));
+        // a writer that read generation 1 lost: CONFLICT, and nothing changed
+        HypervisorException stale = assertThrows(HypervisorException.class,
+                () -> hv.writeState(DESKTOP_01, "boot", 1, "{\"a\":3}", Set.of()));
+        assertEquals(Reason.CONFLICT, stale.reason());
+        assertTrue(stale.getMessage().contains("changed meanwhile"), stale.getMessage());
+        assertEquals(new StateEntry("boot", 2, "{\"a\":2}", Map.of()), hv.readState(DESKTOP_01, "boot", Set.of()));
+        // so does one that thinks nothing is stored
+        assertEquals(Reason.CONFLICT, reasonOf(() -> hv.writeState(DESKTOP_01, "boot", 0, "{}", Set.of())));
+        // namespaces are independent
+        assertEquals(1, hv.writeState(DESKTOP_01, "defense", 0, "{}", Set.of()));
+        // removal
+        assertEquals(0, hv.writeState(DESKTOP_01, "boot", 2, null, Set.of()));
+        assertEquals(0, hv.readState(DESKTOP_01, "boot", Set.of()).generation());
+        assertEquals(Reason.INVALID_ARGUMENT, reasonOf(() -> hv.writeState(DESKTOP_01, "boot", -1, "{}", Set.of())));
+        assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.writeState(UNKNOWN, "boot", 0, "{}", Set.of())));
+        assertEquals(Reason.INVALID_ARGUMENT,
+                reasonOf(() -> hv.writeState(DESKTOP_01, "big", 0, "x".repeat(DomainMetadata.MAX_JSON_LENGTH + 1), Set.of())));
+    }
+
+    @Test
+    void oldUntypedKeysAreOfferedAndDroppedByTheMigratingWrite() throws Exception {
+        putLegacy(KIOSK, "time.offsetSeconds", "42");
+        putLegacy(KIOSK, "other.key", "stays");
+        StateEntry e = hv.readState(KIOSK, "time", Set.of("time.offsetSeconds", "time.absent"));
+        assertEquals(Map.of("time.offsetSeconds", "42"), e.legacy());
+        assertEquals(1, hv.writeState(KIOSK, "time", 0, "{\"offsetSeconds\":42}", Set.of("time.offsetSeconds")));
+        String xml = demo.persistentXml(KIOSK);
+        assertFalse(xml.contains("time.offsetSeconds"), xml);
+        assertTrue(xml.contains("other.key"), xml);
+        assertEquals(Map.of(), hv.readState(KIOSK, "time", Set.of("time.offsetSeconds")).legacy());
+    }
+
+    private void putLegacy(String uuid, String key, String value) throws Exception {
+        demo.putLegacy(uuid, key, value);
+    }
+
+    /** The namespace's JSON as stored. */
+    private Optional<String> get(String uuid, String namespace) throws HypervisorException {
+        return Optional.ofNullable(hv.readState(uuid, namespace, Set.of()).json());
+    }
+
+    /** Writes over whatever is there (null removes). */
+    private void put(String uuid, String namespace, String json) throws HypervisorException {
+        hv.writeState(uuid, namespace, hv.readState(uuid, namespace, Set.of()).generation(), json, Set.of());
     }
 
     // ---------------------------------------------------------------- one-time boot
@@ -252,15 +312,26 @@ class AmtOperationsTest {
         assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
         hv.setNextBootDevice(BUILD_SERVER, BootDevice.HARD_DISK);
         assertEquals(Optional.of(BootDevice.HARD_DISK), hv.nextBootDevice(BUILD_SERVER));
-        assertEquals(Optional.of("HARD_DISK"), hv.metadata(BUILD_SERVER, DomainMetadata.BOOT_NEXT));
+        assertEquals(Optional.of("{\"device\":\"HARD_DISK\"}"), get(BUILD_SERVER, DomainMetadata.BOOT_NAMESPACE));
         hv.setNextBootDevice(BUILD_SERVER, BootDevice.CDROM);
         assertEquals(Optional.of(BootDevice.CDROM), hv.nextBootDevice(BUILD_SERVER));
         hv.setNextBootDevice(BUILD_SERVER, null);
         assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
         hv.setNextBootDevice(BUILD_SERVER, null);
         // an unknown value (e.g. written by a newer vAMT) is ignored
-        hv.setMetadata(BUILD_SERVER, DomainMetadata.BOOT_NEXT, "USB");
+        putLegacy(BUILD_SERVER, DomainMetadata.BOOT_NEXT, "USB");
         assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
+        put(BUILD_SERVER, DomainMetadata.BOOT_NAMESPACE, "{\"device\":\"FLOPPY\"}");
+        assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
+        put(BUILD_SERVER, DomainMetadata.BOOT_NAMESPACE, "not json");
+        assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
+        put(BUILD_SERVER, DomainMetadata.BOOT_NAMESPACE, null);
+        // the old untyped form (vAMT before typed state) is honoured, and replaced by the next write
+        putLegacy(BUILD_SERVER, DomainMetadata.BOOT_NEXT, "CDROM");
+        assertEquals(Optional.of(BootDevice.CDROM), hv.nextBootDevice(BUILD_SERVER));
+        hv.setNextBootDevice(BUILD_SERVER, BootDevice.NETWORK);
+        assertEquals(Optional.of(BootDevice.NETWORK), hv.nextBootDevice(BUILD_SERVER));
+        assertFalse(demo.persistentXml(BUILD_SERVER).contains("boot.next"));
         assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.setNextBootDevice(UNKNOWN, BootDevice.NETWORK)));
         assertEquals(Reason.NOT_FOUND, reasonOf(() -> hv.nextBootDevice(UNKNOWN)));
     }
@@ -269,7 +340,7 @@ class AmtOperationsTest {
     void oneTimeNetworkBootOfBuildServer() throws Exception {
         String before = demo.persistentXml(BUILD_SERVER);
         assertEquals(List.of("network", "hd"), osBootOrder(before));
-        hv.setMetadata(BUILD_SERVER, "host.name", "build");
+        put(BUILD_SERVER, "host.name", "build");
         hv.setNextBootDevice(BUILD_SERVER, BootDevice.NETWORK);
 
         hv.powerOn(BUILD_SERVER);
@@ -279,9 +350,9 @@ class AmtOperationsTest {
         assertEquals("network", live.get(0), live.toString());
         assertEquals(List.of("network", "hd"), osBootOrder(demo.persistentXml(BUILD_SERVER)));
         assertEquals(Optional.empty(), hv.nextBootDevice(BUILD_SERVER));
-        assertEquals(Optional.of("build"), hv.metadata(BUILD_SERVER, "host.name"));
-        assertFalse(hv.definitionXml(BUILD_SERVER).contains(DomainMetadata.BOOT_NEXT));
-        assertFalse(demo.persistentXml(BUILD_SERVER).contains(DomainMetadata.BOOT_NEXT));
+        assertEquals(Optional.of("build"), get(BUILD_SERVER, "host.name"));
+        assertFalse(hv.definitionXml(BUILD_SERVER).contains(DomainMetadata.BOOT_NAMESPACE));
+        assertFalse(demo.persistentXml(BUILD_SERVER).contains(DomainMetadata.BOOT_NAMESPACE));
     }
 
     @Test
@@ -445,7 +516,7 @@ class AmtOperationsTest {
 
     @Test
     void nicLinkDownAndUpOnShutOffMachine() throws Exception {
-        hv.setMetadata(BUILD_SERVER, "host.name", "kept");
+        put(BUILD_SERVER, "host.name", "kept");
         assertTrue(linkUp(BUILD_SERVER, BUILD_NIC));
         hv.setNicLink(BUILD_SERVER, BUILD_NIC, false);
         assertFalse(linkUp(BUILD_SERVER, BUILD_NIC));
@@ -456,7 +527,7 @@ class AmtOperationsTest {
         assertTrue(linkUp(BUILD_SERVER, BUILD_NIC_DOWN));
         hv.setNicLink(BUILD_SERVER, "52-54-00-A0-00-13", false);
         assertFalse(linkUp(BUILD_SERVER, BUILD_NIC_DOWN));
-        assertEquals(Optional.of("kept"), hv.metadata(BUILD_SERVER, "host.name"));
+        assertEquals(Optional.of("kept"), get(BUILD_SERVER, "host.name"));
         // and the machine starts with it
         hv.powerOn(BUILD_SERVER);
         assertTrue(linkUp(BUILD_SERVER, BUILD_NIC));

@@ -78,6 +78,24 @@ public final class DemoHypervisor implements AutoCloseable {
         });
     }
 
+    /**
+     * Writes an entry of the old untyped metadata form ({@code <vamt:entry key=…>}), as vAMT before
+     * typed per-VM state did, so migration can be tested on a real definition.
+     */
+    public void putLegacy(String uuid, String key, String value) throws HypervisorException {
+        hv.connection().call("putLegacy", uuid, c -> {
+            org.libvirt.Domain d = c.domainLookupByUUIDString(uuid);
+            try {
+                DomainMetadata.Contents all = DomainMetadata.read(d);
+                all.legacy.put(key, value);
+                DomainMetadata.write(d, all);
+                return null;
+            } finally {
+                d.free();
+            }
+        });
+    }
+
     /** Binds a whiteboard {@link MachineListener} as Declarative Services would. */
     public void addMachineListener(MachineListener listener) {
         hv.addMachineListener(listener);

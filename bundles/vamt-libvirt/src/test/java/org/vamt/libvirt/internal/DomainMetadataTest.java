@@ -26,21 +26,40 @@ class DomainMetadataTest {
         in.put("blank", "  ");
         in.put("uni", "ü€😀");
         in.put("tricky", "</entry><entry key=\"evil\">x</entry>]]>");
-        String xml = DomainMetadata.format(in);
+        DomainMetadata.Contents contents = new DomainMetadata.Contents();
+        contents.legacy.putAll(in);
+        String xml = DomainMetadata.format(contents);
         assertTrue(xml.startsWith("<state><entry key=\"a\">x&lt;y&gt;&amp;z\"'</entry>"), xml);
         assertTrue(xml.contains("line&#13;\nnext\ttab"), xml);
-        assertEquals(in, DomainMetadata.parse(xml));
+        assertEquals(in, DomainMetadata.parse(xml).legacy);
         assertEquals(in, DomainMetadata.parse(xml.replace("<state>", "<vamt:state xmlns:vamt=\"" + DomainMetadata.NAMESPACE
-                + "\">").replace("</state>", "</vamt:state>").replace("<entry", "<vamt:entry").replace("</entry>", "</vamt:entry>")));
-        assertNull(DomainMetadata.format(Map.of()));
+                + "\">").replace("</state>", "</vamt:state>").replace("<entry", "<vamt:entry").replace("</entry>", "</vamt:entry>")).legacy);
+        assertNull(DomainMetadata.format(new DomainMetadata.Contents()));
         assertTrue(DomainMetadata.parse(null).isEmpty());
     }
 
     @Test
     void parseIgnoresForeignContent() throws Exception {
         Map<String, String> m = DomainMetadata.parse("<state><entry>nokey</entry><other key='x'>1</other>"
-                + "<entry key='k'>1</entry><entry key='k'>2</entry></state>");
+                + "<ns generation='1'>no name</ns><ns name='bad' generation='x'>1</ns><ns name='zero' generation='0'>1</ns>"
+                + "<entry key='k'>1</entry><entry key='k'>2</entry></state>").legacy;
         assertEquals(Map.of("k", "2"), m);
+        assertTrue(DomainMetadata.parse("<state><ns generation='1'>no name</ns><ns name='bad' generation='x'>1</ns>"
+                + "<ns name='zero' generation='0'>1</ns></state>").states.isEmpty());
+    }
+
+    @Test
+    void typedStatesSitBesideOldEntriesAndRoundTrip() throws Exception {
+        DomainMetadata.Contents c = new DomainMetadata.Contents();
+        c.states.put("boot", new DomainMetadata.Stored(3, "{\"useSol\":true,\"note\":\"a<b & \\\"c\\\"\"}"));
+        c.states.put("defense", new DomainMetadata.Stored(1, "{}"));
+        c.legacy.put("time.offsetSeconds", "42");
+        String xml = DomainMetadata.format(c);
+        assertTrue(xml.contains("<ns name=\"boot\" generation=\"3\">{\"useSol\":true,\"note\":\"a&lt;b &amp; "), xml);
+        assertEquals(c, DomainMetadata.parse(xml));
+        assertEquals(c, DomainMetadata.parse(xml.replace("<state>", "<vamt:state xmlns:vamt=\"" + DomainMetadata.NAMESPACE
+                + "\">").replace("</state>", "</vamt:state>").replace("<ns ", "<vamt:ns ").replace("</ns>", "</vamt:ns>")
+                .replace("<entry", "<vamt:entry").replace("</entry>", "</vamt:entry>")));
     }
 
     @Test
@@ -65,11 +84,11 @@ class DomainMetadataTest {
                 + "<vamt:entry key='boot.next'>CDROM</vamt:entry><vamt:entry key='h'>v</vamt:entry></vamt:state>"
                 + "</metadata></domain>";
         Element domain = DomainXml.parseDomain(xml);
-        assertEquals(Map.of("boot.next", "CDROM", "h", "v"), DomainMetadata.entries(domain));
-        assertTrue(DomainMetadata.removeEntry(domain, "boot.next"));
-        assertFalse(DomainMetadata.removeEntry(domain, "boot.next"));
-        assertEquals(Map.of("h", "v"), DomainMetadata.entries(domain));
-        assertTrue(DomainMetadata.removeEntry(domain, "h"));
+        assertEquals(Map.of("boot.next", "CDROM", "h", "v"), DomainMetadata.entries(domain).legacy);
+        assertTrue(DomainMetadata.removeState(domain, DomainMetadata.BOOT_NAMESPACE, "boot.next"));
+        assertFalse(DomainMetadata.removeState(domain, DomainMetadata.BOOT_NAMESPACE, "boot.next"));
+        assertEquals(Map.of("h", "v"), DomainMetadata.entries(domain).legacy);
+        assertTrue(DomainMetadata.removeState(domain, "h", "h"));
         String after = DomainXml.write(domain);
         assertFalse(after.contains("metadata"), after);   // nothing left: element and <metadata> gone
 
@@ -77,11 +96,18 @@ class DomainMetadataTest {
         Element other = DomainXml.parseDomain("<domain><metadata><o:x xmlns:o='urn:o'/>"
                 + "<vamt:state xmlns:vamt='" + DomainMetadata.NAMESPACE + "'><vamt:entry key='k'>v</vamt:entry>"
                 + "</vamt:state></metadata></domain>");
-        DomainMetadata.removeEntry(other, "k");
+        DomainMetadata.removeState(other, "k", "k");
         assertEquals("<domain><metadata><o:x xmlns:o=\"urn:o\"/></metadata></domain>", DomainXml.write(other));
         // another namespace's "state" is not ours
         assertTrue(DomainMetadata.entries(DomainXml.parseDomain(
                 "<domain><metadata><s:state xmlns:s='urn:s'><s:entry key='k'>v</s:entry></s:state></metadata></domain>"))
                 .isEmpty());
+        // a typed namespace is removed with its old-form key
+        Element both = DomainXml.parseDomain("<domain><metadata><vamt:state xmlns:vamt='" + DomainMetadata.NAMESPACE
+                + "'><vamt:ns name='libvirt.boot' generation='2'>{}</vamt:ns><vamt:entry key='boot.next'>CDROM</vamt:entry>"
+                + "<vamt:ns name='boot' generation='1'>{}</vamt:ns></vamt:state></metadata></domain>");
+        assertTrue(DomainMetadata.removeState(both, DomainMetadata.BOOT_NAMESPACE, DomainMetadata.BOOT_NEXT));
+        assertEquals(java.util.Set.of("boot"), DomainMetadata.entries(both).states.keySet());
+        assertTrue(DomainMetadata.entries(both).legacy.isEmpty());
     }
 }

@@ -23,7 +23,7 @@ class OneTimeBootTest {
             + "  <name>vm</name>\n"
             + "  <metadata>\n"
             + "    <vamt:state xmlns:vamt=\"http://schemas.vamt.org/libvirt/1\">\n"
-            + "      <vamt:entry key=\"boot.next\">NETWORK</vamt:entry>\n"
+            + "      <vamt:ns name=\"libvirt.boot\" generation=\"1\">{\"device\":\"NETWORK\"}</vamt:ns>\n"
             + "      <vamt:entry key=\"host.name\">a &amp; b</vamt:entry>\n"
             + "    </vamt:state>\n"
             + "    <other:x xmlns:other=\"urn:other\">keep</other:x>\n"
@@ -93,7 +93,7 @@ class OneTimeBootTest {
         assertTrue(xml.contains("<other:x xmlns:other=\"urn:other\">keep</other:x>"), xml);
         // the pending device is gone from the new definition, the other entries are not
         assertTrue(xml.contains("<vamt:entry key=\"host.name\">a &amp; b</vamt:entry>"), xml);
-        assertFalse(xml.contains("boot.next"), xml);
+        assertFalse(xml.contains("libvirt.boot"), xml);
         // indentation kept
         assertTrue(xml.contains("\n    <boot dev=\"network\"/>\n    <boot dev=\"hd\"/>\n    <boot dev=\"cdrom\"/>\n"
                 + "    <bootmenu"), xml);

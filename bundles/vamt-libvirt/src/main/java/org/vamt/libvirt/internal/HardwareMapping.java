@@ -1,0 +1,313 @@
+package org.vamt.libvirt.internal;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.DomainInfo.DomainState;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.libvirt.SuspendTarget;
+import org.libvirt.event.DomainEvent;
+import org.libvirt.event.DomainEventType;
+import org.libvirt.event.LifecycleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.hypervisor.BootDevice;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.HypervisorException.Reason;
+import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineHardware;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineListener;
+import org.osgi.service.component.ComponentServiceObjects;
+import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.SerialConsole;
+
+/**
+ * libvirt domains as vAMT machines: the machine list and {@link MachineInfo}, the virtual hardware
+ * from the definition ({@link DomainHardwareParser} plus what only the host knows), and the devices
+ * providers touch (NIC link, serial console, VNC display).
+ */
+final class HardwareMapping {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
+
+    private final Domains domains;
+
+    HardwareMapping(Domains domains) {
+        this.domains = domains;
+    }
+
+    public List<MachineInfo> listMachines() throws HypervisorException {
+        return domains.conn().call("listMachines", "", c -> {
+            Domain[] domains = c.listAllDomains(0);
+            List<MachineInfo> result = new ArrayList<>(domains.length);
+            for (Domain d : domains) {
+                try {
+                    result.add(info(c, d));
+                } catch (LibvirtException e) {
+                    if (!Domains.isNoDomain(e.getError() == null ? null : e.getError().getCode())) {
+                        throw e;
+                    }   // undefined meanwhile
+                } catch (NativeVirt.NativeException e) {
+                    if (!Domains.isNoDomain(e.error() == null ? null : e.error().getCode())) {
+                        throw e;
+                    }
+                } finally {
+                    Domains.free(d);
+                }
+            }
+            result.sort(Comparator.comparing(MachineInfo::name));
+            return result;
+        });
+    }
+
+    public Optional<MachineInfo> machine(String uuid) throws HypervisorException {
+        if (uuid == null || !Domains.UUID_PATTERN.matcher(uuid.trim()).matches()) {
+            return Optional.empty();
+        }
+        String id = Domains.canonical(uuid);
+        try {
+            return Optional.of(domains.withDomain("machine", id, (c, d) -> info(c, d)));
+        } catch (HypervisorException e) {
+            if (e.reason() == Reason.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public String definitionXml(String uuid) throws HypervisorException {
+        return domains.withDomain("definitionXml", Domains.canonical(uuid), (c, d) -> d.getXMLDesc(0));
+    }
+
+    /**
+     * Parses the current definition ({@code virDomainGetXMLDesc} with flags 0: the live one while the
+     * machine runs, never with secrets, never logged) with {@link DomainHardwareParser}, then adds what
+     * only the host knows: the CPU clock ({@code virNodeGetInfo}) and disk capacities
+     * ({@code virDomainGetBlockInfo}, tried while the machine runs or when the disk's source path exists
+     * locally; 0 when it fails or is not tried).
+     */
+    public MachineHardware hardware(String uuid) throws HypervisorException {
+        return domains.withDomain("hardware", Domains.canonical(uuid), (c, d) -> {
+            String who = Domains.describe(d);
+            MachineHardware parsed = DomainHardwareParser.parse(d.getXMLDesc(0));
+            boolean active = d.isActive() == 1;
+            List<MachineHardware.Disk> disks = new ArrayList<>(parsed.disks().size());
+            for (MachineHardware.Disk k : parsed.disks()) {
+                long capacity = capacity(d, who, k, active);
+                disks.add(capacity == k.capacity() ? k
+                        : new MachineHardware.Disk(k.target(), k.bus(), k.cdrom(), k.source(), capacity, k.serial()));
+            }
+            MachineHardware.Cpu p = parsed.cpu();
+            MachineHardware.Cpu cpu = new MachineHardware.Cpu(p.model(), p.vendor(), p.sockets(), p.cores(),
+                    p.threads(), hostMhz(c));
+            MachineHardware hw = new MachineHardware(parsed.firmware(), parsed.system(), parsed.baseboard(),
+                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics());
+            LOG.debug("hardware {}: {}, {} {}x{}x{}, {} KiB, {} disk(s), {} NIC(s)", who,
+                    hw.firmware().uefi() ? "UEFI" : "BIOS", cpu.model(), cpu.sockets(), cpu.cores(), cpu.threads(),
+                    hw.memoryKiB(), disks.size(), hw.nics().size());
+            return hw;
+        });
+    }
+
+    /**
+     * virDomainUpdateDeviceFlags with the NIC's {@code <interface>} from the current definition and
+     * {@code <link state>}, LIVE (when running) and CONFIG (when persistent). Where the driver has no
+     * device update (the test driver), the persistent definition is redefined with the new link
+     * state instead; for a running machine that is only half of it, so it ends with UNSUPPORTED (the
+     * definition has changed, effective at the next start).
+     */
+    public void setNicLink(String uuid, String mac, boolean up) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        String address = NicLink.normalizeMac(mac);
+        String state = up ? "up" : "down";
+        synchronized (domains.lock(id)) {
+            domains.withDomain("setNicLink", id, (c, d) -> {
+                String who = Domains.describe(d);
+                boolean active = d.isActive() == 1;
+                boolean persistent = d.isPersistent() == 1;
+                String device = NicLink.interfaceXml(d.getXMLDesc(0), address, up);
+                if (device == null) {
+                    throw new HypervisorException(Reason.INVALID_ARGUMENT, "setNicLink " + who + ": no NIC with MAC " + address);
+                }
+                int flags = (active ? NativeVirt.AFFECT_LIVE : 0) | (persistent ? NativeVirt.AFFECT_CONFIG : 0);
+                try {
+                    d.updateDeviceFlags(device, flags);
+                    LOG.info("setNicLink {}: link of {} {} ({})", who, address, state,
+                            active ? (persistent ? "live and config" : "live") : "config");
+                    return null;
+                } catch (LibvirtException e) {
+                    if (!persistent || !Domains.isUnsupported(e)) {
+                        throw e;
+                    }
+                    LOG.info("setNicLink {}: device update refused ({}); changing the persistent definition instead",
+                            who, Domains.message(e));
+                }
+                String inactive = d.getXMLDesc(Domains.XML_INACTIVE_SECURE);
+                boolean configDone = false;
+                if (active) {   // maybe only the live part is unsupported
+                    String configDevice = NicLink.interfaceXml(inactive, address, up);
+                    if (configDevice != null) {
+                        try {
+                            d.updateDeviceFlags(configDevice, NativeVirt.AFFECT_CONFIG);
+                            configDone = true;
+                        } catch (LibvirtException e) {
+                            if (!Domains.isUnsupported(e)) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+                if (!configDone) {
+                    String redefined = NicLink.definitionWith(inactive, address, up);
+                    if (redefined == null) {
+                        throw new HypervisorException(active ? Reason.UNSUPPORTED : Reason.INVALID_ARGUMENT, "setNicLink "
+                                + who + ": cannot change the link of " + address + " live, and the persistent definition"
+                                + " has no NIC with that MAC");
+                    }
+                    Domains.define(c, redefined);
+                }
+                if (active) {
+                    LOG.warn("setNicLink {}: link of {} {} in the persistent definition only (effective at the next"
+                            + " start); the driver cannot change it on the running machine", who, address, state);
+                    throw new HypervisorException(Reason.UNSUPPORTED, "setNicLink " + who + ": the driver cannot change"
+                            + " the link of a running machine's NIC; the definition now has the link of " + address + " "
+                            + state + ", effective at the next start");
+                }
+                LOG.info("setNicLink {}: link of {} {} (config; persistent definition redefined)", who, address, state);
+                return null;
+            });
+        }
+    }
+
+    /** virDomainOpenConsole (forced) on the first console, through {@link NativeVirt}. */
+    public SerialConsole openConsole(String uuid) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        return domains.withDomain("openConsole", id, (c, d) -> {
+            String who = Domains.describe(d);
+            Domains.requireActive("openConsole", who, d);
+            SerialConsole console = NativeVirt.openConsole(c, id);
+            LOG.debug("openConsole {}: console stream open", who);
+            return console;
+        });
+    }
+
+    /**
+     * The first {@code <graphics type='vnc'>} of the live definition: its port and listen address
+     * (a wildcard or missing listen address means this host's loopback).
+     */
+    public Optional<java.net.InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        return domains.withDomain("vncDisplay", id, (c, d) -> {
+            Domains.requireActive("vncDisplay", Domains.describe(d), d);
+            return VncDisplay.of(d.getXMLDesc(0));
+        });
+    }
+
+    private static MachineInfo info(VamtConnect c, Domain d) throws LibvirtException, NativeVirt.NativeException {
+        String uuid = Domains.fromLibvirt(d.getUUIDString());
+        String name = d.getName();
+        DomainInfo info = d.getInfo();
+        int online;
+        try {
+            online = NativeVirt.vcpus(c, uuid, NativeVirt.AFFECT_CURRENT);   // live when running, else config
+        } catch (NativeVirt.NativeException e) {
+            if (e.error() != null && ErrorMapping.reason(e.error().getCode()) == Reason.UNSUPPORTED) {
+                online = info.nrVirtCpu;
+            } else {
+                throw e;
+            }
+        }
+        int max = NativeVirt.vcpus(c, uuid, NativeVirt.VCPU_MAXIMUM | NativeVirt.AFFECT_CURRENT);
+        // a running persistent machine may start next time with another count (see setOnlineVcpus)
+        int nextStart = online;
+        if (info.state != DomainState.VIR_DOMAIN_SHUTOFF && d.isPersistent() == 1) {
+            nextStart = NativeVirt.vcpus(c, uuid, NativeVirt.AFFECT_CONFIG);
+        }
+        return new MachineInfo(uuid, name, state(info.state), online, max, info.maxMem, nextStart);
+    }
+
+    static MachineState state(DomainState s) {
+        if (s == null) {
+            return MachineState.NO_STATE;
+        }
+        switch (s) {
+            case VIR_DOMAIN_RUNNING: return MachineState.RUNNING;
+            case VIR_DOMAIN_BLOCKED: return MachineState.BLOCKED;
+            case VIR_DOMAIN_PAUSED: return MachineState.PAUSED;
+            case VIR_DOMAIN_SHUTDOWN: return MachineState.SHUTTING_DOWN;
+            case VIR_DOMAIN_SHUTOFF: return MachineState.SHUT_OFF;
+            case VIR_DOMAIN_CRASHED: return MachineState.CRASHED;
+            case VIR_DOMAIN_PMSUSPENDED: return MachineState.SUSPENDED;
+            default: return MachineState.NO_STATE;
+        }
+    }
+
+    /** Disk capacity in bytes from virDomainGetBlockInfo, or 0 (no source, not tried, or failed). */
+    private static long capacity(Domain d, String who, MachineHardware.Disk disk, boolean active)
+            throws LibvirtException {
+        if (disk.target() == null || disk.source() == null || !(active || existsLocally(disk.source()))) {
+            return 0;
+        }
+        try {
+            return Math.max(0, d.blockInfo(disk.target()).getCapacity());
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("hardware {}: no capacity for disk {}: {}", who, disk.target(),
+                    e.getError() == null ? e.getMessage() : e.getError().getMessage());
+            return 0;
+        }
+    }
+
+    private static boolean existsLocally(String source) {
+        try {
+            return source.startsWith("/") && Files.exists(Paths.get(source));
+        } catch (InvalidPathException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** The host CPU clock from virNodeGetInfo, or 0. */
+    private static int hostMhz(VamtConnect c) throws LibvirtException {
+        try {
+            return Math.max(0, c.nodeInfo().mhz);
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("virNodeGetInfo: {}", e.getMessage());
+            return 0;
+        }
+    }
+
+}
