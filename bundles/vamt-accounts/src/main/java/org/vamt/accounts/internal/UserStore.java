@@ -28,18 +28,16 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.vamt.accounts.Account;
 import org.vamt.accounts.AccountException;
 import org.vamt.accounts.AccountException.Reason;
 import org.vamt.security.AmtRealm;
+import org.vamt.security.seal.Sealer;
 import org.vamt.accounts.UserAccounts;
 
 /**
  * The users file. Digest needs MD5(user:realm:password) for each VM's realm, including realms of
- * VMs defined later, so passwords are kept encrypted (AES-256-GCM) rather than hashed; the key
+ * VMs defined later, so passwords are kept sealed ({@link Sealer}, AES-256-GCM) rather than hashed; the key
  * lives in its own file readable only by its owner. Users a console adds through
  * AMT_AuthorizationService arrive as a realm-specific hash only, which is stored as is.
  *
@@ -56,13 +54,13 @@ public final class UserStore implements UserAccounts {
     }
 
     private final Path usersFile;
-    private final byte[] key;
+    private final Sealer sealer;
     private volatile Map<String, Entry> entries = Map.of();
     private final Map<String, String> ha1Cache = new ConcurrentHashMap<>();
 
-    private UserStore(Path usersFile, byte[] key) {
+    private UserStore(Path usersFile, Sealer sealer) {
         this.usersFile = usersFile;
-        this.key = key;
+        this.sealer = sealer;
     }
 
     /**
@@ -72,7 +70,7 @@ public final class UserStore implements UserAccounts {
      */
     public static UserStore open(Path usersFile, String initialPassword, Consumer<String> announceGenerated)
             throws IOException, GeneralSecurityException {
-        UserStore store = new UserStore(usersFile, loadOrCreateKey(keyFileFor(usersFile)));
+        UserStore store = new UserStore(usersFile, Sealer.open(keyFileFor(usersFile)));
         Properties stored = new Properties();
         if (Files.exists(usersFile)) {
             try (InputStream in = Files.newInputStream(usersFile)) {
@@ -366,7 +364,7 @@ public final class UserStore implements UserAccounts {
             Account a = new Account(name, h, realms, machines,
                     admin || Boolean.parseBoolean(p.getProperty(name + "/enabled", "true")),
                     admin ? 2 : Integer.parseInt(p.getProperty(name + "/access", "2")), pw != null);
-            out.put(name, new Entry(a, pw == null ? null : decrypt(key, pw).toCharArray(), Map.copyOf(digests)));
+            out.put(name, new Entry(a, pw == null ? null : sealer.unseal(pw).toCharArray(), Map.copyOf(digests)));
         }
         return Map.copyOf(out);
     }
@@ -378,7 +376,7 @@ public final class UserStore implements UserAccounts {
                 Account a = e.account();
                 String n = a.name();
                 if (e.password() != null) {
-                    p.setProperty(n + "/password", encrypt(key, new String(e.password())));
+                    p.setProperty(n + "/password", sealer.seal(new String(e.password())));
                 }
                 e.digests().forEach((realm, ha1) -> p.setProperty(n + "/digest/" + realm, ha1));
                 if (!a.isAdmin()) {
@@ -450,58 +448,13 @@ public final class UserStore implements UserAccounts {
         }
     }
 
-    private static byte[] loadOrCreateKey(Path keyFile) throws IOException {
-        if (Files.exists(keyFile)) {
-            byte[] k = Base64.getDecoder().decode(Files.readString(keyFile, StandardCharsets.US_ASCII).trim());
-            if (k.length != 32) {
-                throw new IOException(keyFile + " does not hold a 256-bit key");
-            }
-            return k;
-        }
-        byte[] k = new byte[32];
-        RANDOM.nextBytes(k);
-        Files.createDirectories(keyFile.toAbsolutePath().getParent());
-        Files.writeString(keyFile, Base64.getEncoder().encodeToString(k) + "\n", StandardCharsets.US_ASCII,
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        restrict(keyFile);
-        return k;
-    }
-
     private static void writePrivate(Path file, Properties p) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
             p.store(out, "vAMT WS-Management users (passwords AES-GCM encrypted; edit with the vamt:user-* commands)");
         }
-        restrict(tmp);
+        Sealer.restrictToOwner(tmp);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void restrict(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system; nothing more we can do
-        }
-    }
-
-    private static String encrypt(byte[] key, String plain) throws GeneralSecurityException {
-        byte[] iv = new byte[12];
-        RANDOM.nextBytes(iv);
-        Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-        c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, iv));
-        byte[] ct = c.doFinal(plain.getBytes(StandardCharsets.UTF_8));
-        return "aesgcm:" + Base64.getEncoder().encodeToString(iv) + ":" + Base64.getEncoder().encodeToString(ct);
-    }
-
-    private static String decrypt(byte[] key, String stored) throws GeneralSecurityException {
-        String[] parts = stored.split(":");
-        if (parts.length != 3 || !"aesgcm".equals(parts[0])) {
-            throw new GeneralSecurityException("unrecognised password entry");
-        }
-        Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-        c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
-                new GCMParameterSpec(128, Base64.getDecoder().decode(parts[1])));
-        return new String(c.doFinal(Base64.getDecoder().decode(parts[2])), StandardCharsets.UTF_8);
     }
 }

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.StateEntry;
 import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineHardware;
@@ -432,14 +433,21 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return call(uuid, n -> n.nextBootDevice(uuid));
     }
 
+    /** Read on the node that owns the machine. */
     @Override
-    public void setMetadata(String uuid, String key, String value) throws HypervisorException {
-        call(uuid, n -> { n.setMetadata(uuid, key, value); return null; });
+    public StateEntry readState(String uuid, String namespace, java.util.Set<String> legacyKeys)
+            throws HypervisorException {
+        return call(uuid, n -> n.readState(uuid, namespace, legacyKeys));
     }
 
+    /**
+     * Compared and written on the node that owns the machine, under its lock there: every gateway's
+     * writes meet in one place, so a stale generation is refused (CONFLICT) whichever gateway sent it.
+     */
     @Override
-    public Optional<String> metadata(String uuid, String key) throws HypervisorException {
-        return call(uuid, n -> n.metadata(uuid, key));
+    public long writeState(String uuid, String namespace, long expectedGeneration, String json,
+                           java.util.Set<String> dropLegacyKeys) throws HypervisorException {
+        return call(uuid, n -> n.writeState(uuid, namespace, expectedGeneration, json, dropLegacyKeys));
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.StateEntry;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.remote.NodeHypervisor;
@@ -133,13 +134,15 @@ public class NodeExport implements NodeHypervisor {
     }
 
     @Override
-    public void setMetadata(String uuid, String key, String value) throws HypervisorException {
-        local.setMetadata(uuid, key, value);
+    public StateEntry readState(String uuid, String namespace, java.util.Set<String> legacyKeys)
+            throws HypervisorException {
+        return local.readState(uuid, namespace, legacyKeys);
     }
 
     @Override
-    public Optional<String> metadata(String uuid, String key) throws HypervisorException {
-        return local.metadata(uuid, key);
+    public long writeState(String uuid, String namespace, long expectedGeneration, String json,
+                           java.util.Set<String> dropLegacyKeys) throws HypervisorException {
+        return local.writeState(uuid, namespace, expectedGeneration, json, dropLegacyKeys);
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.vamt.hypervisor.StateEntry;
 import org.apache.aries.rsa.spi.Endpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +59,31 @@ class RemoteTransportTest {
                 new Class[] {NodeHypervisor.class}, endpoint);
     }
 
+    /**
+     * Two gateways' clients of one node: the compare-and-set happens on the node, so the gateway
+     * that read an older generation is refused with CONFLICT (not FAILED), and nothing is overwritten.
+     */
+    @Test
+    void aStaleGenerationIsRefusedThroughTheTransport() throws Exception {
+        NodeHypervisor gatewayA = importWith(SECRET, 2000, exported.description());
+        NodeHypervisor gatewayB = importWith(SECRET, 2000, exported.description());
+        String vm = DemoHypervisor.KIOSK;
+        demo.putLegacy(vm, "defense.state", "next=1\n");
+        StateEntry readByA = gatewayA.readState(vm, "defense", Set.of("defense.state"));
+        StateEntry readByB = gatewayB.readState(vm, "defense", Set.of("defense.state"));
+        assertEquals(Map.of("defense.state", "next=1\n"), readByA.legacy());
+        assertEquals(0, readByB.generation());
+        assertEquals(1, gatewayB.writeState(vm, "defense", readByB.generation(), "{\"by\":\"B\"}", Set.of("defense.state")));
+        HypervisorException conflict = assertThrows(HypervisorException.class,
+                () -> gatewayA.writeState(vm, "defense", readByA.generation(), "{\"by\":\"A\"}", Set.of("defense.state")));
+        assertEquals(HypervisorException.Reason.CONFLICT, conflict.reason());
+        StateEntry now = demo.hypervisor().readState(vm, "defense", Set.of("defense.state"));
+        assertEquals(new StateEntry("defense", 1, "{\"by\":\"B\"}", Map.of()), now);
+        // A reads again and wins on the fresh generation
+        assertEquals(2, gatewayA.writeState(vm, "defense", gatewayA.readState(vm, "defense", Set.of()).generation(),
+                "{\"by\":\"A\"}", Set.of()));
+    }
+
     @Test
     void valuesOptionalsAndErrorsCrossTheWire() throws Exception {
         NodeHypervisor remote = importWith(SECRET, 2000, exported.description());
@@ -72,8 +99,9 @@ class RemoteTransportTest {
         HypervisorException notFound = assertThrows(HypervisorException.class,
                 () -> remote.hardware(DemoHypervisor.UNKNOWN));
         assertEquals(HypervisorException.Reason.NOT_FOUND, notFound.reason());
-        remote.setMetadata(DemoHypervisor.DESKTOP_01, "test.key", "over the wire");
-        assertEquals(Optional.of("over the wire"), demo.hypervisor().metadata(DemoHypervisor.DESKTOP_01, "test.key"));
+        assertEquals(1, remote.writeState(DemoHypervisor.DESKTOP_01, "test.key", 0, "{\"v\":\"over the wire\"}", Set.of()));
+        assertEquals(new StateEntry("test.key", 1, "{\"v\":\"over the wire\"}", Map.of()),
+                demo.hypervisor().readState(DemoHypervisor.DESKTOP_01, "test.key", Set.of()));
         remote.setNextBootDevice(DemoHypervisor.DESKTOP_01, BootDevice.CDROM);
         assertEquals(Optional.of(BootDevice.CDROM), remote.nextBootDevice(DemoHypervisor.DESKTOP_01));
     }
