@@ -12,6 +12,7 @@ import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.provider.support.Machines;
 import org.slf4j.Logger;
@@ -49,21 +50,24 @@ public class BootSettingDataProvider extends AMT_BootSettingDataProviderSkeleton
     public CimInstance modifyInstance(RequestContext ctx, CimInstance current, CimInstance modified)
             throws CimException {
         MachineInfo vm = Machines.require(hypervisor, ctx);
+        // Only what the client changed (compared with the instance the CIMOM read) is applied, to the
+        // value stored now, as a compare-and-set: another gateway's concurrent change is kept.
+        java.util.function.Function<String, Object> changed = name -> {
+            Object w = modified.get(name);
+            return java.util.Objects.equals(w, current.get(name)) ? null : w;
+        };
         try {
-            BootSettings stored = BootSettings.load(hypervisor, vm.uuid());
             BootSettings wanted;
             try {
-                wanted = BootSettings.from(modified, stored);
+                wanted = new StateStore<>(hypervisor, BootSettings.STATE).modify(vm.uuid(),
+                        stored -> BootSettings.from(changed, stored));
             } catch (CimException e) {
                 LOG.info("VM {} ({}): AMT_BootSettingData Put by {} refused: {}", vm.name(), vm.uuid(), ctx.user(),
                         e.getMessage());
                 throw e;
             }
-            if (!wanted.equals(stored)) {
-                wanted.save(hypervisor, vm.uuid());
-                LOG.info("VM {} ({}): boot settings for the next boot set by {}: {}", vm.name(), vm.uuid(),
-                        ctx.user(), wanted.serialize());
-            }
+            LOG.info("VM {} ({}): boot settings for the next boot after a Put by {}: {}", vm.name(), vm.uuid(),
+                    ctx.user(), wanted.serialize());
             return wanted.toTyped().toInstance();
         } catch (HypervisorException e) {
             throw Machines.toCim(e);

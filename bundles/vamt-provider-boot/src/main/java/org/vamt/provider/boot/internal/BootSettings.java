@@ -3,6 +3,10 @@ package org.vamt.provider.boot.internal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.hypervisor.state.StateType;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimStatus;
@@ -16,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The pending AMT_BootSettingData of one VM: what a client may set and vAMT keeps. Only options
  * vAMT honours, or that have no effect on a VM, are kept; the others must stay false (or 0), as
- * AMT_BootCapabilities advertises. Kept in the VM's metadata under {@link #METADATA_KEY} as
- * {@code Name=value;…}, so it survives vAMT restarts and travels with the VM.
+ * AMT_BootCapabilities advertises. Kept with the VM as typed state (namespace {@code boot}, see
+ * {@link #STATE}), so it survives vAMT restarts and travels with the VM; the old metadata key
+ * {@value #LEGACY_KEY} ({@code Name=value;…}) is migrated on first read.
  *
  * @param useSol            UseSOL: serial-over-LAN during the boot (the serial console is there anyway)
  * @param enforceSecureBoot EnforceSecureBoot: applies only to IDE-R and HTTPS boots, which are refused
@@ -26,8 +31,12 @@ import org.slf4j.LoggerFactory;
 record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevice) {
     private static final Logger LOG = LoggerFactory.getLogger(BootSettings.class);
 
-    static final String METADATA_KEY = "boot.settingData";
+    /** The key of the untyped form before typed state. */
+    static final String LEGACY_KEY = "boot.settingData";
     static final BootSettings DEFAULTS = new BootSettings(false, false, 0);
+    /** This bundle's namespace of per-VM state; nobody else reads it. */
+    static final StateType<BootSettings> STATE = StateType.of("boot", BootSettings.class, DEFAULTS)
+            .migratingFrom(Set.of(LEGACY_KEY), legacy -> parse(legacy.get(LEGACY_KEY)));
 
     /** Options vAMT cannot carry out: a Put may only leave them false. */
     static final List<String> FALSE_ONLY = List.of("UseSafeMode", "ReflashBIOS", "BIOSSetup", "BIOSPause",
@@ -42,27 +51,35 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
 
     /** Reads the settings a client's AMT_BootSettingData asks for; INVALID_PARAMETER for what vAMT cannot do. */
     static BootSettings from(CimInstance requested, BootSettings current) throws CimException {
+        return from((Function<String, Object>) requested::get, current);
+    }
+
+    /**
+     * The same from a property lookup: with only the properties a client changed, it applies the
+     * change to whatever is stored now (another gateway's change to other properties stays).
+     */
+    static BootSettings from(Function<String, Object> requested, BootSettings current) throws CimException {
         for (String p : FALSE_ONLY) {
-            Object v = requested.get(p);
+            Object v = requested.apply(p);
             if (v != null && CimValues.toBoolean(v)) {
                 throw new CimException(CimStatus.INVALID_PARAMETER,
                         p + " is not supported by this (virtual) Intel(r) AMT; see AMT_BootCapabilities");
             }
         }
         for (String p : ZERO_ONLY) {
-            Object v = requested.get(p);
+            Object v = requested.apply(p);
             if (v != null && CimValues.toLong(v) != 0) {
                 throw new CimException(CimStatus.INVALID_PARAMETER, p + " must be 0 on this (virtual) Intel(r) AMT");
             }
         }
-        Object params = requested.get("UefiBootParametersArray");
+        Object params = requested.apply("UefiBootParametersArray");
         if (params != null && !String.valueOf(params).isBlank()
                 && !(params instanceof List<?> l && l.isEmpty())) {
             throw new CimException(CimStatus.INVALID_PARAMETER,
                     "UefiBootParametersArray: One Click Recovery is not supported by this (virtual) Intel(r) AMT");
         }
         long ider = current.iderBootDevice;
-        Object iderValue = requested.get("IDERBootDevice");
+        Object iderValue = requested.apply("IDERBootDevice");
         if (iderValue != null) {
             ider = CimValues.toLong(iderValue);
             if (ider != 0 && ider != 1) {
@@ -73,8 +90,8 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
                 bool(requested, "EnforceSecureBoot", current.enforceSecureBoot), ider);
     }
 
-    private static boolean bool(CimInstance i, String name, boolean otherwise) throws CimException {
-        Object v = i.get(name);
+    private static boolean bool(Function<String, Object> i, String name, boolean otherwise) throws CimException {
+        Object v = i.apply(name);
         return v == null ? otherwise : CimValues.toBoolean(v);
     }
 
@@ -124,7 +141,7 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
         return "UseSOL=" + useSol + ";EnforceSecureBoot=" + enforceSecureBoot + ";IDERBootDevice=" + iderBootDevice;
     }
 
-    /** Parses {@link #serialize()}'s form; unknown names are ignored, bad values fall back to the defaults. */
+    /** Parses the old metadata form ({@link #serialize()}); unknown names are ignored, bad values fall back to the defaults. */
     static BootSettings parse(String text) {
         Map<String, String> values = new LinkedHashMap<>();
         for (String pair : text.split(";")) {
@@ -145,11 +162,6 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
 
     /** The VM's pending settings, the defaults when none are stored. */
     static BootSettings load(Hypervisor hypervisor, String uuid) throws HypervisorException {
-        return hypervisor.metadata(uuid, METADATA_KEY).map(BootSettings::parse).orElse(DEFAULTS);
-    }
-
-    /** Stores the settings; the defaults are stored as no metadata at all. */
-    void save(Hypervisor hypervisor, String uuid) throws HypervisorException {
-        hypervisor.setMetadata(uuid, METADATA_KEY, equals(DEFAULTS) ? null : serialize());
+        return new StateStore<>(hypervisor, STATE).get(uuid);
     }
 }

@@ -5,6 +5,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineListener;
 import org.slf4j.Logger;
@@ -32,8 +33,9 @@ public class BootSettingsReset implements MachineListener {
             return;
         }
         try {
-            if (hypervisor.metadata(event.uuid(), BootSettings.METADATA_KEY).isPresent()) {
-                hypervisor.setMetadata(event.uuid(), BootSettings.METADATA_KEY, null);
+            StateStore<BootSettings> store = new StateStore<>(hypervisor, BootSettings.STATE);
+            if (!store.get(event.uuid()).equals(BootSettings.DEFAULTS)) {
+                store.clear(event.uuid());
                 LOG.info("VM {} ({}) started: its one-shot AMT boot settings are cleared", event.name(), event.uuid());
             }
         } catch (HypervisorException e) {

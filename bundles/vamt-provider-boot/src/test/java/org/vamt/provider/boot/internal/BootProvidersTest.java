@@ -149,7 +149,7 @@ class BootProvidersTest {
         }
         assertEquals("", s.get("RSEPassword"), "write-only, read back empty as real AMT does");
         assertEquals(Boolean.TRUE, s.get("OptionsCleared"));
-        assertFalse(hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY).isPresent());
+        assertFalse(stored(DESKTOP_01).isPresent());
     }
 
     @Test
@@ -159,8 +159,8 @@ class BootProvidersTest {
         assertEquals(Boolean.TRUE, answer.get("UseSOL"));
         assertEquals(1L, answer.get("IDERBootDevice"));
         assertEquals(Boolean.TRUE, answer.get("EnforceSecureBoot"));
-        assertEquals(Optional.of("UseSOL=true;EnforceSecureBoot=true;IDERBootDevice=1"),
-                hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY));
+        assertEquals(Optional.of("{\"enforceSecureBoot\":true,\"iderBootDevice\":1,\"useSol\":true}"),
+                stored(DESKTOP_01));
 
         // as after a vAMT restart: a new provider on the same hypervisor
         BootSettingDataProvider restarted = new BootSettingDataProvider(hv);
@@ -174,14 +174,14 @@ class BootProvidersTest {
         CimInstance reset = put(restarted, desktop01(), "UseSOL", false, "IDERBootDevice", 0L,
                 "EnforceSecureBoot", false);
         assertEquals(Boolean.FALSE, reset.get("UseSOL"));
-        assertFalse(hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY).isPresent());
+        assertFalse(stored(DESKTOP_01).isPresent());
     }
 
     @Test
     void putOfAnUnchangedInstanceWritesNothing() throws Exception {
         CimInstance current = settings(desktop01());
         assertEquals(current, settingData.modifyInstance(desktop01(), current, current));
-        assertFalse(hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY).isPresent());
+        assertFalse(stored(DESKTOP_01).isPresent());
     }
 
     @Test
@@ -199,7 +199,7 @@ class BootProvidersTest {
         }
         // a refused Put changes nothing, not even its acceptable parts
         assertEquals(Boolean.FALSE, settings(desktop01()).get("UseSOL"));
-        assertFalse(hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY).isPresent());
+        assertFalse(stored(DESKTOP_01).isPresent());
     }
 
     @Test
@@ -224,11 +224,36 @@ class BootProvidersTest {
     }
 
     @Test
-    void corruptStoredSettingsReadAsDefaults() throws Exception {
-        hv.setMetadata(DESKTOP_01, BootSettings.METADATA_KEY, "garbage;IDERBootDevice=x;UseSOL=true;Other=1");
+    void oldFormatSettingsAreMigratedOnceAndBadPartsReadAsDefaults() throws Exception {
+        demo.putLegacy(DESKTOP_01, BootSettings.LEGACY_KEY, "garbage;IDERBootDevice=x;UseSOL=true;Other=1");
+        demo.putLegacy(DESKTOP_02, BootSettings.LEGACY_KEY, "UseSOL=false;EnforceSecureBoot=true;IDERBootDevice=1");
         CimInstance s = settings(desktop01());
         assertEquals(Boolean.TRUE, s.get("UseSOL"));
         assertEquals(0L, s.get("IDERBootDevice"));
+        CimInstance s2 = settings(ctx(DESKTOP_02, "desktop-02"));
+        assertEquals(Boolean.FALSE, s2.get("UseSOL"));
+        assertEquals(Boolean.TRUE, s2.get("EnforceSecureBoot"));
+        assertEquals(1L, s2.get("IDERBootDevice"));
+        // rewritten in the typed form, the old key dropped
+        assertEquals(Optional.of("{\"enforceSecureBoot\":false,\"iderBootDevice\":0,\"useSol\":true}"), stored(DESKTOP_01));
+        assertFalse(hv.definitionXml(DESKTOP_01).contains(BootSettings.LEGACY_KEY));
+        assertFalse(hv.definitionXml(DESKTOP_02).contains(BootSettings.LEGACY_KEY));
+        assertEquals(1, hv.readState(DESKTOP_01, "boot", java.util.Set.of()).generation());
+    }
+
+    @Test
+    void unreadableStoredSettingsAreAClearErrorAndStay() throws Exception {
+        hv.writeState(DESKTOP_01, "boot", 0, "{\"useSol\":\"perhaps\"}", java.util.Set.of());
+        CimException e = assertThrows(CimException.class, () -> settings(desktop01()));
+        assertEquals(CimStatus.FAILED, e.status());
+        assertEquals(true, e.getMessage().contains("unreadable"), e.getMessage());
+        assertEquals(CimStatus.FAILED, statusOf(() -> put(settingData, desktop01(), "UseSOL", true)));
+        assertEquals(Optional.of("{\"useSol\":\"perhaps\"}"), stored(DESKTOP_01));
+    }
+
+    /** The boot namespace's JSON as stored with the VM. */
+    private Optional<String> stored(String uuid) throws Exception {
+        return Optional.ofNullable(hv.readState(uuid, "boot", java.util.Set.of()).json());
     }
 
     @Test
@@ -241,7 +266,7 @@ class BootProvidersTest {
         reset.machineChanged(new org.vamt.hypervisor.MachineEvent(BUILD_SERVER, "build-server",
                 org.vamt.hypervisor.MachineEvent.Type.STARTED));
         assertEquals(Boolean.FALSE, settings(buildServer()).get("UseSOL"));
-        assertFalse(hv.metadata(BUILD_SERVER, BootSettings.METADATA_KEY).isPresent());
+        assertFalse(stored(BUILD_SERVER).isPresent());
         // an unknown VM only logs
         reset.machineChanged(new org.vamt.hypervisor.MachineEvent(UNKNOWN, "ghost",
                 org.vamt.hypervisor.MachineEvent.Type.STARTED));

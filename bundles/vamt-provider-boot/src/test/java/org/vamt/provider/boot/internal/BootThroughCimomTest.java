@@ -107,7 +107,7 @@ class BootThroughCimomTest {
         dmt.put("RSEPassword", "");
         assertEquals(current, cimom.modifyInstance(CTX, CimObjectPath.of("AMT_BootSettingData", "InstanceID",
                 "Intel(r) AMT:BootSettingData 0"), body(current, dmt)));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, BootSettings.METADATA_KEY));
+        assertEquals(null, hv.readState(DESKTOP_01, "boot", java.util.Set.of()).json());
     }
 
     @Test
