@@ -24,12 +24,14 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vamt.cim.CimDateTime;
+import org.vamt.provider.defense.DefenseSettings;
 
 /**
  * The system defense state of one VM: policies and filters by handle, the links of policies to
  * Ethernet ports (the AMT_NetworkPortSystemDefensePolicy instances) and, while the VM is
- * isolated, the link state each NIC had before. Kept as {@link Properties} text in the VM's
- * metadata, one line per stored property:
+ * isolated, the link state each NIC had before. Kept with the VM as {@link DefenseSettings}
+ * (typed per-VM state); before that, as {@link Properties} text in the VM's metadata, one line per
+ * stored property, which {@link #parse} still reads for migration:
  *
  * <pre>
  * next=3
@@ -46,7 +48,7 @@ import org.vamt.cim.CimDateTime;
  * I/S/B for arrays) so that they come back with the types the schema gave them. Not thread-safe:
  * {@link DefenseStore} serializes changes per VM.
  */
-final class DefenseState {
+public final class DefenseState {
     static final String POLICY = "AMT_SystemDefensePolicy";
     static final String IP_FILTER = "AMT_IPHeadersFilter";
     static final String HDR8021_FILTER = "AMT_Hdr8021Filter";
@@ -252,7 +254,42 @@ final class DefenseState {
         this.savedLinks = saved == null ? null : new LinkedHashMap<>(saved);
     }
 
-    // ---------------------------------------------------------------- text form
+    // ---------------------------------------------------------------- typed form
+
+    /** The stored form; {@link DefenseSettings#NONE} when there is nothing to keep. */
+    public DefenseSettings toSettings() {
+        if (objects.isEmpty() && links.isEmpty() && savedLinks == null) {
+            return DefenseSettings.NONE;
+        }
+        List<DefenseSettings.StoredObject> out = new ArrayList<>();
+        objects.forEach((h, o) -> {
+            Map<String, String> props = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            o.properties().forEach((k, v) -> props.put(k, encode(v)));
+            out.add(new DefenseSettings.StoredObject(h, o.className(), new LinkedHashMap<>(props)));
+        });
+        List<DefenseSettings.PortPolicy> ports = new ArrayList<>();
+        links.forEach(l -> ports.add(new DefenseSettings.PortPolicy(l.port(), l.policy(), l.enabled())));
+        return new DefenseSettings(nextHandle, out, ports, savedLinks);
+    }
+
+    /** The working form of a stored state; IllegalArgumentException for a value that cannot be read. */
+    static DefenseState from(DefenseSettings settings) {
+        DefenseState s = new DefenseState();
+        s.nextHandle = Math.max(1, settings.nextHandle());
+        for (DefenseSettings.StoredObject o : settings.objects()) {
+            Map<String, Object> props = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            o.properties().forEach((k, v) -> props.put(k, decode(v)));
+            s.objects.put(o.handle(), new StoredObject(o.className(), props));
+        }
+        settings.ports().forEach(p -> s.links.add(new Link(p.port(), p.policy(), p.enabled())));
+        s.savedLinks = settings.isolatedLinks() == null ? null : new LinkedHashMap<>(new TreeMap<>(settings.isolatedLinks()));
+        if (!s.objects.isEmpty() && s.nextHandle <= s.objects.lastKey()) {
+            s.nextHandle = s.objects.lastKey() + 1;
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- old text form (migration only)
 
     /** The Properties text, sorted and without the date comment; null when there is nothing to keep. */
     String format() {
@@ -294,7 +331,7 @@ final class DefenseState {
     }
 
     /** Reads the text {@link #format} wrote; an absent value is the empty state. */
-    static DefenseState parse(String text) {
+    public static DefenseState parse(String text) {
         DefenseState s = new DefenseState();
         if (text == null || text.isBlank()) {
             return s;

@@ -4,9 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimStatus;
 import org.vamt.hypervisor.Hypervisor;
@@ -14,80 +11,127 @@ import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineHardware.Nic;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.hypervisor.state.Versioned;
+import org.vamt.provider.defense.DefenseSettings;
 import org.vamt.provider.support.Machines;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads and saves a VM's {@link DefenseState} (domain metadata, key {@value #METADATA_KEY}) and
- * keeps the VM's NIC links in line with it: when a change makes an isolating policy active, every
- * NIC's link goes down and the previous link states are kept; when no isolating policy is active
- * any more, exactly the links that were up come back. A change whose link update fails is undone
- * and nothing is stored. Changes of one VM are serialized across the components of this bundle.
+ * Loads and saves a VM's defense state ({@link DefenseSettings}, typed per-VM state, namespace
+ * {@code defense}) and keeps the VM's NIC links in line with it: when a change makes an isolating
+ * policy active, every NIC's link goes down and the previous link states are kept; when no
+ * isolating policy is active any more, exactly the links that were up come back.
+ *
+ * <p>Writes are a compare-and-set on the state's generation, so concurrent changes from other
+ * gateways or components are never lost: the loser reads again and re-applies its change. The
+ * state is stored first and the links follow it; a link change that fails puts the state back
+ * (again compare-and-set) and the links it changed, and the change is refused.
  */
 final class DefenseStore {
-    static final String METADATA_KEY = "defense.state";
     private static final Logger LOG = LoggerFactory.getLogger(DefenseStore.class);
-    private static final ConcurrentMap<String, Object> LOCKS = new ConcurrentHashMap<>();
 
-    /** A change of the state; the result goes back to the caller once it is stored. */
+    /** A change of the state; the result goes back to the caller once it is stored. May run more than once. */
     @FunctionalInterface
     interface Change<T> {
         T apply(DefenseState state) throws CimException;
     }
 
     private final Hypervisor hypervisor;
+    private final StateStore<DefenseSettings> store;
 
     DefenseStore(Hypervisor hypervisor) {
         this.hypervisor = hypervisor;
+        this.store = new StateStore<>(hypervisor, DefenseSettings.STATE);
     }
 
     /** The VM's current state. */
     DefenseState load(MachineInfo vm) throws CimException {
-        String text;
+        return DefenseState.from(read(vm).value());
+    }
+
+    private Versioned<DefenseSettings> read(MachineInfo vm) throws CimException {
         try {
-            text = hypervisor.metadata(vm.uuid(), METADATA_KEY).orElse(null);
+            return store.read(vm.uuid());
         } catch (HypervisorException e) {
+            if (e.reason() == HypervisorException.Reason.FAILED) {
+                LOG.error("VM {} ({}): {}", vm.name(), vm.uuid(), e.getMessage());
+                throw new CimException(CimStatus.FAILED, "the stored system defense state of VM " + vm.name()
+                        + " is unreadable", e);
+            }
             throw Machines.toCim(e);
-        }
-        try {
-            return DefenseState.parse(text);
         } catch (RuntimeException e) {
-            LOG.error("VM {} ({}): stored system defense state (metadata '{}') is unreadable: {}", vm.name(), vm.uuid(),
-                    METADATA_KEY, e.toString());
+            LOG.error("VM {} ({}): stored system defense state is unreadable: {}", vm.name(), vm.uuid(), e.toString());
             throw new CimException(CimStatus.FAILED, "the stored system defense state of VM " + vm.name()
                     + " is unreadable", e);
         }
     }
 
     /**
-     * Applies a change: loads the state, lets {@code change} modify a copy, brings the NIC links in
-     * line and stores the result. Nothing is stored (and links are put back) when any step fails.
+     * Applies a change: reads the state, lets {@code change} modify a copy, stores it if the state
+     * is still the one read (else again from a fresh read), then brings the NIC links in line.
      */
     <T> T update(MachineInfo vm, Change<T> change) throws CimException {
-        synchronized (LOCKS.computeIfAbsent(vm.uuid(), k -> new Object())) {
-            DefenseState before = load(vm);
+        for (int attempt = 1; ; attempt++) {
+            Versioned<DefenseSettings> read = read(vm);
+            DefenseState before;
+            try {
+                before = DefenseState.from(read.value());
+            } catch (RuntimeException e) {
+                throw new CimException(CimStatus.FAILED, "the stored system defense state of VM " + vm.name()
+                        + " is unreadable", e);
+            }
             DefenseState after = before.copy();
             T result = change.apply(after);
-            List<LinkChange> done = new ArrayList<>();
             boolean wasIsolated = before.savedLinks() != null;
             List<Integer> isolating = after.isolatingPorts();
-            if (!wasIsolated && !isolating.isEmpty()) {
-                after.setSavedLinks(isolate(vm, isolating, done));
-            } else if (wasIsolated && isolating.isEmpty()) {
-                restore(vm, before.savedLinks(), done);
+            boolean isolate = !wasIsolated && !isolating.isEmpty();
+            boolean lift = wasIsolated && isolating.isEmpty();
+            MachineHardware hw = null;
+            if (isolate) {
+                hw = hardware(vm);
+                after.setSavedLinks(linkStates(vm, hw));
+            } else if (lift) {
                 after.setSavedLinks(null);
             }
-            String text = after.format();
-            if (!Objects.equals(text, before.format())) {
+            DefenseSettings next = after.toSettings();
+            long generation = read.generation();
+            if (!next.equals(read.value())) {
                 try {
-                    hypervisor.setMetadata(vm.uuid(), METADATA_KEY, text);
+                    generation = store.write(vm.uuid(), next, read.generation());
                 } catch (HypervisorException e) {
-                    undo(vm, done);
+                    if (e.reason() == HypervisorException.Reason.CONFLICT && attempt < StateStore.MAX_ATTEMPTS) {
+                        LOG.debug("VM {} ({}): defense state changed meanwhile; applying the change again", vm.name(),
+                                vm.uuid());
+                        continue;
+                    }
                     throw Machines.toCim(e);
                 }
             }
+            // stored: now the links follow the state
+            List<LinkChange> done = new ArrayList<>();
+            try {
+                if (isolate) {
+                    isolate(vm, hw, isolating, after.savedLinks(), done);
+                } else if (lift) {
+                    restore(vm, before.savedLinks(), done);
+                }
+            } catch (CimException e) {
+                putBack(vm, read.value(), generation);
+                throw e;
+            }
             return result;
+        }
+    }
+
+    /** After a failed link change: the state as it was, unless someone changed it meanwhile. */
+    private void putBack(MachineInfo vm, DefenseSettings previous, long generation) {
+        try {
+            store.write(vm.uuid(), previous, generation);
+        } catch (HypervisorException e) {
+            LOG.warn("VM {} ({}): the defense state could not be put back after a failed link change: {}", vm.name(),
+                    vm.uuid(), e.getMessage());
         }
     }
 
@@ -95,10 +139,8 @@ final class DefenseStore {
     private record LinkChange(String mac, boolean up) {
     }
 
-    /** Sets every NIC's link down; returns the link states before (MAC as 12 hex digits → up). */
-    private Map<String, Boolean> isolate(MachineInfo vm, List<Integer> ports, List<LinkChange> done)
-            throws CimException {
-        MachineHardware hw = hardware(vm);
+    /** The NICs' link states now (MAC as 12 hex digits → up); NOT_SUPPORTED when a NIC has no MAC. */
+    private static Map<String, Boolean> linkStates(MachineInfo vm, MachineHardware hw) throws CimException {
         Map<String, Boolean> saved = new LinkedHashMap<>();
         for (Nic nic : hw.nics()) {
             String address = EthernetPorts.address(nic.mac());
@@ -108,6 +150,12 @@ final class DefenseStore {
             }
             saved.put(address, nic.linkUp());
         }
+        return saved;
+    }
+
+    /** Sets every NIC's link down (those up in {@code hw}); on failure puts back what it changed. */
+    private void isolate(MachineInfo vm, MachineHardware hw, List<Integer> ports, Map<String, Boolean> saved,
+                         List<LinkChange> done) throws CimException {
         for (Nic nic : hw.nics()) {
             if (!nic.linkUp()) {
                 continue;
@@ -122,7 +170,6 @@ final class DefenseStore {
         }
         LOG.info("VM {} ({}): system defense isolates the VM (isolating policy active on port(s) {}): link down on"
                 + " every NIC; links before: {}", vm.name(), vm.uuid(), ports, describe(saved));
-        return saved;
     }
 
     /** Sets up again the links that were up before isolation; the others stay as they are. */

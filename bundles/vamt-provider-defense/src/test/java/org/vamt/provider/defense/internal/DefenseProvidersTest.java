@@ -179,14 +179,14 @@ class DefenseProvidersTest {
         assertEquals(created, l.path());
         assertEquals(Boolean.TRUE, l.get("Active"));
         assertEquals(Boolean.TRUE, l.get("Enabled"));
-        assertTrue(hv.metadata(BUILD_SERVER, DefenseStore.METADATA_KEY).orElseThrow()
-                .contains("isolated=525400a00003 up,525400a00013 down"));
+        assertTrue(stored(BUILD_SERVER).orElseThrow()
+                .contains("\"isolatedLinks\":{\"525400a00003\":true,\"525400a00013\":false}"));
 
         p.links().deleteInstance(ctx(BUILD_SERVER), l);
         assertTrue(linkUp(BUILD_SERVER, NIC), "restored");
         assertFalse(linkUp(BUILD_SERVER, NIC_DOWN), "was down before, stays down");
         assertTrue(links(BUILD_SERVER).isEmpty());
-        assertFalse(hv.metadata(BUILD_SERVER, DefenseStore.METADATA_KEY).orElseThrow().contains("isolated"));
+        assertFalse(stored(BUILD_SERVER).orElseThrow().contains("isolatedLinks"));
         assertEquals(1, p.policies().enumerateInstances(ctx(BUILD_SERVER), "AMT_SystemDefensePolicy").size());
     }
 
@@ -230,7 +230,7 @@ class DefenseProvidersTest {
         p.links().deleteInstance(ctx(BUILD_SERVER), links(BUILD_SERVER).get(0));
         p.policies().deleteInstance(ctx(BUILD_SERVER), stored);
         assertTrue(p.policies().enumerateInstances(ctx(BUILD_SERVER), "AMT_SystemDefensePolicy").isEmpty());
-        assertEquals(Optional.empty(), hv.metadata(BUILD_SERVER, DefenseStore.METADATA_KEY), "nothing left to keep");
+        assertEquals(Optional.empty(), stored(BUILD_SERVER), "nothing left to keep");
         assertEquals(CimStatus.NOT_FOUND, fails(() -> p.policies().deleteInstance(ctx(BUILD_SERVER), stored)).status());
     }
 
@@ -249,7 +249,7 @@ class DefenseProvidersTest {
         assertTrue(linkUp(BUILD_SERVER, NIC), "a passing filter: not isolating");
         assertFalse(linkUp(BUILD_SERVER, NIC_DOWN));
         assertEquals(2, links(BUILD_SERVER).size());
-        assertFalse(hv.metadata(BUILD_SERVER, DefenseStore.METADATA_KEY).orElseThrow().contains("isolated"));
+        assertFalse(stored(BUILD_SERVER).orElseThrow().contains("isolatedLinks"));
     }
 
     @Test
@@ -285,7 +285,7 @@ class DefenseProvidersTest {
         assertTrue(links(DESKTOP_01).isEmpty(), "nothing stored");
         assertTrue(linkUp(DESKTOP_01, "52:54:00:a0:00:01"));
         assertFalse(demo.persistentXml(DESKTOP_01).contains("<link state='down'/>"), "definition put back");
-        assertFalse(hv.metadata(DESKTOP_01, DefenseStore.METADATA_KEY).orElseThrow().contains("isolated"));
+        assertFalse(stored(DESKTOP_01).orElseThrow().contains("isolatedLinks"));
 
         // a policy that does not isolate needs no link change
         CimObjectPath open = p.policies().createInstance(ctx(DESKTOP_01), policy("open", 1, false, false));
@@ -336,7 +336,7 @@ class DefenseProvidersTest {
         assertEquals(CimStatus.INVALID_PARAMETER, fails(() -> p.policies().createInstance(ctx(BUILD_SERVER),
                 policy("y", 1, true, true, DefenseState.handleOf(policy.key("InstanceID")).getAsLong()))).status(),
                 "a policy is not a filter");
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, DefenseStore.METADATA_KEY), "other VMs untouched");
+        assertEquals(Optional.empty(), stored(DESKTOP_01), "other VMs untouched");
     }
 
     @Test
@@ -386,5 +386,31 @@ class DefenseProvidersTest {
 
     private CimInstance find(CimObjectPath policy) throws CimException {
         return links(BUILD_SERVER).stream().filter(l -> policy.equals(l.get("Dependent"))).findFirst().orElseThrow();
+    }
+
+    /** The defense namespace's JSON as stored with the VM. */
+    private Optional<String> stored(String uuid) throws Exception {
+        return Optional.ofNullable(hv.readState(uuid, "defense", java.util.Set.of()).json());
+    }
+
+    @Test
+    void anOldFormatIsolatedVmIsMigratedAndCanBeLiftedAgain() throws Exception {
+        // as vAMT before typed state left an isolated VM: a drop-all policy on port 0, links saved
+        hv.setNicLink(BUILD_SERVER, "52:54:00:a0:00:03", false);
+        demo.putLegacy(BUILD_SERVER, org.vamt.provider.defense.DefenseSettings.LEGACY_KEY, "next=2\n"
+                + "obj.1=AMT_SystemDefensePolicy\nobj.1.PolicyName=s old policy\nobj.1.TxDefaultDrop=b true\n"
+                + "obj.1.RxDefaultDrop=b true\nobj.1.PolicyPrecedence=i 0\nlink.0=0 1 true\n"
+                + "isolated=525400a00003 up,525400a00013 down\n");
+        assertEquals(1, p.policies().enumerateInstances(ctx(BUILD_SERVER), "AMT_SystemDefensePolicy").size());
+        String json = stored(BUILD_SERVER).orElseThrow();
+        assertTrue(json.contains("\"className\":\"AMT_SystemDefensePolicy\""), json);
+        assertTrue(json.contains("\"isolatedLinks\":{\"525400a00003\":true,\"525400a00013\":false}"), json);
+        assertFalse(hv.definitionXml(BUILD_SERVER).contains(org.vamt.provider.defense.DefenseSettings.LEGACY_KEY));
+        assertTrue(new org.vamt.hypervisor.state.StateStore<>(hv, org.vamt.provider.defense.DefenseSettings.STATE)
+                .get(BUILD_SERVER).isolated());
+        // and the migrated policy link can be taken off: exactly the link that was up comes back
+        p.links().deleteInstance(ctx(BUILD_SERVER), links(BUILD_SERVER).get(0));
+        assertTrue(linkUp(BUILD_SERVER, NIC));
+        assertFalse(linkUp(BUILD_SERVER, NIC_DOWN));
     }
 }
