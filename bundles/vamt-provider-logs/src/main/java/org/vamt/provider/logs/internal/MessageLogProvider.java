@@ -7,7 +7,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -22,6 +21,8 @@ import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.time.FirmwareClock;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.provider.support.Machines;
@@ -39,10 +40,6 @@ import org.vamt.provider.support.Machines;
         property = CimProvider.CLASSES + "=AMT_MessageLog")
 public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implements MachineListener {
     private static final Logger LOG = LoggerFactory.getLogger(MessageLogProvider.class);
-    static final String RECORDS_KEY = "log.messages";
-    static final String FROZEN_KEY = "log.frozen";
-    /** The firmware clock offset kept by the time provider, so records carry the clock consoles see. */
-    static final String TIME_OFFSET_KEY = "time.offsetSeconds";
     static final String NAME = "Intel(r) AMT:MessageLog 1";
     static final int MAX_RECORDS = 390;
     static final long SUCCESS = 0;
@@ -51,7 +48,9 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
 
     private final Hypervisor hypervisor;
     private final Clock clock;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final StateStore<MessageLogState> store;
+    /** The firmware clock kept by the time provider (its owner), so records carry the clock consoles see. */
+    private final StateStore<FirmwareClock> firmwareClock;
 
     @Activate
     public MessageLogProvider(@Reference Hypervisor hypervisor) {
@@ -61,6 +60,8 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
     MessageLogProvider(Hypervisor hypervisor, Clock clock) {
         this.hypervisor = hypervisor;
         this.clock = clock;
+        this.store = new StateStore<>(hypervisor, MessageLogState.STATE);
+        this.firmwareClock = new StateStore<>(hypervisor, FirmwareClock.STATE);
     }
 
     // ---- recording ----
@@ -78,23 +79,26 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         }
     }
 
-    /** Appends the record for this lifecycle event, unless the log is frozen or the event is not logged. */
+    /**
+     * Appends the record for this lifecycle event, unless the log is frozen or the event is not
+     * logged; a compare-and-set, so records from several gateways or threads are all kept.
+     */
     void record(String uuid, MachineEvent.Type type) throws HypervisorException {
-        synchronized (lock(uuid)) {
-            if (frozen(uuid)) {
-                return;
+        EventRecord r = toRecord(type, now(uuid));
+        if (r == null) {
+            return;
+        }
+        store.update(uuid, log -> {
+            if (log.frozen()) {
+                return log;
             }
-            List<EventRecord> records = read(uuid);
-            EventRecord r = toRecord(type, now(uuid));
-            if (r == null) {
-                return;
-            }
+            List<EventRecord> records = decode(uuid, log.records());
             if (r.isPowerOff() && !records.isEmpty() && records.get(records.size() - 1).isPowerOff()) {
-                return;   // a guest shutdown reports SHUTDOWN then STOPPED: one power-off
+                return log;   // a guest shutdown reports SHUTDOWN then STOPPED: one power-off
             }
             records.add(r);
-            write(uuid, records);
-        }
+            return new MessageLogState(false, encode(records));
+        });
     }
 
     static EventRecord toRecord(MachineEvent.Type type, long timestamp) {
@@ -119,8 +123,8 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
     private long now(String uuid) {
         long offset = 0;
         try {
-            offset = hypervisor.metadata(uuid, TIME_OFFSET_KEY).map(Long::parseLong).orElse(0L);
-        } catch (HypervisorException | NumberFormatException e) {
+            offset = firmwareClock.get(uuid).offsetSeconds();
+        } catch (HypervisorException e) {
             // host clock
         }
         return Math.max(1, Math.min(0xFFFFFFFEL, clock.instant().getEpochSecond() + offset));
@@ -129,16 +133,19 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
     // ---- storage: base64 of the concatenated 21-byte records, oldest first ----
 
     List<EventRecord> read(String uuid) throws HypervisorException {
+        return decode(uuid, store.get(uuid).records());
+    }
+
+    private static List<EventRecord> decode(String uuid, String text) {
         List<EventRecord> records = new ArrayList<>();
-        String text = hypervisor.metadata(uuid, RECORDS_KEY).orElse("");
-        if (text.isBlank()) {
+        if (text == null || text.isBlank()) {
             return records;
         }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(text.strip());
         } catch (IllegalArgumentException e) {
-            LOG.warn("VM {}: ignoring an unreadable AMT event log in the metadata", uuid);
+            LOG.warn("VM {}: ignoring an unreadable AMT event log", uuid);
             return records;
         }
         for (int i = 0; i + EventRecord.SIZE <= bytes.length; i += EventRecord.SIZE) {
@@ -147,23 +154,18 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         return records;
     }
 
-    private void write(String uuid, List<EventRecord> records) throws HypervisorException {
+    /** The newest {@value #MAX_RECORDS} records as stored; null for none. */
+    private static String encode(List<EventRecord> records) {
         List<EventRecord> kept = records.size() > MAX_RECORDS
                 ? records.subList(records.size() - MAX_RECORDS, records.size()) : records;
+        if (kept.isEmpty()) {
+            return null;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(kept.size() * EventRecord.SIZE);
         for (EventRecord r : kept) {
             out.writeBytes(r.toBytes());
         }
-        hypervisor.setMetadata(uuid, RECORDS_KEY, kept.isEmpty() ? null
-                : Base64.getEncoder().encodeToString(out.toByteArray()));
-    }
-
-    private boolean frozen(String uuid) throws HypervisorException {
-        return hypervisor.metadata(uuid, FROZEN_KEY).map(Boolean::parseBoolean).orElse(false);
-    }
-
-    private Object lock(String uuid) {
-        return locks.computeIfAbsent(uuid.toLowerCase(java.util.Locale.ROOT), k -> new Object());
+        return Base64.getEncoder().encodeToString(out.toByteArray());
     }
 
     // ---- CIM ----
@@ -173,6 +175,7 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         Machines.require(hypervisor, ctx);
         String uuid = ctx.machineId();
         try {
+            MessageLogState state = store.get(uuid);
             return List.of(new AMT_MessageLog()
                     .setCreationClassName(AMT_MessageLog.CLASS_NAME)
                     .setName(NAME)
@@ -181,12 +184,12 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
                     .setRequestedState(12)
                     .setLogState(2)
                     .setMaxNumberOfRecords(MAX_RECORDS)
-                    .setCurrentNumberOfRecords(read(uuid).size())
+                    .setCurrentNumberOfRecords(decode(uuid, state.records()).size())
                     .setOverwritePolicy(2)
                     .setCapabilities(5, 6, 7)   // freeze, clear, addressing by record number
                     .setMaxRecordSize(EventRecord.SIZE)
                     .setCharacterSet(10)        // octet string
-                    .setIsFrozen(frozen(uuid)));
+                    .setIsFrozen(state.frozen()));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
@@ -264,9 +267,7 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         Machines.require(hypervisor, ctx);
         String uuid = ctx.machineId();
         try {
-            synchronized (lock(uuid)) {
-                hypervisor.setMetadata(uuid, RECORDS_KEY, null);
-            }
+            store.update(uuid, log -> new MessageLogState(log.frozen(), null));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
@@ -282,9 +283,7 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         }
         String uuid = ctx.machineId();
         try {
-            synchronized (lock(uuid)) {
-                hypervisor.setMetadata(uuid, FROZEN_KEY, freeze ? "true" : null);
-            }
+            store.update(uuid, log -> new MessageLogState(freeze, log.records()));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
@@ -296,9 +295,7 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
     private List<EventRecord> records(RequestContext ctx) throws CimException {
         Machines.require(hypervisor, ctx);
         try {
-            synchronized (lock(ctx.machineId())) {
-                return read(ctx.machineId());
-            }
+            return read(ctx.machineId());
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }

@@ -25,7 +25,7 @@ import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.libvirt.internal.DemoHypervisor;
 
-/** The AMT event log against the real libvirt test driver (records kept in domain metadata). */
+/** The AMT event log against the real libvirt test driver (records kept as typed per-VM state). */
 class MessageLogProviderTest {
     private DemoHypervisor demo;
     private MessageLogProvider provider;
@@ -155,6 +155,33 @@ class MessageLogProviderTest {
         assertEquals(390, records.size());
         assertEquals(1_800_000_010L, records.get(0).timestamp(), "the 10 oldest were dropped");
         assertEquals(1_800_000_399L, records.get(389).timestamp(), "newest last");
+    }
+
+    @Test
+    void anOldFormatLogIsMigratedWithItsFrozenFlagAndTheFirmwareClockStampsNewRecords() throws Exception {
+        AtomicLong seconds = new AtomicLong(1_800_000_000L);
+        MessageLogProvider p = new MessageLogProvider(demo.hypervisor(), new Clock() {
+            @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(ZoneId zone) { return this; }
+            @Override public Instant instant() { return Instant.ofEpochSecond(seconds.get()); }
+        });
+        EventRecord old = MessageLogProvider.toRecord(MachineEvent.Type.STARTED, 1_700_000_000L);
+        demo.putLegacy(KIOSK, "log.messages", Base64.getEncoder().encodeToString(old.toBytes()));
+        demo.putLegacy(KIOSK, "log.frozen", "true");
+        demo.putLegacy(KIOSK, "time.offsetSeconds", "100");
+        List<EventRecord> records = readAll(p, KIOSK, 390);
+        assertEquals(1, records.size());
+        assertEquals(1_700_000_000L, records.get(0).timestamp());
+        p.machineChanged(new MachineEvent(KIOSK, "kiosk", MachineEvent.Type.CRASHED));
+        assertEquals(1, readAll(p, KIOSK, 390).size(), "still frozen after the migration");
+        assertEquals(0, p.invokeMethod(vm(KIOSK), log, "FreezeLog", Map.of("Freeze", false)).returnValue());
+        p.machineChanged(new MachineEvent(KIOSK, "kiosk", MachineEvent.Type.CRASHED));
+        records = readAll(p, KIOSK, 390);
+        assertEquals(2, records.size());
+        assertEquals(1_800_000_100L, records.get(1).timestamp(), "the time provider's migrated offset");
+        String xml = demo.hypervisor().definitionXml(KIOSK);
+        assertTrue(!xml.contains("log.messages") && !xml.contains("log.frozen") && !xml.contains("time.offsetSeconds"),
+                xml);
     }
 
     @Test

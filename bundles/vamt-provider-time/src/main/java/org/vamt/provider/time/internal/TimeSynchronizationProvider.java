@@ -14,6 +14,8 @@ import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.time.FirmwareClock;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
 import org.slf4j.Logger;
@@ -27,7 +29,6 @@ import org.slf4j.LoggerFactory;
 @Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_TimeSynchronizationService")
 public class TimeSynchronizationProvider extends AMT_TimeSynchronizationServiceProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(TimeSynchronizationProvider.class);
-    static final String OFFSET_KEY = "time.offsetSeconds";
     static final long SUCCESS = 0;
     static final long INVALID_PARAMETER = 36;
 
@@ -76,7 +77,7 @@ public class TimeSynchronizationProvider extends AMT_TimeSynchronizationServiceP
         }
         long offset = tm2 - clock.instant().getEpochSecond();
         try {
-            hypervisor.setMetadata(ctx.machineId(), OFFSET_KEY, offset == 0 ? null : Long.toString(offset));
+            new StateStore<>(hypervisor, FirmwareClock.STATE).update(ctx.machineId(), c -> new FirmwareClock(offset));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
@@ -87,11 +88,9 @@ public class TimeSynchronizationProvider extends AMT_TimeSynchronizationServiceP
 
     private long offset(RequestContext ctx) throws CimException {
         try {
-            return hypervisor.metadata(ctx.machineId(), OFFSET_KEY).map(Long::parseLong).orElse(0L);
+            return new StateStore<>(hypervisor, FirmwareClock.STATE).get(ctx.machineId()).offsetSeconds();
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.vamt.provider.time.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
 
@@ -14,7 +16,7 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.libvirt.internal.DemoHypervisor;
 
-/** The VM firmware clock against the real libvirt test driver (offset kept in domain metadata). */
+/** The VM firmware clock against the real libvirt test driver (offset kept as typed per-VM state). */
 class TimeSynchronizationProviderTest {
     private static final long NOW = 1_800_000_000L;
     private DemoHypervisor demo;
@@ -54,6 +56,20 @@ class TimeSynchronizationProviderTest {
                 Clock.fixed(Instant.ofEpochSecond(NOW + 10), ZoneOffset.UTC));
         assertEquals(consoleTime + 10, (Long) restarted.invokeMethod(vm(DESKTOP_01), service,
                 "GetLowAccuracyTimeSynch", java.util.Map.of()).outputs().get("Ta0"), "the offset survives the provider");
+    }
+
+    @Test
+    void anOldFormatOffsetIsMigratedAndABadOneIsAClearError() throws Exception {
+        demo.putLegacy(DESKTOP_01, org.vamt.provider.time.FirmwareClock.LEGACY_KEY, "-120");
+        assertEquals(NOW - 120, read(DESKTOP_01));
+        assertEquals("{\"offsetSeconds\":-120}",
+                demo.hypervisor().readState(DESKTOP_01, "time", java.util.Set.of()).json());
+        assertFalse(demo.hypervisor().definitionXml(DESKTOP_01).contains("time.offsetSeconds"));
+        demo.putLegacy(KIOSK, org.vamt.provider.time.FirmwareClock.LEGACY_KEY, "soon");
+        org.vamt.cim.CimException e = org.junit.jupiter.api.Assertions.assertThrows(org.vamt.cim.CimException.class,
+                () -> read(KIOSK));
+        assertTrue(e.getMessage().contains("cannot be read"), e.getMessage());
+        assertTrue(demo.hypervisor().definitionXml(KIOSK).contains("time.offsetSeconds"), "left as it was");
     }
 
     @Test
