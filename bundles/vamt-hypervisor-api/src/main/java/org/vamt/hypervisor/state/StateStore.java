@@ -48,7 +48,7 @@ public final class StateStore<T> {
             }
             T migrated;
             try {
-                migrated = type.migration().migrate(e.legacy());
+                migrated = type.migration().migrate(uuid, e.legacy());
             } catch (Exception ex) {
                 throw new HypervisorException(Reason.FAILED, "VM " + uuid + ": the old-format " + type
                         + " cannot be read (" + ex.getMessage() + "); it is left as it was", ex);

@@ -14,10 +14,13 @@ import java.util.regex.Pattern;
 public final class StateType<T> {
     private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9.-]{0,62}");
 
-    /** Turns the old untyped keys (only those present) into the typed value, when migrating. */
+    /**
+     * Turns the old untyped keys (only those present) of machine {@code uuid} into the typed value,
+     * when migrating; a secret among them must come out sealed (the old form held it in clear).
+     */
     @FunctionalInterface
     public interface Migration<T> {
-        T migrate(Map<String, String> legacy) throws Exception;
+        T migrate(String uuid, Map<String, String> legacy) throws Exception;
     }
 
     private final String namespace;

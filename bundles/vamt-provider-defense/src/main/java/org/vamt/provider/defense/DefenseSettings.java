@@ -40,7 +40,7 @@ public record DefenseSettings(long nextHandle, List<StoredObject> objects, List<
 
     /** The namespace and its migration from the old {@value #LEGACY_KEY} text. */
     public static final StateType<DefenseSettings> STATE = StateType.of("defense", DefenseSettings.class, NONE)
-            .migratingFrom(Set.of(LEGACY_KEY), legacy -> DefenseState.parse(legacy.get(LEGACY_KEY)).toSettings());
+            .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> DefenseState.parse(legacy.get(LEGACY_KEY)).toSettings());
 
     public DefenseSettings {
         objects = objects == null ? List.of() : List.copyOf(objects);

@@ -16,5 +16,5 @@ public record FirmwareClock(long offsetSeconds) {
     public static final String LEGACY_KEY = "time.offsetSeconds";
 
     public static final StateType<FirmwareClock> STATE = StateType.of("time", FirmwareClock.class, HOST)
-            .migratingFrom(Set.of(LEGACY_KEY), legacy -> new FirmwareClock(Long.parseLong(legacy.get(LEGACY_KEY).trim())));
+            .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> new FirmwareClock(Long.parseLong(legacy.get(LEGACY_KEY).trim())));
 }

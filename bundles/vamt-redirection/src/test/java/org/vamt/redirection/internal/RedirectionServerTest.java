@@ -26,7 +26,8 @@ import org.vamt.cim.spi.RequestContext;
 import org.vamt.provider.redirection.internal.OptInServiceProvider;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.libvirt.internal.DemoHypervisor;
-import org.vamt.provider.redirection.RedirectionMetadata;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.redirection.RedirectionSettings;
 import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.wsman.WsmanEndpoints;
 
@@ -97,7 +98,7 @@ class RedirectionServerTest {
     }
 
     private void enableListener() throws Exception {
-        hv.setMetadata(KIOSK, RedirectionMetadata.LISTENER_ENABLED, "true");
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withListenerEnabled(true));
     }
 
     /** A console: connects, starts a session of {@code type} and returns the start reply status. */
@@ -207,8 +208,8 @@ class RedirectionServerTest {
     @Test
     void disabledFeaturesAndIderAreRefusedAtTheStart() throws Exception {
         enableListener();
-        hv.setMetadata(KIOSK, RedirectionMetadata.SOL_IDER_STATE, "32769");   // IDE-R only
-        hv.setMetadata(KIOSK, RedirectionMetadata.KVM_ENABLED, "false");
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withSolIderState(32769));   // IDE-R only
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withKvmEnabled(false));
         try (Console c = new Console(port)) {
             assertEquals(Messages.STATUS_UNSUPPORTED, c.start("SOL "));
         }
@@ -288,7 +289,7 @@ class RedirectionServerTest {
     @Test
     void kvmWaitsForTheUserConsentCodeWhenThePolicyAsksForIt() throws Exception {
         enableListener();
-        hv.setMetadata(KIOSK, RedirectionMetadata.OPT_IN_REQUIRED, "1");
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withConsent(1, s.optInDisplayTimeout()));
         OptInServiceProvider optIn = new OptInServiceProvider(hv);
         server.consentCodes = optIn;
         byte[] kvmStart = {0x40, 0, 0, 0, 0, 0, 0, 0};

@@ -36,7 +36,7 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
     static final BootSettings DEFAULTS = new BootSettings(false, false, 0);
     /** This bundle's namespace of per-VM state; nobody else reads it. */
     static final StateType<BootSettings> STATE = StateType.of("boot", BootSettings.class, DEFAULTS)
-            .migratingFrom(Set.of(LEGACY_KEY), legacy -> parse(legacy.get(LEGACY_KEY)));
+            .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> parse(legacy.get(LEGACY_KEY)));
 
     /** Options vAMT cannot carry out: a Put may only leave them false. */
     static final List<String> FALSE_ONLY = List.of("UseSafeMode", "ReflashBIOS", "BIOSSetup", "BIOSPause",

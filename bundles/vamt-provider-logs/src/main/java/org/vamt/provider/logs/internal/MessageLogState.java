@@ -18,7 +18,7 @@ record MessageLogState(boolean frozen, String records) {
     static final String LEGACY_FROZEN = "log.frozen";
 
     static final StateType<MessageLogState> STATE = StateType.of("logs", MessageLogState.class, EMPTY)
-            .migratingFrom(Set.of(LEGACY_RECORDS, LEGACY_FROZEN), legacy -> new MessageLogState(
+            .migratingFrom(Set.of(LEGACY_RECORDS, LEGACY_FROZEN), (uuid, legacy) -> new MessageLogState(
                     Boolean.parseBoolean(legacy.getOrDefault(LEGACY_FROZEN, "false").trim()),
                     legacy.get(LEGACY_RECORDS) == null || legacy.get(LEGACY_RECORDS).isBlank() ? null
                             : legacy.get(LEGACY_RECORDS).strip()));

@@ -46,8 +46,9 @@ record ConsentPolicy(long optInRequired, long displayTimeout) {
     }
 
     static ConsentPolicy load(RedirectionStore store, String uuid) throws CimException {
-        long required = store.number(uuid, RedirectionStore.OPT_IN_REQUIRED, DEFAULTS.optInRequired);
-        long timeout = store.number(uuid, RedirectionStore.OPT_IN_DISPLAY_TIMEOUT, DEFAULTS.displayTimeout);
+        org.vamt.provider.redirection.RedirectionSettings s = store.get(uuid);
+        long required = s.optInRequired();
+        long timeout = s.optInDisplayTimeout();
         // A hand-edited or foreign value falls back to what AMT ships with rather than fail every Get.
         boolean requiredKnown = required == NONE || required == KVM || required == ALL;
         boolean timeoutKnown = timeout >= 10 && timeout <= 4095;
@@ -56,7 +57,6 @@ record ConsentPolicy(long optInRequired, long displayTimeout) {
     }
 
     void save(RedirectionStore store, String uuid) throws CimException {
-        store.set(uuid, RedirectionStore.OPT_IN_REQUIRED, optInRequired, DEFAULTS.optInRequired);
-        store.set(uuid, RedirectionStore.OPT_IN_DISPLAY_TIMEOUT, displayTimeout, DEFAULTS.displayTimeout);
+        store.update(uuid, s -> s.withConsent(optInRequired, displayTimeout));
     }
 }

@@ -57,7 +57,7 @@ public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkel
     @Override
     protected List<CIM_KVMRedirectionSAP> enumerate(RequestContext ctx) throws CimException {
         MachineInfo vm = Machines.require(hypervisor, ctx);
-        boolean enabled = store.flag(vm.uuid(), RedirectionStore.KVM_ENABLED, DEFAULT_ENABLED);
+        boolean enabled = store.get(vm.uuid()).kvmEnabled();
         return List.of(new CIM_KVMRedirectionSAP()
                 .setCreationClassName(CIM_KVMRedirectionSAP.CLASS_NAME)
                 .setName(RedirectionNames.KVM_SAP)
@@ -84,7 +84,7 @@ public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkel
             return MethodResult.of(INVALID_PARAMETER_DMTF);
         }
         boolean enable = requestedState == ENABLED;
-        store.set(vm.uuid(), RedirectionStore.KVM_ENABLED, enable, DEFAULT_ENABLED);
+        store.update(vm.uuid(), s -> s.withKvmEnabled(enable));
         RedirectionSessions open = sessions;
         if (!enable && open != null && open.terminate(vm.uuid(), RedirectionSessions.Kind.KVM)) {
             LOG.info("VM {} ({}): the open KVM session was ended", vm.name(), vm.uuid());

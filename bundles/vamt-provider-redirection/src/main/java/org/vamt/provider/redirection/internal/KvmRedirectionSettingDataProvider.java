@@ -48,7 +48,8 @@ public class KvmRedirectionSettingDataProvider extends IPS_KVMRedirectionSetting
     }
 
     private KvmSettings settings(String uuid) throws CimException {
-        return store.text(uuid, RedirectionStore.KVM_SETTINGS).map(KvmSettings::parse).orElse(KvmSettings.DEFAULTS);
+        org.vamt.provider.redirection.RedirectionSettings s = store.get(uuid);
+        return new KvmSettings(s.port5900Enabled(), s.sessionTimeout(), s.defaultScreen(), s.backToBackFrames());
     }
 
     private IPS_KVMRedirectionSettingData current(String uuid) throws CimException {
@@ -105,8 +106,8 @@ public class KvmRedirectionSettingDataProvider extends IPS_KVMRedirectionSetting
         }
 
         if (!wantedKvm.equals(storedKvm)) {
-            store.put(uuid, RedirectionStore.KVM_SETTINGS,
-                    wantedKvm.equals(KvmSettings.DEFAULTS) ? null : wantedKvm.serialize());
+            store.update(uuid, s -> s.withKvmSettings(wantedKvm.port5900Enabled(), wantedKvm.sessionTimeout(),
+                    wantedKvm.defaultScreen(), wantedKvm.backToBackFrames()));
             LOG.info("VM {} ({}): KVM settings set by {}: {}", vm.name(), uuid, user, wantedKvm.serialize());
         }
         if (!wantedPolicy.equals(storedPolicy)) {
@@ -116,7 +117,7 @@ public class KvmRedirectionSettingDataProvider extends IPS_KVMRedirectionSetting
                     wantedPolicy.displayTimeout());
         }
         if (!password.isEmpty()) {
-            store.put(uuid, RedirectionStore.RFB_PASSWORD, password);
+            store.setRfbPassword(uuid, password);
             LOG.info("VM {} ({}): VNC (RFB) password set by {}", vm.name(), uuid, user);
         }
     }

@@ -68,7 +68,8 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
     }
 
     private AMT_RedirectionService current(String uuid) throws CimException {
-        long state = store.number(uuid, RedirectionStore.SOL_IDER_STATE, DEFAULT_STATE);
+        org.vamt.provider.redirection.RedirectionSettings stored = store.get(uuid);
+        long state = stored.solIderState();
         return new AMT_RedirectionService()
                 .setCreationClassName(AMT_RedirectionService.CLASS_NAME)
                 .setName(RedirectionNames.REDIRECTION_SERVICE)
@@ -76,7 +77,7 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
                 .setSystemName(AmtNames.AMT_SYSTEM)
                 .setElementName(RedirectionNames.REDIRECTION_SERVICE)
                 .setEnabledState(isSolIderState(state) ? state : DEFAULT_STATE)
-                .setListenerEnabled(store.flag(uuid, RedirectionStore.LISTENER_ENABLED, DEFAULT_LISTENER));
+                .setListenerEnabled(stored.listenerEnabled());
     }
 
     private static boolean isSolIderState(long state) {
@@ -91,8 +92,8 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
         Object requested = modified.get("ListenerEnabled");
         if (requested != null) {
             boolean listener = CimValues.toBoolean(requested);
-            if (listener != store.flag(vm.uuid(), RedirectionStore.LISTENER_ENABLED, DEFAULT_LISTENER)) {
-                store.set(vm.uuid(), RedirectionStore.LISTENER_ENABLED, listener, DEFAULT_LISTENER);
+            if (listener != store.get(vm.uuid()).listenerEnabled()) {
+                store.update(vm.uuid(), s -> s.withListenerEnabled(listener));
                 LOG.info("VM {} ({}): redirection listener {} by {}", vm.name(), vm.uuid(),
                         listener ? "enabled" : "disabled", ctx.user());
             }
@@ -110,7 +111,7 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
                     vm.name(), vm.uuid(), requestedState, ctx.user());
             return MethodResult.of(INVALID_PARAMETER_DMTF);
         }
-        store.set(vm.uuid(), RedirectionStore.SOL_IDER_STATE, requestedState, DEFAULT_STATE);
+        store.update(vm.uuid(), s -> s.withSolIderState(requestedState));
         LOG.info("VM {} ({}): redirection set by {}: SOL {}, IDE-R {}", vm.name(), vm.uuid(), ctx.user(),
                 (requestedState & 2) != 0 ? "enabled" : "disabled", (requestedState & 1) != 0 ? "enabled" : "disabled");
         return MethodResult.of(COMPLETED);

@@ -1,79 +1,68 @@
 package org.vamt.provider.redirection.internal;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.vamt.cim.CimException;
+import org.vamt.cim.CimStatus;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.redirection.RedirectionSettings;
 import org.vamt.provider.support.Machines;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The redirection state kept with each VM, in its domain metadata under keys starting with
- * {@code redirection.}, so it survives vAMT restarts and travels with the VM. A value equal to its
- * default is stored as no metadata at all; a stored value vAMT cannot read counts as the default.
+ * The redirection state kept with each VM ({@link RedirectionSettings}, typed per-VM state,
+ * namespace {@code redirection}), so it survives vAMT restarts and travels with the VM. Changes
+ * are compare-and-set (another gateway's concurrent change is kept); the RFB password is sealed
+ * ({@link RfbPasswordSeal}) before it is stored and never logged.
  */
 final class RedirectionStore {
-    private static final Logger LOG = LoggerFactory.getLogger(RedirectionStore.class);
-
-    /** AMT_RedirectionService.EnabledState: which of SOL and IDE-R are allowed. */
-    static final String SOL_IDER_STATE = org.vamt.provider.redirection.RedirectionMetadata.SOL_IDER_STATE;
-    /** AMT_RedirectionService.ListenerEnabled. */
-    static final String LISTENER_ENABLED = org.vamt.provider.redirection.RedirectionMetadata.LISTENER_ENABLED;
-    /** CIM_KVMRedirectionSAP: whether KVM is enabled (RequestStateChange 2/3). */
-    static final String KVM_ENABLED = org.vamt.provider.redirection.RedirectionMetadata.KVM_ENABLED;
-    /** IPS_KVMRedirectionSettingData, everything but the password. */
-    static final String KVM_SETTINGS = "redirection.kvmSettings";
-    /** IPS_KVMRedirectionSettingData.RFBPassword, needed in clear by VNC authentication. */
-    static final String RFB_PASSWORD = "redirection.rfbPassword";
-    /** IPS_OptInService.OptInRequired. */
-    static final String OPT_IN_REQUIRED = org.vamt.provider.redirection.RedirectionMetadata.OPT_IN_REQUIRED;
-    /** IPS_OptInService.OptInDisplayTimeout, which is also IPS_KVMRedirectionSettingData.OptInPolicyTimeout. */
-    static final String OPT_IN_DISPLAY_TIMEOUT = "redirection.optInDisplayTimeout";
-
-    private final Hypervisor hypervisor;
+    private final StateStore<RedirectionSettings> store;
 
     RedirectionStore(Hypervisor hypervisor) {
-        this.hypervisor = hypervisor;
+        this.store = new StateStore<>(hypervisor, RedirectionSettings.STATE);
     }
 
-    Optional<String> text(String uuid, String key) throws CimException {
+    RedirectionSettings get(String uuid) throws CimException {
         try {
-            return hypervisor.metadata(uuid, key);
+            return store.get(uuid);
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
     }
 
-    long number(String uuid, String key, long otherwise) throws CimException {
-        Optional<String> v = text(uuid, key);
-        if (v.isEmpty()) {
-            return otherwise;
-        }
+    RedirectionSettings update(String uuid, UnaryOperator<RedirectionSettings> change) throws CimException {
         try {
-            return Long.parseLong(v.get().trim());
-        } catch (NumberFormatException e) {
-            LOG.warn("VM {}: ignoring unreadable {}={}", uuid, key, v.get());
-            return otherwise;
-        }
-    }
-
-    boolean flag(String uuid, String key, boolean otherwise) throws CimException {
-        return text(uuid, key).map(v -> v.trim().equals("true") ? Boolean.TRUE
-                : v.trim().equals("false") ? Boolean.FALSE : null).orElse(otherwise);
-    }
-
-    /** Stores {@code value}, or removes the key when it is the default. */
-    void set(String uuid, String key, Object value, Object defaultValue) throws CimException {
-        put(uuid, key, value.equals(defaultValue) ? null : String.valueOf(value));
-    }
-
-    /** Stores a text value; null removes the key. */
-    void put(String uuid, String key, String value) throws CimException {
-        try {
-            hypervisor.setMetadata(uuid, key, value);
+            return store.update(uuid, change);
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
+        }
+    }
+
+    /** Stores the VNC password, sealed for this VM. */
+    void setRfbPassword(String uuid, String password) throws CimException {
+        String sealed;
+        try {
+            sealed = RfbPasswordSeal.seal(uuid, password);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new CimException(CimStatus.FAILED, "the RFB password cannot be sealed: " + e.getMessage(), e);
+        }
+        update(uuid, s -> s.withRfbPassword(sealed));
+    }
+
+    /** The VNC password in clear (for VNC authentication), if one is set. */
+    Optional<String> rfbPassword(String uuid) throws CimException {
+        String sealed = get(uuid).rfbPassword();
+        if (sealed == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RfbPasswordSeal.open(uuid, sealed));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new CimException(CimStatus.FAILED, "the stored RFB password of VM " + uuid
+                    + " cannot be opened (was the key file etc/" + RfbPasswordSeal.KEY_FILE + " replaced?)", e);
         }
     }
 }

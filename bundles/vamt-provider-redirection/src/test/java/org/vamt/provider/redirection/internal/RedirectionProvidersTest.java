@@ -38,10 +38,73 @@ class RedirectionProvidersTest {
     private DemoHypervisor demo;
     private Hypervisor hv;
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path etc;
+
     @BeforeEach
     void start() throws Exception {
+        System.setProperty("karaf.etc", etc.toString());   // the sealing key's home, as in Karaf
+        RfbPasswordSeal.reset();
         demo = DemoHypervisor.start();
         hv = demo.hypervisor();
+    }
+
+    private org.vamt.provider.redirection.RedirectionSettings settings(String uuid) throws Exception {
+        return new org.vamt.hypervisor.state.StateStore<>(hv, org.vamt.provider.redirection.RedirectionSettings.STATE)
+                .get(uuid);
+    }
+
+    private Optional<String> stored(String uuid) throws Exception {
+        return Optional.ofNullable(hv.readState(uuid, "redirection", java.util.Set.of()).json());
+    }
+
+    private Optional<String> rfbPassword(String uuid) throws Exception {
+        return new RedirectionStore(hv).rfbPassword(uuid);
+    }
+
+    @Test
+    void theRfbPasswordIsSealedWithAKeyInEtcAndNeverInTheDefinition() throws Exception {
+        put(new KvmRedirectionSettingDataProvider(hv), DESKTOP_01, "IPS_KVMRedirectionSettingData",
+                Map.of("RFBPassword", GOOD_PASSWORD));
+        assertEquals(Optional.of(GOOD_PASSWORD), rfbPassword(DESKTOP_01));
+        String json = stored(DESKTOP_01).orElseThrow();
+        assertTrue(json.contains("\"rfbPassword\":\"aesgcm:"), json);
+        assertFalse(json.contains(GOOD_PASSWORD), json);
+        assertFalse(hv.definitionXml(DESKTOP_01).contains(GOOD_PASSWORD));
+        assertFalse(demo.persistentXml(DESKTOP_01).contains(GOOD_PASSWORD));
+        java.nio.file.Path key = etc.resolve(RfbPasswordSeal.KEY_FILE);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(key)));
+        assertFalse(java.nio.file.Files.readString(key).contains(GOOD_PASSWORD));
+        // sealed for this VM: copied to another VM it does not open
+        String sealed = settings(DESKTOP_01).rfbPassword();
+        new org.vamt.hypervisor.state.StateStore<>(hv, org.vamt.provider.redirection.RedirectionSettings.STATE)
+                .update(KIOSK, s -> s.withRfbPassword(sealed));
+        assertEquals(CimStatus.FAILED, assertThrows(CimException.class, () -> rfbPassword(KIOSK)).status());
+    }
+
+    @Test
+    void oldFormatRedirectionStateIsMigratedAndItsClearPasswordSealed() throws Exception {
+        demo.putLegacy(DESKTOP_01, "redirection.solIderState", "32770");
+        demo.putLegacy(DESKTOP_01, "redirection.listenerEnabled", "true");
+        demo.putLegacy(DESKTOP_01, "redirection.kvmEnabled", "false");
+        demo.putLegacy(DESKTOP_01, "redirection.optInRequired", "1");
+        demo.putLegacy(DESKTOP_01, "redirection.kvmSettings", "Is5900PortEnabled=true;SessionTimeout=15;DefaultScreen=x;BackToBackFbMode=false");
+        demo.putLegacy(DESKTOP_01, "redirection.rfbPassword", GOOD_PASSWORD);
+        assertTrue(demo.persistentXml(DESKTOP_01).contains(GOOD_PASSWORD), "the old form held it in clear");
+        org.vamt.provider.redirection.RedirectionSettings s = settings(DESKTOP_01);
+        assertEquals(32770L, s.solIderState());
+        assertTrue(s.listenerEnabled());
+        assertFalse(s.kvmEnabled());
+        assertTrue(s.kvmNeedsConsent());
+        assertTrue(s.port5900Enabled());
+        assertEquals(15L, s.sessionTimeout());
+        assertEquals(0L, s.defaultScreen(), "unreadable: the default, as before");
+        assertEquals(Optional.of(GOOD_PASSWORD), rfbPassword(DESKTOP_01));
+        String xml = demo.persistentXml(DESKTOP_01);
+        assertFalse(xml.contains(GOOD_PASSWORD), xml);
+        assertFalse(xml.contains("redirection.rfbPassword"), xml);
+        assertFalse(xml.contains("redirection.solIderState"), xml);
     }
 
     @AfterEach
@@ -91,7 +154,7 @@ class RedirectionProvidersTest {
         CimInstance after = only(restarted, DESKTOP_01, "AMT_RedirectionService");
         assertEquals(32770L, after.get("EnabledState"), "SOL only, kept in the domain metadata");
         assertEquals(Boolean.TRUE, after.get("ListenerEnabled"));
-        assertEquals(Optional.of("32770"), hv.metadata(DESKTOP_01, RedirectionStore.SOL_IDER_STATE));
+        assertEquals(32770L, settings(DESKTOP_01).solIderState());
 
         CimInstance kiosk = only(restarted, KIOSK, "AMT_RedirectionService");
         assertEquals(32771L, kiosk.get("EnabledState"), "another VM keeps its own state");
@@ -100,8 +163,7 @@ class RedirectionProvidersTest {
         // back to the defaults: nothing left in the metadata
         assertEquals(0, call(restarted, DESKTOP_01, REDIRECTION, "RequestStateChange", Map.of("RequestedState", 32771L)));
         put(restarted, DESKTOP_01, "AMT_RedirectionService", Map.of("ListenerEnabled", false));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, RedirectionStore.SOL_IDER_STATE));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, RedirectionStore.LISTENER_ENABLED));
+        assertEquals(Optional.empty(), stored(DESKTOP_01));
     }
 
     @Test
@@ -157,7 +219,7 @@ class RedirectionProvidersTest {
 
         assertEquals(0, call(restarted, DESKTOP_01, SAP, "RequestStateChange", Map.of("RequestedState", 2L)));
         assertEquals(6L, only(restarted, DESKTOP_01, "CIM_KVMRedirectionSAP").get("EnabledState"));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, RedirectionStore.KVM_ENABLED));
+        assertTrue(settings(DESKTOP_01).kvmEnabled());
     }
 
     @Test
@@ -187,7 +249,7 @@ class RedirectionProvidersTest {
                 "Is5900PortEnabled", true, "SessionTimeout", 15L, "DefaultScreen", 1L, "BackToBackFbMode", true,
                 "RFBPassword", GOOD_PASSWORD));
         assertEquals("", answer.get("RFBPassword"), "write-only");
-        assertEquals(Optional.of(GOOD_PASSWORD), hv.metadata(DESKTOP_01, RedirectionStore.RFB_PASSWORD));
+        assertEquals(Optional.of(GOOD_PASSWORD), rfbPassword(DESKTOP_01));
 
         CimInstance after = only(new KvmRedirectionSettingDataProvider(hv), DESKTOP_01, "IPS_KVMRedirectionSettingData");
         assertEquals(Boolean.TRUE, after.get("Is5900PortEnabled"));
@@ -198,7 +260,7 @@ class RedirectionProvidersTest {
 
         // a whole-instance Put with the empty password read back keeps the stored one
         put(provider, DESKTOP_01, "IPS_KVMRedirectionSettingData", Map.of("SessionTimeout", 20L));
-        assertEquals(Optional.of(GOOD_PASSWORD), hv.metadata(DESKTOP_01, RedirectionStore.RFB_PASSWORD));
+        assertEquals(Optional.of(GOOD_PASSWORD), rfbPassword(DESKTOP_01));
     }
 
     @Test
@@ -217,10 +279,10 @@ class RedirectionProvidersTest {
         assertEquals(CimStatus.INVALID_PARAMETER, assertThrows(CimException.class, () -> put(provider, DESKTOP_01,
                 "IPS_KVMRedirectionSettingData", Map.of("DefaultScreen", 256L))).status());
         assertEquals(before, only(provider, DESKTOP_01, "IPS_KVMRedirectionSettingData"));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, RedirectionStore.RFB_PASSWORD));
-        assertEquals(Optional.empty(), hv.metadata(DESKTOP_01, RedirectionStore.KVM_SETTINGS));
+        assertEquals(Optional.empty(), rfbPassword(DESKTOP_01));
+        assertEquals(Optional.empty(), stored(DESKTOP_01));
         put(provider, DESKTOP_01, "IPS_KVMRedirectionSettingData", Map.of("RFBPassword", "short1A!"));
-        assertEquals(Optional.of("short1A!"), hv.metadata(DESKTOP_01, RedirectionStore.RFB_PASSWORD));
+        assertEquals(Optional.of("short1A!"), rfbPassword(DESKTOP_01));
     }
 
     @Test

@@ -31,8 +31,13 @@ class RedirectionThroughCimomTest {
     private CimObjectManager cimom;
     private OptInServiceProvider optIn;
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path etc;
+
     @BeforeEach
     void start() throws Exception {
+        System.setProperty("karaf.etc", etc.toString());   // the sealing key's home, as in Karaf
+        RfbPasswordSeal.reset();
         demo = DemoHypervisor.start();
         optIn = new OptInServiceProvider(demo.hypervisor());
         cimom = new TestCimom()
@@ -104,7 +109,7 @@ class RedirectionThroughCimomTest {
         assertEquals("", answer.get("RFBPassword"));
         assertEquals(Boolean.TRUE, answer.get("EnabledByMEBx"), "read-only");
         assertEquals(answer, put("IPS_KVMRedirectionSettingData", Map.of()), "an unchanged Put changes nothing");
-        assertTrue(demo.hypervisor().metadata(DESKTOP_01, RedirectionStore.RFB_PASSWORD).isPresent());
+        assertEquals(java.util.Optional.of("Vnc@1234"), new RedirectionStore(demo.hypervisor()).rfbPassword(DESKTOP_01));
         assertEquals(CimStatus.INVALID_PARAMETER, assertThrows(CimException.class,
                 () -> put("IPS_KVMRedirectionSettingData", Map.of("RFBPassword", "password"))).status());
     }
