@@ -10,6 +10,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.defense.DefenseSettings;
 import org.vamt.wsman.WsmanEndpoints;
 
 @Command(scope = "vamt", name = "vm-list", description = "Lists the VMs with their state, endpoint, vCPUs, memory and isolation")
@@ -43,11 +45,11 @@ public class VmList implements Action {
         return null;
     }
 
+    /** Read through the owner's type (vamt-provider-defense); "?" when it cannot be read or is not installed. */
     private String isolated(String uuid) {
         try {
-            return hypervisor.metadata(uuid, "defense.state")
-                    .map(s -> s.lines().anyMatch(l -> l.startsWith("isolated=")) ? "yes" : "no").orElse("no");
-        } catch (Exception e) {
+            return new StateStore<>(hypervisor, DefenseSettings.STATE).get(uuid).isolated() ? "yes" : "no";
+        } catch (Exception | LinkageError e) {
             return "?";
         }
     }

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Reference;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.support.Machines;
 import org.osgi.service.component.annotations.Component;
 import org.vamt.cim.CimException;
@@ -38,7 +39,6 @@ import org.vamt.provider.support.AmtNames;
     CimProvider.CLASSES + "=AMT_SetupAndConfigurationService"})
 public class GeneralSettingsProvider implements CimProvider {
     /** Metadata key of the AMT_GeneralSettings values a console has written (Put). */
-    static final String STORED_KEY = "settings.general";
 
     private final Hypervisor hypervisor;
 
@@ -144,7 +144,7 @@ public class GeneralSettingsProvider implements CimProvider {
         if (!"AMT_GeneralSettings".equalsIgnoreCase(current.className())) {
             throw new CimException(CimStatus.NOT_SUPPORTED, "Put of " + current.className());
         }
-        Properties stored = stored(ctx);
+        Map<String, String> changes = new java.util.TreeMap<>();
         for (Map.Entry<String, Object> e : modified.properties().entrySet()) {
             Object now = current.get(e.getKey());
             if (!String.valueOf(e.getValue()).equals(String.valueOf(now))) {
@@ -152,40 +152,32 @@ public class GeneralSettingsProvider implements CimProvider {
                 if (e.getKey().equalsIgnoreCase("HostName") && !value.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
                     throw new CimException(CimStatus.INVALID_PARAMETER, "HostName must be a DNS label: " + value);
                 }
-                stored.setProperty(e.getKey(), value);
+                changes.put(e.getKey(), value);
             }
         }
+        // only what this Put changed, onto what is stored now (compare-and-set): another console's
+        // concurrent change of another property is kept
         try {
-            java.io.StringWriter text = new java.io.StringWriter();
-            stored.store(text, null);
-            hypervisor.setMetadata(ctx.machineId(), STORED_KEY, stored.isEmpty() ? null : text.toString());
+            GeneralSettingsState stored = new StateStore<>(hypervisor, GeneralSettingsState.STATE)
+                    .update(ctx.machineId(), s -> s.with(changes));
+            return withStored(generalSettings(ctx), stored.written());
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
-        } catch (java.io.IOException e) {
-            throw new CimException(CimStatus.FAILED, "cannot store settings: " + e.getMessage());
         }
-        return withStored(generalSettings(ctx), stored);
     }
 
-    private Properties stored(RequestContext ctx) throws CimException {
-        Properties p = new Properties();
+    private Map<String, String> stored(RequestContext ctx) throws CimException {
         try {
-            var text = hypervisor.metadata(ctx.machineId(), STORED_KEY);
-            if (text.isPresent()) {
-                p.load(new java.io.StringReader(text.get()));
-            }
+            return new StateStore<>(hypervisor, GeneralSettingsState.STATE).get(ctx.machineId()).written();
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
-        } catch (java.io.IOException e) {
-            throw new CimException(CimStatus.FAILED, "cannot read stored settings: " + e.getMessage());
         }
-        return p;
     }
 
     /** The defaults with what consoles wrote on top (as text; the CIMOM types it by the MOF). */
-    private static CimInstance withStored(CimInstance defaults, Properties stored) {
+    private static CimInstance withStored(CimInstance defaults, Map<String, String> stored) {
         CimInstance.Builder b = defaults.toBuilder();
-        stored.stringPropertyNames().forEach(k -> b.property(k, stored.getProperty(k)));
+        stored.forEach(b::property);
         return b.build();
     }
 

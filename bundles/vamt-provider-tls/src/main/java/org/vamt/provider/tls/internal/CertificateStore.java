@@ -19,16 +19,21 @@ import org.vamt.cim.model.AMT_PublicPrivateKeyPair;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.hypervisor.state.StateType;
+import java.util.Set;
 import org.vamt.provider.support.Machines;
 import org.vamt.tls.TlsIdentity;
 
 /**
  * A VM's certificate store as AMT shows it: handle 0 is vAMT's own TLS certificate and key
  * (read-only, in use by TLS), further handles are the certificates consoles added to this VM,
- * kept in its domain metadata as one line per certificate: {@code <handle> <root|cert> <base64 DER>}.
+ * kept with the VM as typed per-VM state (namespace {@code tls}, {@link Stored}); changes are a
+ * compare-and-set, so two gateways adding certificates at once both keep theirs.
  */
 final class CertificateStore {
-    static final String METADATA_KEY = "tls.certificates";
+    /** The key of the untyped metadata form before typed state: one line per certificate. */
+    static final String LEGACY_KEY = "tls.certificates";
     static final String CERTIFICATE_PREFIX = "Intel(r) AMT Certificate: Handle: ";
     static final String KEY_PREFIX = "Intel(r) AMT Key: Handle: ";
     static final String OWN_CERTIFICATE_ID = CERTIFICATE_PREFIX + "0";
@@ -56,15 +61,29 @@ final class CertificateStore {
         }
     }
 
-    // Both provider components of this bundle read-modify-write the same metadata entry.
-    private static final Object LOCK = new Object();
+    /** The certificates consoles added to a VM, as kept with it (DER as Base64). */
+    record Stored(List<StoredCertificate> certificates) {
+        static final Stored NONE = new Stored(List.of());
+
+        Stored {
+            certificates = certificates == null ? List.of() : List.copyOf(certificates);
+        }
+    }
+
+    record StoredCertificate(int handle, boolean trustedRoot, String der) {
+    }
+
+    static final StateType<Stored> STATE = StateType.of("tls", Stored.class, Stored.NONE)
+            .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> fromLines(legacy.get(LEGACY_KEY)));
 
     private final Hypervisor hypervisor;
     private final TlsIdentity tls;
+    private final StateStore<Stored> store;
 
     CertificateStore(Hypervisor hypervisor, TlsIdentity tls) {
         this.hypervisor = hypervisor;
         this.tls = tls;
+        this.store = new StateStore<>(hypervisor, STATE);
     }
 
     CimObjectPath ownCertificatePath() {
@@ -111,22 +130,27 @@ final class CertificateStore {
         } catch (IllegalArgumentException | CimException e) {
             throw new AddRefused(PublicKeyManagementServiceProvider.INVALID_CERT, "not an X.509 certificate");
         }
-        synchronized (LOCK) {
-            List<Entry> entries = added(ctx);
-            if (Arrays.equals(der, encoded(tls.certificate()))
-                    || entries.stream().anyMatch(e -> Arrays.equals(e.der(), der))) {
-                throw new AddRefused(PublicKeyManagementServiceProvider.DUPLICATE, "the certificate is already stored");
-            }
-            if (entries.size() >= MAX_ADDED) {
-                throw new AddRefused(PublicKeyManagementServiceProvider.MAX_LIMIT_REACHED,
-                        "the store holds " + MAX_ADDED + " certificates already");
-            }
-            int handle = entries.stream().mapToInt(Entry::handle).max().orElse(0) + 1;
-            Entry created = new Entry(handle, trustedRoot, der);
-            entries.add(created);
-            save(ctx, entries);
-            return CimObjectPath.of(AMT_PublicKeyCertificate.CLASS_NAME, "InstanceID", created.instanceId());
+        byte[] own = encoded(tls.certificate());
+        Stored after;
+        try {
+            after = store.modify(ctx.machineId(), stored -> {
+                List<Entry> entries = entries(stored);
+                if (Arrays.equals(der, own) || entries.stream().anyMatch(e -> Arrays.equals(e.der(), der))) {
+                    throw new AddRefused(PublicKeyManagementServiceProvider.DUPLICATE, "the certificate is already stored");
+                }
+                if (entries.size() >= MAX_ADDED) {
+                    throw new AddRefused(PublicKeyManagementServiceProvider.MAX_LIMIT_REACHED,
+                            "the store holds " + MAX_ADDED + " certificates already");
+                }
+                int handle = entries.stream().mapToInt(Entry::handle).max().orElse(0) + 1;
+                entries.add(new Entry(handle, trustedRoot, der));
+                return stored(entries);
+            });
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
         }
+        Entry created = entries(after).stream().filter(e -> Arrays.equals(e.der(), der)).findFirst().orElseThrow();
+        return CimObjectPath.of(AMT_PublicKeyCertificate.CLASS_NAME, "InstanceID", created.instanceId());
     }
 
     /** Deletes a certificate a console added; the TLS certificate is in use and stays. */
@@ -135,12 +159,16 @@ final class CertificateStore {
             throw new CimException(CimStatus.ACCESS_DENIED, "the certificate " + instanceId
                     + " is in use by TLS and cannot be deleted");
         }
-        synchronized (LOCK) {
-            List<Entry> entries = added(ctx);
-            if (!entries.removeIf(e -> e.instanceId().equals(instanceId))) {
-                throw new CimException(CimStatus.NOT_FOUND, "no certificate " + instanceId);
-            }
-            save(ctx, entries);
+        try {
+            store.modify(ctx.machineId(), stored -> {
+                List<Entry> entries = entries(stored);
+                if (!entries.removeIf(e -> e.instanceId().equals(instanceId))) {
+                    throw new CimException(CimStatus.NOT_FOUND, "no certificate " + instanceId);
+                }
+                return stored(entries);
+            });
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
         }
     }
 
@@ -153,38 +181,49 @@ final class CertificateStore {
     }
 
     List<Entry> added(RequestContext ctx) throws CimException {
-        Optional<String> stored;
         try {
-            stored = hypervisor.metadata(ctx.machineId(), METADATA_KEY);
+            return entries(store.get(ctx.machineId()));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
+    }
+
+    private static List<Entry> entries(Stored stored) {
         List<Entry> entries = new ArrayList<>();
-        for (String line : stored.orElse("").split("\n")) {
-            String[] f = line.strip().split(" ");
-            if (f.length != 3) {
-                continue; // blank or damaged line: skip it rather than lose the whole store
-            }
+        for (StoredCertificate c : stored.certificates()) {
             try {
-                entries.add(new Entry(Integer.parseInt(f[0]), "root".equals(f[1]), Base64.getDecoder().decode(f[2])));
-            } catch (IllegalArgumentException e) {
-                // same: a damaged line is dropped on the next save
+                entries.add(new Entry(c.handle(), c.trustedRoot(), Base64.getDecoder().decode(c.der())));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                // a damaged entry: skipped rather than lose the whole store, dropped on the next save
             }
         }
         return entries;
     }
 
-    private void save(RequestContext ctx, List<Entry> entries) throws CimException {
-        StringBuilder text = new StringBuilder();
+    private static Stored stored(List<Entry> entries) {
+        List<StoredCertificate> out = new ArrayList<>();
         for (Entry e : entries) {
-            text.append(e.handle()).append(' ').append(e.trustedRoot() ? "root" : "cert").append(' ')
-                    .append(Base64.getEncoder().encodeToString(e.der())).append('\n');
+            out.add(new StoredCertificate(e.handle(), e.trustedRoot(), Base64.getEncoder().encodeToString(e.der())));
         }
-        try {
-            hypervisor.setMetadata(ctx.machineId(), METADATA_KEY, entries.isEmpty() ? null : text.toString());
-        } catch (HypervisorException e) {
-            throw Machines.toCim(e);
+        return new Stored(out);
+    }
+
+    /** The old form: {@code <handle> <root|cert> <base64 DER>} per line; damaged lines are skipped. */
+    static Stored fromLines(String text) {
+        List<StoredCertificate> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.strip().split(" ");
+            if (f.length != 3) {
+                continue;
+            }
+            try {
+                Base64.getDecoder().decode(f[2]);
+                out.add(new StoredCertificate(Integer.parseInt(f[0]), "root".equals(f[1]), f[2]));
+            } catch (IllegalArgumentException e) {
+                // skipped, as before
+            }
         }
+        return new Stored(out);
     }
 
     private static AMT_PublicKeyCertificate describe(String instanceId, X509Certificate cert, boolean trustedRoot,
