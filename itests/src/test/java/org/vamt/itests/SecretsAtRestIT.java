@@ -1,0 +1,142 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.lang.reflect.Method;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Issue 16's acceptance for secrets at rest, in the real distribution: a console sets
+ * IPS_KVMRedirectionSettingData.RFBPassword through WS-Management; vAMT must be able to read it
+ * back (it is sealed, not hashed), but it is readable neither in any VM's domain XML (what
+ * {@code virsh dumpxml} shows) nor in any file under Karaf's etc/ or data/ (configuration, the key
+ * files, logs, caches).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class SecretsAtRestIT {
+    static final int PORT = 64992;
+    static final String HOST = "127.0.0.3";   // desktop-01
+    static final String UUID = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
+    static final String IPS = "http://intel.com/wbem/wscim/1/ips-schema/1/";
+    /** Distinctive, so a match anywhere is this password and nothing else. */
+    static final String RFB_PASSWORD = "Qz7#vKrW";
+
+    @Inject
+    BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return KarafContainer.options("secrets", PORT, "64181", "64101", "64099", "64444");
+    }
+
+    private static String put(String resourceUri, String body) {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + resourceUri + "</w:ResourceURI><a:MessageID>7</a:MessageID>"
+                + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
+    }
+
+    private Object hypervisor() {
+        ServiceReference<?> ref = context.getServiceReference("org.vamt.hypervisor.Hypervisor");
+        assertTrue("a Hypervisor service", ref != null);
+        return context.getService(ref);
+    }
+
+    @Test
+    public void theRfbPasswordIsInNeitherTheDomainXmlNorAnyFileUnderEtcOrData() throws Exception {
+        WsmanClient client = new WsmanClient(HOST, PORT);
+        String settings = IPS + "IPS_KVMRedirectionSettingData";
+        HttpResponse<String> r = client.awaitStatus(put(settings, "<p:IPS_KVMRedirectionSettingData xmlns:p=\""
+                + settings + "\"><p:RFBPassword>" + RFB_PASSWORD + "</p:RFBPassword>"
+                + "</p:IPS_KVMRedirectionSettingData>"), 200);
+        assertFalse("write-only: not echoed", r.body().contains(RFB_PASSWORD));
+
+        // it is kept with the VM, sealed
+        Object hv = hypervisor();
+        Method readState = hv.getClass().getMethod("readState", String.class, String.class, Set.class);
+        Object entry = readState.invoke(hv, UUID, "redirection", Set.of());
+        String json = (String) entry.getClass().getMethod("json").invoke(entry);
+        assertTrue("stored sealed: " + json, json != null && json.contains("\"rfbPassword\":\"aesgcm:"));
+        assertFalse(json.contains(RFB_PASSWORD));
+
+        // not in any VM's domain XML
+        Method definitionXml = hv.getClass().getMethod("definitionXml", String.class);
+        List<?> machines = (List<?>) hv.getClass().getMethod("listMachines").invoke(hv);
+        assertEquals(4, machines.size());
+        for (Object m : machines) {
+            String uuid = (String) m.getClass().getMethod("uuid").invoke(m);
+            String xml = (String) definitionXml.invoke(hv, uuid);
+            assertFalse("the RFB password is readable in the domain XML of " + uuid, xml.contains(RFB_PASSWORD));
+        }
+
+        // the sealing key is this bundle's own file under etc/, owner-only, and holds no password
+        Path etc = Paths.get(System.getProperty("karaf.etc"));
+        Path data = Paths.get(System.getProperty("karaf.data"));
+        Path key = etc.resolve("vamt-redirection.key");
+        assertTrue(key + " exists", Files.isRegularFile(key));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+
+        // nowhere under etc/ or data/ (logs, configuration, caches), in any common encoding
+        List<String> found = new ArrayList<>();
+        int files = 0;
+        byte[][] needles = {RFB_PASSWORD.getBytes(StandardCharsets.US_ASCII),
+                RFB_PASSWORD.getBytes(StandardCharsets.UTF_16LE), RFB_PASSWORD.getBytes(StandardCharsets.UTF_16BE)};
+        for (Path root : List.of(etc, data)) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                    byte[] bytes;
+                    try {
+                        bytes = Files.readAllBytes(p);
+                    } catch (java.io.IOException gone) {
+                        continue;   // a temporary file removed while walking
+                    }
+                    files++;
+                    for (byte[] n : needles) {
+                        if (indexOf(bytes, n) >= 0) {
+                            found.add(p.toString());
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue("scanned the files under etc/ and data/: " + files, files > 50);
+        assertEquals("files holding the RFB password", List.of(), found);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
