@@ -170,4 +170,28 @@ class GeneralSettingsProviderTest {
                 () -> provider.modifyInstance(ctx, current, bad));
         assertEquals(org.vamt.cim.CimStatus.INVALID_PARAMETER, e.status());
     }
+
+    @Test
+    void putsFromTwoConsolesBasedOnTheSameGetBothStay() throws Exception {
+        RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
+        CimInstance current = only(ctx, "AMT_GeneralSettings");
+        // console A and console B (another gateway) read the same instance, then each changes one property
+        provider.modifyInstance(ctx, current, current.toBuilder().property("HostName", "reception").build());
+        new GeneralSettingsProvider(demo.hypervisor()).modifyInstance(ctx, current,
+                current.toBuilder().property("DomainName", "corp.example").build());
+        CimInstance now = only(ctx, "AMT_GeneralSettings");
+        assertEquals("reception", now.get("HostName"));
+        assertEquals("corp.example", now.get("DomainName"));
+    }
+
+    @Test
+    void oldFormatSettingsAreMigrated() throws Exception {
+        demo.putLegacy(UUID_1, "settings.general", "#Fri Dec 04\nHostName=front-desk\nDomainName=old.example\n");
+        CimInstance s = settings("desktop-01");
+        assertEquals("front-desk", s.get("HostName"));
+        assertEquals("old.example", s.get("DomainName"));
+        String json = demo.hypervisor().readState(UUID_1, "settings", java.util.Set.of()).json();
+        assertEquals("{\"written\":{\"DomainName\":\"old.example\",\"HostName\":\"front-desk\"}}", json);
+        org.junit.jupiter.api.Assertions.assertFalse(demo.hypervisor().definitionXml(UUID_1).contains("settings.general"));
+    }
 }

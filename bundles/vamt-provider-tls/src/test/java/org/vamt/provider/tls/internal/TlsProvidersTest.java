@@ -151,6 +151,25 @@ class TlsProvidersTest {
     }
 
     @Test
+    void oldFormatCertificatesAreMigratedAndDamagedLinesSkipped() throws Exception {
+        String root = certificate("Old Root").replaceAll("\\s", "");
+        demo.putLegacy(DESKTOP_01, CertificateStore.LEGACY_KEY, "1 root " + root + "\nbroken line\n7 cert !!notbase64\n");
+        List<CimInstance> certs = enumerate(DESKTOP_01, "AMT_PublicKeyCertificate");
+        assertEquals(2, certs.size());
+        assertEquals("Intel(r) AMT Certificate: Handle: 1", certs.get(1).get("InstanceID"));
+        assertEquals("CN=Old Root", certs.get(1).get("Subject"));
+        assertEquals(true, certs.get(1).get("TrustedRootCertficate"));
+        String json = demo.hypervisor().readState(DESKTOP_01, "tls", java.util.Set.of()).json();
+        assertEquals(true, json.contains("\"handle\":1") && json.contains("\"trustedRoot\":true"), json);
+        assertEquals(false, demo.hypervisor().definitionXml(DESKTOP_01).contains(CertificateStore.LEGACY_KEY));
+        // the next one added counts on from the migrated handle
+        MethodResult added = service.invokeMethod(vm(DESKTOP_01), serviceRef, "AddCertificate",
+                Map.of("CertificateBlob", certificate("after")));
+        assertEquals("Intel(r) AMT Certificate: Handle: 2",
+                ((CimObjectPath) added.outputs().get("CreatedCertificate")).key("InstanceID"));
+    }
+
+    @Test
     void badDuplicateAndMissingCertificatesGetAmtStatusCodes() throws Exception {
         String cert = certificate("dup");
         assertEquals(0, service.invokeMethod(vm(DESKTOP_01), serviceRef, "AddCertificate",
