@@ -29,6 +29,20 @@ public final class StateJson {
     private StateJson() {
     }
 
+    /**
+     * Loads and initialises the mapper now (about half a second on a fresh JVM), so the first state
+     * write after a start (e.g. the event log's record of a power-on) is not that much late. Hypervisor
+     * implementations call it when they activate.
+     */
+    public static void warmUp() {
+        read(write(new WarmUp(1L, true, "up", java.util.List.of("x"), java.util.Map.of("k", false))), WarmUp.class);
+    }
+
+    /** A record with the kinds of components state values have, for {@link #warmUp}. */
+    private record WarmUp(long number, boolean flag, String text, java.util.List<String> list,
+                          java.util.Map<String, Boolean> map) {
+    }
+
     /** The value as JSON text. */
     public static String write(Object value) {
         try {

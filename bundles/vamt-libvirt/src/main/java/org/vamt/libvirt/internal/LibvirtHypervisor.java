@@ -92,6 +92,7 @@ public class LibvirtHypervisor implements Hypervisor {
         EventLoop.acquire();   // before the first connection, as libvirt requires
         eventLoopAcquired = true;
         events.start();
+        org.vamt.hypervisor.state.StateJson.warmUp();   // not on the first event's state write
         connection = new LibvirtConnection(uri, config.keepaliveInterval(), config.keepaliveCount(),
                 Math.max(100, config.connectTimeoutMs()), Math.max(100, config.reconnectIntervalMs()),
                 events.lifecycle(), events::onConnected);

@@ -97,6 +97,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     @Activate
     public GatewayHypervisor(Config config) {
         this(config.pollMillis());
+        org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
     }
 
     GatewayHypervisor(long pollMillis) {
