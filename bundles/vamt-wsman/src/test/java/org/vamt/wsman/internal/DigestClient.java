@@ -47,7 +47,7 @@ final class DigestClient {
     }
 
     void learn(HttpResponse<String> challenge) {
-        Map<String, String> p = DigestAuthenticator.parseParameters(
+        Map<String, String> p = org.vamt.security.digest.DigestMath.parameters(
                 challenge.headers().firstValue("WWW-Authenticate").orElseThrow().substring(7));
         nonce = p.get("nonce");
         realm = p.get("realm");
@@ -59,10 +59,10 @@ final class DigestClient {
     }
 
     String authorization(String ncText, String cnonce) {
-        String ha1 = DigestAuthenticator.md5(user + ":" + realm + ":" + password);
+        String ha1 = org.vamt.security.digest.DigestMath.md5Hex(user + ":" + realm + ":" + password);
         String path = URI.create(url).getPath();
-        String ha2 = DigestAuthenticator.md5("POST:" + path);
-        String response = DigestAuthenticator.md5(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);
+        String ha2 = org.vamt.security.digest.DigestMath.md5Hex("POST:" + path);
+        String response = org.vamt.security.digest.DigestMath.md5Hex(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);
         return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce
                 + "\", uri=\"" + path + "\", qop=auth, nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\""
                 + response + "\"";

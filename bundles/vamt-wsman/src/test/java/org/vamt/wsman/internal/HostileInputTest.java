@@ -47,6 +47,9 @@ import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 import org.w3c.dom.Document;
@@ -87,8 +90,8 @@ class HostileInputTest {
     @TempDir
     Path etc;
     int port;
-    CxfHttpListener listener;
-    WsmanHttpHandler handler;
+    TestTransport listener;
+    TestTransport handler;
     String url;
 
     /** The fixture's writable state, bounded so that thousands of Creates cannot grow it. */
@@ -151,14 +154,11 @@ class HostileInputTest {
         CimObjectManager cimom = new TestCimom(WsmanEndpointTest.MOF).serve(new FixtureProvider(),
                 "CIM_PowerManagementService", "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings",
                 "AMT_Policy").manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(120_000, 64)), "16.1.30.2307", MAX_REQUEST_BYTES,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
-                new WsmanHttpHandler.Limits(8, 2_000, 4_000));
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, e -> { }), MAX_REQUEST_BYTES, 8,
+                2_000, 4_000).machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class, Map.of())), "/wsman");
+        listener = handler.listen(port);
         url = "http://127.0.0.2:" + port + "/wsman";
     }
 
@@ -277,7 +277,7 @@ class HostileInputTest {
             for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
                 Thread t = e.getKey();
                 String name = t.getName();
-                if (Stream.of(e.getValue()).anyMatch(f -> f.getClassName().startsWith(WsmanHttpHandler.class.getName())
+                if (Stream.of(e.getValue()).anyMatch(f -> f.getClassName().startsWith(WsmanService.class.getName())
                         || f.getClassName().startsWith(WsmanOperations.class.getName()))) {
                     stuck.add(name);
                 }
@@ -353,16 +353,16 @@ class HostileInputTest {
 
         String authorization(String user, String password, String realm, String nonceValue, String uri) {
             String ncText = String.format("%08x", ++nc);
-            String ha1 = DigestAuthenticator.md5(user + ":" + realm + ":" + password);
-            String ha2 = DigestAuthenticator.md5("POST:" + uri);
-            String response = DigestAuthenticator.md5(ha1 + ":" + nonceValue + ":" + ncText + ":c0ffee:auth:" + ha2);
+            String ha1 = org.vamt.security.digest.DigestMath.md5Hex(user + ":" + realm + ":" + password);
+            String ha2 = org.vamt.security.digest.DigestMath.md5Hex("POST:" + uri);
+            String response = org.vamt.security.digest.DigestMath.md5Hex(ha1 + ":" + nonceValue + ":" + ncText + ":c0ffee:auth:" + ha2);
             return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonceValue
                     + "\", uri=\"" + uri + "\", qop=auth, nc=" + ncText + ", cnonce=\"c0ffee\", response=\""
                     + response + "\"";
         }
 
         void learn(HttpResponse<byte[]> challenge) {
-            nonce = DigestAuthenticator.parseParameters(challenge.headers().firstValue("WWW-Authenticate")
+            nonce = org.vamt.security.digest.DigestMath.parameters(challenge.headers().firstValue("WWW-Authenticate")
                     .orElseThrow().substring(7)).get("nonce");
             nc = 0;
         }

@@ -32,6 +32,9 @@ import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
@@ -47,7 +50,7 @@ class WsmanEndpointTest {
     UserStore users;
     final List<AuditEvent> audited = new java.util.concurrent.CopyOnWriteArrayList<>();
     int port;
-    CxfHttpListener listener;
+    TestTransport listener;
     DigestClient client;
     final java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -139,16 +142,17 @@ class WsmanEndpointTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy").manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
-                new WsmanHttpHandler.Limits(2, 200, 5_000));
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        // realm rules as the real providers declare them, enforced by the CIMOM with the real users
+        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy")
+                .realm("AMT_GeneralSettings", "*,3").realm("CIM_PowerManagementService", "5")
+                .access(users::permits).manager();
+        TestTransport handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, audited::add), 65536, 2, 200, 5_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        listener = handler.listen(port);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
     }
 
@@ -418,15 +422,13 @@ class WsmanEndpointTest {
     @Test
     void anExpiredNonceGetsAStaleChallengeAndTheNewNonceWorks() throws Exception {
         listener.close();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService")
                 .manager();
-        WsmanHttpHandler shortNonces = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 300, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
-                WsmanHttpHandler.Limits.DEFAULT);
-        listener = new CxfHttpListener("0.0.0.0", port, shortNonces);
+        TestTransport shortNonces = new TestTransport(TestSecurity.create(users, 5, 60_000, 300, audited::add), 65536, 64, 2_000, 60_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        listener = shortNonces.listen(port);
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
         assertEquals(200, client.post(get).statusCode());
         String oldNonce = client.nonce;
@@ -462,14 +464,9 @@ class WsmanEndpointTest {
     @Test
     void restartingTheListenerServesWithTheNewHandler() throws Exception {
         listener.close();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
-        WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
-                new DigestAuthenticator((u, m, r) -> java.util.Optional.empty(), 1000, 10),
-                new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), e -> { }),
-                WsmanHttpHandler.Limits.DEFAULT);
-        listener = new CxfHttpListener("0.0.0.0", port, replacement);
+        TestTransport replacement = new TestTransport(TestSecurity.create(users, 5, 1000, 1000, e -> { }), 1024, 64,
+                2_000, 60_000, "17.0.1.1").machine(VM_UUID, "desktop-01");
+        listener = replacement.listen(port);
         HttpResponse<String> r = client.raw("", null);
         assertEquals("Intel(R) Active Management Technology 17.0.1.1", r.headers().firstValue("Server").orElseThrow(),
                 "the old Jetty must be gone, not still answering with the old handler");
