@@ -33,6 +33,16 @@ public final class DigestClient {
         this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), url, user, password);
     }
 
+    /** Over a new HttpClient with a 5 s connect timeout. */
+    public DigestClient(String url, String user, String password) {
+        this(URI.create(url), user, password);
+    }
+
+    /** Over a caller-made client, e.g. one speaking TLS with chosen versions and suites. */
+    public DigestClient(HttpClient http, String url, String user, String password) {
+        this(http, URI.create(url), user, password);
+    }
+
     /** Over a caller-made client, e.g. one speaking TLS with chosen versions and suites. */
     public DigestClient(HttpClient http, URI url, String user, String password) {
         this.http = http;
