@@ -22,6 +22,7 @@ import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * Filtered Enumerate over real sockets: DSP0227 association traversal (as wsmancli's

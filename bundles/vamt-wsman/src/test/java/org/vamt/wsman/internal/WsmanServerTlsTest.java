@@ -24,6 +24,7 @@ import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.tls.TlsIdentity;
+import org.vamt.security.digest.DigestClient;
 
 /** The WsmanServer component as DS builds it: its two listeners, their configuration and lifecycle. */
 class WsmanServerTlsTest {
@@ -180,7 +181,7 @@ class WsmanServerTlsTest {
         HttpResponse<String> r = client.post(WsmanEndpointTest.envelope(Ns.ACTION_GET,
                 ResourceUris.AMT + "AMT_GeneralSettings", null, null));
         assertEquals(200, r.statusCode(), r.body());
-        return client.realm;
+        return client.realm();
     }
 
     private static void assertClosed(int port) {
