@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
 SCRATCH=${SCRATCH:-/tmp/vamt-bench}
-CP=$ROOT/benchmarks/target/classes
+CP=$ROOT/benchmarks/target/classes:$ROOT/bundles/vamt-security/target/classes
 PASSWORD='Bench-Passw0rd#'
 FLOOR_PORT=18992
 mkdir -p "$RESULTS"

@@ -5,14 +5,12 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -26,6 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Test;
+import org.vamt.security.digest.DigestMath;
 
 /**
  * vAMT killed with {@code kill -9} (the whole {@code bin/karaf server} process tree, no shutdown
@@ -73,7 +72,7 @@ public class RestartIT {
         String realm = "Digest:" + DESKTOP_01_UUID.replace("-", "");
         HttpResponse<String> added = untilAnswered(admin, invoke(AMT + "AMT_AuthorizationService",
                 "AddUserAclEntryEx", "<p:DigestUsername>" + USER + "</p:DigestUsername><p:DigestPassword>"
-                        + md5(USER + ":" + realm + ":" + USER_PASSWORD) + "</p:DigestPassword>"
+                        + DigestMath.ha1(USER, realm, USER_PASSWORD) + "</p:DigestPassword>"
                         + "<p:AccessPermission>2</p:AccessPermission><p:Realms>4</p:Realms><p:Realms>5</p:Realms>"));
         assertEquals(added.body(), 200, added.statusCode());
         assertEquals(added.body(), "0", value(added.body(), "ReturnValue"));
@@ -312,10 +311,5 @@ public class RestartIT {
             throw new AssertionError("no " + element + " in " + xml);
         }
         return m.group(1);
-    }
-
-    static String md5(String s) throws Exception {
-        return String.format("%032x", new BigInteger(1,
-                MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8))));
     }
 }

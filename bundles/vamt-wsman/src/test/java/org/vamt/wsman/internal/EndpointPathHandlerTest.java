@@ -33,6 +33,7 @@ import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * Extra paths on the listener (real CXF/Jetty, real sockets, real CIMOM): they get the same
@@ -140,7 +141,7 @@ class EndpointPathHandlerTest {
         assertTrue(calls.isEmpty(), "no handler call without credentials");
 
         admin.learn(challenge);
-        HttpResponse<String> r = admin.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin.url))
+        HttpResponse<String> r = admin.http().send(java.net.http.HttpRequest.newBuilder(admin.url())
                 .header("Authorization", admin.authorization()).header("X-Probe", "p1")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("hello")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -26,6 +26,7 @@ import org.vamt.security.internal.TestConfigs;
 import org.vamt.security.internal.TestSecurity;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.tls.TlsIdentity;
+import org.vamt.security.digest.DigestClient;
 
 /** The endpoint server (vamt-endpoints) as DS builds it, serving WS-Management: its listeners, their configuration and lifecycle. */
 class EndpointServerTlsTest {
@@ -183,7 +184,7 @@ class EndpointServerTlsTest {
         HttpResponse<String> r = client.post(WsmanEndpointTest.envelope(Ns.ACTION_GET,
                 ResourceUris.AMT + "AMT_GeneralSettings", null, null));
         assertEquals(200, r.statusCode(), r.body());
-        return client.realm;
+        return client.realm();
     }
 
     private static void assertClosed(int port) {

@@ -8,15 +8,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,9 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +47,8 @@ import org.vamt.security.internal.TestConfigs;
 import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
+import org.vamt.security.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -317,54 +314,19 @@ class HostileInputTest {
 
     /** One HTTP client with its own Digest session (nonce and nc), as a console keeps it. */
     static final class Client {
-        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        final String url;
-        String nonce;
-        int nc;
+        final DigestClient digest;
         final ThreadLocal<DocumentBuilder> xml = ThreadLocal.withInitial(Client::strictParser);
 
         Client(String url) {
-            this.url = url;
+            this.digest = new DigestClient(url, "admin", PASSWORD);
         }
 
         static DocumentBuilder strictParser() {
-            try {
-                DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-                f.setNamespaceAware(true);
-                f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-                f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-                DocumentBuilder b = f.newDocumentBuilder();
-                b.setErrorHandler(null);
-                return b;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            return SafeXml.builder(SafeXml.factory());
         }
 
         HttpResponse<byte[]> raw(byte[] body, String authorization) throws IOException, InterruptedException {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/soap+xml;charset=UTF-8")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        }
-
-        String authorization(String user, String password, String realm, String nonceValue, String uri) {
-            String ncText = String.format("%08x", ++nc);
-            String ha1 = org.vamt.security.digest.DigestMath.md5Hex(user + ":" + realm + ":" + password);
-            String ha2 = org.vamt.security.digest.DigestMath.md5Hex("POST:" + uri);
-            String response = org.vamt.security.digest.DigestMath.md5Hex(ha1 + ":" + nonceValue + ":" + ncText + ":c0ffee:auth:" + ha2);
-            return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonceValue
-                    + "\", uri=\"" + uri + "\", qop=auth, nc=" + ncText + ", cnonce=\"c0ffee\", response=\""
-                    + response + "\"";
-        }
-
-        void learn(HttpResponse<byte[]> challenge) {
-            nonce = org.vamt.security.digest.DigestMath.parameters(challenge.headers().firstValue("WWW-Authenticate")
-                    .orElseThrow().substring(7)).get("nonce");
-            nc = 0;
+            return digest.raw(body, authorization, HttpResponse.BodyHandlers.ofByteArray());
         }
 
         /** Sends with valid credentials (learning or renewing the nonce as needed), none, or broken ones. */
@@ -377,6 +339,7 @@ class HostileInputTest {
                 case NONE:
                     return raw(k.body, null);
                 case BROKEN:
+                    String nonce = digest.nonce();
                     return raw(k.body, k.brokenAuthorization.replace("{nonce}", nonce == null ? "x" : nonce));
                 default:
                     List<String> opened = new ArrayList<>();
@@ -402,17 +365,11 @@ class HostileInputTest {
         static final Pattern CONTEXT = Pattern.compile("EnumerationContext>([^<]+)</");
 
         HttpResponse<byte[]> authenticated(byte[] body) throws IOException, InterruptedException {
-            if (nonce == null) {
-                learn(raw(new byte[0], null));
+            if (!digest.session().hasNonce()) {
+                digest.learn(raw(new byte[0], null));   // probe with an empty body, as curl --digest does
             }
-            HttpResponse<byte[]> r = raw(body, authorization("admin", PASSWORD, REALM, nonce, "/wsman"));
-            if (r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate").orElse("")
-                    .contains("stale=\"true\"")) {
-                // other clients' challenges pushed our nonce out of the bounded nonce table
-                learn(r);
-                r = raw(body, authorization("admin", PASSWORD, REALM, nonce, "/wsman"));
-            }
-            return r;
+            // a stale nonce (other clients' challenges pushed ours out of the bounded nonce table) is renewed once
+            return digest.post(body, HttpResponse.BodyHandlers.ofByteArray());
         }
 
         /** Opens an enumeration and puts its context where the body asks for a live one. */

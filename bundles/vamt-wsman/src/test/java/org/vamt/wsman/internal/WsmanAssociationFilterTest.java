@@ -25,6 +25,7 @@ import org.vamt.security.internal.TestConfigs;
 import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * Filtered Enumerate over real sockets: DSP0227 association traversal (as wsmancli's

@@ -38,6 +38,7 @@ import org.vamt.security.internal.TestSecurity;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
 
 /** Drives a real CXF/Jetty listener over real sockets with the real CIMOM behind it. */
 class WsmanEndpointTest {
@@ -408,12 +409,12 @@ class WsmanEndpointTest {
 
     @Test
     void wrongPasswordAndReplaysAreRefused() throws Exception {
-        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
+        DigestClient wrong = new DigestClient(client.url(), "admin", "nope");
         assertEquals(401, wrong.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null))
                 .statusCode());
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
         assertEquals(200, client.post(get).statusCode());
-        String replayed = client.authorization("00000001", "0a4f113b");
+        String replayed = client.authorization("00000001", client.session().cnonce());
         assertEquals(401, client.raw(get, replayed).statusCode(), "same nonce, cnonce and nc twice");
         assertEquals(200, client.raw(get, client.authorization("2", "other")).statusCode(),
                 "decimal nc from another relay is fine");
@@ -431,12 +432,11 @@ class WsmanEndpointTest {
         listener = shortNonces.listen(port);
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
         assertEquals(200, client.post(get).statusCode());
-        String oldNonce = client.nonce;
+        String oldNonce = client.nonce();
         Thread.sleep(600);
 
-        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
-        wrong.nonce = oldNonce;
-        wrong.realm = client.realm;
+        DigestClient wrong = new DigestClient(client.url(), "admin", "nope");
+        wrong.session().learn(client.realm(), oldNonce);
         HttpResponse<String> guess = wrong.raw(get, wrong.authorization());
         assertEquals(401, guess.statusCode());
         assertTrue(guess.headers().firstValue("WWW-Authenticate").orElseThrow().contains("stale=\"false\""),
@@ -447,7 +447,7 @@ class WsmanEndpointTest {
         String challenge = stale.headers().firstValue("WWW-Authenticate").orElseThrow();
         assertTrue(challenge.contains("stale=\"true\""), challenge);
         client.learn(stale);
-        assertFalse(oldNonce.equals(client.nonce), "a new nonce is issued");
+        assertFalse(oldNonce.equals(client.nonce()), "a new nonce is issued");
         HttpResponse<String> retried = client.raw(get, client.authorization());
         assertEquals(200, retried.statusCode(), retried.body());
         assertEquals(1, audited.size(), "the wrong password is a failed login, the expired nonce is not: " + audited);
@@ -477,7 +477,7 @@ class WsmanEndpointTest {
     void aLimitedUserIsDeniedOperationsOutsideItsRealms() throws Exception {
         users.add("viewer", "V1ewer!pass".toCharArray(), java.util.Set.of(AmtRealm.HARDWARE_ASSET),
                 java.util.Set.of(VM_UUID));
-        DigestClient viewer = new DigestClient(client.url, "viewer", "V1ewer!pass");
+        DigestClient viewer = new DigestClient(client.url(), "viewer", "V1ewer!pass");
         assertEquals(200, viewer.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
                 .statusCode(), "what every console reads on connect is open to every user");
         String power = CIM + "CIM_PowerManagementService";
@@ -495,7 +495,7 @@ class WsmanEndpointTest {
     @Test
     void aUserGrantedAnotherVmCannotLogInHere() throws Exception {
         users.add("other", "0ther!Pass".toCharArray(), AmtRealm.all(), java.util.Set.of("another-vm"));
-        DigestClient other = new DigestClient(client.url, "other", "0ther!Pass");
+        DigestClient other = new DigestClient(client.url(), "other", "0ther!Pass");
         assertEquals(401, other.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
                 .statusCode());
         users.grant("other", VM_UUID);
@@ -507,7 +507,7 @@ class WsmanEndpointTest {
     void repeatedFailuresLockTheUserOutAndAreAudited() throws Exception {
         users.add("victim", "V1ctim!pass".toCharArray(), AmtRealm.all(), java.util.Set.of(VM_UUID));
         String get = envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null);
-        DigestClient guesser = new DigestClient(client.url, "victim", "wrong-guess");
+        DigestClient guesser = new DigestClient(client.url(), "victim", "wrong-guess");
         for (int i = 0; i < 7; i++) {
             assertEquals(401, guesser.post(get).statusCode());
         }
@@ -515,7 +515,7 @@ class WsmanEndpointTest {
                 "failures are audited until the lockout, then no more (no flooding)");
         assertEquals("victim", audited.get(0).initiator());
         assertEquals("127.0.0.1", audited.get(0).address());
-        DigestClient victim = new DigestClient(client.url, "victim", "V1ctim!pass");
+        DigestClient victim = new DigestClient(client.url(), "victim", "V1ctim!pass");
         assertEquals(401, victim.post(get).statusCode(), "locked out even with the right password");
         assertEquals(200, client.post(get).statusCode(), "other users are not affected");
     }
@@ -559,7 +559,7 @@ class WsmanEndpointTest {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             for (int i = 0; i < 2; i++) {
-                DigestClient other = new DigestClient(client.url, "admin", PASSWORD);
+                DigestClient other = new DigestClient(client.url(), "admin", PASSWORD);
                 pool.submit(() -> other.post(hangingCall("PT8S")));
             }
             long deadline = System.currentTimeMillis() + 5_000;

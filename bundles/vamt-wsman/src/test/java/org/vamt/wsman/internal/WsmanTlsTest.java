@@ -45,6 +45,7 @@ import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.tls.TlsIdentity;
 import org.vamt.tls.internal.TlsIdentityComponent;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * The 16993 listener over real sockets: the real TLS identity (generated into a temporary etc
@@ -190,8 +191,8 @@ class WsmanTlsTest {
         client.learn(challenge);
         HttpResponse<String> r = client.raw(getGeneralSettings(), client.authorization());
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().contains(">" + client.realm + "<"), "dispatched to the VM at 127.0.0.2: " + r.body());
-        HttpResponse<String> wrongPassword = new DigestClient(client.http, client.url, "admin", "wrong")
+        assertTrue(r.body().contains(">" + client.realm() + "<"), "dispatched to the VM at 127.0.0.2: " + r.body());
+        HttpResponse<String> wrongPassword = new DigestClient(client.http(), client.url(), "admin", "wrong")
                 .post(getGeneralSettings());
         assertEquals(401, wrongPassword.statusCode());
         assertEquals("TLSv1.3", handshake(new String[] {"TLSv1.3"}, null).getProtocol());
