@@ -16,8 +16,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -172,16 +170,9 @@ public class RestartIT {
         return out;
     }
 
-    /** etc/vamt-endpoints.properties as uuid (upper case) → address. */
+    /** The endpoints the running vAMT announced: uuid (lower case) → address. */
     Map<String, String> endpointMap() throws IOException {
-        Properties p = new Properties();
-        try (var in = Files.newInputStream(home.resolve("etc/vamt-endpoints.properties"))) {
-            p.load(in);
-        }
-        Map<String, String> map = new TreeMap<>();
-        p.stringPropertyNames().stream().filter(k -> !k.contains("."))
-                .forEach(k -> map.put(k.toUpperCase(Locale.ROOT), p.getProperty(k).trim()));
-        return map;
+        return DistributionFiles.endpointMap(home);
     }
 
     // ------------------------------------------------------------------ the distribution
@@ -208,7 +199,7 @@ public class RestartIT {
             }
         }
         // state an earlier run of another test may have left in etc/: this must be a first start
-        for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-endpoints.properties")) {
+        for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
