@@ -100,8 +100,10 @@ inventory() {
 }
 
 # A fresh endpoint map (every VM a new address from 127.0.0.2): the identities live in Config
-# Admin's store under data/ and go, with the log that announced them (vAMT stopped).
+# Admin (kept in etc/org.vamt.endpoint-*.cfg and under data/) and go, with the log that announced
+# them (vAMT stopped).
 forget_endpoints() {
+    rm -f "$DIST"/etc/org.vamt.endpoint-*.cfg
     find "$DIST/data/cache" -path '*/data/config/org/vamt/endpoint*' -delete 2>/dev/null || true
     rm -f "$DIST"/data/log/karaf.log*
 }

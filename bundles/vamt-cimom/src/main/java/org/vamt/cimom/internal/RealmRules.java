@@ -70,8 +70,8 @@ final class RealmRules {
             return ANYONE;
         }
         int r = Integer.parseInt(t);
-        if (!AmtRealm.isValid(r)) {
-            throw new IllegalArgumentException("no AMT realm " + r);
+        if (r < 1) {
+            throw new IllegalArgumentException("a realm is a positive number or *, got " + r);
         }
         return r;
     }

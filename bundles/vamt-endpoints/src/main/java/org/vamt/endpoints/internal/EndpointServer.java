@@ -204,16 +204,19 @@ public class EndpointServer implements MachineListener, Endpoints {
     }
 
     /**
-     * Config Admin when there is one; when it holds no endpoint (first start after an upgrade) the
-     * identities of the old properties file are taken into it once and the file is renamed
-     * {@code .migrated}, so Config Admin is the one source. Without Config Admin, the file alone.
+     * Config Admin when there is one (in Karaf persisted as etc/org.vamt.endpoint-&lt;uuid&gt;.cfg); when
+     * it holds no endpoint on the first start after an upgrade, the identities of the old
+     * properties file are taken into it once and the file is renamed {@code .migrated}, so Config
+     * Admin is the one source. Without Config Admin (plain Java), the file alone.
      */
     private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, Path path) {
         EndpointFile file = new EndpointFile(path);
         if (configAdmin == null) {
             return file;
         }
-        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin);
+        String karafEtc = System.getProperty("karaf.etc");
+        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin,
+                karafEtc == null ? null : Paths.get(karafEtc));
         return new MachineEndpoints.Store() {
             @Override
             public Map<String, MachineEndpoints.Identity> load() {
