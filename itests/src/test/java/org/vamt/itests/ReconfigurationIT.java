@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -24,8 +25,7 @@ import java.util.regex.Pattern;
 import javax.inject.Inject;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -36,6 +36,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.ops4j.pax.exam.OptionUtils;
 import org.vamt.security.digest.DigestSession;
+import org.vamt.tls.TlsIdentity;
 
 /**
  * Reconfiguration at runtime, as an operator does it (config:edit, or editing etc/*.cfg): a new
@@ -54,6 +55,9 @@ public class ReconfigurationIT {
 
     @Inject
     ConfigurationAdmin configAdmin;
+
+    @Inject
+    TlsIdentity tls;
 
     @Configuration
     public Option[] config() {
@@ -113,27 +117,21 @@ public class ReconfigurationIT {
         c.update(props);
     }
 
-    /** Whether the TLS port answers Identify (vAMT's self-signed certificate is taken as it is). */
-    private static boolean answersTls() {
+    /** Whether the TLS port answers Identify with vAMT's own certificate (the TLS identity service's). */
+    private boolean answersTls() {
         try {
+            X509Certificate own = tls.certificate();
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry("vamt", own);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
             SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+            ssl.init(null, tmf.getTrustManagers(), null);
             HttpsURLConnection c = (HttpsURLConnection) new URL("https://" + HOST + ":" + TLS_PORT + "/wsman")
                     .openConnection();
             c.setSSLSocketFactory(ssl.getSocketFactory());
+            // the certificate names vAMT, not the VM's address: the chain check above is what counts
             c.setHostnameVerifier((host, session) -> true);
             c.setConnectTimeout(2_000);
             c.setReadTimeout(5_000);
