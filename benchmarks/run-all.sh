@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
 SCRATCH=${SCRATCH:-/tmp/vamt-bench}
-CP=$ROOT/benchmarks/target/classes
+CP=$ROOT/benchmarks/target/classes:$ROOT/bundles/vamt-security/target/classes
 PASSWORD='Bench-Passw0rd#'
 FLOOR_PORT=18992
 mkdir -p "$RESULTS"
@@ -24,7 +24,7 @@ fresh_dist() {
 start() {
     local t0; t0=$(now_ms)
     (cd "$DIST" && VAMT_ADMIN_PASSWORD="$PASSWORD" bin/start)
-    java -Dexpected="${1:-0}" -cp "$CP" org.vamt.bench.Bench await-all "$DIST/etc/vamt-endpoints.properties" 16992 "$t0"
+    java -Dexpected="${1:-0}" -cp "$CP" org.vamt.bench.Bench await-all "$DIST/data/log/karaf.log" 16992 "$t0"
 }
 
 stop() {
@@ -100,10 +100,12 @@ inventory() {
 }
 
 # A fresh endpoint map (every VM a new address from 127.0.0.2): the identities live in Config
-# Admin's store under data/ with etc/vamt-endpoints.properties as their copy; both go (vAMT stopped).
+# Admin (kept in etc/org.vamt.endpoint-*.cfg and under data/) and go, with the log that announced
+# them (vAMT stopped).
 forget_endpoints() {
-    rm -f "$DIST/etc/vamt-endpoints.properties"
+    rm -f "$DIST"/etc/org.vamt.endpoint-*.cfg
     find "$DIST/data/cache" -path '*/data/config/org/vamt/endpoint*' -delete 2>/dev/null || true
+    rm -f "$DIST"/data/log/karaf.log*
 }
 
 scale() {
@@ -119,7 +121,7 @@ scale() {
         {
             echo "## $n VMs"
             start $n
-            bench first-last "$DIST/etc/vamt-endpoints.properties" 16992 admin "$PASSWORD" 20000
+            bench first-last "$DIST/data/log/karaf.log" 16992 admin "$PASSWORD" 20000
             echo "heap after GC: $(heap_after_gc); RSS $(rss)"
             stop
         } 2>&1 | tee -a "$RESULTS/scale.txt"

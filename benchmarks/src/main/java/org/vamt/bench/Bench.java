@@ -1,14 +1,12 @@
 package org.vamt.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,8 +18,8 @@ import java.util.regex.Pattern;
  * concurrency  host port user password requestsPerLevel 1,4,16,64   throughput + latency per level (CSV lines too)
  * inventory    host port user password rounds                Enumerate+Pull of the 10 inventory classes
  * power        host port user password rounds                RequestPowerStateChange off (8) / on (2) round trips
- * await-all    endpointsFile port startEpochMillis           time until every endpoint answers Identify
- * first-last   endpointsFile port user password requests     Get latency on the lowest vs the highest address
+ * await-all    karafLog port startEpochMillis                time until every endpoint answers Identify
+ * first-last   karafLog port user password requests          Get latency on the lowest vs the highest address
  * </pre>
  */
 public final class Bench {
@@ -149,19 +147,20 @@ public final class Bench {
         }
     }
 
-    /** The endpoint addresses from etc/vamt-endpoints.properties, lowest first. */
-    static List<String> addresses(Path endpointsFile) throws IOException {
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(endpointsFile)) {
-            p.load(in);
+    private static final Pattern ANNOUNCED = Pattern.compile("vAMT endpoint: VM '.*' \\(([0-9a-fA-F-]{36})\\) at "
+            + "http://([0-9.]+):");
+
+    /**
+     * The endpoint addresses vAMT announced in its log ({@code data/log/karaf.log}, as {@code ./vamt
+     * run} prints them; Config Admin keeps the identities), lowest first; a VM announced twice counts once.
+     */
+    static List<String> addresses(Path karafLog) throws IOException {
+        java.util.Map<String, String> byVm = new java.util.HashMap<>();
+        try (java.util.stream.Stream<String> lines = Files.lines(karafLog)) {
+            lines.map(ANNOUNCED::matcher).filter(java.util.regex.Matcher::find)
+                    .forEach(m -> byVm.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2)));
         }
-        List<String> result = new ArrayList<>();
-        for (String uuid : p.stringPropertyNames()) {
-            if (uuid.contains(".")) {
-                continue; // <uuid>.port, .hostName, .name: not addresses
-            }
-            result.add(p.getProperty(uuid).trim());
-        }
+        List<String> result = new ArrayList<>(byVm.values());
         result.sort(Comparator.comparingLong(Bench::numeric));
         return result;
     }
@@ -178,18 +177,18 @@ public final class Bench {
         }
     }
 
-    private static void awaitAll(Path endpointsFile, int port, long startEpochMillis) throws Exception {
+    private static void awaitAll(Path karafLog, int port, long startEpochMillis) throws Exception {
         byte[] identify = Envelopes.identify();
-        while (!Files.exists(endpointsFile)) {
+        while (!Files.exists(karafLog) || addresses(karafLog).isEmpty()) {
             Thread.sleep(20);
         }
         long firstAnswer = -1;
-        List<String> waiting = new ArrayList<>(addresses(endpointsFile));
+        List<String> waiting = new ArrayList<>(addresses(karafLog));
         int expected = Integer.getInteger("expected", 0);
         int total = waiting.size();
         while (!waiting.isEmpty() || total < expected) {
             if (total < expected) {
-                List<String> now = addresses(endpointsFile);
+                List<String> now = addresses(karafLog);
                 if (now.size() > total) {
                     List<String> added = new ArrayList<>(now);
                     added.removeAll(waiting);
@@ -220,9 +219,9 @@ public final class Bench {
                 firstAnswer, System.currentTimeMillis() - startEpochMillis);
     }
 
-    private static void firstLast(Path endpointsFile, int port, String user, String password, int requests)
+    private static void firstLast(Path karafLog, int port, String user, String password, int requests)
             throws Exception {
-        List<String> all = addresses(endpointsFile);
+        List<String> all = addresses(karafLog);
         byte[] get = Envelopes.getSoftwareIdentity();
         for (String address : List.of(all.get(0), all.get(all.size() - 1))) {
             LoadRun.run(address, port, user, password, get, requests / 5, 1);

@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * throughput, latency percentiles, errors and — given the server's pid — its RSS, threads and open
  * descriptors before and after.
  *
- * <pre>java -cp benchmarks/target/classes org.vamt.bench.Soak host port user password total threads [pid]</pre>
+ * <pre>java -cp benchmarks/target/classes:bundles/vamt-security/target/classes org.vamt.bench.Soak host port user password total threads [pid]</pre>
  */
 public final class Soak {
     private Soak() {

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.vamt.security.digest.DigestMath;
 
 /**
  * The floor for the paper's experiment: the JDK's HttpServer answering every POST with one canned
@@ -18,10 +16,9 @@ import java.util.regex.Pattern;
  * a 401 challenge for a request without credentials, and an MD5 check of every response — but
  * parses no XML and consults no CIMOM, so it is what HTTP + Digest alone cost on this machine.
  *
- * <pre>java -cp benchmarks/target/classes org.vamt.bench.SoapFloor port user password threads</pre>
+ * <pre>java -cp benchmarks/target/classes:bundles/vamt-security/target/classes org.vamt.bench.SoapFloor port user password threads</pre>
  */
 public final class SoapFloor {
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=\"?([^\",]*)\"?");
     private static final String REALM = "Digest:F00D0000000000000000000000000000";
     private static final String NONCE = "floor-nonce-0123456789abcdef";
     private static final byte[] ANSWER = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a:Envelope "
@@ -49,13 +46,12 @@ public final class SoapFloor {
         }
         System.setProperty("sun.net.httpserver.nodelay", "true");
         String user = args[1];
-        String ha1 = WsmanConnection.md5(user + ":" + REALM + ":" + args[2]);
-        String ha2 = WsmanConnection.md5("POST:/wsman");
+        String ha1 = DigestMath.ha1(user, REALM, args[2]);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), 128);
         server.setExecutor(Executors.newFixedThreadPool(Integer.parseInt(args[3])));
         server.createContext("/wsman", exchange -> {
             exchange.getRequestBody().readAllBytes();
-            if (authorized(exchange.getRequestHeaders().getFirst("Authorization"), user, ha1, ha2)) {
+            if (authorized(exchange.getRequestHeaders().getFirst("Authorization"), user, ha1)) {
                 exchange.getResponseHeaders().set("Content-Type", "application/soap+xml;charset=UTF-8");
                 respond(exchange, 200, ANSWER);
             } else {
@@ -68,17 +64,15 @@ public final class SoapFloor {
         System.out.println("floor listening on 127.0.0.1:" + args[0]);
     }
 
-    private static boolean authorized(String header, String user, String ha1, String ha2) {
+    /** The check vAMT makes, with the same parser and arithmetic (vamt-security's DigestMath). */
+    private static boolean authorized(String header, String user, String ha1) {
         if (header == null || !header.startsWith("Digest ")) {
             return false;
         }
-        Map<String, String> p = new HashMap<>();
-        Matcher m = PARAM.matcher(header.substring(7));
-        while (m.find()) {
-            p.put(m.group(1), m.group(2));
-        }
-        String expected = WsmanConnection.md5(ha1 + ":" + NONCE + ":" + p.get("nc") + ":" + p.get("cnonce") + ":auth:" + ha2);
-        return user.equals(p.get("username")) && NONCE.equals(p.get("nonce")) && expected.equals(p.get("response"));
+        Map<String, String> p = DigestMath.parameters(header.substring(7));
+        String expected = DigestMath.response(ha1, NONCE, p.get("nc"), p.get("cnonce"), "auth", "POST", p.get("uri"));
+        return user.equals(p.get("username")) && NONCE.equals(p.get("nonce")) && "/wsman".equals(p.get("uri"))
+                && DigestMath.sameDigest(expected, p.get("response"));
     }
 
     private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {

@@ -7,56 +7,49 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.vamt.security.digest.DigestSession;
 
 /**
  * One keep-alive HTTP connection to a WS-Management endpoint with the Digest state AMT consoles
- * keep (one nonce, growing nc): a 401 is answered once with credentials, later requests carry
- * them up front. Socket-level on purpose, so the client adds as little as possible to the figures.
+ * keep (vamt-security's {@link DigestSession}: one nonce, growing nc): a 401 is answered once with
+ * credentials, later requests carry them up front, a stale nonce is renewed. Socket-level on
+ * purpose, so the client adds as little as possible to the figures.
  */
 public final class WsmanConnection implements AutoCloseable {
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=\"?([^\",]*)\"?");
-
     /** Status and body of one answer. */
     public record Response(int status, String body) {
     }
 
     private final String host;
     private final int port;
-    private final String user;
-    private final String password;
+    /** Null for an anonymous connection (Identify). */
+    private final DigestSession digest;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    private String nonce;
-    private String realm;
-    private String ha1;
-    private int nc;
+    private String challenge;
 
     public WsmanConnection(String host, int port, String user, String password) {
         this.host = host;
         this.port = port;
-        this.user = user;
-        this.password = password;
+        this.digest = user == null ? null : new DigestSession(user, password);
     }
 
     /** Posts an envelope, answering a Digest challenge once; closes the socket on I/O errors. */
     public Response post(byte[] body) throws IOException {
         try {
-            Response r = exchange(body);
-            return r.status() == 401 && user != null ? exchange(body) : r;
+            boolean withCredentials = digest != null && digest.hasNonce();
+            Response r = exchange(body, withCredentials);
+            return r.status() == 401 && digest != null && digest.retryAfter(challenge, withCredentials)
+                    ? exchange(body, true) : r;
         } catch (IOException e) {
             close();
             throw e;
         }
     }
 
-    private Response exchange(byte[] body) throws IOException {
+    private Response exchange(byte[] body, boolean withCredentials) throws IOException {
         if (socket == null) {
             socket = new Socket();
             socket.setTcpNoDelay(true);
@@ -68,8 +61,8 @@ public final class WsmanConnection implements AutoCloseable {
         StringBuilder head = new StringBuilder(320).append("POST /wsman HTTP/1.1\r\nHost: ").append(host).append(':')
                 .append(port).append("\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: ")
                 .append(body.length).append("\r\n");
-        if (nonce != null && user != null) {
-            head.append("Authorization: ").append(authorization()).append("\r\n");
+        if (withCredentials) {
+            head.append("Authorization: ").append(digest.authorization("POST", "/wsman")).append("\r\n");
         }
         head.append("\r\n");
         byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
@@ -79,18 +72,6 @@ public final class WsmanConnection implements AutoCloseable {
         out.write(all);
         out.flush();
         return readResponse();
-    }
-
-    private String authorization() {
-        String ncText = String.format("%08x", ++nc);
-        String cnonce = "0a4f113b";
-        if (ha1 == null) {
-            ha1 = md5(user + ":" + realm + ":" + password);
-        }
-        String ha2 = md5("POST:/wsman");
-        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce
-                + "\", uri=\"/wsman\", qop=auth, nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\""
-                + md5(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2) + "\"";
     }
 
     private Response readResponse() throws IOException {
@@ -103,6 +84,7 @@ public final class WsmanConnection implements AutoCloseable {
         boolean close = false;
         boolean chunked = false;
         String header;
+        challenge = null;
         while (!(header = line()).isEmpty()) {
             String lower = header.toLowerCase(Locale.ROOT);
             if (lower.startsWith("content-length:")) {
@@ -111,20 +93,8 @@ public final class WsmanConnection implements AutoCloseable {
                 chunked = true;
             } else if (lower.startsWith("connection:") && lower.contains("close")) {
                 close = true;
-            } else if (lower.startsWith("www-authenticate:") && lower.contains("digest")) {
-                Matcher m = PARAM.matcher(header.substring(lower.indexOf("digest") + 6));
-                while (m.find()) {
-                    if (m.group(1).equals("nonce")) {
-                        nonce = m.group(2);
-                    } else if (m.group(1).equals("realm")) {
-                        String newRealm = m.group(2);
-                        if (!newRealm.equals(realm)) {
-                            ha1 = null;
-                        }
-                        realm = newRealm;
-                    }
-                }
-                nc = 0;
+            } else if (lower.startsWith("www-authenticate:")) {
+                challenge = header.substring(17).trim();
             }
         }
         byte[] content;
@@ -168,14 +138,6 @@ public final class WsmanConnection implements AutoCloseable {
                 // closing anyway
             }
             socket = null;
-        }
-    }
-
-    static String md5(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

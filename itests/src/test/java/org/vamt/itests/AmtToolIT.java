@@ -26,7 +26,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineState;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 /**
  * Debian's real {@code amttool} (a Perl SOAP::Lite client of AMT 1-8's SOAP interface) against
@@ -48,7 +48,7 @@ public class AmtToolIT {
     public Option[] config() {
         return OptionUtils.combine(KarafContainer.options("amttool", PORT, "59181", "59101", "59099", "59444"),
             editConfigurationFilePut("etc/org.vamt.wsman.cfg", "firstAddress", "127.0.64.1"),
-            editConfigurationFilePut("etc/org.vamt.wsman.cfg", "lockoutSeconds", String.valueOf(LOCKOUT_SECONDS)));
+            editConfigurationFilePut("etc/org.vamt.security.cfg", "lockoutSeconds", String.valueOf(LOCKOUT_SECONDS)));
     }
 
     record Run(int exitCode, String out, String err) {
@@ -91,8 +91,8 @@ public class AmtToolIT {
         return amttoolWithPassword(WsmanClient.PASSWORD, answer, args);
     }
 
-    private WsmanEndpoints.Endpoint endpoint(String vmName) {
-        WsmanEndpoints endpoints = context.getService(context.getServiceReference(WsmanEndpoints.class));
+    private Endpoints.Endpoint endpoint(String vmName) {
+        Endpoints endpoints = context.getService(context.getServiceReference(Endpoints.class));
         return endpoints.endpoints().stream().filter(e -> e.name().equals(vmName)).findFirst()
                 .orElseThrow(() -> new AssertionError("no endpoint for " + vmName));
     }

@@ -30,7 +30,7 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 /**
  * Issue 7: vAMT on a real hypervisor. The distribution runs with {@code vamt-libvirt} on
@@ -68,7 +68,7 @@ public class RealGuestIT {
     private static AssertionError preparationFailure;
 
     @Inject
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Configuration
     public Option[] config() {
@@ -167,7 +167,7 @@ public class RealGuestIT {
     WsmanClient client(RealGuest vm) {
         String[] address = new String[1];
         RealGuest.await("a vAMT endpoint for " + vm.name, 30_000, () -> {
-            for (WsmanEndpoints.Endpoint e : endpoints.endpoints()) {
+            for (Endpoints.Endpoint e : endpoints.endpoints()) {
                 if (e.uuid().equalsIgnoreCase(vm.uuid)) {
                     address[0] = e.address();
                     return true;

@@ -5,27 +5,24 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Test;
+import org.vamt.security.digest.DigestMath;
 
 /**
  * vAMT killed with {@code kill -9} (the whole {@code bin/karaf server} process tree, no shutdown
@@ -73,7 +70,7 @@ public class RestartIT {
         String realm = "Digest:" + DESKTOP_01_UUID.replace("-", "");
         HttpResponse<String> added = untilAnswered(admin, invoke(AMT + "AMT_AuthorizationService",
                 "AddUserAclEntryEx", "<p:DigestUsername>" + USER + "</p:DigestUsername><p:DigestPassword>"
-                        + md5(USER + ":" + realm + ":" + USER_PASSWORD) + "</p:DigestPassword>"
+                        + DigestMath.ha1(USER, realm, USER_PASSWORD) + "</p:DigestPassword>"
                         + "<p:AccessPermission>2</p:AccessPermission><p:Realms>4</p:Realms><p:Realms>5</p:Realms>"));
         assertEquals(added.body(), 200, added.statusCode());
         assertEquals(added.body(), "0", value(added.body(), "ReturnValue"));
@@ -173,16 +170,9 @@ public class RestartIT {
         return out;
     }
 
-    /** etc/vamt-endpoints.properties as uuid (upper case) → address. */
+    /** The endpoints the running vAMT announced: uuid (lower case) → address. */
     Map<String, String> endpointMap() throws IOException {
-        Properties p = new Properties();
-        try (var in = Files.newInputStream(home.resolve("etc/vamt-endpoints.properties"))) {
-            p.load(in);
-        }
-        Map<String, String> map = new TreeMap<>();
-        p.stringPropertyNames().stream().filter(k -> !k.contains("."))
-                .forEach(k -> map.put(k.toUpperCase(Locale.ROOT), p.getProperty(k).trim()));
-        return map;
+        return DistributionFiles.endpointMap(home);
     }
 
     // ------------------------------------------------------------------ the distribution
@@ -209,7 +199,7 @@ public class RestartIT {
             }
         }
         // state an earlier run of another test may have left in etc/: this must be a first start
-        for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-endpoints.properties")) {
+        for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
@@ -312,10 +302,5 @@ public class RestartIT {
             throw new AssertionError("no " + element + " in " + xml);
         }
         return m.group(1);
-    }
-
-    static String md5(String s) throws Exception {
-        return String.format("%032x", new BigInteger(1,
-                MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8))));
     }
 }

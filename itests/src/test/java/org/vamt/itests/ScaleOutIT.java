@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -226,7 +225,7 @@ public class ScaleOutIT {
                 Files.copy(p, home.resolve(rel.toString()), StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
-        for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-endpoints.properties")) {
+        for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
         return home;
@@ -405,21 +404,9 @@ public class ScaleOutIT {
         return true;
     }
 
-    /** etc/vamt-endpoints.properties: uuid (lower case) → address. */
+    /** The endpoints the gateway announced: uuid (lower case) → address. */
     static Map<String, String> endpointMap(Instance i) throws IOException {
-        Path f = i.home.resolve("etc/vamt-endpoints.properties");
-        Map<String, String> map = new TreeMap<>();
-        if (!Files.exists(f)) {
-            return map;
-        }
-        Properties p = new Properties();
-        try (var in = Files.newInputStream(f)) {
-            p.load(in);
-        }
-        // "<uuid> = address"; the "<uuid>.port/.hostName/.name" lines are the rest of each identity
-        p.stringPropertyNames().stream().filter(k -> !k.contains("."))
-            .forEach(k -> map.put(k.toLowerCase(Locale.ROOT), p.getProperty(k).trim()));
-        return map;
+        return DistributionFiles.endpointMap(i.home);
     }
 
     static Map<String, String> vmsOf(Map<String, String> endpoints, String letter) {

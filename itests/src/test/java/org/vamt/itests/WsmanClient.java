@@ -1,40 +1,29 @@
 package org.vamt.itests;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.vamt.security.digest.DigestClient;
 
-/** A minimal WS-Management client with HTTP Digest, for tests that run inside Karaf or beside it. */
+/**
+ * A minimal WS-Management client for tests that run inside Karaf or beside it: envelopes here, HTTP
+ * Digest from vamt-security's {@link DigestClient}.
+ */
 public final class WsmanClient {
     public static final String PASSWORD = "Itest-Passw0rd#";
     public static final String CIM = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String url;
+    private final DigestClient digest;
     private int messageId;
-    private String nonce;
-    private String realm;
-    private int nc;
-    private final String user;
-    private final String password;
 
     public WsmanClient(String host, int port) {
         this(host, port, "admin", PASSWORD);
     }
 
     public WsmanClient(String host, int port, String user, String password) {
-        this.url = "http://" + host + ":" + port + "/wsman";
-        this.user = user;
-        this.password = password;
+        this.digest = new DigestClient(URI.create("http://" + host + ":" + port + "/wsman"), user, password)
+                .timeout(Duration.ofSeconds(15));
     }
 
     public static String identify() {
@@ -88,57 +77,13 @@ public final class WsmanClient {
                 + (last == null ? error : last.statusCode() + " " + last.body()));
     }
 
-    /** Posts with Digest, answering the challenge when needed. */
+    /** Posts with Digest, answering the challenge (and a stale nonce) when needed. */
     public HttpResponse<String> post(String envelope) throws IOException, InterruptedException {
-        if (nonce == null) {
-            HttpResponse<String> first = send(envelope, null);
-            if (first.statusCode() != 401) {
-                return first;
-            }
-            learn(first.headers().firstValue("WWW-Authenticate").orElseThrow());
-        }
-        return send(envelope, authorization());
+        return digest.post(envelope);
     }
 
+    /** Sends exactly this {@code Authorization} header, or none when null. */
     public HttpResponse<String> send(String envelope, String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
-                .POST(HttpRequest.BodyPublishers.ofString(envelope, StandardCharsets.UTF_8));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void learn(String challenge) {
-        nonce = value(challenge, "nonce");
-        realm = value(challenge, "realm");
-        nc = 0;
-    }
-
-    private static String value(String header, String key) {
-        Matcher m = Pattern.compile(key + "=\"([^\"]*)\"").matcher(header);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + key + " in " + header);
-        }
-        return m.group(1);
-    }
-
-    private String authorization() {
-        String ncText = String.format("%08x", ++nc);
-        String cnonce = "5ca1ab1e";
-        String ha1 = md5(user + ":" + realm + ":" + password);
-        String ha2 = md5("POST:/wsman");
-        String response = md5(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);
-        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\"/wsman\", "
-                + "qop=\"auth\", nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\"" + response + "\"";
-    }
-
-    private static String md5(String s) {
-        try {
-            return String.format("%032x", new BigInteger(1,
-                    MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8))));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return digest.raw(envelope, authorization);
     }
 }

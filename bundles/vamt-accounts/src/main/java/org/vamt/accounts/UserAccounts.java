@@ -9,18 +9,8 @@ import java.util.Set;
  * every VM and cannot be removed; other users hold chosen realms on chosen VMs. Changes are
  * persisted before a method returns.
  */
-public interface UserAccounts {
+public interface UserAccounts extends org.vamt.security.UserDirectory {
     String ADMIN = "admin";
-
-    /**
-     * HA1 = MD5(user:realm:password) for Digest on the endpoint of {@code machineId} whose Digest
-     * realm is {@code digestRealm}; empty when the user does not exist, is disabled, is not granted
-     * that VM, or has no password usable in that realm.
-     */
-    Optional<String> ha1(String user, String machineId, String digestRealm);
-
-    /** Whether {@code user} holds AMT realm {@code realm} on {@code machineId}. */
-    boolean permits(String user, String machineId, int realm);
 
     List<Account> accounts();
 

@@ -20,7 +20,7 @@ import org.vamt.accounts.AccountException;
 import org.vamt.accounts.UserAccounts;
 
 /** The users service of a vAMT installation, kept in {@code etc/vamt-users.properties}. */
-@Component(service = UserAccounts.class, configurationPid = UserAccountsComponent.PID,
+@Component(service = {UserAccounts.class, org.vamt.security.UserDirectory.class}, configurationPid = UserAccountsComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = UserAccountsComponent.Config.class)
 public class UserAccountsComponent implements UserAccounts {

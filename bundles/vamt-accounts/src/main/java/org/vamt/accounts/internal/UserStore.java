@@ -10,8 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,6 +31,7 @@ import org.vamt.accounts.AccountException;
 import org.vamt.accounts.AccountException.Reason;
 import org.vamt.security.AmtRealm;
 import org.vamt.security.seal.Sealer;
+import org.vamt.security.digest.DigestMath;
 import org.vamt.accounts.UserAccounts;
 
 /**
@@ -119,7 +118,7 @@ public final class UserStore implements UserAccounts {
             return Optional.empty();
         }
         return Optional.of(ha1Cache.computeIfAbsent(user + '\0' + digestRealm,
-                k -> md5(user + ":" + digestRealm + ":" + new String(e.password()))));
+                k -> DigestMath.ha1(user, digestRealm, new String(e.password()))));
     }
 
     @Override
@@ -433,19 +432,6 @@ public final class UserStore implements UserAccounts {
         StringBuilder sb = new StringBuilder();
         pw.forEach(sb::append);
         return sb.toString();
-    }
-
-    public static String md5(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder(32);
-            for (byte b : d) {
-                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-            }
-            return hex.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required by HTTP Digest", e);
-        }
     }
 
     private static void writePrivate(Path file, Properties p) throws IOException {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vamt.accounts.Account;
 import org.vamt.accounts.AccountException;
 import org.vamt.security.AmtRealm;
+import org.vamt.security.digest.DigestMath;
 
 class UserStoreTest {
     private static final String VM_A = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
@@ -40,14 +41,14 @@ class UserStoreTest {
         String[] again = new String[1];
         UserStore reopened = UserStore.open(file, "ignored-now", p -> again[0] = p);
         assertEquals(null, again[0], "announced only on first start");
-        assertEquals(UserStore.md5("admin:R:" + announced[0]), reopened.ha1("admin", VM_A, "R").orElseThrow());
+        assertEquals(DigestMath.md5Hex("admin:R:" + announced[0]), reopened.ha1("admin", VM_A, "R").orElseThrow());
     }
 
     @Test
     void aUserGrantedOneVmCannotAuthenticateOnAnother() throws Exception {
         UserStore users = open();
         users.add("operator", "Op3rator!pw".toCharArray(), Set.of(AmtRealm.REMOTE_CONTROL), Set.of(VM_A));
-        assertEquals(UserStore.md5("operator:" + REALM_A + ":Op3rator!pw"),
+        assertEquals(DigestMath.md5Hex("operator:" + REALM_A + ":Op3rator!pw"),
                 users.ha1("operator", VM_A, REALM_A).orElseThrow());
         assertEquals(Optional.empty(), users.ha1("operator", VM_B, REALM_B));
         assertTrue(users.permits("operator", VM_A, AmtRealm.REMOTE_CONTROL));
@@ -75,7 +76,7 @@ class UserStoreTest {
         assertEquals("0123456789abcdef0123456789abcdef", reopened.ha1("console", VM_B, REALM_B).orElseThrow());
         assertEquals(Optional.empty(), reopened.ha1("console", VM_B, "Digest:OTHER"),
                 "a hash is only good for the realm it was made for");
-        assertEquals(UserStore.md5("admin:R:N3w-admin-pw"), reopened.ha1("admin", VM_A, "R").orElseThrow());
+        assertEquals(DigestMath.md5Hex("admin:R:N3w-admin-pw"), reopened.ha1("admin", VM_A, "R").orElseThrow());
         assertEquals(3, reopened.byHandle(console.handle()).map(Account::handle).orElseThrow());
     }
 
@@ -85,7 +86,7 @@ class UserStoreTest {
         UserStore first = UserStore.open(file, "Adm1n-Secret", p -> { });
         String content = Files.readString(file).replace("admin/password=", "admin=");
         Files.writeString(file, content);
-        assertEquals(UserStore.md5("admin:R:Adm1n-Secret"), open().ha1("admin", VM_A, "R").orElseThrow());
+        assertEquals(DigestMath.md5Hex("admin:R:Adm1n-Secret"), open().ha1("admin", VM_A, "R").orElseThrow());
         assertEquals(first.accounts(), open().accounts());
     }
 

@@ -22,6 +22,17 @@ public interface CimProvider {
     /** Service property: String or String[] of CIM class names this provider serves. */
     String CLASSES = "vamt.cim.classes";
 
+    /**
+     * Service property prefix: the AMT realm an operation on a class needs, as the provider
+     * declares it, enforced by the CIMOM for every caller (so a hot-deployed provider brings its
+     * own policy). {@code vamt.cim.realm.<Class>=<read>[,<write>]} gives the realm of Get and
+     * Enumerate, then of Put, Create, Delete and methods; {@code vamt.cim.realm.<Class>.<Method>=<realm>}
+     * overrides one method. {@code *} means any authenticated user; a written realm defaults to
+     * PT Administration (3) when read is {@code *}, else to the read realm. A class with no
+     * declaration needs PT Administration.
+     */
+    String REALM_PREFIX = "vamt.cim.realm.";
+
     /** All instances of {@code className} for the VM of {@code ctx}. */
     List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException;
 

@@ -28,6 +28,8 @@ import org.vamt.cim.schema.CimDataType;
 import org.vamt.cim.schema.CimMethodDef;
 import org.vamt.cim.schema.CimPropertyDef;
 import org.vamt.cim.schema.CimSchema;
+import org.vamt.security.AmtRealm;
+import org.vamt.security.RealmCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +43,17 @@ public class CimObjectManagerImpl implements CimObjectManager {
     private static final Logger LOG = LoggerFactory.getLogger(CimObjectManagerImpl.class);
 
     private final ProviderRegistry registry = new ProviderRegistry();
+    private final RealmRules realms = new RealmRules();
+    /** Who holds which realm (the security service); set before the component is active. */
+    private volatile RealmCheck access = (user, machine, realm) -> false;
     private final SchemaRegistry schemas = new SchemaRegistry();
     private MofBundleTracker mofTracker;
+
+    /** Realm decisions come from the security service, the one that front ends also use. */
+    @Reference(service = RealmCheck.class)
+    void bindAccess(RealmCheck check) {
+        this.access = check;
+    }
 
     /** Reads MOF from bundles as they start (the schema bundle, provider bundles with their own classes). */
     @Activate
@@ -69,23 +80,51 @@ public class CimObjectManagerImpl implements CimObjectManager {
                 objects.getServiceReference())));
         bound.put(objects, p);
         registry.add(p, properties);
+        realms.add(p, properties);
     }
 
     void unbindProvider(ComponentServiceObjects<CimProvider> objects) {
         LazyProvider p = bound.remove(objects);
         if (p != null) {
             registry.remove(p);
+            realms.remove(p);
             p.release();
         }
+    }
+
+    RealmRules realmRules() {
+        return realms;
     }
 
     /** Direct registration, for tests and in-process use outside OSGi. */
     void addProvider(CimProvider provider, Map<String, Object> properties) {
         registry.add(provider, properties);
+        realms.add(provider, properties);
     }
 
     void removeProvider(CimProvider provider) {
         registry.remove(provider);
+        realms.remove(provider);
+    }
+
+    /**
+     * The user of {@code ctx} must hold {@code realm} on the VM (AMT answers AccessDenied); the
+     * local operator is not held to realms.
+     */
+    private void require(RequestContext ctx, int realm, String operation) throws CimException {
+        if (ctx.operator() || realm == RealmRules.ANYONE || access.permits(ctx.user(), ctx.machineId(), realm)) {
+            return;
+        }
+        LOG.info("VM {}: user {} lacks realm {} for {}", ctx.machineName(), ctx.user(), AmtRealm.name(realm),
+                operation);
+        throw new CimException(CimStatus.ACCESS_DENIED, "The user does not hold the " + AmtRealm.name(realm)
+                + " realm this operation needs.");
+    }
+
+    /** Whether the user of {@code ctx} may read instances of {@code className}. */
+    private boolean mayRead(RequestContext ctx, CimSchema schema, String className) {
+        int realm = realms.read(schema, className);
+        return ctx.operator() || realm == RealmRules.ANYONE || access.permits(ctx.user(), ctx.machineId(), realm);
     }
 
     /** Classes that a provider serves and the schema defines. */
@@ -110,6 +149,11 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
+        require(ctx, realms.read(schemas.current(), className), "enumerate " + className);
+        return enumerate(ctx, className);
+    }
+
+    private List<CimInstance> enumerate(RequestContext ctx, String className) throws CimException {
         return guarded(ctx, "enumerate " + className, () -> {
             CimSchema schema = schemas.current();
             String cls = SchemaEnforcer.requireClass(schema, className).name();
@@ -128,12 +172,14 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public CimInstance getInstance(RequestContext ctx, CimObjectPath path) throws CimException {
+        require(ctx, realms.read(schemas.current(), path.className()), "get " + path.className());
         return guarded(ctx, "get " + path, () -> resolve(ctx, schemas.current(), path));
     }
 
     @Override
     public CimInstance modifyInstance(RequestContext ctx, CimObjectPath path, CimInstance modified)
             throws CimException {
+        require(ctx, realms.write(schemas.current(), path.className(), null), "modify " + path.className());
         return guarded(ctx, "modify " + path, () -> {
             CimSchema schema = schemas.current();
             CimInstance current = resolve(ctx, schema, path);
@@ -146,6 +192,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
     @Override
     public MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method,
                                      Map<String, Object> arguments) throws CimException {
+        require(ctx, realms.write(schemas.current(), path.className(), method), method + " of " + path.className());
         return guarded(ctx, "invoke " + method + " on " + path, () -> {
             CimSchema schema = schemas.current();
             CimMethodDef m = SchemaEnforcer.requireMethod(schema, path.className(), method);
@@ -158,6 +205,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException {
+        require(ctx, realms.write(schemas.current(), instance.className(), null), "create " + instance.className());
         return guarded(ctx, "create " + instance.className(), () -> {
             CimSchema schema = schemas.current();
             CimInstance typed = SchemaEnforcer.forCreate(schema, instance);
@@ -168,6 +216,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public void deleteInstance(RequestContext ctx, CimObjectPath path) throws CimException {
+        require(ctx, realms.write(schemas.current(), path.className(), null), "delete " + path.className());
         guarded(ctx, "delete " + path, () -> {
             CimSchema schema = schemas.current();
             if (path.keys().isEmpty()) {
@@ -187,6 +236,8 @@ public class CimObjectManagerImpl implements CimObjectManager {
     @Override
     public List<CimInstance> associators(RequestContext ctx, CimObjectPath objectPath, String assocClass,
                                          String resultClass, String role, String resultRole) throws CimException {
+        require(ctx, realms.read(schemas.current(), objectPath.className()), "associators of "
+                + objectPath.className());
         return guarded(ctx, "associators of " + objectPath, () -> {
             CimSchema schema = schemas.current();
             String resultCls = resultClass == null ? null : SchemaEnforcer.requireClass(schema, resultClass).name();
@@ -204,17 +255,23 @@ public class CimObjectManagerImpl implements CimObjectManager {
                     }
                 }
             }
-            return new ArrayList<>(found.values());
+            List<CimInstance> readable = new ArrayList<>(found.values());
+            readable.removeIf(i -> !mayRead(ctx, schema, i.className()));
+            return readable;
         });
     }
 
     @Override
     public List<CimInstance> references(RequestContext ctx, CimObjectPath objectPath, String resultClass, String role)
             throws CimException {
+        require(ctx, realms.read(schemas.current(), objectPath.className()), "references of "
+                + objectPath.className());
         return guarded(ctx, "references of " + objectPath, () -> {
             CimSchema schema = schemas.current();
             CimObjectPath object = resolve(ctx, schema, objectPath).path();
-            return referencing(ctx, schema, object, resultClass, role);
+            List<CimInstance> readable = new ArrayList<>(referencing(ctx, schema, object, resultClass, role));
+            readable.removeIf(i -> !mayRead(ctx, schema, i.className()));
+            return readable;
         });
     }
 
@@ -235,7 +292,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
         associations.removeIf(c -> associations.stream().anyMatch(a -> !a.equalsIgnoreCase(c) && schema.isA(c, a)));
         Map<CimObjectPath, CimInstance> out = new LinkedHashMap<>();
         for (String c : associations) {
-            for (CimInstance association : enumerateInstances(ctx, c)) {
+            for (CimInstance association : enumerate(ctx, c)) {
                 for (CimPropertyDef ref : referenceProperties(schema, association.className())) {
                     if ((role == null || ref.name().equalsIgnoreCase(role))
                             && association.get(ref.name()) instanceof CimObjectPath p && sameObject(schema, p, object)) {
@@ -301,7 +358,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
         } catch (org.vamt.cim.InvalidKeyException e) {
             if (e.problem() == org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS && !path.keys().isEmpty()) {
                 List<CimInstance> candidates = new ArrayList<>();
-                for (CimInstance i : enumerateInstances(ctx, path.className())) {
+                for (CimInstance i : enumerate(ctx, path.className())) {
                     if (matches(i.path(), path)) {
                         candidates.add(i);
                     }
@@ -359,7 +416,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
     private CimInstance resolve(RequestContext ctx, CimSchema schema, CimObjectPath clientPath) throws CimException {
         CimObjectPath path = SchemaEnforcer.checkPath(schema, clientPath);
         if (path.keys().isEmpty()) {
-            List<CimInstance> all = enumerateInstances(ctx, path.className());
+            List<CimInstance> all = enumerate(ctx, path.className());
             if (all.isEmpty()) {
                 throw new CimException(CimStatus.NOT_FOUND, "no instance of " + path.className());
             }
@@ -390,7 +447,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
                 }
             }
         }
-        for (CimInstance i : enumerateInstances(ctx, cls)) {
+        for (CimInstance i : enumerate(ctx, cls)) {
             if (matches(i, path)) {
                 return i;
             }

@@ -42,6 +42,7 @@ class AssociationTraversalTest {
     @BeforeEach
     void schemaAndProviders() throws Exception {
         cimom = new CimObjectManagerImpl();
+        cimom.bindAccess((user, machine, realm) -> true);
         cimom.schemaRegistry().add("test", MofCompiler.compile(MOF, "test.mof", null).classes());
         serve(1, (ctx, c) -> List.of(CimInstance.builder("T_System").key("CreationClassName", "T_System")
                 .key("Name", "ManagedSystem").build()), "T_System");

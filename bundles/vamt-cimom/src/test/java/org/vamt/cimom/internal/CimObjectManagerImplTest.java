@@ -38,6 +38,7 @@ class CimObjectManagerImplTest {
     @BeforeEach
     void schema() throws Exception {
         cimom = new CimObjectManagerImpl();
+        cimom.bindAccess((user, machine, realm) -> true);
         cimom.schemaRegistry().add("test", MofCompiler.compile(MOF, "test.mof", null).classes());
     }
 
@@ -185,6 +186,7 @@ class CimObjectManagerImplTest {
     @Test
     void subclassesWaitForTheirSuperclass() throws Exception {
         CimObjectManagerImpl fresh = new CimObjectManagerImpl();
+        fresh.bindAccess((user, machine, realm) -> true);
         fresh.schemaRegistry().add("provider", MofCompiler.compile("class D : Test_Base { [Key] string K; };",
                 "d.mof", null).classes());
         assertTrue(fresh.schemaRegistry().current().classDef("D").isEmpty());

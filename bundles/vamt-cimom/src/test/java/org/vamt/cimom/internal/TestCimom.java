@@ -28,6 +28,16 @@ public final class TestCimom {
     /** With a schema of the given MOF text. */
     public TestCimom(String mof) throws Exception {
         cimom.schemaRegistry().add("test schema", MofCompiler.compile(mof, "schema.mof", null).classes());
+        cimom.bindAccess((user, machine, realm) -> true);
+    }
+
+    /**
+     * Realm decisions from {@code check} (e.g. the real users store) instead of the default, which
+     * lets every user hold every realm: tests of the realm rules themselves pass the real one.
+     */
+    public TestCimom access(org.vamt.security.RealmCheck check) {
+        cimom.bindAccess(check);
+        return this;
     }
 
     private static String vamtSchema() throws IOException {
@@ -42,6 +52,26 @@ public final class TestCimom {
     /** Registers a provider for these classes, as its service properties would. */
     public TestCimom serve(CimProvider provider, String... classes) {
         cimom.addProvider(provider, Map.of(CimProvider.CLASSES, classes, "service.id", ++serviceId));
+        return this;
+    }
+
+    /**
+     * Registers a provider with all its service properties (classes and realm rules), as Declarative
+     * Services would.
+     */
+    public TestCimom serve(CimProvider provider, Map<String, Object> properties) {
+        Map<String, Object> p = new java.util.HashMap<>(properties);
+        p.put("service.id", ++serviceId);
+        cimom.addProvider(provider, p);
+        return this;
+    }
+
+    /**
+     * A realm rule as a provider declares it ({@code CimProvider.REALM_PREFIX}): {@code target} is
+     * a class or {@code Class.Method}, {@code rule} e.g. {@code "*,3"} or {@code "5"}.
+     */
+    public TestCimom realm(String target, String rule) {
+        cimom.realmRules().add(this, Map.of(CimProvider.REALM_PREFIX + target, rule));
         return this;
     }
 

@@ -3,7 +3,11 @@ package org.vamt.legacysoap.internal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.cim.CimException;
@@ -12,7 +16,7 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimValues;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
-import org.vamt.wsman.EndpointPathHandler;
+import org.vamt.endpoints.EndpointPathHandler;
 
 /**
  * AMT's SOAP interface of AMT 1 to 8, as far as Debian's {@code amttool} uses it (compat §6):
@@ -38,6 +42,14 @@ public class LegacySoapEndpoint implements EndpointPathHandler {
     /** SystemCapabilitiesSupported: power cycle reset, power down, power up, reset (AMT SDK flags). */
     static final int ALL_POWER_ACTIONS = 0x0F;
 
+    private final CimObjectManager cim;
+
+    /** The CIMOM holds each caller to the realms the same WS-Management operation needs. */
+    @Activate
+    public LegacySoapEndpoint(@Reference CimObjectManager cim) {
+        this.cim = cim;
+    }
+
     @Override
     public Reply handle(Call call) {
         LegacyService service = LegacyService.byPath(call.path()).orElse(null);
@@ -54,40 +66,53 @@ public class LegacySoapEndpoint implements EndpointPathHandler {
             return SoapReply.fault(true, "The method " + request.method() + " is not in the namespace "
                     + service.namespace + ".");
         }
-        Calls calls = new Calls(call.cim(), call.context());
+        Calls calls = new Calls(cim, call.context());
         try {
-            return switch (service) {
-                case SECURITY_ADMINISTRATION -> switch (request.method()) {
-                    case "GetCoreVersion" -> calls.coreVersion(service, request);
-                    default -> unknownMethod(service, request);
-                };
-                case NETWORK_ADMINISTRATION -> switch (request.method()) {
-                    case "GetHostName" -> calls.generalSetting(service, request, "HostName");
-                    case "GetDomainName" -> calls.generalSetting(service, request, "DomainName");
-                    // netinfo/netconf: known methods that vAMT does not offer (VM NICs are the hypervisor's)
-                    case "EnumerateInterfaces", "GetInterfaceSettings", "SetInterfaceSettings" ->
-                            SoapReply.response(service.namespace, request.method(), PtStatus.UNSUPPORTED, Map.of());
-                    default -> unknownMethod(service, request);
-                };
-                case REMOTE_CONTROL -> switch (request.method()) {
-                    case "GetSystemPowerState" -> calls.systemPowerState(service, request);
-                    case "GetRemoteControlCapabilities" -> calls.capabilities(service, request);
-                    case "RemoteControl" -> calls.remoteControl(service, request, call);
-                    default -> unknownMethod(service, request);
-                };
-            };
-        } catch (CimException e) {
-            LOG.info("VM {}: legacy {} by {} failed: {}", call.context().machineName(), request.method(),
-                    call.context().user(), e.getMessage());
-            return SoapReply.response(service.namespace, request.method(), PtStatus.of(e), Map.of());
+            return call.bounded(() -> dispatch(service, request, calls, call), call.maxOperationMillis());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof CimException c) {
+                LOG.info("VM {}: legacy {} by {} failed: {}", call.context().machineName(), request.method(),
+                        call.context().user(), c.getMessage());
+                return SoapReply.response(service.namespace, request.method(), PtStatus.of(c), Map.of());
+            }
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            return new Reply(503, TEXT, "The operation did not finish.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply(503, TEXT, "Shutting down.");
         }
+    }
+
+    private static Reply dispatch(LegacyService service, SoapRequest request, Calls calls, Call call)
+            throws CimException {
+        return switch (service) {
+            case SECURITY_ADMINISTRATION -> switch (request.method()) {
+                case "GetCoreVersion" -> calls.coreVersion(service, request);
+                default -> unknownMethod(service, request);
+            };
+            case NETWORK_ADMINISTRATION -> switch (request.method()) {
+                case "GetHostName" -> calls.generalSetting(service, request, "HostName");
+                case "GetDomainName" -> calls.generalSetting(service, request, "DomainName");
+                // netinfo/netconf: known methods that vAMT does not offer (VM NICs are the hypervisor's)
+                case "EnumerateInterfaces", "GetInterfaceSettings", "SetInterfaceSettings" ->
+                        SoapReply.response(service.namespace, request.method(), PtStatus.UNSUPPORTED, Map.of());
+                default -> unknownMethod(service, request);
+            };
+            case REMOTE_CONTROL -> switch (request.method()) {
+                case "GetSystemPowerState" -> calls.systemPowerState(service, request);
+                case "GetRemoteControlCapabilities" -> calls.capabilities(service, request);
+                case "RemoteControl" -> calls.remoteControl(service, request, call);
+                default -> unknownMethod(service, request);
+            };
+        };
     }
 
     private static Reply unknownMethod(LegacyService service, SoapRequest request) {
         return SoapReply.fault(true, service.path.substring(1) + " has no method " + request.method() + ".");
     }
 
-    /** The calls of one request, on its authorized CIMOM. */
+    /** The calls of one request, in its context. */
     private static final class Calls {
         private final CimObjectManager cim;
         private final RequestContext ctx;

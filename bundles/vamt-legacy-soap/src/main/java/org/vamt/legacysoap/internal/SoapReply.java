@@ -1,7 +1,7 @@
 package org.vamt.legacysoap.internal;
 
 import java.util.Map;
-import org.vamt.wsman.EndpointPathHandler.Reply;
+import org.vamt.endpoints.EndpointPathHandler.Reply;
 
 /**
  * SOAP 1.1 answers as AMT's legacy interface gives them: {@code <{Method}Response xmlns="{ns}">}

@@ -25,7 +25,7 @@ import org.vamt.provider.boot.internal.BootSourceSettingProvider;
 import org.vamt.provider.power.internal.PowerProvider;
 import org.vamt.provider.settings.internal.GeneralSettingsProvider;
 import org.vamt.provider.software.internal.SoftwareIdentityProvider;
-import org.vamt.wsman.EndpointPathHandler;
+import org.vamt.endpoints.EndpointPathHandler;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -44,7 +44,7 @@ class LegacySoapEndpointTest {
 
     DemoHypervisor demo;
     CimObjectManager cimom;
-    final LegacySoapEndpoint endpoint = new LegacySoapEndpoint();
+    LegacySoapEndpoint endpoint;
     final List<String> audited = new ArrayList<>();
 
     @BeforeEach
@@ -71,6 +71,7 @@ class LegacySoapEndpointTest {
                 .serve(new BootConfigSettingProvider(demo.hypervisor()), "CIM_BootConfigSetting")
                 .serve(new BootSourceSettingProvider(), "CIM_BootSourceSetting")
                 .manager();
+        endpoint = new LegacySoapEndpoint(cimom);
     }
 
     @AfterEach
@@ -109,8 +110,18 @@ class LegacySoapEndpointTest {
             }
 
             @Override
-            public CimObjectManager cim() {
-                return cimom;
+            public <T> T bounded(java.util.concurrent.Callable<T> work, long timeoutMillis)
+                    throws java.util.concurrent.ExecutionException {
+                try {
+                    return work.call();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.ExecutionException(e);
+                }
+            }
+
+            @Override
+            public long maxOperationMillis() {
+                return 60_000;
             }
 
             @Override

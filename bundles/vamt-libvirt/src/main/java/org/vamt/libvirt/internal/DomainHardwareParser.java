@@ -22,7 +22,7 @@ import org.w3c.dom.Element;
  * libvirt domain XML ({@code virDomainGetXMLDesc}) to {@link MachineHardware}: a pure function, no
  * libvirt involved. Host values (CPU clock, disk capacities) are left 0 for the caller.
  *
- * <p>Parsed with the JDK's own DOM parser ({@link DomainXml#factory()}, not
+ * <p>Parsed with the JDK's own DOM parser (vamt-security's {@code SafeXml}, not
  * whatever implementation an OSGi framework or the class path would offer), hardened: no DOCTYPE at
  * all, no external entities or DTDs, no XInclude, secure processing. The XML is never logged and
  * parse errors report only position and parser message.

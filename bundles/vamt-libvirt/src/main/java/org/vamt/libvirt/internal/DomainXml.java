@@ -1,15 +1,11 @@
 package org.vamt.libvirt.internal;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.transform.OutputKeys;
 import javax.xml.transform.Transformer;
 import javax.xml.transform.TransformerException;
@@ -19,16 +15,16 @@ import javax.xml.transform.stream.StreamResult;
 
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
+import org.vamt.security.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
 
 /**
  * Small DOM helpers for editing libvirt XML (domain definitions, device and metadata elements):
- * parsing with the hardened JDK parser of {@link #factory()} (no DOCTYPE, no
+ * parsing with vamt-security's hardened JDK parser ({@link SafeXml}: no DOCTYPE, no
  * external entities) and writing back without an XML declaration. The XML is never logged (it may
  * hold secrets such as VNC passwords); errors report only position and parser message.
  */
@@ -42,56 +38,14 @@ final class DomainXml {
         if (xml == null || xml.isBlank()) {
             throw new HypervisorException(Reason.FAILED, "empty " + what);
         }
-        DocumentBuilder builder;
         try {
-            builder = factory().newDocumentBuilder();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("no JDK DOM parser", e);
-        }
-        try {
-            // Not the default handler, which prints parse errors to stderr.
-            builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
-                @Override
-                public void error(SAXParseException e) throws SAXException {
-                    throw e;
-                }
-
-                @Override
-                public void fatalError(SAXParseException e) throws SAXException {
-                    throw e;
-                }
-            });
-            builder.setEntityResolver((publicId, systemId) -> {
-                throw new SAXException("external entities are not allowed");
-            });
-            return builder.parse(new InputSource(new StringReader(xml)));
+            return SafeXml.parse(xml);
         } catch (SAXParseException e) {
             throw new HypervisorException(Reason.FAILED, "cannot parse the " + what + " (line " + e.getLineNumber()
                     + ", column " + e.getColumnNumber() + "): " + e.getMessage());
         } catch (SAXException | IOException e) {
             throw new HypervisorException(Reason.FAILED, "cannot parse the " + what + ": " + e.getMessage());
         }
-    }
-
-    /** The JDK's DOM parser with DOCTYPEs, external entities, DTD loading and XInclude off. */
-    static DocumentBuilderFactory factory() {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
-        try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK XML parser cannot be hardened", e);
-        }
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        f.setNamespaceAware(true);
-        f.setValidating(false);
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        return f;
     }
 
     /** Parses a libvirt domain definition: the {@code <domain>} element. */

@@ -27,19 +27,19 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vamt.accounts.UserAccounts;
+import org.vamt.security.SecurityService;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.provider.redirection.UserConsentCodes;
 import org.vamt.tls.TlsIdentity;
-import org.vamt.wsman.WsmanEndpoints;
-import org.vamt.wsman.WsmanEndpoints.Endpoint;
+import org.vamt.endpoints.Endpoints;
+import org.vamt.endpoints.Endpoints.Endpoint;
 
 /**
  * The AMT redirection listener (TCP 16994, and 16995 with TLS). Like the WS-Management listener it
  * serves every VM on one socket and tells them apart by the local address a connection arrived at
- * (the VM's endpoint address from {@link WsmanEndpoints}). A connection to an address that is no
+ * (the VM's endpoint address from {@link Endpoints}). A connection to an address that is no
  * VM's endpoint, or to a VM whose AMT_RedirectionService.ListenerEnabled is false, is closed at
  * once, as if the port were closed. Each session runs on a thread of a bounded pool. Registered as
  * {@link RedirectionSessions}, so the redirection providers can see and end sessions.
@@ -79,16 +79,10 @@ public class RedirectionServer implements RedirectionSessions {
         @AttributeDefinition(description = "Seconds a SOL session may stay silent before it is closed; AMT "
                 + "consoles send heartbeats or echo the server's. 0 = never")
         int idleTimeoutSeconds() default 300;
-
-        @AttributeDefinition(description = "Failed logins in a row from one client address before a lockout")
-        int maxFailedLogins() default 5;
-
-        @AttributeDefinition(description = "Seconds a client address stays locked out after too many failed logins")
-        int lockoutSeconds() default 60;
     }
 
     private final Hypervisor hypervisor;
-    private final WsmanEndpoints endpoints;
+    private final Endpoints endpoints;
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timers;
     private final Session.Context context;
@@ -105,8 +99,8 @@ public class RedirectionServer implements RedirectionSessions {
     volatile UserConsentCodes consentCodes;
 
     @Activate
-    public RedirectionServer(@Reference Hypervisor hypervisor, @Reference UserAccounts users,
-                             @Reference WsmanEndpoints endpoints, Config config,
+    public RedirectionServer(@Reference Hypervisor hypervisor, @Reference SecurityService security,
+                             @Reference Endpoints endpoints, Config config,
                              @Reference(cardinality = ReferenceCardinality.OPTIONAL,
                                      policyOption = ReferencePolicyOption.GREEDY) TlsIdentity tlsIdentity)
             throws IOException {
@@ -124,8 +118,7 @@ public class RedirectionServer implements RedirectionSessions {
         this.pool = new ThreadPoolExecutor(0, config.maxSessions(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "vamt-redirection-" + threads.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-redirection-timer"));
-        this.context = new Session.Context(hypervisor, users, new SessionSlots(config.maxSessionsPerVm()),
-                new LoginThrottle(config.maxFailedLogins(), config.lockoutSeconds() * 1000L), timers,
+        this.context = new Session.Context(hypervisor, security, new SessionSlots(config.maxSessionsPerVm()), timers,
                 config.allowPlainAuth(), config.authTimeoutSeconds() * 1000, config.idleTimeoutSeconds() * 1000,
                 new Session.KvmConsent() {
                     @Override

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.security.AmtRealm;
-import org.vamt.accounts.UserAccounts;
+import org.vamt.security.SecurityService;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.provider.redirection.RedirectionSessions.Kind;
-import org.vamt.wsman.WsmanEndpoints.Endpoint;
+import org.vamt.endpoints.Endpoints.Endpoint;
 
 /**
  * One redirection connection, from StartRedirectionSession to close, on its own thread:
@@ -36,7 +36,7 @@ final class Session implements Runnable {
     private static final long AFTER_SOL_REPLY_MILLIS = 200;
 
     /** What every session shares. */
-    record Context(Hypervisor hypervisor, UserAccounts users, SessionSlots slots, LoginThrottle throttle,
+    record Context(Hypervisor hypervisor, SecurityService security, SessionSlots slots,
                    ScheduledExecutorService timers, boolean plainAllowed, int authTimeoutMillis,
                    int idleTimeoutMillis, KvmConsent consent) {
     }
@@ -158,32 +158,23 @@ final class Session implements Runnable {
     }
 
     private boolean authenticate(MessageReader in) throws IOException {
-        SessionAuthenticator auth = new SessionAuthenticator(vm.realm(), ctx.plainAllowed(), this::ha1);
+        SessionAuthenticator auth = new SessionAuthenticator(vm.realm(), ctx.plainAllowed(), this::check);
         for (int i = 0; i < MAX_AUTH_MESSAGES; i++) {
             byte[] m = in.next();
             if (m[0] != Messages.AUTHENTICATE) {
                 throw new MessageReader.ProtocolException(String.format("expected AuthenticateSession, got 0x%02X",
                         m[0]));
             }
-            if (ctx.throttle().isLockedOut(client)) {
-                LOG.warn("Redirection {}: login refused, too many failures from this address", who);
-                out.send(Messages.authenticateReply(Messages.AUTH_FAILURE, m[4] & 0xFF, new byte[0]));
-                return false;
-            }
             SessionAuthenticator.Step step = auth.handle(m);
             switch (step.outcome()) {
                 case CONTINUE -> out.send(step.reply());
                 case ACCEPTED -> {
-                    ctx.throttle().succeeded(client);
                     user = step.user();
                     out.send(step.reply());
                     LOG.info("Redirection {}: {} logged in ({})", who, user, step.why());
                     return true;
                 }
                 case REJECTED -> {
-                    if (step.user() != null) {
-                        ctx.throttle().failed(client);
-                    }
                     LOG.warn("Redirection {}: login failed for user {}: {}", who, step.user(), step.why());
                     out.send(step.reply());
                     return false;
@@ -195,12 +186,15 @@ final class Session implements Runnable {
         return false;
     }
 
-    /** The user's HA1 for this VM's realm, only when the user holds the redirection realm on this VM. */
-    private Optional<String> ha1(String name) {
-        if (!ctx.users().permits(name, vm.uuid(), AmtRealm.REDIRECTION)) {
-            return Optional.empty();
-        }
-        return ctx.users().ha1(name, vm.uuid(), vm.realm());
+    /**
+     * The security service checks the credentials (the user must hold the redirection realm on
+     * this VM), counts failures towards the lockout and audits them.
+     */
+    private org.vamt.security.Login check(SessionAuthenticator.Attempt attempt) {
+        return attempt.password() != null
+                ? ctx.security().verifyPassword(attempt.user(), attempt.password(), vm.uuid(), vm.realm(),
+                        AmtRealm.REDIRECTION, client)
+                : ctx.security().verifyDigest(attempt.digest(), vm.uuid(), vm.realm(), AmtRealm.REDIRECTION, client);
     }
 
     private void sol(MessageReader in) throws IOException {

@@ -2,28 +2,32 @@ package org.vamt.redirection.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.Optional;
+import org.vamt.security.Login;
+import org.vamt.security.SecurityService;
 
 /**
  * The AuthenticateSession exchange of one redirection session (compat section 5.1): the query of
  * supported methods, Digest in two round trips (type 4, RFC 2617 with qop=auth, and type 3, RFC
  * 2069), and, only when configured, user and password in clear (type 1, Debian amtterm 1.4).
- * Digest uses the realm and the HA1 of the VM's WS-Management endpoint, the URI
- * "/RedirectionService" and a fresh one-time nonce per session.
+ * Digest uses the realm of the VM's endpoint, the URI "/RedirectionService" and a fresh one-time
+ * nonce per session; this class runs the exchange and owns the nonce, the security service
+ * checks the credentials.
  */
 final class SessionAuthenticator {
     static final String DIGEST_URI = "/RedirectionService";
     private static final String QOP = "auth";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** HA1 = MD5(user:realm:password), hex, of a user who may log in on this VM; empty otherwise. */
+    /** One login attempt: a Digest answer, or a user and password in clear. */
+    record Attempt(String user, String password, SecurityService.DigestAnswer digest) {
+    }
+
+    /** Checks an attempt against the users, the lockout and the realm (the security service). */
     @FunctionalInterface
     interface Credentials {
-        Optional<String> ha1(String user);
+        Login check(Attempt attempt);
     }
 
     /** What to answer and whether the session may go on. */
@@ -80,10 +84,8 @@ final class SessionAuthenticator {
         if (user == null || password == null || !data.atEnd(9 + length)) {
             return refuse(Messages.AUTH_FAILURE, Messages.AUTH_PLAIN, user, "malformed user/password data");
         }
-        Optional<String> ha1 = credentials.ha1(user);
-        String offered = md5(user + ":" + realm + ":" + password);
-        if (ha1.isEmpty() || !constantTimeEquals(ha1.get(), offered)) {
-            return refuse(Messages.AUTH_FAILURE, Messages.AUTH_PLAIN, user, "wrong user or password");
+        if (credentials.check(new Attempt(user, password, null)) instanceof Login.Rejected r) {
+            return refuse(Messages.AUTH_FAILURE, Messages.AUTH_PLAIN, user, r.why());
         }
         return new Step(Messages.authenticateReply(Messages.AUTH_SUCCESS, Messages.AUTH_PLAIN, new byte[0]),
                 Outcome.ACCEPTED, user, "user/password");
@@ -128,16 +130,10 @@ final class SessionAuthenticator {
         if (type == Messages.AUTH_DIGEST && !QOP.equals(qop)) {
             return refuse(Messages.AUTH_FAILURE, type, user, "qop must be auth");
         }
-        Optional<String> ha1 = credentials.ha1(user);
-        if (ha1.isEmpty()) {
-            return refuse(Messages.AUTH_FAILURE, type, user, "unknown user or no access to this VM");
-        }
-        String ha2 = md5("POST:" + uri);
-        String expected = type == Messages.AUTH_DIGEST
-                ? md5(ha1.get() + ":" + issued + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2)
-                : md5(ha1.get() + ":" + issued + ":" + ha2);
-        if (!constantTimeEquals(expected, response.toLowerCase(java.util.Locale.ROOT))) {
-            return refuse(Messages.AUTH_FAILURE, type, user, "wrong Digest response");
+        SecurityService.DigestAnswer answer = new SecurityService.DigestAnswer(user, issued, uri, "POST", nc, cnonce,
+                type == Messages.AUTH_DIGEST ? qop : null, response);
+        if (credentials.check(new Attempt(user, null, answer)) instanceof Login.Rejected r) {
+            return refuse(Messages.AUTH_FAILURE, type, user, r.why());
         }
         return new Step(Messages.authenticateReply(Messages.AUTH_SUCCESS, type, new byte[0]), Outcome.ACCEPTED, user,
                 type == Messages.AUTH_DIGEST ? "Digest" : "Digest (RFC 2069)");
@@ -157,18 +153,6 @@ final class SessionAuthenticator {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
-    }
-
-    static String md5(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required by Digest", e);
-        }
-    }
-
-    private static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Length-prefixed (one byte) fields; null once the data runs out. */

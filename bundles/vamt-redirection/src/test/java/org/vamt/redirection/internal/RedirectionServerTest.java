@@ -29,7 +29,9 @@ import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.redirection.RedirectionSettings;
 import org.vamt.provider.redirection.RedirectionSessions;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
+import org.vamt.security.digest.DigestMath;
+import org.vamt.security.internal.TestSecurity;
 
 /**
  * The listener over real sockets, with the real user store and the libvirt test driver (which has
@@ -59,7 +61,7 @@ class RedirectionServerTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        server = new RedirectionServer(hv, users, endpoints(), config(port, false), null);
+        server = new RedirectionServer(hv, TestSecurity.create(users, 3, 60_000, 600_000, e -> { }), endpoints(), config(port, false), null);
     }
 
     @AfterEach
@@ -68,13 +70,19 @@ class RedirectionServerTest {
         demo.close();
     }
 
-    private static WsmanEndpoints endpoints() {
-        WsmanEndpoints.Endpoint kiosk = new WsmanEndpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, "kiosk", REALM,
+    private static Endpoints endpoints() {
+        Endpoints.Endpoint kiosk = new Endpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, "kiosk", REALM,
                 "http://" + ADDRESS + ":16992/wsman");
-        return new WsmanEndpoints() {
+        return new Endpoints() {
             @Override
             public List<Endpoint> endpoints() {
                 return List.of(kiosk);
+            }
+
+            @Override
+            public java.util.Optional<Endpoint> route(String localAddress, int localPort, boolean secure,
+                                                      String hostHeader) {
+                return ADDRESS.equals(localAddress) ? java.util.Optional.of(kiosk) : java.util.Optional.empty();
             }
 
             @Override
@@ -87,7 +95,7 @@ class RedirectionServerTest {
     static RedirectionServer.Config config(int port, boolean plain) {
         Map<String, Object> values = Map.of("bindAddress", "0.0.0.0", "port", port, "tlsPort", 0,
                 "allowPlainAuth", plain, "maxSessionsPerVm", 3, "maxSessions", 16, "authTimeoutSeconds", 5,
-                "idleTimeoutSeconds", 30, "maxFailedLogins", 3, "lockoutSeconds", 60);
+                "idleTimeoutSeconds", 30);
         return (RedirectionServer.Config) Proxy.newProxyInstance(RedirectionServerTest.class.getClassLoader(),
                 new Class<?>[] {RedirectionServer.Config.class}, (proxy, method, args) -> {
                     if (method.getName().equals("annotationType")) {
@@ -138,9 +146,9 @@ class RedirectionServerTest {
             byte[] challenge = authenticate(SessionAuthenticatorTest.message(4,
                     List.of(user, "", "", "/RedirectionService", "", "", "", "")));
             List<String> c = SessionAuthenticatorTest.fields(challenge);
-            String ha1 = SessionAuthenticator.md5(user + ":" + c.get(0) + ":" + password);
-            String response = SessionAuthenticator.md5(ha1 + ":" + c.get(1) + ":00000002:cafe:auth:"
-                    + SessionAuthenticator.md5("POST:/RedirectionService"));
+            String ha1 = DigestMath.md5Hex(user + ":" + c.get(0) + ":" + password);
+            String response = DigestMath.md5Hex(ha1 + ":" + c.get(1) + ":00000002:cafe:auth:"
+                    + DigestMath.md5Hex("POST:/RedirectionService"));
             return authenticate(SessionAuthenticatorTest.message(4, List.of(user, c.get(0), c.get(1),
                     "/RedirectionService", "cafe", "00000002", response, "auth")))[1];
         }
@@ -244,7 +252,7 @@ class RedirectionServerTest {
     }
 
     @Test
-    void repeatedFailuresLockTheClientAddressOut() throws Exception {
+    void repeatedFailuresLockTheUserOutFromThatAddressAsOnEveryProtocol() throws Exception {
         enableListener();
         for (int i = 0; i < 3; i++) {
             try (Console c = new Console(port)) {
@@ -254,17 +262,15 @@ class RedirectionServerTest {
         }
         try (Console c = new Console(port)) {
             assertEquals(0, c.start("SOL "));
-            byte[] query = c.authenticate(SessionAuthenticatorTest.message(4,
-                    List.of("admin", "", "", "/RedirectionService", "", "", "", "")));
-            assertEquals(Messages.AUTH_FAILURE, query[1]);
-            assertEquals(9, query.length, "locked out: no challenge, not even for the right password");
+            assertEquals(Messages.AUTH_FAILURE, c.digestLogin("admin", PASSWORD),
+                    "locked out by the shared lockout: not even the right password");
         }
     }
 
     @Test
     void plainPasswordsWorkWhenConfigured() throws Exception {
         server.deactivate();
-        server = new RedirectionServer(hv, users, endpoints(), config(port, true), null);
+        server = new RedirectionServer(hv, TestSecurity.create(users, 3, 60_000, 600_000, e -> { }), endpoints(), config(port, true), null);
         enableListener();
         try (Console c = new Console(port)) {
             assertEquals(0, c.start("SOL "));

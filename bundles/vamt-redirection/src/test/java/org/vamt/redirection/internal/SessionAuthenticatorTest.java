@@ -9,18 +9,38 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.vamt.security.Login;
+import org.vamt.security.SecurityService;
+import org.vamt.security.UserDirectory;
+import org.vamt.security.digest.DigestMath;
+import org.vamt.security.internal.TestSecurity;
 import org.junit.jupiter.api.Test;
 
 /** The AuthenticateSession exchanges exactly as MeshCentral and amtterm send them (compat section 5.1). */
 class SessionAuthenticatorTest {
     static final String REALM = "Digest:5F1A0C3E000040008000000000000901";
     static final String PASSWORD = "P@ssw0rd-Redir";
-    static final String HA1 = SessionAuthenticator.md5("admin:" + REALM + ":" + PASSWORD);
+    static final String HA1 = DigestMath.ha1("admin", REALM, PASSWORD);
 
-    private final SessionAuthenticator digestOnly = new SessionAuthenticator(REALM, false,
-            u -> u.equals("admin") ? Optional.of(HA1) : Optional.empty());
-    private final SessionAuthenticator withPlain = new SessionAuthenticator(REALM, true,
-            u -> u.equals("admin") ? Optional.of(HA1) : Optional.empty());
+    /** The real security service over a directory of one user, admin, on every VM. */
+    private final SecurityService security = TestSecurity.create(new UserDirectory() {
+        @Override
+        public Optional<String> ha1(String user, String machineId, String digestRealm) {
+            return user.equals("admin") && digestRealm.equals(REALM) ? Optional.of(HA1) : Optional.empty();
+        }
+
+        @Override
+        public boolean permits(String user, String machineId, int realm) {
+            return user.equals("admin");
+        }
+    }, 100, 60_000, 600_000, e -> { });
+    private final SessionAuthenticator digestOnly = new SessionAuthenticator(REALM, false, this::check);
+    private final SessionAuthenticator withPlain = new SessionAuthenticator(REALM, true, this::check);
+
+    private Login check(SessionAuthenticator.Attempt a) {
+        return a.password() != null ? security.verifyPassword(a.user(), a.password(), "vm", REALM, 2, "127.0.0.1")
+                : security.verifyDigest(a.digest(), "vm", REALM, 2, "127.0.0.1");
+    }
 
     static byte[] message(int type, List<String> fields) {
         ByteArrayOutputStream data = new ByteArrayOutputStream();
@@ -71,8 +91,8 @@ class SessionAuthenticatorTest {
         assertEquals(32, c.get(1).length(), "amtterm takes nonces of at most 32 characters");
         assertEquals("auth", c.get(2));
         String cnonce = "0123456789abcdef0123456789abcdef";
-        String response = SessionAuthenticator.md5(HA1 + ":" + c.get(1) + ":00000002:" + cnonce + ":auth:"
-                + SessionAuthenticator.md5("POST:/RedirectionService"));
+        String response = DigestMath.md5Hex(HA1 + ":" + c.get(1) + ":00000002:" + cnonce + ":auth:"
+                + DigestMath.md5Hex("POST:/RedirectionService"));
         SessionAuthenticator.Step done = digestOnly.handle(message(4, List.of("admin", REALM, c.get(1),
                 "/RedirectionService", cnonce, "00000002", response, "auth")));
         assertEquals(SessionAuthenticator.Outcome.ACCEPTED, done.outcome(), done.why());
@@ -85,15 +105,15 @@ class SessionAuthenticatorTest {
         List<String> c = fields(digestOnly.handle(message(4, List.of("admin", "", "", "/RedirectionService", "", "",
                 "", ""))).reply());
         String cnonce = "aa";
-        String wrong = SessionAuthenticator.md5(SessionAuthenticator.md5("admin:" + REALM + ":guess") + ":" + c.get(1)
-                + ":00000002:" + cnonce + ":auth:" + SessionAuthenticator.md5("POST:/RedirectionService"));
+        String wrong = DigestMath.md5Hex(DigestMath.md5Hex("admin:" + REALM + ":guess") + ":" + c.get(1)
+                + ":00000002:" + cnonce + ":auth:" + DigestMath.md5Hex("POST:/RedirectionService"));
         SessionAuthenticator.Step refused = digestOnly.handle(message(4, List.of("admin", REALM, c.get(1),
                 "/RedirectionService", cnonce, "00000002", wrong, "auth")));
         assertEquals(SessionAuthenticator.Outcome.REJECTED, refused.outcome());
         assertEquals(1, refused.reply()[1]);
         // the nonce was used up by the failed attempt: even the right answer is refused now
-        String right = SessionAuthenticator.md5(HA1 + ":" + c.get(1) + ":00000002:" + cnonce + ":auth:"
-                + SessionAuthenticator.md5("POST:/RedirectionService"));
+        String right = DigestMath.md5Hex(HA1 + ":" + c.get(1) + ":00000002:" + cnonce + ":auth:"
+                + DigestMath.md5Hex("POST:/RedirectionService"));
         assertEquals(SessionAuthenticator.Outcome.REJECTED, digestOnly.handle(message(4, List.of("admin", REALM,
                 c.get(1), "/RedirectionService", cnonce, "00000002", right, "auth"))).outcome());
     }

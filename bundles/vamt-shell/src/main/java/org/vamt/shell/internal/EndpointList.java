@@ -5,13 +5,13 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "endpoint-list", description = "Lists the WS-Management endpoints: VM, URL, host name and Digest realm")
 @Service
 public class EndpointList implements Action {
     @Reference
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Override
     public Object execute() {
@@ -21,7 +21,7 @@ public class EndpointList implements Action {
         table.column("Host name");
         table.column("Realm");
         table.column("UUID");
-        for (WsmanEndpoints.Endpoint e : endpoints.endpoints()) {
+        for (Endpoints.Endpoint e : endpoints.endpoints()) {
             table.addRow().addContent(e.name(), e.url(), e.hostName(), e.realm(), e.uuid());
         }
         table.print(System.out);

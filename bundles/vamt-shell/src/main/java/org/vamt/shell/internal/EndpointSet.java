@@ -7,14 +7,14 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vamt.hypervisor.Hypervisor;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "endpoint-set", description = "Moves a VM's endpoint to another IPv4 address, port or host "
         + "name, as the endpoint strategy says (kept across restarts)")
 @Service
 public class EndpointSet implements Action {
     @Reference
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Reference
     Hypervisor hypervisor;
@@ -29,7 +29,7 @@ public class EndpointSet implements Action {
 
     @Override
     public Object execute() throws Exception {
-        WsmanEndpoints.Endpoint e = endpoints.move(Vms.find(hypervisor, vm).uuid(), address);
+        Endpoints.Endpoint e = endpoints.move(Vms.find(hypervisor, vm).uuid(), address);
         System.out.println("VM " + e.name() + " now answers at " + e.url());
         return null;
     }

@@ -8,18 +8,18 @@ import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 /** Completes wsman-* targets with the host:port of every VM endpoint. */
 @Service
 public class EndpointTargetCompleter implements Completer {
     @Reference
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter targets = new StringsCompleter();
-        for (WsmanEndpoints.Endpoint e : endpoints.endpoints()) {
+        for (Endpoints.Endpoint e : endpoints.endpoints()) {
             URI url = URI.create(e.url());
             targets.getStrings().add(url.getHost() + ":" + url.getPort());
         }

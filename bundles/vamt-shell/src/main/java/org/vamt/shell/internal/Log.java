@@ -40,6 +40,9 @@ public class Log implements Action {
             Map.entry(3000, "opt-in policy changed"), Map.entry(3001, "consent code sent"));
 
     @Reference
+    org.apache.karaf.shell.api.console.Session session;
+
+    @Reference
     Hypervisor hypervisor;
 
     @Reference
@@ -52,7 +55,7 @@ public class Log implements Action {
     @Override
     public Object execute() throws Exception {
         MachineInfo m = Vms.find(hypervisor, vm);
-        RequestContext ctx = new RequestContext(m.uuid(), m.name(), "shell", "");
+        RequestContext ctx = RequestContext.operator(m.uuid(), m.name(), "shell:" + session.get("USER"), "");
         System.out.println("Event log of " + m.name() + ":");
         printEvents(ctx);
         System.out.println("Audit log of " + m.name() + ":");

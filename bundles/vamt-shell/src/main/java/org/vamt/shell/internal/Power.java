@@ -12,14 +12,14 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.vamt.security.AuditEvent;
-import org.vamt.security.AuditTrail;
+import org.vamt.security.SecurityService;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineInfo;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 /**
  * Power actions through the same CIM method consoles call (RequestPowerStateChange), so the
@@ -45,10 +45,10 @@ public class Power implements Action {
     CimObjectManager cimom;
 
     @Reference(optional = true)
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Reference(optional = true)
-    AuditTrail audit;
+    SecurityService security;
 
     @Reference
     Session session;
@@ -70,9 +70,9 @@ public class Power implements Action {
         MachineInfo m = Vms.find(hypervisor, vm);
         String user = "shell:" + session.get("USER");
         String realm = endpoints == null ? "" : endpoints.endpoints().stream()
-                .filter(e -> e.uuid().equalsIgnoreCase(m.uuid())).map(WsmanEndpoints.Endpoint::realm)
+                .filter(e -> e.uuid().equalsIgnoreCase(m.uuid())).map(Endpoints.Endpoint::realm)
                 .findFirst().orElse("");
-        RequestContext ctx = new RequestContext(m.uuid(), m.name(), user, realm);
+        RequestContext ctx = RequestContext.operator(m.uuid(), m.name(), user, realm);
         Map<String, Object> keys = new LinkedHashMap<>();
         keys.put("CreationClassName", "CIM_ComputerSystem");
         keys.put("Name", "ManagedSystem");
@@ -85,14 +85,14 @@ public class Power implements Action {
             throw new IllegalStateException("VM " + m.name() + " refused '" + action + "': AMT return code "
                     + r.returnValue() + (r.returnValue() == 2 ? " (not possible in its current state)" : ""));
         }
-        if (audit != null) {
+        if (security != null) {
             int event = switch (state) {
                 case 2 -> 0;
                 case 5 -> 2;
                 case 10 -> 3;
                 default -> 1;
             };
-            audit.record(new AuditEvent(m.uuid(), 17, event, user, "", new byte[0], Instant.now()));
+            security.audit(new AuditEvent(m.uuid(), 17, event, user, "", new byte[0], Instant.now()));
         }
         System.out.println("VM " + m.name() + ": " + action + " requested");
         return null;

@@ -2,20 +2,11 @@ package org.vamt.shell.internal;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * A minimal WS-Management client for troubleshooting from the shell: builds the envelopes AMT
@@ -26,13 +17,8 @@ final class ShellWsmanClient {
     static final String AMT = "http://intel.com/wbem/wscim/1/amt-schema/1/";
     static final String IPS = "http://intel.com/wbem/wscim/1/ips-schema/1/";
     static final String VAMT = "http://schemas.vamt.org/wbem/wscim/1/vamt-schema/1/";
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=(\"([^\"]*)\"|[^,]*)");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final URI url;
-    private final String user;
-    private final String password;
+    private final DigestClient digest;
 
     ShellWsmanClient(String target, String user, String password) {
         String t = target.contains("://") ? target : "http://" + target;
@@ -42,9 +28,7 @@ final class ShellWsmanClient {
         } else if (u.getPath() == null || u.getPath().isEmpty()) {
             u = URI.create(t + "/wsman");
         }
-        this.url = u;
-        this.user = user;
-        this.password = password;
+        this.digest = new DigestClient(u, user, password).timeout(Duration.ofSeconds(60));
     }
 
     static String resourceUri(String className) {
@@ -88,50 +72,12 @@ final class ShellWsmanClient {
 
     /** Posts without credentials (Identify). */
     HttpResponse<String> postAnonymous(String envelope) throws IOException, InterruptedException {
-        return http.send(request(envelope, null), HttpResponse.BodyHandlers.ofString());
+        return digest.raw(envelope, null);
     }
 
     /** Posts, answering the Digest challenge. */
     HttpResponse<String> post(String envelope) throws IOException, InterruptedException {
-        HttpResponse<String> first = postAnonymous(envelope);
-        String challenge = first.headers().firstValue("WWW-Authenticate").orElse(null);
-        if (first.statusCode() != 401 || challenge == null || !challenge.regionMatches(true, 0, "Digest ", 0, 7)) {
-            return first;
-        }
-        Map<String, String> p = new HashMap<>();
-        Matcher m = PARAM.matcher(challenge.substring(7));
-        while (m.find()) {
-            p.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(3) != null ? m.group(3) : m.group(2).trim());
-        }
-        String realm = p.getOrDefault("realm", "");
-        String nonce = p.getOrDefault("nonce", "");
-        String cnonce = HexFormat.of().formatHex(RANDOM.generateSeed(8));
-        String nc = "00000001";
-        String path = url.getRawPath();
-        String ha1 = md5(user + ":" + realm + ":" + password);
-        String ha2 = md5("POST:" + path);
-        String response = md5(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2);
-        String auth = "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\""
-                + path + "\", qop=auth, nc=" + nc + ", cnonce=\"" + cnonce + "\", response=\"" + response + "\"";
-        return http.send(request(envelope, auth), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpRequest request(String envelope, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/soap+xml; charset=UTF-8")
-                .POST(HttpRequest.BodyPublishers.ofString(envelope, StandardCharsets.UTF_8));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return b.build();
-    }
-
-    private static String md5(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return digest.post(envelope);
     }
 
     /** Indents an XML answer one element per line, for reading in a terminal. */

@@ -10,7 +10,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "vm-info", description = "Shows a VM's endpoint, state and hardware as vAMT reports it")
 @Service
@@ -19,7 +19,7 @@ public class VmInfo implements Action {
     Hypervisor hypervisor;
 
     @Reference(optional = true)
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Argument(index = 0, name = "vm", description = "VM name or UUID", required = true)
     @Completion(VmCompleter.class)

@@ -12,7 +12,7 @@ import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.defense.DefenseSettings;
-import org.vamt.wsman.WsmanEndpoints;
+import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "vm-list", description = "Lists the VMs with their state, endpoint, vCPUs, memory and isolation")
 @Service
@@ -21,11 +21,11 @@ public class VmList implements Action {
     Hypervisor hypervisor;
 
     @Reference(optional = true)
-    WsmanEndpoints endpoints;
+    Endpoints endpoints;
 
     @Override
     public Object execute() throws Exception {
-        Map<String, WsmanEndpoints.Endpoint> byUuid = endpoints == null ? Map.of()
+        Map<String, Endpoints.Endpoint> byUuid = endpoints == null ? Map.of()
                 : endpoints.endpoints().stream().collect(Collectors.toMap(e -> Vms.lower(e.uuid()),
                         Function.identity(), (a, b) -> a));
         ShellTable table = new ShellTable();
@@ -37,7 +37,7 @@ public class VmList implements Action {
         table.column("Isolated");
         for (MachineInfo m : hypervisor.listMachines().stream()
                 .sorted(java.util.Comparator.comparing(MachineInfo::name)).toList()) {
-            WsmanEndpoints.Endpoint e = byUuid.get(Vms.lower(m.uuid()));
+            Endpoints.Endpoint e = byUuid.get(Vms.lower(m.uuid()));
             table.addRow().addContent(m.name(), Vms.lower(m.state().name()), e == null ? "-" : e.url(),
                     m.onlineVcpus() + "/" + m.maxVcpus(), (m.memoryKiB() / 1024) + " MiB", isolated(m.uuid()));
         }

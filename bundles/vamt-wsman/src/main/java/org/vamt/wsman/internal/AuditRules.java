@@ -22,9 +22,6 @@ final class AuditRules {
     static final int APP_KVM = 29;
     static final int APP_OPT_IN = 30;
 
-    /** ACL Access with Invalid Credentials (16/5); extended data 0 = invalid network access. */
-    static final Audit INVALID_CREDENTIALS = new Audit(APP_SECURITY_ADMIN, 5, new byte[] {0});
-
     record Audit(int appId, int eventId, byte[] extendedData) {
     }
 

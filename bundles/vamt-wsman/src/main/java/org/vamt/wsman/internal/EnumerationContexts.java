@@ -49,10 +49,15 @@ final class EnumerationContexts {
     }
 
     private final Map<String, Enumeration> open = new ConcurrentHashMap<>();
-    private final long idleNanos;
-    private final int maxPerOwner;
+    private volatile long idleNanos;
+    private volatile int maxPerOwner;
 
     EnumerationContexts(long idleMillis, int maxPerOwner) {
+        limits(idleMillis, maxPerOwner);
+    }
+
+    /** New limits; open contexts are kept. */
+    void limits(long idleMillis, int maxPerOwner) {
         this.idleNanos = idleMillis * 1_000_000L;
         this.maxPerOwner = maxPerOwner;
     }

@@ -7,11 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.vamt.cim.CimObjectPath;
+import org.vamt.security.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -40,20 +40,7 @@ final class RequestParser {
     private final ThreadLocal<DocumentBuilderFactory> factories = ThreadLocal.withInitial(RequestParser::newFactory);
 
     private static DocumentBuilderFactory newFactory() {
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setNamespaceAware(true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setXIncludeAware(false);
-            f.setExpandEntityReferences(false);
-            f.newDocumentBuilder();   // fail now, not on the first request, if the features are not supported
-            return f;
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("XML parser cannot be hardened", e);
-        }
+        return SafeXml.factory();
     }
 
     WsmanRequest parse(byte[] body) throws WsmanFault {

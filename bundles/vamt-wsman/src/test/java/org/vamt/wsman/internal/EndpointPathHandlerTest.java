@@ -23,12 +23,17 @@ import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
+import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
-import org.vamt.wsman.EndpointPathHandler;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * Extra paths on the listener (real CXF/Jetty, real sockets, real CIMOM): they get the same
@@ -50,8 +55,9 @@ class EndpointPathHandlerTest {
     final List<AuditEvent> audited = new CopyOnWriteArrayList<>();
     final List<EndpointPathHandler.Call> calls = new CopyOnWriteArrayList<>();
     final List<String> powerRequests = new CopyOnWriteArrayList<>();
-    WsmanHttpHandler handler;
-    CxfHttpListener listener;
+    TestTransport handler;
+    CimObjectManager cim;
+    TestTransport listener;
     int port;
 
     /** Echoes what it was given; "cim" in the body makes it use the CIMOM, "boom" makes it fail. */
@@ -65,9 +71,9 @@ class EndpointPathHandlerTest {
                 + call.context().machineId() + " " + call.header("X-Probe") + " " + body);
         if (body.equals("cim")) {
             try {
-                CimInstance s = call.cim().getInstance(call.context(), CimObjectPath.of("AMT_GeneralSettings"));
+                CimInstance s = cim.getInstance(call.context(), CimObjectPath.of("AMT_GeneralSettings"));
                 out.append(" host=").append(s.get("HostName"));
-                long rv = call.cim().invokeMethod(call.context(), CimObjectPath.of("CIM_PowerManagementService"),
+                long rv = cim.invokeMethod(call.context(), CimObjectPath.of("CIM_PowerManagementService"),
                         "RequestPowerStateChange", Map.of("PowerState", 8L)).returnValue();
                 out.append(" power=").append(rv);
                 call.audit(17, 1, new byte[] {7});
@@ -101,17 +107,18 @@ class EndpointPathHandlerTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(new TestCimom(MOF).serve(new Provider(), "CIM_PowerManagementService",
-                        "AMT_GeneralSettings").manager(), new EnumerationContexts(60_000, 4)),
-                "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(3, 60_000), audited::add),
-                new WsmanHttpHandler.Limits(2, 200, 5_000));
-        handler.pathHandlers().add(echo, Map.of(EndpointPathHandler.PATH, new String[] {"/Echo", "/wsman", "bad"}));
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        // the realms the real providers declare for these classes, enforced by the CIMOM for every path
+        cim = new TestCimom(MOF).access(users::permits).serve(new Provider(), Map.of(CimProvider.CLASSES,
+                new String[] {"CIM_PowerManagementService", "AMT_GeneralSettings"},
+                CimProvider.REALM_PREFIX + "CIM_PowerManagementService", "5",
+                CimProvider.REALM_PREFIX + "AMT_GeneralSettings", "*,3")).manager();
+        handler = new TestTransport(TestSecurity.create(users, 3, 60_000, 600_000, audited::add), 65536, 2, 200, 5_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cim, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        handler.serve(echo, "/Echo", "/wsman", "bad");
+        listener = handler.listen(port);
     }
 
     @AfterEach
@@ -134,7 +141,7 @@ class EndpointPathHandlerTest {
         assertTrue(calls.isEmpty(), "no handler call without credentials");
 
         admin.learn(challenge);
-        HttpResponse<String> r = admin.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin.url))
+        HttpResponse<String> r = admin.http().send(java.net.http.HttpRequest.newBuilder(admin.url())
                 .header("Authorization", admin.authorization()).header("X-Probe", "p1")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("hello")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -187,7 +194,7 @@ class EndpointPathHandlerTest {
         assertEquals("Internal error.", boom.body());
         assertFalse(boom.body().contains("secret"));
 
-        handler.pathHandlers().remove(echo);
+        handler.withdraw(echo);
         assertEquals(404, client("/Echo", "admin", PASSWORD).post("hello").statusCode(), "gone with its service");
     }
 }

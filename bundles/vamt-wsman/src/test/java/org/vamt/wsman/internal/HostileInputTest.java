@@ -8,15 +8,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,9 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +42,13 @@ import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
+import org.vamt.security.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -87,8 +87,8 @@ class HostileInputTest {
     @TempDir
     Path etc;
     int port;
-    CxfHttpListener listener;
-    WsmanHttpHandler handler;
+    TestTransport listener;
+    TestTransport handler;
     String url;
 
     /** The fixture's writable state, bounded so that thousands of Creates cannot grow it. */
@@ -151,14 +151,11 @@ class HostileInputTest {
         CimObjectManager cimom = new TestCimom(WsmanEndpointTest.MOF).serve(new FixtureProvider(),
                 "CIM_PowerManagementService", "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings",
                 "AMT_Policy").manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(120_000, 64)), "16.1.30.2307", MAX_REQUEST_BYTES,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
-                new WsmanHttpHandler.Limits(8, 2_000, 4_000));
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, e -> { }), MAX_REQUEST_BYTES, 8,
+                2_000, 4_000).machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class, Map.of())), "/wsman");
+        listener = handler.listen(port);
         url = "http://127.0.0.2:" + port + "/wsman";
     }
 
@@ -277,7 +274,7 @@ class HostileInputTest {
             for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
                 Thread t = e.getKey();
                 String name = t.getName();
-                if (Stream.of(e.getValue()).anyMatch(f -> f.getClassName().startsWith(WsmanHttpHandler.class.getName())
+                if (Stream.of(e.getValue()).anyMatch(f -> f.getClassName().startsWith(WsmanService.class.getName())
                         || f.getClassName().startsWith(WsmanOperations.class.getName()))) {
                     stuck.add(name);
                 }
@@ -317,54 +314,19 @@ class HostileInputTest {
 
     /** One HTTP client with its own Digest session (nonce and nc), as a console keeps it. */
     static final class Client {
-        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        final String url;
-        String nonce;
-        int nc;
+        final DigestClient digest;
         final ThreadLocal<DocumentBuilder> xml = ThreadLocal.withInitial(Client::strictParser);
 
         Client(String url) {
-            this.url = url;
+            this.digest = new DigestClient(url, "admin", PASSWORD);
         }
 
         static DocumentBuilder strictParser() {
-            try {
-                DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-                f.setNamespaceAware(true);
-                f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-                f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-                DocumentBuilder b = f.newDocumentBuilder();
-                b.setErrorHandler(null);
-                return b;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            return SafeXml.builder(SafeXml.factory());
         }
 
         HttpResponse<byte[]> raw(byte[] body, String authorization) throws IOException, InterruptedException {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/soap+xml;charset=UTF-8")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        }
-
-        String authorization(String user, String password, String realm, String nonceValue, String uri) {
-            String ncText = String.format("%08x", ++nc);
-            String ha1 = DigestAuthenticator.md5(user + ":" + realm + ":" + password);
-            String ha2 = DigestAuthenticator.md5("POST:" + uri);
-            String response = DigestAuthenticator.md5(ha1 + ":" + nonceValue + ":" + ncText + ":c0ffee:auth:" + ha2);
-            return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonceValue
-                    + "\", uri=\"" + uri + "\", qop=auth, nc=" + ncText + ", cnonce=\"c0ffee\", response=\""
-                    + response + "\"";
-        }
-
-        void learn(HttpResponse<byte[]> challenge) {
-            nonce = DigestAuthenticator.parseParameters(challenge.headers().firstValue("WWW-Authenticate")
-                    .orElseThrow().substring(7)).get("nonce");
-            nc = 0;
+            return digest.raw(body, authorization, HttpResponse.BodyHandlers.ofByteArray());
         }
 
         /** Sends with valid credentials (learning or renewing the nonce as needed), none, or broken ones. */
@@ -377,6 +339,7 @@ class HostileInputTest {
                 case NONE:
                     return raw(k.body, null);
                 case BROKEN:
+                    String nonce = digest.nonce();
                     return raw(k.body, k.brokenAuthorization.replace("{nonce}", nonce == null ? "x" : nonce));
                 default:
                     List<String> opened = new ArrayList<>();
@@ -402,17 +365,11 @@ class HostileInputTest {
         static final Pattern CONTEXT = Pattern.compile("EnumerationContext>([^<]+)</");
 
         HttpResponse<byte[]> authenticated(byte[] body) throws IOException, InterruptedException {
-            if (nonce == null) {
-                learn(raw(new byte[0], null));
+            if (!digest.session().hasNonce()) {
+                digest.learn(raw(new byte[0], null));   // probe with an empty body, as curl --digest does
             }
-            HttpResponse<byte[]> r = raw(body, authorization("admin", PASSWORD, REALM, nonce, "/wsman"));
-            if (r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate").orElse("")
-                    .contains("stale=\"true\"")) {
-                // other clients' challenges pushed our nonce out of the bounded nonce table
-                learn(r);
-                r = raw(body, authorization("admin", PASSWORD, REALM, nonce, "/wsman"));
-            }
-            return r;
+            // a stale nonce (other clients' challenges pushed ours out of the bounded nonce table) is renewed once
+            return digest.post(body, HttpResponse.BodyHandlers.ofByteArray());
         }
 
         /** Opens an enumeration and puts its context where the body asks for a live one. */

@@ -20,8 +20,12 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * Filtered Enumerate over real sockets: DSP0227 association traversal (as wsmancli's
@@ -73,7 +77,7 @@ class WsmanAssociationFilterTest {
     @TempDir
     Path wslDir;
     int port;
-    CxfHttpListener listener;
+    TestTransport listener;
     DigestClient client;
 
     @BeforeEach
@@ -96,14 +100,12 @@ class WsmanAssociationFilterTest {
                         CimInstance.builder("CIM_HostedService").key("Antecedent", SYSTEM).key("Dependent", TIME.path())
                                 .build()), "CIM_HostedService")
                 .manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
-                WsmanHttpHandler.Limits.DEFAULT);
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        TestTransport handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, e -> { }), 65536, 64, 2_000, 60_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        listener = handler.listen(port);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
     }
 

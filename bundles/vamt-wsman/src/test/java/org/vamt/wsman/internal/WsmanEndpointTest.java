@@ -32,9 +32,13 @@ import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.security.digest.DigestClient;
 
 /** Drives a real CXF/Jetty listener over real sockets with the real CIMOM behind it. */
 class WsmanEndpointTest {
@@ -47,7 +51,7 @@ class WsmanEndpointTest {
     UserStore users;
     final List<AuditEvent> audited = new java.util.concurrent.CopyOnWriteArrayList<>();
     int port;
-    CxfHttpListener listener;
+    TestTransport listener;
     DigestClient client;
     final java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -139,16 +143,17 @@ class WsmanEndpointTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy").manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        WsmanHttpHandler handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
-                new WsmanHttpHandler.Limits(2, 200, 5_000));
-        listener = new CxfHttpListener("0.0.0.0", port, handler);
+        // realm rules as the real providers declare them, enforced by the CIMOM with the real users
+        CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy")
+                .realm("AMT_GeneralSettings", "*,3").realm("CIM_PowerManagementService", "5")
+                .access(users::permits).manager();
+        TestTransport handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, audited::add), 65536, 2, 200, 5_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        listener = handler.listen(port);
         client = new DigestClient("http://127.0.0.2:" + port + "/wsman", "admin", PASSWORD);
     }
 
@@ -404,12 +409,12 @@ class WsmanEndpointTest {
 
     @Test
     void wrongPasswordAndReplaysAreRefused() throws Exception {
-        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
+        DigestClient wrong = new DigestClient(client.url(), "admin", "nope");
         assertEquals(401, wrong.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null))
                 .statusCode());
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
         assertEquals(200, client.post(get).statusCode());
-        String replayed = client.authorization("00000001", "0a4f113b");
+        String replayed = client.authorization("00000001", client.session().cnonce());
         assertEquals(401, client.raw(get, replayed).statusCode(), "same nonce, cnonce and nc twice");
         assertEquals(200, client.raw(get, client.authorization("2", "other")).statusCode(),
                 "decimal nc from another relay is fine");
@@ -418,23 +423,20 @@ class WsmanEndpointTest {
     @Test
     void anExpiredNonceGetsAStaleChallengeAndTheNewNonceWorks() throws Exception {
         listener.close();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService")
                 .manager();
-        WsmanHttpHandler shortNonces = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 300, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), audited::add),
-                WsmanHttpHandler.Limits.DEFAULT);
-        listener = new CxfHttpListener("0.0.0.0", port, shortNonces);
+        TestTransport shortNonces = new TestTransport(TestSecurity.create(users, 5, 60_000, 300, audited::add), 65536, 64, 2_000, 60_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
+        listener = shortNonces.listen(port);
         String get = envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null);
         assertEquals(200, client.post(get).statusCode());
-        String oldNonce = client.nonce;
+        String oldNonce = client.nonce();
         Thread.sleep(600);
 
-        DigestClient wrong = new DigestClient(client.url, "admin", "nope");
-        wrong.nonce = oldNonce;
-        wrong.realm = client.realm;
+        DigestClient wrong = new DigestClient(client.url(), "admin", "nope");
+        wrong.session().learn(client.realm(), oldNonce);
         HttpResponse<String> guess = wrong.raw(get, wrong.authorization());
         assertEquals(401, guess.statusCode());
         assertTrue(guess.headers().firstValue("WWW-Authenticate").orElseThrow().contains("stale=\"false\""),
@@ -445,7 +447,7 @@ class WsmanEndpointTest {
         String challenge = stale.headers().firstValue("WWW-Authenticate").orElseThrow();
         assertTrue(challenge.contains("stale=\"true\""), challenge);
         client.learn(stale);
-        assertFalse(oldNonce.equals(client.nonce), "a new nonce is issued");
+        assertFalse(oldNonce.equals(client.nonce()), "a new nonce is issued");
         HttpResponse<String> retried = client.raw(get, client.authorization());
         assertEquals(200, retried.statusCode(), retried.body());
         assertEquals(1, audited.size(), "the wrong password is a failed login, the expired nonce is not: " + audited);
@@ -462,14 +464,9 @@ class WsmanEndpointTest {
     @Test
     void restartingTheListenerServesWithTheNewHandler() throws Exception {
         listener.close();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
-        WsmanHttpHandler replacement = new WsmanHttpHandler(endpoints,
-                new DigestAuthenticator((u, m, r) -> java.util.Optional.empty(), 1000, 10),
-                new WsmanOperations(null, new EnumerationContexts(1000, 1)), "17.0.1.1", 1024,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 1000), e -> { }),
-                WsmanHttpHandler.Limits.DEFAULT);
-        listener = new CxfHttpListener("0.0.0.0", port, replacement);
+        TestTransport replacement = new TestTransport(TestSecurity.create(users, 5, 1000, 1000, e -> { }), 1024, 64,
+                2_000, 60_000, "17.0.1.1").machine(VM_UUID, "desktop-01");
+        listener = replacement.listen(port);
         HttpResponse<String> r = client.raw("", null);
         assertEquals("Intel(R) Active Management Technology 17.0.1.1", r.headers().firstValue("Server").orElseThrow(),
                 "the old Jetty must be gone, not still answering with the old handler");
@@ -480,7 +477,7 @@ class WsmanEndpointTest {
     void aLimitedUserIsDeniedOperationsOutsideItsRealms() throws Exception {
         users.add("viewer", "V1ewer!pass".toCharArray(), java.util.Set.of(AmtRealm.HARDWARE_ASSET),
                 java.util.Set.of(VM_UUID));
-        DigestClient viewer = new DigestClient(client.url, "viewer", "V1ewer!pass");
+        DigestClient viewer = new DigestClient(client.url(), "viewer", "V1ewer!pass");
         assertEquals(200, viewer.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
                 .statusCode(), "what every console reads on connect is open to every user");
         String power = CIM + "CIM_PowerManagementService";
@@ -498,7 +495,7 @@ class WsmanEndpointTest {
     @Test
     void aUserGrantedAnotherVmCannotLogInHere() throws Exception {
         users.add("other", "0ther!Pass".toCharArray(), AmtRealm.all(), java.util.Set.of("another-vm"));
-        DigestClient other = new DigestClient(client.url, "other", "0ther!Pass");
+        DigestClient other = new DigestClient(client.url(), "other", "0ther!Pass");
         assertEquals(401, other.post(envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null))
                 .statusCode());
         users.grant("other", VM_UUID);
@@ -510,7 +507,7 @@ class WsmanEndpointTest {
     void repeatedFailuresLockTheUserOutAndAreAudited() throws Exception {
         users.add("victim", "V1ctim!pass".toCharArray(), AmtRealm.all(), java.util.Set.of(VM_UUID));
         String get = envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null);
-        DigestClient guesser = new DigestClient(client.url, "victim", "wrong-guess");
+        DigestClient guesser = new DigestClient(client.url(), "victim", "wrong-guess");
         for (int i = 0; i < 7; i++) {
             assertEquals(401, guesser.post(get).statusCode());
         }
@@ -518,7 +515,7 @@ class WsmanEndpointTest {
                 "failures are audited until the lockout, then no more (no flooding)");
         assertEquals("victim", audited.get(0).initiator());
         assertEquals("127.0.0.1", audited.get(0).address());
-        DigestClient victim = new DigestClient(client.url, "victim", "V1ctim!pass");
+        DigestClient victim = new DigestClient(client.url(), "victim", "V1ctim!pass");
         assertEquals(401, victim.post(get).statusCode(), "locked out even with the right password");
         assertEquals(200, client.post(get).statusCode(), "other users are not affected");
     }
@@ -562,7 +559,7 @@ class WsmanEndpointTest {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             for (int i = 0; i < 2; i++) {
-                DigestClient other = new DigestClient(client.url, "admin", PASSWORD);
+                DigestClient other = new DigestClient(client.url(), "admin", PASSWORD);
                 pool.submit(() -> other.post(hangingCall("PT8S")));
             }
             long deadline = System.currentTimeMillis() + 5_000;

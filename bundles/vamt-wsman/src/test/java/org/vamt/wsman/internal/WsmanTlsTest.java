@@ -20,6 +20,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -37,10 +38,14 @@ import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cimom.internal.TestCimom;
+import org.vamt.endpoints.internal.TestTransport;
+import org.vamt.security.internal.TestConfigs;
+import org.vamt.security.internal.TestSecurity;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.tls.TlsIdentity;
 import org.vamt.tls.internal.TlsIdentityComponent;
+import org.vamt.security.digest.DigestClient;
 
 /**
  * The 16993 listener over real sockets: the real TLS identity (generated into a temporary etc
@@ -58,8 +63,8 @@ class WsmanTlsTest {
     Path etc;
     int port;
     TlsIdentity identity;
-    CxfHttpListener listener;
-    WsmanHttpHandler handler;
+    TestTransport listener;
+    TestTransport handler;
 
     @BeforeEach
     void start() throws Exception {
@@ -69,15 +74,13 @@ class WsmanTlsTest {
         CimObjectManager cimom = new TestCimom(MOF).serve((ctx, className) -> List.of(
                 CimInstance.builder("AMT_GeneralSettings").key("InstanceID", "Intel(r) AMT: General Settings")
                         .property("DigestRealm", ctx.digestRealm()).build()), "AMT_GeneralSettings").manager();
-        MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
-        endpoints.sync(List.of(new MachineInfo(VM_UUID, "desktop-01", MachineState.RUNNING, 1, 2, 1024)));
         UserStore users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
-        handler = new WsmanHttpHandler(endpoints, new DigestAuthenticator(users::ha1, 600_000, 100),
-                new WsmanOperations(cimom, new EnumerationContexts(60_000, 4)), "16.1.30.2307", 65536,
-                new WsmanHttpHandler.Security(users, new LoginThrottle(5, 60_000), e -> { }),
-                WsmanHttpHandler.Limits.DEFAULT);
+        handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, e -> { }), 65536, 64, 2_000, 60_000)
+                .machine(VM_UUID, "desktop-01")
+                .serve(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class,
+                        Map.of("enumerationIdleSeconds", 60_000L / 1000, "maxEnumerationsPerUser", 4))), "/wsman");
         identity = identityIn(etc);
-        listener = CxfHttpListener.https("0.0.0.0", port, handler, identity);
+        listener = handler.listenTls(port, identity);
     }
 
     @AfterEach
@@ -188,8 +191,8 @@ class WsmanTlsTest {
         client.learn(challenge);
         HttpResponse<String> r = client.raw(getGeneralSettings(), client.authorization());
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().contains(">" + client.realm + "<"), "dispatched to the VM at 127.0.0.2: " + r.body());
-        HttpResponse<String> wrongPassword = new DigestClient(client.http, client.url, "admin", "wrong")
+        assertTrue(r.body().contains(">" + client.realm() + "<"), "dispatched to the VM at 127.0.0.2: " + r.body());
+        HttpResponse<String> wrongPassword = new DigestClient(client.http(), client.url(), "admin", "wrong")
                 .post(getGeneralSettings());
         assertEquals(401, wrongPassword.statusCode());
         assertEquals("TLSv1.3", handshake(new String[] {"TLSv1.3"}, null).getProtocol());
@@ -248,9 +251,9 @@ class WsmanTlsTest {
     void certificateSurvivesARestartOnTheSameEtcDirectory() throws Exception {
         Certificate before = handshake(new String[] {"TLSv1.3"}, null).getPeerCertificates()[0];
         String fingerprint = identity.sha1Fingerprint();
-        listener.close();
+        listener.closeListeners();
         identity = identityIn(etc);
-        listener = CxfHttpListener.https("0.0.0.0", port, handler, identity);
+        listener = handler.listenTls(port, identity);
         Certificate after = handshake(new String[] {"TLSv1.3"}, null).getPeerCertificates()[0];
         assertArrayEquals(before.getEncoded(), after.getEncoded());
         assertEquals(fingerprint, identity.sha1Fingerprint());

@@ -34,7 +34,9 @@ import org.vamt.provider.support.Machines;
  * only withdraws this VM. The admin is vAMT's admin; SetAdminAclEntryEx gives it a password of its
  * own on this VM, as each AMT device has its own admin password.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_AuthorizationService")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_AuthorizationService",
+    CimProvider.REALM_PREFIX + "AMT_AuthorizationService=21"})
 public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(AuthorizationProvider.class);
     static final String NAME = "Intel(r) AMT Authorization Service";

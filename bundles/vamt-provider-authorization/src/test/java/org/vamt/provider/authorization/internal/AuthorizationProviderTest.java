@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +21,7 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.libvirt.internal.DemoHypervisor;
+import org.vamt.security.digest.DigestMath;
 
 /** The AMT user ACL over real vAMT accounts (users file in a temporary directory) and the test driver. */
 class AuthorizationProviderTest {
@@ -58,13 +58,9 @@ class AuthorizationProviderTest {
         return provider.invokeMethod(ctx, service, method, args);
     }
 
-    private static byte[] md5(String s) throws Exception {
-        return MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
-    }
-
     /** What MeshCommander sends: base64 of the raw MD5. */
     private static String meshCommanderHash(String user, String realm, String pw) throws Exception {
-        return Base64.getEncoder().encodeToString(md5(user + ":" + realm + ":" + pw));
+        return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(DigestMath.ha1(user, realm, pw)));
     }
 
     @Test
@@ -74,7 +70,7 @@ class AuthorizationProviderTest {
                 "Realms", List.of(4L, 5L)));
         assertEquals(0, added.returnValue());
         long handle = (Long) added.outputs().get("Handle");
-        assertEquals(UserStore.md5("helpdesk:" + REALM_D1 + ":H3lp!desk"),
+        assertEquals(DigestMath.md5Hex("helpdesk:" + REALM_D1 + ":H3lp!desk"),
                 users.ha1("helpdesk", DESKTOP_01, REALM_D1).orElseThrow());
         assertFalse(users.ha1("helpdesk", KIOSK, REALM_KIOSK).isPresent(), "not granted the kiosk");
         assertTrue(users.permits("helpdesk", DESKTOP_01, 5));
@@ -94,13 +90,13 @@ class AuthorizationProviderTest {
     @Test
     void updatesDisableAndRemovalReachTheAccounts() throws Exception {
         long handle = (Long) call(d1(), "AddUserAclEntryEx", Map.of("DigestUsername", "ops",
-                "DigestPassword", UserStore.md5("ops:" + REALM_D1 + ":0ps!Pass"), "AccessPermission", 2L,
+                "DigestPassword", DigestMath.md5Hex("ops:" + REALM_D1 + ":0ps!Pass"), "AccessPermission", 2L,
                 "Realms", List.of(4L))).outputs().get("Handle");
         assertEquals(0, call(d1(), "UpdateUserAclEntryEx", Map.of("Handle", handle, "DigestUsername", "ops",
                 "DigestPassword", meshCommanderHash("ops", REALM_D1, "N3w!Pass"), "AccessPermission", 1L,
                 "Realms", List.of(4L, 19L))).returnValue());
         assertEquals(Set.of(4, 19), users.account("ops").orElseThrow().realms());
-        assertEquals(UserStore.md5("ops:" + REALM_D1 + ":N3w!Pass"), users.ha1("ops", DESKTOP_01, REALM_D1)
+        assertEquals(DigestMath.md5Hex("ops:" + REALM_D1 + ":N3w!Pass"), users.ha1("ops", DESKTOP_01, REALM_D1)
                 .orElseThrow());
         assertEquals(0, call(d1(), "SetAclEnabledState", Map.of("Handle", handle, "Enabled", false)).returnValue());
         assertEquals(false, call(d1(), "GetAclEnabledState", Map.of("Handle", handle)).outputs().get("Enabled"));
@@ -121,11 +117,11 @@ class AuthorizationProviderTest {
     @Test
     void theAdminGetsItsOwnPasswordOnThisVm() throws Exception {
         assertEquals("admin", call(d1(), "GetAdminAclEntry", Map.of()).outputs().get("Username"));
-        String hex = UserStore.md5("admin:" + REALM_D1 + ":Dev1ce!Admin");
+        String hex = DigestMath.md5Hex("admin:" + REALM_D1 + ":Dev1ce!Admin");
         assertEquals(0, call(d1(), "SetAdminAclEntryEx", Map.of("Username", "admin", "DigestPassword", hex))
                 .returnValue());
         assertEquals(hex, users.ha1("admin", DESKTOP_01, REALM_D1).orElseThrow());
-        assertEquals(UserStore.md5("admin:" + REALM_KIOSK + ":Adm1n-Secret"),
+        assertEquals(DigestMath.md5Hex("admin:" + REALM_KIOSK + ":Adm1n-Secret"),
                 users.ha1("admin", KIOSK, REALM_KIOSK).orElseThrow(), "other VMs keep the vAMT admin password");
         assertEquals(12L, call(d1(), "SetAdminAclEntryEx", Map.of("Username", "root", "DigestPassword", hex))
                 .returnValue());
@@ -133,7 +129,7 @@ class AuthorizationProviderTest {
 
     @Test
     void badInputGetsAmtReturnCodes() throws Exception {
-        String good = UserStore.md5("x:" + REALM_D1 + ":pw");
+        String good = DigestMath.md5Hex("x:" + REALM_D1 + ":pw");
         assertEquals(2054L, call(d1(), "AddUserAclEntryEx", Map.of("DigestUsername", "x", "DigestPassword", "short",
                 "AccessPermission", 2L, "Realms", List.of(4L))).returnValue());
         assertEquals(2055L, call(d1(), "AddUserAclEntryEx", Map.of("DigestUsername", "x", "DigestPassword", good,

@@ -13,7 +13,9 @@ import org.vamt.cim.spi.RequestContext;
  * absent, so MeshCommander and Intel's toolkit do not offer it. SOL is false too: it says whether
  * serial-over-LAN can be tied to the boot, which vAMT does not do (UseSOL is accepted and ignored).
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_BootCapabilities")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_BootCapabilities",
+    CimProvider.REALM_PREFIX + "AMT_BootCapabilities=5"})
 public class BootCapabilitiesProvider extends AMT_BootCapabilitiesProviderSkeleton {
 
     @Override

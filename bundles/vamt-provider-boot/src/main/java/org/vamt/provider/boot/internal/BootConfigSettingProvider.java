@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * 4 Invalid Reference when a Source is not one of the listed CIM_BootSourceSetting instances;
  * 5 Invalid Parameter for more than one Source (AMT forces one device, not an order).
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_BootConfigSetting")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_BootConfigSetting",
+    CimProvider.REALM_PREFIX + "CIM_BootConfigSetting=5"})
 public class BootConfigSettingProvider extends CIM_BootConfigSettingProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(BootConfigSettingProvider.class);
 

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * <p>EnabledState is 32768 (AMT 16+: One Click Recovery and remote platform erase disabled);
  * RequestStateChange accepts only that state.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_BootService")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_BootService",
+    CimProvider.REALM_PREFIX + "CIM_BootService=5"})
 public class BootServiceProvider extends CIM_BootServiceProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(BootServiceProvider.class);
 

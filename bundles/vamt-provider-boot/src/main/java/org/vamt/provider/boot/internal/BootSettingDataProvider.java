@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * only when false, as AMT_BootCapabilities says; a true value is refused (INVALID_PARAMETER, which
  * WS-Management reports as wxf:InvalidRepresentation) and nothing is stored.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_BootSettingData")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_BootSettingData",
+    CimProvider.REALM_PREFIX + "AMT_BootSettingData=5"})
 public class BootSettingDataProvider extends AMT_BootSettingDataProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(BootSettingDataProvider.class);
 

@@ -13,7 +13,9 @@ import org.vamt.cim.spi.RequestContext;
  * as real AMT lists them (hard drive, PXE, CD/DVD). Diagnostic and One Click Recovery sources are
  * not listed, as AMT_BootCapabilities does not advertise them.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_BootSourceSetting")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_BootSourceSetting",
+    CimProvider.REALM_PREFIX + "CIM_BootSourceSetting=5"})
 public class BootSourceSettingProvider extends CIM_BootSourceSettingProviderSkeleton {
 
     @Override

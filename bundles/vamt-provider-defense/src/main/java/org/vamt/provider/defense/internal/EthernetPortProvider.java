@@ -19,7 +19,9 @@ import org.vamt.provider.support.Machines;
  * definition order, with its MAC as PermanentAddress / NetworkAddresses and its link state as
  * OperationalStatus (2 up, 15 down). These are the ports system defense policies are put on.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_EthernetPort")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_EthernetPort",
+    CimProvider.REALM_PREFIX + "CIM_EthernetPort=11"})
 public class EthernetPortProvider extends CIM_EthernetPortProviderSkeleton {
     private final Hypervisor hypervisor;
 

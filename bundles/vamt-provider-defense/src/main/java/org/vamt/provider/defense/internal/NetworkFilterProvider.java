@@ -39,7 +39,12 @@ import org.slf4j.LoggerFactory;
     CimProvider.CLASSES + "=AMT_ComplexFilterEntryBase",
     CimProvider.CLASSES + "=AMT_IPHeadersFilter",
     CimProvider.CLASSES + "=AMT_Hdr8021Filter",
-    CimProvider.CLASSES + "=AMT_NetworkFilter"})
+    CimProvider.CLASSES + "=AMT_NetworkFilter",
+    CimProvider.REALM_PREFIX + "AMT_FilterEntryBase=11",
+    CimProvider.REALM_PREFIX + "AMT_ComplexFilterEntryBase=11",
+    CimProvider.REALM_PREFIX + "AMT_IPHeadersFilter=11",
+    CimProvider.REALM_PREFIX + "AMT_Hdr8021Filter=11",
+    CimProvider.REALM_PREFIX + "AMT_NetworkFilter=11"})
 public class NetworkFilterProvider implements CimProvider {
     /** At most this many filters per VM (they live in the domain definition). */
     static final int MAX_FILTERS = 64;

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=AMT_NetworkPortSystemDefensePolicy",
-    CimProvider.CLASSES + "=AMT_InterfacePolicy"})
+    CimProvider.CLASSES + "=AMT_InterfacePolicy",
+    CimProvider.REALM_PREFIX + "AMT_NetworkPortSystemDefensePolicy=11",
+    CimProvider.REALM_PREFIX + "AMT_InterfacePolicy=11"})
 public class PortPolicyProvider extends AMT_NetworkPortSystemDefensePolicyProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(PortPolicyProvider.class);
     static final String CLASS = AMT_NetworkPortSystemDefensePolicy.CLASS_NAME;

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * filters. A policy put on a port (AMT_NetworkPortSystemDefensePolicy) is in use and cannot be
  * deleted. Creating a policy changes nothing on the VM: only putting it on a port does.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_SystemDefensePolicy")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_SystemDefensePolicy",
+    CimProvider.REALM_PREFIX + "AMT_SystemDefensePolicy=11"})
 public class SystemDefensePolicyProvider extends AMT_SystemDefensePolicyProviderSkeleton {
     /** At most this many policies per VM (they live in the domain definition). */
     static final int MAX_POLICIES = 32;

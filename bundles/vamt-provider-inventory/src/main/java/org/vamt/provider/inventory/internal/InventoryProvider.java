@@ -44,7 +44,18 @@ import org.vamt.provider.support.Machines;
     CimProvider.CLASSES + "=CIM_PhysicalMemory",
     CimProvider.CLASSES + "=CIM_BIOSElement",
     CimProvider.CLASSES + "=CIM_MediaAccessDevice",
-    CimProvider.CLASSES + "=AMT_EthernetPortSettings"})
+    CimProvider.CLASSES + "=AMT_EthernetPortSettings",
+    CimProvider.REALM_PREFIX + "CIM_ComputerSystemPackage=4",
+    CimProvider.REALM_PREFIX + "CIM_SystemPackaging=4",
+    CimProvider.REALM_PREFIX + "CIM_PhysicalFrame=4",
+    CimProvider.REALM_PREFIX + "CIM_PhysicalPackage=4",
+    CimProvider.REALM_PREFIX + "CIM_Chassis=4",
+    CimProvider.REALM_PREFIX + "CIM_Card=4",
+    CimProvider.REALM_PREFIX + "CIM_Chip=4",
+    CimProvider.REALM_PREFIX + "CIM_PhysicalMemory=4",
+    CimProvider.REALM_PREFIX + "CIM_BIOSElement=4",
+    CimProvider.REALM_PREFIX + "CIM_MediaAccessDevice=4",
+    CimProvider.REALM_PREFIX + "AMT_EthernetPortSettings=4,22"})
 public class InventoryProvider implements CimProvider {
     static final String DEFAULT_VENDOR = "vAMT";
     /** Memory is reported as DIMMs of at most this size, as a PC of that size would have. */

@@ -32,7 +32,9 @@ import org.vamt.provider.support.Machines;
  * whatever the hypervisor driver, and it is not writable through the hypervisor the way domain
  * metadata is.
  */
-@Component(service = {CimProvider.class, AuditTrail.class}, property = CimProvider.CLASSES + "=AMT_AuditLog")
+@Component(service = {CimProvider.class, AuditTrail.class}, property = {
+    CimProvider.CLASSES + "=AMT_AuditLog",
+    CimProvider.REALM_PREFIX + "AMT_AuditLog=20"})
 public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements AuditTrail {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLogProvider.class);
     static final String NAME = "Intel(r) AMT:Audit Log";

@@ -37,7 +37,11 @@ import org.vamt.provider.support.Machines;
  * so any number of readers may iterate at once.
  */
 @Component(service = {CimProvider.class, MachineListener.class},
-        property = CimProvider.CLASSES + "=AMT_MessageLog")
+        property = {
+    CimProvider.CLASSES + "=AMT_MessageLog",
+    CimProvider.REALM_PREFIX + "AMT_MessageLog=19,7",
+    CimProvider.REALM_PREFIX + "AMT_MessageLog.PositionToFirstRecord=19",
+    CimProvider.REALM_PREFIX + "AMT_MessageLog.GetRecords=19"})
 public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implements MachineListener {
     private static final Logger LOG = LoggerFactory.getLogger(MessageLogProvider.class);
     static final String NAME = "Intel(r) AMT:MessageLog 1";

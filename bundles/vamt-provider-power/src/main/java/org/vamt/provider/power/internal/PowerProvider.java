@@ -55,7 +55,12 @@ import org.slf4j.LoggerFactory;
     CimProvider.CLASSES + "=CIM_PowerManagementService",
     CimProvider.CLASSES + "=CIM_AssociatedPowerManagementService",
     CimProvider.CLASSES + "=CIM_ServiceAvailableToElement",
-    CimProvider.CLASSES + "=IPS_PowerManagementService"})
+    CimProvider.CLASSES + "=IPS_PowerManagementService",
+    CimProvider.REALM_PREFIX + "CIM_ComputerSystem=*",
+    CimProvider.REALM_PREFIX + "CIM_PowerManagementService=5",
+    CimProvider.REALM_PREFIX + "CIM_AssociatedPowerManagementService=5",
+    CimProvider.REALM_PREFIX + "CIM_ServiceAvailableToElement=5",
+    CimProvider.REALM_PREFIX + "IPS_PowerManagementService=5"})
 @Designate(ocd = PowerProvider.Config.class)
 public class PowerProvider implements CimProvider, MachineListener {
     static final String PID = "org.vamt.provider.power";

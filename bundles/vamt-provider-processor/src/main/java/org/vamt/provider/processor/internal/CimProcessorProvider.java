@@ -16,7 +16,9 @@ import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
 
 /** The same vCPUs as the standard CIM_Processor that AMT consoles read. */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_Processor")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_Processor",
+    CimProvider.REALM_PREFIX + "CIM_Processor=4"})
 public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
     private final Hypervisor hypervisor;
 

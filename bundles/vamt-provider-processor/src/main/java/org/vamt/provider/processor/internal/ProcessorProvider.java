@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * this class fills in {@code enumerate} and {@code Enable}. The MOF travels in the bundle, so the
  * class exists exactly while the bundle runs.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=Processor")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=Processor",
+    CimProvider.REALM_PREFIX + "Processor=4,5"})
 public class ProcessorProvider extends ProcessorProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorProvider.class);
     static final long SUCCESS = VcpuRules.SUCCESS;

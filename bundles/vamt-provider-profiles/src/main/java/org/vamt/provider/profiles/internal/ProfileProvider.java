@@ -23,7 +23,9 @@ import org.vamt.provider.support.AmtNames;
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=CIM_RegisteredProfile",
-    CimProvider.CLASSES + "=CIM_ElementConformsToProfile"})
+    CimProvider.CLASSES + "=CIM_ElementConformsToProfile",
+    CimProvider.REALM_PREFIX + "CIM_RegisteredProfile=*",
+    CimProvider.REALM_PREFIX + "CIM_ElementConformsToProfile=*"})
 public class ProfileProvider implements CimProvider {
     private static final int DMTF = 2;
     private static final int NOT_ADVERTISED = 2;

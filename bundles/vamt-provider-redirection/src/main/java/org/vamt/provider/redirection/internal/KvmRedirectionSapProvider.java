@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * Enabled reads EnabledState 6 (enabled, no session), or 2 while the redirection listener
  * (vamt-redirection) has a KVM session open. Enabled by default.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_KVMRedirectionSAP")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_KVMRedirectionSAP",
+    CimProvider.REALM_PREFIX + "CIM_KVMRedirectionSAP=2"})
 public class KvmRedirectionSapProvider extends CIM_KVMRedirectionSAPProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(KvmRedirectionSapProvider.class);
     static final boolean DEFAULT_ENABLED = true;

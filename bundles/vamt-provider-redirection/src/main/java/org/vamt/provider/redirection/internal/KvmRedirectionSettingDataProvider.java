@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * authentication needs it so. Nothing listens on port 5900 or 16994 yet: these values are what the
  * future KVM listener will honour.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=IPS_KVMRedirectionSettingData")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=IPS_KVMRedirectionSettingData",
+    CimProvider.REALM_PREFIX + "IPS_KVMRedirectionSettingData=2"})
 public class KvmRedirectionSettingDataProvider extends IPS_KVMRedirectionSettingDataProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(KvmRedirectionSettingDataProvider.class);
 

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * it is logged at INFO and offered to other bundles as the {@link UserConsentCodes} service.
  */
 @Component(service = {CimProvider.class, UserConsentCodes.class},
-        property = CimProvider.CLASSES + "=IPS_OptInService")
+        property = {
+    CimProvider.CLASSES + "=IPS_OptInService",
+    CimProvider.REALM_PREFIX + "IPS_OptInService=2"})
 public class OptInServiceProvider extends IPS_OptInServiceProviderSkeleton implements UserConsentCodes {
     private static final Logger LOG = LoggerFactory.getLogger(OptInServiceProvider.class);
     static final long CAN_MODIFY_POLICY = 1;

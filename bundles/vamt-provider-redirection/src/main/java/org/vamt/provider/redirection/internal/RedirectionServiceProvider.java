@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * redirection listener (vamt-redirection) honours it and ends sessions on TerminateSession.
  * Defaults are those of a freshly provisioned AMT: both features allowed (32771), listener off.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_RedirectionService")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_RedirectionService",
+    CimProvider.REALM_PREFIX + "AMT_RedirectionService=2"})
 public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(RedirectionServiceProvider.class);
     static final long DEFAULT_STATE = SOL_IDER_BOTH;

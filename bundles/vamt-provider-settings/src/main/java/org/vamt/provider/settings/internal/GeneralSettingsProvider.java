@@ -36,7 +36,9 @@ import org.vamt.provider.support.AmtNames;
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=AMT_GeneralSettings",
     CimProvider.CLASSES + "=IPS_HostBasedSetupService",
-    CimProvider.CLASSES + "=AMT_SetupAndConfigurationService"})
+    CimProvider.CLASSES + "=AMT_SetupAndConfigurationService",
+    CimProvider.REALM_PREFIX + "AMT_GeneralSettings=*,3",
+    CimProvider.REALM_PREFIX + "IPS_HostBasedSetupService=*,3"})
 public class GeneralSettingsProvider implements CimProvider {
     /** Metadata key of the AMT_GeneralSettings values a console has written (Put). */
 

@@ -15,7 +15,9 @@ import org.vamt.cim.spi.RequestContext;
  * Identify, so all come from {@link VamtProduct#amtVersion()}. The instance "vAMT" tells the
  * truth about what answers. Only enumeration is implemented: the CIMOM derives Get.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=CIM_SoftwareIdentity")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=CIM_SoftwareIdentity",
+    CimProvider.REALM_PREFIX + "CIM_SoftwareIdentity=*"})
 public class SoftwareIdentityProvider extends CIM_SoftwareIdentityProviderSkeleton {
 
     @Override

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * with the VM (domain metadata) so it survives restarts. MeshCentral reads it on connect and sets
  * it when it drifts by more than 10 s; a failed set would make it drop the device.
  */
-@Component(service = CimProvider.class, property = CimProvider.CLASSES + "=AMT_TimeSynchronizationService")
+@Component(service = CimProvider.class, property = {
+    CimProvider.CLASSES + "=AMT_TimeSynchronizationService",
+    CimProvider.REALM_PREFIX + "AMT_TimeSynchronizationService=12",
+    CimProvider.REALM_PREFIX + "AMT_TimeSynchronizationService.GetLowAccuracyTimeSynch=12"})
 public class TimeSynchronizationProvider extends AMT_TimeSynchronizationServiceProviderSkeleton {
     private static final Logger LOG = LoggerFactory.getLogger(TimeSynchronizationProvider.class);
     static final long SUCCESS = 0;

@@ -1,0 +1,94 @@
+package org.vamt.endpoints;
+
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.vamt.cim.spi.RequestContext;
+
+/**
+ * A protocol served on every VM endpoint at one or more HTTP paths: WS-Management at
+ * {@code /wsman}, AMT 1-8's SOAP services, tomorrow the web UI. Register an implementation as an
+ * OSGi service with the property {@value #PATH}. Transports (the HTTP listeners, later CIRA
+ * tunnels) pick the VM, bound the body, demand HTTP Digest through the security service (lockout
+ * and failed-login audit included) and bound concurrency; the handler only speaks its protocol.
+ * Realm checks are the CIMOM's: a handler passes {@link Call#context()} to it and gets
+ * ACCESS_DENIED where the user lacks the realm.
+ */
+public interface EndpointPathHandler {
+    /** Service property: the path(s) the handler serves, each starting with {@code /}. */
+    String PATH = "vamt.http.path";
+
+    /** Content type of plain-text answers. */
+    String TEXT = "text/plain; charset=UTF-8";
+
+    /**
+     * Answers one authenticated POST. Expected errors are answered by the handler in its own
+     * protocol; an exception becomes a bare HTTP 500. Work that may block (the CIMOM, the
+     * hypervisor) runs through {@link Call#bounded}, so a hung hypervisor cannot hold the request.
+     */
+    Reply handle(Call call);
+
+    /**
+     * A POST without valid credentials: an answer anyone may have (WS-Management's Identify), or
+     * empty to send the Digest challenge. {@link Call#context()} is null here.
+     */
+    default Optional<Reply> unauthenticated(Call call) {
+        return Optional.empty();
+    }
+
+    /** The answer when every operation slot is taken (HTTP 503; the transport adds Retry-After). */
+    default Reply busy() {
+        return new Reply(503, TEXT, "Too many operations in progress; retry shortly.");
+    }
+
+    /** The answer to a body larger than the transport accepts. */
+    default Reply tooLarge(int maxBytes) {
+        return new Reply(413, TEXT, "The request is larger than " + maxBytes + " bytes.");
+    }
+
+    /** One request and what the handler may use to answer it. */
+    interface Call {
+        /** The request path, one of the handler's {@value #PATH} values. */
+        String path();
+
+        /** A request header, or null. */
+        String header(String name);
+
+        /** The request body (already bounded by the transport). */
+        byte[] body();
+
+        /** The VM and the authenticated user; null in {@link #unauthenticated}. */
+        RequestContext context();
+
+        /** The client's IP address. */
+        String remoteAddress();
+
+        /**
+         * Records a successful change in the VM's audit log, as AMT does (AuditAppID, EventID,
+         * extended data).
+         */
+        void audit(int appId, int eventId, byte[] extendedData);
+
+        /**
+         * Runs {@code work} on the transport's operation threads for at most {@code timeoutMillis}
+         * (capped by the configured maximum); on timeout the work is interrupted and
+         * {@link TimeoutException} thrown. The exception of the work comes as {@link ExecutionException}.
+         */
+        <T> T bounded(Callable<T> work, long timeoutMillis)
+                throws TimeoutException, ExecutionException, InterruptedException;
+
+        /** The longest an operation may run (configured), in milliseconds. */
+        long maxOperationMillis();
+    }
+
+    /**
+     * The answer.
+     *
+     * @param status      HTTP status
+     * @param contentType Content-Type header
+     * @param body        the body, sent as UTF-8
+     */
+    record Reply(int status, String contentType, String body) {
+    }
+}

@@ -1,0 +1,397 @@
+package org.vamt.endpoints.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.cim.VamtProduct;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.endpoints.Endpoints;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineListener;
+import org.vamt.security.SecurityService;
+import org.vamt.tls.TlsIdentity;
+
+/**
+ * The endpoint manager and its HTTP transport. Every VM is told apart by its own address on the
+ * configured ports (strategy {@code address}), its own port ({@code port}: one listener per VM,
+ * opened and closed as VMs come and go) or its host name in the {@code Host} header
+ * ({@code host}). Endpoints follow the hypervisor's define/undefine/rename events; identities are
+ * kept as Config Admin factory configurations ({@code org.vamt.endpoint}, one per VM). A changed
+ * configuration is applied in place: only listeners whose address or port changed are closed or
+ * opened, so connections, nonces and the enumeration contexts of protocol handlers survive.
+ */
+@Component(service = {MachineListener.class, Endpoints.class}, immediate = true, configurationPid = EndpointServer.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = EndpointServer.Config.class)
+public class EndpointServer implements MachineListener, Endpoints {
+    /** The operator's file keeps its name from when WS-Management was the only protocol: etc/org.vamt.wsman.cfg. */
+    static final String PID = "org.vamt.wsman";
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointServer.class);
+
+    @ObjectClassDefinition(name = "vAMT endpoints", description = "AMT endpoints of the VMs and their HTTP listeners")
+    public @interface Config {
+        @AttributeDefinition(description = "Local address to listen on; VMs are told apart by the address a "
+                + "connection arrives at, so this is normally the wildcard")
+        String bindAddress() default "0.0.0.0";
+
+        @AttributeDefinition(description = "HTTP port (AMT: 16992)")
+        int port() default 16992;
+
+        @AttributeDefinition(description = "HTTPS port (AMT: 16993); 0 = no TLS listener")
+        int tlsPort() default 16993;
+
+        @AttributeDefinition(description = "How VMs are told apart: address (one IPv4 address per VM on port and "
+                + "tlsPort), port (one port per VM from firstPort, its TLS port the next one), host (one listener, "
+                + "the HTTP Host header names the VM)")
+        String strategy() default "address";
+
+        @AttributeDefinition(description = "Address of the first VM's endpoint; later VMs take the next ones. With "
+                + "strategy port or host: the one address every VM is reached at")
+        String firstAddress() default "127.0.0.2";
+
+        @AttributeDefinition(description = "strategy port: the first VM's HTTP port (TLS: the next); later VMs take "
+                + "the next free ones")
+        int firstPort() default 20000;
+
+        @AttributeDefinition(description = "strategy host: domain appended to VM names (desktop-01 -> "
+                + "desktop-01.<hostSuffix>); empty = the bare VM name")
+        String hostSuffix() default "";
+
+        @AttributeDefinition(description = "Where identities were kept before Config Admin, read once to migrate "
+                + "them; without Config Admin (tests) the only store. Empty = ${karaf.etc}/vamt-endpoints.properties")
+        String endpointsFile() default "";
+
+        @AttributeDefinition(description = "Largest request body accepted, in bytes")
+        int maxRequestBytes() default 262144;
+
+        @AttributeDefinition(description = "Operations run at once; more wait up to 2 s, then get HTTP 503")
+        int maxConcurrentOperations() default 64;
+
+        @AttributeDefinition(description = "Longest an operation may run (a client's OperationTimeout may be shorter)")
+        long maxOperationSeconds() default 60;
+    }
+
+    /** Where one listener listens; listeners are kept by this, so a change reopens only what differs. */
+    private record Binding(String address, int port, boolean secure) {
+    }
+
+    private final Hypervisor hypervisor;
+    private final TlsIdentity tls;
+    private final MachineEndpoints.Store store;
+    private final PathHandlers pathHandlers = new PathHandlers();
+    private final HttpDoor door;
+    private final Map<Binding, CxfHttpListener> listeners = new LinkedHashMap<>();
+    private volatile MachineEndpoints endpoints;
+    private volatile Config config;
+    private ScheduledExecutorService retry;
+
+    @Activate
+    public EndpointServer(@Reference Hypervisor hypervisor, @Reference SecurityService security, Config config,
+                          @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                          TlsIdentity tls,
+                          @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                          ConfigurationAdmin configAdmin) {
+        this.hypervisor = hypervisor;
+        this.tls = tls;
+        check(config);
+        this.config = config;
+        this.store = store(configAdmin, config.endpointsFile().isBlank()
+                ? Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
+                : Paths.get(config.endpointsFile()));
+        this.endpoints = new MachineEndpoints(settings(config), store);
+        this.door = new HttpDoor(endpoints, security, pathHandlers, VamtProduct.amtVersion(), limits(config));
+        if (!syncMachines()) {
+            retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
+            retry.scheduleWithFixedDelay(() -> {
+                if (syncMachines()) {
+                    retry.shutdown();
+                }
+            }, 5, 5, TimeUnit.SECONDS);
+        }
+        reconcileListeners();
+    }
+
+    /** Protocol handlers (WS-Management, AMT's legacy SOAP…), by path. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void addPathHandler(EndpointPathHandler pathHandler, Map<String, Object> properties) {
+        pathHandlers.add(pathHandler, properties);
+    }
+
+    public void removePathHandler(EndpointPathHandler pathHandler) {
+        pathHandlers.remove(pathHandler);
+    }
+
+    /**
+     * A new configuration, applied in place: limits at once; a new layout (strategy, addresses,
+     * ports) rebuilds the map from the kept identities; listeners open and close only where their
+     * address or port changed.
+     */
+    @Modified
+    public void modified(Config next) {
+        check(next);
+        Config before = config;
+        config = next;
+        door.limits(limits(next));
+        if (!settings(next).equals(settings(before))) {
+            MachineEndpoints rebuilt = new MachineEndpoints(settings(next), store);
+            endpoints = rebuilt;
+            door.endpoints(rebuilt);
+            syncMachines();
+        }
+        reconcileListeners();
+        LOG.info("Endpoint configuration applied in place ({} listeners)", listeners.size());
+    }
+
+    private static void check(Config c) {
+        if (c.port() < 1 || c.port() > 65535) {
+            throw new IllegalArgumentException("port must be 1-65535, got " + c.port());
+        }
+        MachineEndpoints.Strategy.parse(c.strategy());
+    }
+
+    private static HttpDoor.Limits limits(Config c) {
+        return new HttpDoor.Limits(c.maxRequestBytes(), c.maxConcurrentOperations(), 2_000,
+                c.maxOperationSeconds() * 1000);
+    }
+
+    private MachineEndpoints.Settings settings(Config c) {
+        return new MachineEndpoints.Settings(MachineEndpoints.Strategy.parse(c.strategy()), c.firstAddress(), c.port(),
+                c.firstPort(), tlsPort(c) > 0 ? 2 : 1, c.hostSuffix());
+    }
+
+    /** The TLS port in use: 0 without a valid one or without a TLS identity (the plain port keeps serving). */
+    private int tlsPort(Config c) {
+        int p = c.tlsPort();
+        if (p == 0) {
+            return 0;
+        }
+        if (p < 0 || p > 65535 || p == c.port()) {
+            LOG.error("tlsPort must be 1-65535 and differ from port {}, got {}; no TLS listener", c.port(), p);
+            return 0;
+        }
+        if (tls == null) {
+            LOG.warn("No TLS identity service (bundle vamt-tls); TLS on {} is off until it starts", p);
+            return 0;
+        }
+        return p;
+    }
+
+    /**
+     * Config Admin when there is one (in Karaf persisted as etc/org.vamt.endpoint-&lt;uuid&gt;.cfg); when
+     * it holds no endpoint on the first start after an upgrade, the identities of the old
+     * properties file are taken into it once and the file is renamed {@code .migrated}, so Config
+     * Admin is the one source. Without Config Admin (plain Java), the file alone.
+     */
+    private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, Path path) {
+        EndpointFile file = new EndpointFile(path);
+        if (configAdmin == null) {
+            return file;
+        }
+        String karafEtc = System.getProperty("karaf.etc");
+        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin,
+                karafEtc == null ? null : Paths.get(karafEtc));
+        return new MachineEndpoints.Store() {
+            @Override
+            public Map<String, MachineEndpoints.Identity> load() {
+                Map<String, MachineEndpoints.Identity> kept = configurations.load();
+                if (kept.isEmpty() && Files.exists(file.file())) {
+                    kept = file.load();
+                    configurations.save(kept.values());
+                    retire(file.file());
+                    LOG.info("Endpoint identities of {} VMs taken from {} into Config Admin ({})", kept.size(),
+                            file.file(), EndpointConfigurations.FACTORY_PID);
+                }
+                return kept;
+            }
+
+            @Override
+            public void save(Collection<MachineEndpoints.Identity> identities) {
+                configurations.save(identities);
+            }
+        };
+    }
+
+    private static void retire(Path file) {
+        try {
+            Files.move(file, file.resolveSibling(file.getFileName() + ".migrated"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            LOG.warn("Cannot rename {} after migrating it: {}", file, e.getMessage());
+        }
+    }
+
+    /** Opens the listeners the configuration and the VMs need, closes the others. */
+    private synchronized void reconcileListeners() {
+        Config c = config;
+        MachineEndpoints map = endpoints;
+        int tlsPort = tlsPort(c);
+        Map<Binding, MachineEndpoints.Endpoint> wanted = new LinkedHashMap<>();
+        if (map.strategy() == MachineEndpoints.Strategy.PORT) {
+            for (MachineEndpoints.Endpoint e : map.all()) {
+                wanted.put(new Binding(c.bindAddress(), e.port(), false), e);
+                if (tlsPort > 0) {
+                    wanted.put(new Binding(c.bindAddress(), e.port() + 1, true), e);
+                }
+            }
+        } else {
+            wanted.put(new Binding(c.bindAddress(), c.port(), false), null);
+            if (tlsPort > 0) {
+                wanted.put(new Binding(c.bindAddress(), tlsPort, true), null);
+            }
+        }
+        listeners.entrySet().removeIf(l -> {
+            if (wanted.containsKey(l.getKey())) {
+                return false;
+            }
+            l.getValue().close();
+            return true;
+        });
+        for (Map.Entry<Binding, MachineEndpoints.Endpoint> w : wanted.entrySet()) {
+            Binding b = w.getKey();
+            if (listeners.containsKey(b)) {
+                continue;
+            }
+            try {
+                listeners.put(b, b.secure() ? CxfHttpListener.https(b.address(), b.port(), door, tls)
+                        : new CxfHttpListener(b.address(), b.port(), door));
+                if (b.secure()) {
+                    LOG.info("TLS on {}:{}: certificate SHA-1 {}, protocols {}", b.address(), b.port(),
+                            tls.sha1Fingerprint(), tls.protocols());
+                }
+            } catch (RuntimeException ex) {
+                String vm = w.getValue() == null ? "" : "VM '" + w.getValue().name() + "': ";
+                if (w.getValue() == null && !b.secure()) {
+                    throw ex;   // the main port: without it there is no service at all
+                }
+                LOG.error("{}cannot listen on {}:{}: {}", vm, b.address(), b.port(), ex.getMessage());
+            }
+        }
+    }
+
+    /** Reads the hypervisor's machines into the endpoint map; false when the hypervisor is unreachable. */
+    private boolean syncMachines() {
+        try {
+            List<MachineInfo> machines = hypervisor.listMachines();
+            MachineEndpoints map = endpoints;
+            map.sync(machines);
+            if (map.strategy() == MachineEndpoints.Strategy.PORT) {
+                reconcileListeners();
+            }
+            for (MachineEndpoints.Endpoint e : map.all()) {
+                logEndpoint(e);
+            }
+            return true;
+        } catch (HypervisorException e) {
+            LOG.warn("Cannot list VMs yet ({}); retrying", e.getMessage());
+            return false;
+        }
+    }
+
+    private void logEndpoint(MachineEndpoints.Endpoint e) {
+        LOG.info("vAMT endpoint: VM '{}' ({}) at {} realm {}", e.name(), e.uuid(), url(e), e.realm());
+    }
+
+    @Override
+    public void machineChanged(MachineEvent event) {
+        MachineEndpoints map = endpoints;
+        switch (event.type()) {
+            case DEFINED -> {
+                logEndpoint(map.add(event.uuid(), event.name()));
+                reconcileIfPerPort(map);
+            }
+            case UNDEFINED -> {
+                // libvirt renames a domain as "undefined" under the old name, then "defined" under
+                // the new one: a domain still there under its UUID was renamed and keeps its endpoint
+                Optional<MachineInfo> still = stillDefined(event.uuid());
+                if (still.isPresent()) {
+                    logEndpoint(map.add(event.uuid(), still.get().name()));
+                    return;
+                }
+                map.remove(event.uuid()).ifPresent(e ->
+                        LOG.info("vAMT endpoint removed: VM '{}' ({}) was at {}", e.name(), e.uuid(), url(e)));
+                reconcileIfPerPort(map);
+            }
+            default -> { }
+        }
+    }
+
+    private void reconcileIfPerPort(MachineEndpoints map) {
+        if (map.strategy() == MachineEndpoints.Strategy.PORT) {
+            reconcileListeners();
+        }
+    }
+
+    private Optional<MachineInfo> stillDefined(String uuid) {
+        try {
+            return hypervisor.machine(uuid);
+        } catch (HypervisorException e) {
+            // cannot tell: the event is what we know
+            return Optional.empty();
+        }
+    }
+
+    @Deactivate
+    public synchronized void deactivate() {
+        if (retry != null) {
+            retry.shutdownNow();
+        }
+        listeners.values().forEach(CxfHttpListener::close);
+        listeners.clear();
+        door.close();
+    }
+
+    @Override
+    public Endpoint move(String uuid, String target) {
+        MachineEndpoints map = endpoints;
+        MachineEndpoints.Endpoint e = map.move(uuid, target);
+        reconcileIfPerPort(map);
+        logEndpoint(e);
+        return published(e);
+    }
+
+    @Override
+    public Optional<Endpoint> route(String localAddress, int localPort, boolean secure, String hostHeader) {
+        return endpoints.route(localAddress, localPort, secure, hostHeader).map(this::published);
+    }
+
+    private String url(MachineEndpoints.Endpoint e) {
+        String host = endpoints.strategy() == MachineEndpoints.Strategy.HOST ? e.hostName() : e.address();
+        return "http://" + host + ":" + e.port() + "/wsman";
+    }
+
+    private Endpoint published(MachineEndpoints.Endpoint e) {
+        return new Endpoint(e.uuid(), e.name(), e.address(), e.port(), e.hostName(), e.realm(), url(e));
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return endpoints.all().stream().map(this::published).toList();
+    }
+}

@@ -1,0 +1,295 @@
+package org.vamt.endpoints.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.Login;
+import org.vamt.security.SecurityService;
+
+/**
+ * What every HTTP request to a VM endpoint passes before a protocol handler sees it: the VM is
+ * picked by where the connection arrived, the path names the handler, the body is bounded,
+ * Digest is checked by the security service (AMT's 401 framing: Connection: close, the realm of
+ * the VM), concurrency is bounded (HTTP 503 beyond), and the Server header AMT clients look for
+ * is on every answer. Limits change in place ({@link #limits(Limits)}).
+ */
+final class HttpDoor {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
+    private static final int MAX_SLOTS = 1 << 20;
+
+    private volatile MachineEndpoints endpoints;
+    private final SecurityService security;
+    private final PathHandlers pathHandlers;
+    private final String serverHeader;
+    private volatile Limits limits;
+    /** Sized to the largest maxConcurrent ever configured; the unused permits are held back. */
+    private final Semaphore slots = new Semaphore(0, true);
+    private int grantedSlots;
+    private final ExecutorService workers;
+
+    /**
+     * @param maxRequestBytes    largest body accepted
+     * @param maxConcurrent      operations at once; others wait up to {@code queueMillis}, then get 503
+     * @param maxOperationMillis cap of {@link EndpointPathHandler.Call#bounded}
+     */
+    record Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis) {
+        Limits {
+            if (maxRequestBytes < 1 || maxConcurrent < 1 || maxConcurrent > MAX_SLOTS || maxOperationMillis < 1) {
+                throw new IllegalArgumentException("maxRequestBytes, maxConcurrentOperations and maxOperationSeconds "
+                        + "must be positive");
+            }
+        }
+    }
+
+    HttpDoor(MachineEndpoints endpoints, SecurityService security, PathHandlers pathHandlers, String amtVersion,
+             Limits limits) {
+        this.endpoints = endpoints;
+        this.security = security;
+        this.pathHandlers = pathHandlers;
+        this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "vamt-endpoint-op-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        limits(limits);
+    }
+
+    /** The endpoint map after a change of layout (strategy, first address…). */
+    void endpoints(MachineEndpoints next) {
+        this.endpoints = next;
+    }
+
+    /** New limits; operations in progress keep their slots. */
+    synchronized void limits(Limits next) {
+        int diff = next.maxConcurrent() - grantedSlots;
+        if (diff > 0) {
+            slots.release(diff);
+        } else if (diff < 0) {
+            // taken back as they free up, on a thread of its own so a reconfiguration never waits
+            workers.execute(() -> slots.acquireUninterruptibly(-diff));
+        }
+        grantedSlots = next.maxConcurrent();
+        this.limits = next;
+    }
+
+    void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setHeader("Server", serverHeader);
+        MachineEndpoints.Endpoint ep = endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(),
+                req.getHeader("Host")).orElse(null);
+        if (ep == null) {
+            plain(resp, 404, "No AMT device at this address.");
+            return;
+        }
+        String path = req.getRequestURI();
+        if (!"POST".equals(req.getMethod())) {
+            // AMT's web UI asks for credentials; MeshCentral's scanner only needs the Server header of this answer.
+            challenge(resp, ep, false);
+            return;
+        }
+        EndpointPathHandler handler = pathHandlers.forPath(path).orElse(null);
+        if (handler == null) {
+            plain(resp, 404, "Not found.");
+            return;
+        }
+        Limits l = limits;
+        byte[] body = readBody(req, l.maxRequestBytes());
+        if (body == null) {
+            resp.setHeader("Connection", "close");
+            write(resp, handler.tooLarge(l.maxRequestBytes()));
+            return;
+        }
+        String remote = req.getRemoteAddr();
+        String authorization = req.getHeader("Authorization");
+        Login login = security.authenticateHttp(authorization, req.getMethod(), path, ep.uuid(), ep.realm(), remote);
+        if (login instanceof Login.Rejected r) {
+            // Only what the handler gives everyone (Identify) goes without credentials; anything else gets
+            // the challenge (curl and others first send an empty body to learn the nonce).
+            Optional<EndpointPathHandler.Reply> open = body.length == 0 ? Optional.empty()
+                    : handler.unauthenticated(new Call(req, body, null, ep, l));
+            if (open.isPresent()) {
+                write(resp, open.get());
+                return;
+            }
+            if (authorization != null) {
+                LOG.info("VM {}: request for {} from {} refused: {}", ep.name(), path, remote, r.why());
+            }
+            challenge(resp, ep, r.stale());
+            return;
+        }
+        String user = ((Login.Accepted) login).user();
+        RequestContext ctx = new RequestContext(ep.uuid(), ep.name(), user, ep.realm());
+        try {
+            if (!slots.tryAcquire(l.queueMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("VM {}: {} concurrent operations already; answering 503", ep.name(), l.maxConcurrent());
+                resp.setHeader("Retry-After", "1");
+                write(resp, handler.busy());
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            plain(resp, 503, "Shutting down.");
+            return;
+        }
+        EndpointPathHandler.Reply reply;
+        try {
+            reply = handler.handle(new Call(req, body, ctx, ep, l));
+        } catch (RuntimeException e) {
+            LOG.error("VM {}: {} failed", ep.name(), path, e);
+            reply = null;
+        } finally {
+            slots.release();
+        }
+        write(resp, reply == null ? new EndpointPathHandler.Reply(500, EndpointPathHandler.TEXT, "Internal error.")
+                : reply);
+    }
+
+    /** What a handler sees of its request. */
+    private final class Call implements EndpointPathHandler.Call {
+        private final String path;
+        private final HttpServletRequest req;
+        private final byte[] body;
+        private final RequestContext ctx;
+        private final MachineEndpoints.Endpoint ep;
+        private final Limits limits;
+
+        Call(HttpServletRequest req, byte[] body, RequestContext ctx, MachineEndpoints.Endpoint ep, Limits limits) {
+            this.path = req.getRequestURI();
+            this.req = req;
+            this.body = body;
+            this.ctx = ctx;
+            this.ep = ep;
+            this.limits = limits;
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public String header(String name) {
+            return req.getHeader(name);
+        }
+
+        @Override
+        public byte[] body() {
+            return body;
+        }
+
+        @Override
+        public RequestContext context() {
+            return ctx;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return req.getRemoteAddr();
+        }
+
+        @Override
+        public void audit(int appId, int eventId, byte[] extendedData) {
+            if (ctx == null) {
+                throw new IllegalStateException("only an authenticated request is audited");
+            }
+            security.audit(new AuditEvent(ep.uuid(), appId, eventId, ctx.user(), req.getRemoteAddr(),
+                    extendedData == null ? new byte[0] : extendedData.clone(), Instant.now()));
+        }
+
+        @Override
+        public <T> T bounded(Callable<T> work, long timeoutMillis)
+                throws TimeoutException, ExecutionException, InterruptedException {
+            long timeout = Math.min(timeoutMillis, limits.maxOperationMillis());
+            Future<T> f = workers.submit(work);
+            try {
+                return f.get(timeout, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                LOG.warn("VM {}: {} did not finish within {} ms", ep.name(), path, timeout);
+                throw e;
+            } catch (InterruptedException e) {
+                f.cancel(true);
+                throw e;
+            }
+        }
+
+        @Override
+        public long maxOperationMillis() {
+            return limits.maxOperationMillis();
+        }
+    }
+
+    /** Stops the operation threads (transport shutdown). */
+    void close() {
+        workers.shutdownNow();
+    }
+
+    /**
+     * Reads the body (Content-Length or chunked); null when it exceeds the limit. An oversized body
+     * is still drained, up to a bound, so that the client, which is still sending, reads our answer
+     * instead of a reset connection.
+     */
+    private static byte[] readBody(HttpServletRequest req, int maxRequestBytes) throws IOException {
+        long declared = req.getContentLengthLong();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                (int) Math.max(256, Math.min(declared, maxRequestBytes)));
+        byte[] buf = new byte[8192];
+        long total = 0;
+        long drainLimit = 4L * maxRequestBytes;
+        try (InputStream in = req.getInputStream()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                total += n;
+                if (total <= maxRequestBytes) {
+                    out.write(buf, 0, n);
+                } else if (total > drainLimit) {
+                    break;
+                }
+            }
+        }
+        return total > maxRequestBytes ? null : out.toByteArray();
+    }
+
+    private void challenge(HttpServletResponse resp, MachineEndpoints.Endpoint ep, boolean stale) throws IOException {
+        resp.setHeader("WWW-Authenticate", security.challenge(ep.realm(), stale));
+        // MeshCommander's browser stack waits for the close before it retries with credentials.
+        resp.setHeader("Connection", "close");
+        write(resp, new EndpointPathHandler.Reply(401, "text/html", "<html><head><title>401 Unauthorized</title>"
+                + "</head><body><h1>401 Unauthorized</h1><p>Digest authentication is required.</p></body></html>"));
+    }
+
+    private static void plain(HttpServletResponse resp, int status, String text) throws IOException {
+        write(resp, new EndpointPathHandler.Reply(status, EndpointPathHandler.TEXT, text));
+    }
+
+    private static void write(HttpServletResponse resp, EndpointPathHandler.Reply reply) throws IOException {
+        byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(reply.status());
+        resp.setContentType(reply.contentType());
+        resp.setContentLength(bytes.length);
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.vamt.endpoints.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineState;
+
+/** The endpoint map and its file: addresses stay with their VMs across restarts. */
+class MachineEndpointsTest {
+    @TempDir
+    Path etc;
+
+    private static MachineInfo vm(String uuid, String name) {
+        return new MachineInfo(uuid, name, MachineState.RUNNING, 1, 1, 1024);
+    }
+
+    private static MachineEndpoints addresses(Path file) {
+        return new MachineEndpoints(MachineEndpoints.Settings.addresses("127.0.0.2", 16992), new EndpointFile(file));
+    }
+
+    private static MachineEndpoints.Endpoint endpoint(MachineEndpoints map, String uuid) {
+        return map.all().stream().filter(e -> e.uuid().equals(uuid)).findFirst().orElseThrow();
+    }
+
+    private String address(MachineEndpoints map, String uuid) {
+        return map.all().stream().filter(e -> e.uuid().equals(uuid)).findFirst().orElseThrow().address();
+    }
+
+    @Test
+    void aNewVmSortingFirstDoesNotShiftTheOthersAfterARestart() {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints first = addresses(file);
+        first.sync(List.of(vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals("127.0.0.2", address(first, "b"));
+        assertEquals("127.0.0.3", address(first, "c"));
+
+        MachineEndpoints restarted = addresses(file);
+        restarted.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals("127.0.0.2", address(restarted, "b"), "bravo keeps its address");
+        assertEquals("127.0.0.3", address(restarted, "c"));
+        assertEquals("127.0.0.4", address(restarted, "a"), "the newcomer takes the next free one");
+    }
+
+    @Test
+    void movedAddressesPersistAndUndefinedVmsGiveTheirsBack() {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints map = addresses(file);
+        map.sync(List.of(vm("b", "bravo"), vm("c", "charlie")));
+        map.move("c", "127.0.0.9");
+        assertThrows(IllegalArgumentException.class, () -> map.move("c", "127.0.0.2"), "taken by bravo");
+        assertThrows(IllegalArgumentException.class, () -> map.move("c", "not-an-address"));
+        MachineEndpoints restarted = addresses(file);
+        restarted.sync(List.of(vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals("127.0.0.9", address(restarted, "c"));
+        map.remove("b");
+        MachineEndpoints later = addresses(file);
+        later.sync(List.of(vm("c", "charlie"), vm("d", "delta")));
+        assertEquals("127.0.0.2", address(later, "d"), "bravo's address was given back");
+    }
+
+    @Test
+    void theFirstFileFormatIsReadAndRenamesKeepTheEndpoint() throws Exception {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        Files.writeString(file, "b = 127.0.0.7\n");
+        MachineEndpoints map = addresses(file);
+        map.sync(List.of(vm("a", "alpha"), vm("b", "bravo")));
+        assertEquals("127.0.0.7", address(map, "b"));
+        assertEquals("127.0.0.2", address(map, "a"));
+        map.add("b", "bravo-renamed");
+        MachineEndpoints restarted = addresses(file);
+        restarted.sync(List.of(vm("a", "alpha"), vm("b", "bravo-renamed")));
+        assertEquals("127.0.0.7", address(restarted, "b"));
+        assertEquals("bravo-renamed", endpoint(restarted, "b").name());
+    }
+
+    @Test
+    void portStrategyGivesEachVmItsOwnPortAndTheNextForTls() {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints.Settings ports = new MachineEndpoints.Settings(MachineEndpoints.Strategy.PORT, "127.0.0.1",
+                16992, 20000, 2, "");
+        MachineEndpoints map = new MachineEndpoints(ports, new EndpointFile(file));
+        map.sync(List.of(vm("b", "bravo"), vm("a", "alpha")));
+        assertEquals(20000, endpoint(map, "a").port());
+        assertEquals(20002, endpoint(map, "b").port());
+        assertEquals("127.0.0.1", endpoint(map, "b").address());
+        assertEquals("b", map.route("127.0.0.1", 20002, false, null).orElseThrow().uuid());
+        assertEquals("b", map.route("127.0.0.1", 20003, true, null).orElseThrow().uuid(), "TLS: the next port");
+        assertTrue(map.route("127.0.0.1", 20004, false, null).isEmpty());
+        map.move("a", "20010");
+        assertThrows(IllegalArgumentException.class, () -> map.move("a", "20002"), "bravo's port");
+        assertThrows(IllegalArgumentException.class, () -> map.move("a", "70000"));
+        MachineEndpoints restarted = new MachineEndpoints(ports, new EndpointFile(file));
+        restarted.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals(20010, endpoint(restarted, "a").port());
+        assertEquals(20000, endpoint(restarted, "c").port(), "alpha's old port was given back");
+    }
+
+    @Test
+    void hostStrategyRoutesByTheHostHeader() {
+        MachineEndpoints.Settings hosts = new MachineEndpoints.Settings(MachineEndpoints.Strategy.HOST, "127.0.0.1",
+                16992, 0, 1, "vamt.test");
+        MachineEndpoints map = new MachineEndpoints(hosts, new MachineEndpoints.MemoryStore());
+        map.sync(List.of(vm("a", "Desktop_01"), vm("b", "kiosk"), vm("c", "desktop-01")));
+        // name order: "Desktop_01" sorts before "desktop-01" and takes the plain name
+        assertEquals("desktop-01.vamt.test", endpoint(map, "a").hostName());
+        assertEquals("desktop-01-2.vamt.test", endpoint(map, "c").hostName(), "names that clash get a number");
+        assertEquals("b", map.route("127.0.0.1", 16992, false, "KIOSK.vamt.test:16992").orElseThrow().uuid());
+        assertEquals("c", map.route("127.0.0.1", 16993, true, "desktop-01-2.vamt.test").orElseThrow().uuid());
+        assertFalse(map.route("127.0.0.1", 16992, false, "127.0.0.1:16992").isPresent(), "no VM by address");
+        assertFalse(map.route("127.0.0.1", 16992, false, null).isPresent());
+        map.move("b", "Front-Desk.vamt.test");
+        assertEquals("b", map.route("127.0.0.1", 16992, false, "front-desk.vamt.test").orElseThrow().uuid());
+        assertThrows(IllegalArgumentException.class, () -> map.move("b", "desktop-01.vamt.test"));
+        assertThrows(IllegalArgumentException.class, () -> map.move("b", "bad name!"));
+        assertEquals("[::1]", "[" + MachineEndpoints.hostOf("[::1]:16992") + "]");
+    }
+}

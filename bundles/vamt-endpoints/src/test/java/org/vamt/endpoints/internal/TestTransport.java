@@ -1,0 +1,79 @@
+package org.vamt.endpoints.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineState;
+import org.vamt.security.SecurityService;
+import org.vamt.tls.TlsIdentity;
+
+/**
+ * The real HTTP transport outside OSGi, for protocol handler tests (this module's test-jar): VMs
+ * at addresses from 127.0.0.2, a real Jetty listener per port through CXF, the real door with the
+ * given security service.
+ */
+public final class TestTransport implements AutoCloseable {
+    private final MachineEndpoints endpoints = new MachineEndpoints("127.0.0.2");
+    private final PathHandlers paths = new PathHandlers();
+    private final HttpDoor door;
+    private final List<CxfHttpListener> listeners = new ArrayList<>();
+    private final List<MachineInfo> machines = new ArrayList<>();
+
+    /**
+     * @param maxRequestBytes    largest body
+     * @param maxConcurrent      operations at once
+     * @param queueMillis        how long one waits for a slot before 503
+     * @param maxOperationMillis longest operation
+     */
+    public TestTransport(SecurityService security, int maxRequestBytes, int maxConcurrent, long queueMillis,
+                         long maxOperationMillis) {
+        this(security, maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis, "16.1.30.2307");
+    }
+
+    /** As above, answering as AMT {@code amtVersion} in the Server header. */
+    public TestTransport(SecurityService security, int maxRequestBytes, int maxConcurrent, long queueMillis,
+                         long maxOperationMillis, String amtVersion) {
+        door = new HttpDoor(endpoints, security, paths, amtVersion,
+                new HttpDoor.Limits(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis));
+    }
+
+    /** A VM with an endpoint (the first at 127.0.0.2, then .3 …). */
+    public TestTransport machine(String uuid, String name) {
+        machines.add(new MachineInfo(uuid, name, MachineState.RUNNING, 1, 2, 1024));
+        endpoints.sync(machines);
+        return this;
+    }
+
+    public TestTransport serve(EndpointPathHandler handler, String... path) {
+        paths.add(handler, Map.of(EndpointPathHandler.PATH, path));
+        return this;
+    }
+
+    public void withdraw(EndpointPathHandler handler) {
+        paths.remove(handler);
+    }
+
+    public TestTransport listen(int port) {
+        listeners.add(new CxfHttpListener("0.0.0.0", port, door));
+        return this;
+    }
+
+    public TestTransport listenTls(int port, TlsIdentity tls) {
+        listeners.add(CxfHttpListener.https("0.0.0.0", port, door, tls));
+        return this;
+    }
+
+    /** Closes the listeners only (the door stays, as a component's listeners close on reconfiguration). */
+    public void closeListeners() {
+        listeners.forEach(CxfHttpListener::close);
+        listeners.clear();
+    }
+
+    @Override
+    public void close() {
+        closeListeners();
+        door.close();
+    }
+}

@@ -1,0 +1,171 @@
+package org.vamt.wsman.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import javax.xml.datatype.DatatypeFactory;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vamt.cim.VamtProduct;
+import org.vamt.cim.spi.CimObjectManager;
+import org.vamt.cim.spi.RequestContext;
+import org.vamt.endpoints.EndpointPathHandler;
+
+/**
+ * WS-Management, and nothing else: parses the envelope, dispatches to the CIMOM (which holds the
+ * user to the realms the providers declare), writes the answer or the DSP0226 fault (status 400),
+ * and records audited changes. Served at {@code /wsman} of every VM endpoint; the transport has
+ * already authenticated the user. Identify is answered without credentials, as AMT does.
+ */
+@Component(service = EndpointPathHandler.class, property = EndpointPathHandler.PATH + "=" + WsmanService.PATH,
+        configurationPid = WsmanService.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = WsmanService.Config.class)
+public class WsmanService implements EndpointPathHandler {
+    static final String PATH = "/wsman";
+    static final String PID = "org.vamt.wsman";
+    private static final Logger LOG = LoggerFactory.getLogger(WsmanService.class);
+    private static final String SOAP_TYPE = "application/soap+xml; charset=UTF-8";
+    /**
+     * Looking the factory up costs ~4 µs per request (a service-loader scan); its durations are
+     * immutable and newDuration keeps no state, so one instance serves every thread.
+     */
+    private static final DatatypeFactory DURATIONS = durationFactory();
+
+    @ObjectClassDefinition(name = "vAMT WS-Management", description = "WS-Management enumeration limits")
+    public @interface Config {
+        @AttributeDefinition(description = "Seconds an idle enumeration context is kept")
+        long enumerationIdleSeconds() default 120;
+
+        @AttributeDefinition(description = "Open enumeration contexts allowed per VM and user")
+        int maxEnumerationsPerUser() default 64;
+    }
+
+    private final RequestParser parser = new RequestParser();
+    private final EnumerationContexts enumerations;
+    private final WsmanOperations operations;
+    private final String amtVersion = VamtProduct.amtVersion();
+
+    @Activate
+    public WsmanService(@Reference CimObjectManager cimom, Config config) {
+        this.enumerations = new EnumerationContexts(config.enumerationIdleSeconds() * 1000,
+                config.maxEnumerationsPerUser());
+        this.operations = new WsmanOperations(cimom, enumerations);
+    }
+
+    /** Open enumeration contexts survive a new configuration. */
+    @Modified
+    void modified(Config config) {
+        enumerations.limits(config.enumerationIdleSeconds() * 1000, config.maxEnumerationsPerUser());
+    }
+
+    @Override
+    public Optional<Reply> unauthenticated(Call call) {
+        try {
+            return parser.parse(call.body()).isIdentify() ? Optional.of(identify()) : Optional.empty();
+        } catch (WsmanFault notEvenXml) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Reply busy() {
+        return soap(503, EnvelopeWriter.fault(null, WsmanFault.endpointUnavailable(
+                "Too many operations in progress; retry shortly.")));
+    }
+
+    @Override
+    public Reply tooLarge(int maxBytes) {
+        return soap(400, EnvelopeWriter.fault(null, WsmanFault.encodingLimit("The request is larger than "
+                + maxBytes + " bytes.", "ServiceEnvelopeLimit")));
+    }
+
+    @Override
+    public Reply handle(Call call) {
+        WsmanRequest request;
+        try {
+            request = parser.parse(call.body());
+        } catch (WsmanFault f) {
+            return soap(400, EnvelopeWriter.fault(null, f));
+        }
+        if (request.isIdentify()) {
+            return identify();
+        }
+        RequestContext ctx = call.context();
+        try {
+            String answer = run(call, ctx, request);
+            AuditRules.forRequest(request).ifPresent(a -> call.audit(a.appId(), a.eventId(), a.extendedData()));
+            return soap(200, answer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable("Shutting down.")));
+        } catch (WsmanFault f) {
+            LOG.debug("VM {}: {} {} -> fault {}", ctx.machineName(), request.action(), request.resourceUri(),
+                    f.subcode());
+            return soap(400, EnvelopeWriter.fault(request, f));
+        } catch (RuntimeException e) {
+            LOG.error("VM {}: {} {} failed", ctx.machineName(), request.action(), request.resourceUri(), e);
+            return soap(400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
+        }
+    }
+
+    /**
+     * Runs the operation within its OperationTimeout (capped by the transport's maximum): a client
+     * gets wsman:TimedOut instead of waiting on a hung hypervisor.
+     */
+    private String run(Call call, RequestContext ctx, WsmanRequest request) throws WsmanFault, InterruptedException {
+        long timeout = timeoutMillis(request.operationTimeout(), call.maxOperationMillis());
+        try {
+            return call.bounded(() -> operations.handle(ctx, request), timeout);
+        } catch (TimeoutException e) {
+            throw WsmanFault.timedOut("The operation did not finish within " + timeout + " ms.");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WsmanFault wf) {
+                throw wf;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static long timeoutMillis(String operationTimeout, long max) throws WsmanFault {
+        if (operationTimeout == null || operationTimeout.isBlank()) {
+            return max;
+        }
+        try {
+            long ms = DURATIONS.newDuration(operationTimeout.trim()).getTimeInMillis(new java.util.Date(0));
+            if (ms <= 0) {
+                throw WsmanFault.invalidHeader("OperationTimeout must be a positive duration.");
+            }
+            return Math.min(ms, max);
+        } catch (IllegalArgumentException e) {
+            throw WsmanFault.invalidHeader("OperationTimeout is not an xs:duration.");
+        }
+    }
+
+    private Reply identify() {
+        return soap(200, EnvelopeWriter.identify(amtVersion));
+    }
+
+    private static Reply soap(int status, String envelope) {
+        return new Reply(status, SOAP_TYPE, envelope);
+    }
+
+    private static DatatypeFactory durationFactory() {
+        try {
+            return DatatypeFactory.newInstance();
+        } catch (javax.xml.datatype.DatatypeConfigurationException e) {
+            throw new IllegalStateException("the JDK has no XML datatype factory", e);
+        }
+    }
+}

@@ -1,4 +1,0 @@
-/** What the WS-Management front end offers the rest of vAMT: where each VM's endpoint is, and extra paths on it. */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
-package org.vamt.wsman;
