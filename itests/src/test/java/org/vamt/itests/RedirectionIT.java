@@ -1,5 +1,7 @@
 package org.vamt.itests;
 
+import javax.inject.Inject;
+import org.vamt.endpoints.Endpoints;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -44,6 +46,9 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 public class RedirectionIT {
     static final int WSMAN_PORT = 63992;
     static final int REDIRECTION_PORT = 63994;
+
+    @Inject
+    Endpoints endpoints;
     static final String DOMAIN = "vamt-it9-linux";
     static final String UUID = "5f1a0c3e-0000-4000-8000-000000000901";
     static final String RESOURCE = "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService";
@@ -105,26 +110,17 @@ public class RedirectionIT {
     /** The VM's endpoint address, once vAMT knows the VM; then its redirection listener is switched on. */
     private String endpointWithListener() throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
-        // vAMT keeps every VM's endpoint address in etc/vamt-endpoints.properties (VM UUID = address)
-        Path map = Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties");
-        Optional<String> e = Optional.empty();
+        // the endpoint map of vAMT, as the shell's endpoint-list reads it
+        Optional<Endpoints.Endpoint> e = Optional.empty();
         while (System.currentTimeMillis() < deadline) {
-            if (Files.exists(map)) {
-                java.util.Properties p = new java.util.Properties();
-                try (InputStream in = Files.newInputStream(map)) {
-                    p.load(in);
-                } catch (IOException ex) {
-                    // being rewritten; read again
-                }
-                e = Optional.ofNullable(p.getProperty(UUID));
-                if (e.isPresent()) {
-                    break;
-                }
+            e = endpoints.endpoint(UUID);
+            if (e.isPresent()) {
+                break;
             }
             Thread.sleep(250);
         }
-        assertTrue("vAMT has an endpoint for " + DOMAIN + " in " + map, e.isPresent());
-        String host = e.get().trim();
+        assertTrue("vAMT has an endpoint for " + DOMAIN, e.isPresent());
+        String host = e.get().address();
         // What MeshCentral does for a device with a policy: AMT_RedirectionService.ListenerEnabled = true.
         WsmanClient client = new WsmanClient(host, WSMAN_PORT);
         String put = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
