@@ -51,6 +51,7 @@ public class ReconfigurationIT {
     static final int TLS_PORT = PORT + 1;
     static final String HOST = "127.0.0.2";
     static final String SOFTWARE = WsmanClient.CIM + "CIM_SoftwareIdentity";
+    static final String ENUMERATION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration";
     private static final Pattern CONTEXT = Pattern.compile("<[a-zA-Z]+:EnumerationContext>([^<]+)</");
 
     @Inject
@@ -151,23 +152,17 @@ public class ReconfigurationIT {
 
     private static String enumerate() {
         return envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate",
-                "<n:Enumerate></n:Enumerate>");
+                "<n:Enumerate xmlns:n=\"" + ENUMERATION + "\"></n:Enumerate>");
     }
 
     private static String pull(String context, int maxElements) {
         return envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull",
-                "<n:Pull><n:EnumerationContext>" + context + "</n:EnumerationContext>"
+                "<n:Pull xmlns:n=\"" + ENUMERATION + "\"><n:EnumerationContext>" + context + "</n:EnumerationContext>"
                         + "<n:MaxElements>" + maxElements + "</n:MaxElements></n:Pull>");
     }
 
     private static String envelope(String action, String body) {
-        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-                + "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "
-                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
-                + "<a:Action>" + action + "</a:Action><a:To>/wsman</a:To>"
-                + "<w:ResourceURI>" + SOFTWARE + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
-                + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
+        return WsmanClient.envelope(action, SOFTWARE, body);
     }
 
     /**

@@ -52,12 +52,7 @@ public class SecretsAtRestIT {
     }
 
     private static String put(String resourceUri, String body) {
-        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
-                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
-                + "<w:ResourceURI>" + resourceUri + "</w:ResourceURI><a:MessageID>7</a:MessageID>"
-                + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
+        return WsmanClient.envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Put", resourceUri, body);
     }
 
     private Object hypervisor() {
@@ -103,40 +98,28 @@ public class SecretsAtRestIT {
         // nowhere under etc/ or data/ (logs, configuration, caches), in any common encoding
         List<String> found = new ArrayList<>();
         int files = 0;
-        byte[][] needles = {RFB_PASSWORD.getBytes(StandardCharsets.US_ASCII),
-                RFB_PASSWORD.getBytes(StandardCharsets.UTF_16LE), RFB_PASSWORD.getBytes(StandardCharsets.UTF_16BE)};
+        // bytes as ISO-8859-1 text, one char per byte, so a plain substring search finds any byte sequence
+        List<String> needles = List.of(
+                new String(RFB_PASSWORD.getBytes(StandardCharsets.US_ASCII), StandardCharsets.ISO_8859_1),
+                new String(RFB_PASSWORD.getBytes(StandardCharsets.UTF_16LE), StandardCharsets.ISO_8859_1),
+                new String(RFB_PASSWORD.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1));
         for (Path root : List.of(etc, data)) {
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
-                    byte[] bytes;
+                    String bytes;
                     try {
-                        bytes = Files.readAllBytes(p);
+                        bytes = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
                     } catch (java.io.IOException gone) {
                         continue;   // a temporary file removed while walking
                     }
                     files++;
-                    for (byte[] n : needles) {
-                        if (indexOf(bytes, n) >= 0) {
-                            found.add(p.toString());
-                        }
+                    if (needles.stream().anyMatch(bytes::contains)) {
+                        found.add(p.toString());
                     }
                 }
             }
         }
         assertTrue("scanned the files under etc/ and data/: " + files, files > 50);
         assertEquals("files holding the RFB password", List.of(), found);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -32,6 +32,16 @@ public final class WsmanClient {
                 + "<s:Header></s:Header><s:Body><i:Identify></i:Identify></s:Body></s:Envelope>";
     }
 
+    /** A WS-Management request: {@code action} on {@code resourceUri} with this body (namespaces declared in it). */
+    public static String envelope(String action, String resourceUri, String body) {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>" + action + "</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + resourceUri + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
+                + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
+    }
+
     public String get(String resourceUri, String selectors) {
         return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
                 + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
