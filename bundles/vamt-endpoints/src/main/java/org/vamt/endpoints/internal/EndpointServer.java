@@ -102,7 +102,8 @@ public class EndpointServer implements MachineListener, Endpoints {
     }
 
     private final Hypervisor hypervisor;
-    private final TlsIdentity tls;
+    /** The TLS identity; it may come, go or be replaced at any time (dynamic: nothing restarts). */
+    private volatile TlsIdentity tls;
     private final MachineEndpoints.Store store;
     private final PathHandlers pathHandlers = new PathHandlers();
     private final HttpDoor door;
@@ -114,11 +115,8 @@ public class EndpointServer implements MachineListener, Endpoints {
     @Activate
     public EndpointServer(@Reference Hypervisor hypervisor, @Reference SecurityService security, Config config,
                           @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-                          TlsIdentity tls,
-                          @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                           ConfigurationAdmin configAdmin) {
         this.hypervisor = hypervisor;
-        this.tls = tls;
         check(config);
         this.config = config;
         this.store = store(configAdmin, config.endpointsFile().isBlank()
@@ -134,6 +132,36 @@ public class EndpointServer implements MachineListener, Endpoints {
                 }
             }, 5, 5, TimeUnit.SECONDS);
         }
+        reconcileListeners();
+    }
+
+    /**
+     * The TLS identity arrived or was replaced: the TLS listeners (re)open with it, the plain ones
+     * are left alone. Before, the component restarted whenever vamt-tls started after it, closing
+     * the plain listener a moment after opening it (a console connecting then waited for nothing).
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void bindTls(TlsIdentity identity) {
+        tls = identity;
+        reopenTls();
+    }
+
+    public void unbindTls(TlsIdentity identity) {
+        if (tls == identity) {
+            tls = null;
+            reopenTls();
+        }
+    }
+
+    private synchronized void reopenTls() {
+        listeners.entrySet().removeIf(l -> {
+            if (!l.getKey().secure()) {
+                return false;
+            }
+            l.getValue().close();
+            return true;
+        });
         reconcileListeners();
     }
 
@@ -181,19 +209,26 @@ public class EndpointServer implements MachineListener, Endpoints {
                 c.maxOperationSeconds() * 1000);
     }
 
-    private MachineEndpoints.Settings settings(Config c) {
+    /** The layout depends on the configuration only, never on which bundles happen to run. */
+    private static MachineEndpoints.Settings settings(Config c) {
         return new MachineEndpoints.Settings(MachineEndpoints.Strategy.parse(c.strategy()), c.firstAddress(), c.port(),
-                c.firstPort(), tlsPort(c) > 0 ? 2 : 1, c.hostSuffix());
+                c.firstPort(), configuredTlsPort(c) > 0 ? 2 : 1, c.hostSuffix());
+    }
+
+    /** The configured TLS port if valid, else 0. */
+    private static int configuredTlsPort(Config c) {
+        int p = c.tlsPort();
+        if (p != 0 && (p < 0 || p > 65535 || p == c.port())) {
+            LOG.error("tlsPort must be 1-65535 and differ from port {}, got {}; no TLS listener", c.port(), p);
+            return 0;
+        }
+        return p;
     }
 
     /** The TLS port in use: 0 without a valid one or without a TLS identity (the plain port keeps serving). */
     private int tlsPort(Config c) {
-        int p = c.tlsPort();
+        int p = configuredTlsPort(c);
         if (p == 0) {
-            return 0;
-        }
-        if (p < 0 || p > 65535 || p == c.port()) {
-            LOG.error("tlsPort must be 1-65535 and differ from port {}, got {}; no TLS listener", c.port(), p);
             return 0;
         }
         if (tls == null) {
@@ -278,12 +313,16 @@ public class EndpointServer implements MachineListener, Endpoints {
             if (listeners.containsKey(b)) {
                 continue;
             }
+            TlsIdentity identity = tls;
+            if (b.secure() && identity == null) {
+                continue;   // gone meanwhile; it reopens when an identity binds
+            }
             try {
-                listeners.put(b, b.secure() ? CxfHttpListener.https(b.address(), b.port(), door, tls)
+                listeners.put(b, b.secure() ? CxfHttpListener.https(b.address(), b.port(), door, identity)
                         : new CxfHttpListener(b.address(), b.port(), door));
                 if (b.secure()) {
                     LOG.info("TLS on {}:{}: certificate SHA-1 {}, protocols {}", b.address(), b.port(),
-                            tls.sha1Fingerprint(), tls.protocols());
+                            identity.sha1Fingerprint(), identity.protocols());
                 }
             } catch (RuntimeException ex) {
                 String vm = w.getValue() == null ? "" : "VM '" + w.getValue().name() + "': ";

@@ -80,7 +80,10 @@ class EndpointServerTlsTest {
                 "endpointsFile", etc.resolve("vamt-endpoints.properties").toString()));
         values.putAll(settings);
         EndpointServer s = new EndpointServer(demo.hypervisor(), TestSecurity.create(users, 5, 60_000, 600_000,
-                e -> { }), TestConfigs.of(EndpointServer.Config.class, values), tlsIdentity, null);
+                e -> { }), TestConfigs.of(EndpointServer.Config.class, values), null);
+        if (tlsIdentity != null) {
+            s.bindTls(tlsIdentity);   // as DS binds the dynamic reference after construction
+        }
         s.addPathHandler(new WsmanService(cimom, TestConfigs.of(WsmanService.Config.class, Map.of())),
                 Map.of(org.vamt.endpoints.EndpointPathHandler.PATH, "/wsman"));
         return s;
@@ -213,5 +216,22 @@ class EndpointServerTlsTest {
         server = server(tlsPort, null);
         realmVia("http", plainPort);
         assertClosed(tlsPort);
+    }
+
+    @Test
+    void aTlsIdentityComingAndGoingOpensAndClosesOnlyTheTlsListener() throws Exception {
+        server = server(tlsPort, null);
+        HttpClient keepAlive = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        DigestClient plain = new DigestClient(keepAlive, "http://127.0.0.2:" + plainPort + "/wsman", "admin", PASSWORD);
+        String get = WsmanEndpointTest.envelope(Ns.ACTION_GET, ResourceUris.AMT + "AMT_GeneralSettings", null, null);
+        assertEquals(200, plain.post(get).statusCode());
+        assertClosed(tlsPort);
+        server.bindTls(identity);
+        String realm = realmVia("https", tlsPort);
+        assertEquals(200, plain.post(get).statusCode(), "the plain listener served on");
+        assertEquals(realm, plain.realm());
+        server.unbindTls(identity);
+        assertClosed(tlsPort);
+        assertEquals(200, plain.post(get).statusCode());
     }
 }
