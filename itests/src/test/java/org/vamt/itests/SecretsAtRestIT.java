@@ -99,10 +99,14 @@ public class SecretsAtRestIT {
         List<String> found = new ArrayList<>();
         int files = 0;
         // bytes as ISO-8859-1 text, one char per byte, so a plain substring search finds any byte sequence
-        List<String> needles = List.of(
-                new String(RFB_PASSWORD.getBytes(StandardCharsets.US_ASCII), StandardCharsets.ISO_8859_1),
-                new String(RFB_PASSWORD.getBytes(StandardCharsets.UTF_16LE), StandardCharsets.ISO_8859_1),
-                new String(RFB_PASSWORD.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1));
+        // the RFB password, and the admin password the distribution was first started with (users file: sealed)
+        List<String> needles = new ArrayList<>();
+        for (String secret : List.of(RFB_PASSWORD, WsmanClient.PASSWORD)) {
+            for (java.nio.charset.Charset cs : List.of(StandardCharsets.US_ASCII, StandardCharsets.UTF_16LE,
+                    StandardCharsets.UTF_16BE)) {
+                needles.add(new String(secret.getBytes(cs), StandardCharsets.ISO_8859_1));
+            }
+        }
         for (Path root : List.of(etc, data)) {
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
@@ -120,6 +124,6 @@ public class SecretsAtRestIT {
             }
         }
         assertTrue("scanned the files under etc/ and data/: " + files, files > 50);
-        assertEquals("files holding the RFB password", List.of(), found);
+        assertEquals("files holding the RFB or the admin password", List.of(), found);
     }
 }
