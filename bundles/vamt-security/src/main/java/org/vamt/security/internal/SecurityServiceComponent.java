@@ -55,6 +55,9 @@ public class SecurityServiceComponent implements SecurityService {
     private final UserDirectory users;
     private final HttpDigest digest;
     private final LoginThrottle throttle;
+    /** At most this many audit records a minute per VM for failed logins with names no user has. */
+    static final int UNKNOWN_NAMES_PER_MINUTE = 10;
+    private final UnknownNameAudit unknownNames = new UnknownNameAudit(UNKNOWN_NAMES_PER_MINUTE, 60_000);
     /** Audit events go to the audit log bundle once it is there (held until then). */
     private final AuditForwarder auditLog = new AuditForwarder(10_000);
 
@@ -111,7 +114,7 @@ public class SecurityServiceComponent implements SecurityService {
         }
         HttpDigest.Rejected r = (HttpDigest.Rejected) outcome;
         if (r.badUser() != null) {
-            failed(r.badUser(), machineId, remoteAddress);
+            failed(r.badUser(), machineId, realm, remoteAddress);
         }
         return new Login.Rejected(r.stale(), r.why());
     }
@@ -123,7 +126,7 @@ public class SecurityServiceComponent implements SecurityService {
         String expected = ha1.map(h -> DigestMath.response(h, answer.nonce(), answer.nc(), answer.cnonce(),
                 answer.qop(), answer.method(), answer.uri())).orElse(null);
         if (!DigestMath.sameDigest(expected, answer.response())) {
-            failed(answer.user(), machineId, remoteAddress);
+            failed(answer.user(), machineId, realm, remoteAddress);
             return new Login.Rejected(false, ha1.isEmpty() ? "unknown user or no access to this VM"
                     : "wrong Digest response");
         }
@@ -135,7 +138,7 @@ public class SecurityServiceComponent implements SecurityService {
                                 String remoteAddress) {
         Optional<String> ha1 = credentials(user, machineId, realm, requiredRealm);
         if (!DigestMath.sameDigest(ha1.orElse(null), DigestMath.ha1(user, realm, password))) {
-            failed(user, machineId, remoteAddress);
+            failed(user, machineId, realm, remoteAddress);
             return new Login.Rejected(false, "wrong user or password");
         }
         return accepted(user, machineId, remoteAddress);
@@ -157,15 +160,18 @@ public class SecurityServiceComponent implements SecurityService {
         return new Login.Accepted(user);
     }
 
-    private void failed(String user, String machineId, String remoteAddress) {
-        switch (throttle.failed(user, remoteAddress, System.currentTimeMillis())) {
-            case COUNTED -> invalidCredentials(user, machineId, remoteAddress);
-            case LOCKED_NOW -> {
-                LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", machineId, user,
-                        remoteAddress);
-                invalidCredentials(user, machineId, remoteAddress);
-            }
-            case WHILE_LOCKED -> { }
+    private void failed(String user, String machineId, String realm, String remoteAddress) {
+        long now = System.currentTimeMillis();
+        LoginThrottle.Failure f = throttle.failed(user, remoteAddress, now);
+        if (f == LoginThrottle.Failure.WHILE_LOCKED) {
+            return;
+        }
+        if (f == LoginThrottle.Failure.LOCKED_NOW) {
+            LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", machineId, user, remoteAddress);
+        }
+        // a name that is no user here costs the attacker nothing: it must not roll real records out
+        if (users.ha1(user, machineId, realm).isPresent() || unknownNames.mayRecord(machineId, now)) {
+            invalidCredentials(user, machineId, remoteAddress);
         }
     }
 

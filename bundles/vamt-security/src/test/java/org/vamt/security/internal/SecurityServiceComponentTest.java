@@ -106,4 +106,17 @@ class SecurityServiceComponentTest {
         redirection("admin", "wrong", HERE);
         assertInstanceOf(Login.Rejected.class, http("admin", PASSWORD, HERE), "1 failure is enough now");
     }
+
+    @Test
+    void aFloodOfInventedNamesCannotRollTheRealAuditRecordsOut() {
+        for (int i = 0; i < 100_000; i++) {
+            redirection("ghost-" + i, "x", "198.51.100." + (i % 250));
+        }
+        assertEquals(SecurityServiceComponent.UNKNOWN_NAMES_PER_MINUTE, audited.size(),
+                "unknown names: a few records a minute per VM, the rest only counted");
+        redirection("admin", "wrong", HERE);
+        assertEquals(SecurityServiceComponent.UNKNOWN_NAMES_PER_MINUTE + 1, audited.size());
+        assertEquals("admin", audited.get(audited.size() - 1).initiator(), "a real user's failure is always recorded");
+        assertInstanceOf(Login.Rejected.class, redirection("ghost-1", PASSWORD, "198.51.100.1"));
+    }
 }
