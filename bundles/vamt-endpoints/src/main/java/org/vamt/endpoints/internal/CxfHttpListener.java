@@ -74,6 +74,7 @@ final class CxfHttpListener implements AutoCloseable {
                     LOG.debug("Client {} went away: {}", req.getRemoteAddr(), e.toString());
                 }
             });
+            engine.getServer().setErrorHandler(new AmtErrorPage(handler.serverHeader()));
         } catch (Exception e) {
             bus.shutdown(true);
             throw new IllegalStateException("cannot listen on " + bindAddress + ":" + port + ": " + e, e);

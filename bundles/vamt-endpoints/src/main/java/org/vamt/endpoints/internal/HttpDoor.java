@@ -76,6 +76,11 @@ final class HttpDoor {
         limits(limits);
     }
 
+    /** The Server header every answer carries, AMT's. */
+    String serverHeader() {
+        return serverHeader;
+    }
+
     /** The endpoint map after a change of layout (strategy, first address…). */
     void endpoints(MachineEndpoints next) {
         this.endpoints = next;
@@ -114,7 +119,17 @@ final class HttpDoor {
             return;
         }
         Limits l = limits;
-        byte[] body = readBody(req, l.maxRequestBytes());
+        byte[] body;
+        try {
+            body = readBody(req, l.maxRequestBytes());
+        } catch (IOException | RuntimeException unreadable) {
+            // a malformed chunked body, or a client that stopped sending (read timeout): never a 200
+            LOG.debug("VM {}: unreadable request body from {}: {}", ep.name(), req.getRemoteAddr(),
+                    unreadable.toString());
+            resp.setHeader("Connection", "close");
+            plain(resp, 400, "The request body could not be read.");
+            return;
+        }
         if (body == null) {
             resp.setHeader("Connection", "close");
             write(resp, handler.tooLarge(l.maxRequestBytes()));

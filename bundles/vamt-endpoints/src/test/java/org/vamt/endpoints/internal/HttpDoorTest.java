@@ -1,0 +1,119 @@
+package org.vamt.endpoints.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.security.UserDirectory;
+import org.vamt.security.digest.DigestMath;
+import org.vamt.security.digest.DigestSession;
+import org.vamt.security.internal.TestSecurity;
+
+/**
+ * The door over a real Jetty: bodies it cannot read and requests CXF refuses get a 400 with AMT's
+ * Server header and no Java names, never a 200 or a Jetty error page (issue 17, defects 7 and 8).
+ */
+class HttpDoorTest {
+    static final String VM = "55e3ae13-bfd2-61bb-17a0-88aedd7037ea";
+    static final String PASSWORD = "P@ssw0rd-door";
+    static final String SERVER = "Server: Intel(R) Active Management Technology 16.1.30.2307";
+
+    final List<String> handled = new CopyOnWriteArrayList<>();
+    final EndpointPathHandler echo = call -> {
+        handled.add(new String(call.body(), StandardCharsets.UTF_8));
+        return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, "ok");
+    };
+    TestTransport transport;
+    int port;
+    DigestSession digest;
+
+    @BeforeEach
+    void start() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        UserDirectory admin = new UserDirectory() {
+            @Override
+            public Optional<String> ha1(String user, String machineId, String realm) {
+                return user.equals("admin") ? Optional.of(DigestMath.ha1(user, realm, PASSWORD)) : Optional.empty();
+            }
+
+            @Override
+            public boolean permits(String user, String machineId, int realm) {
+                return user.equals("admin");
+            }
+        };
+        transport = new TestTransport(TestSecurity.create(admin, 5, 60_000, 600_000, e -> { }), 65536, 4, 200, 5_000)
+                .machine(VM, "desktop-01").serve(echo, "/echo").listen(port);
+        digest = new DigestSession("admin", PASSWORD);
+        String challenge = exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        String header = challenge.lines().filter(l -> l.startsWith("WWW-Authenticate:")).findFirst().orElseThrow();
+        assertTrue(digest.learn(header.substring(header.indexOf(':') + 1).trim()), challenge);
+    }
+
+    @AfterEach
+    void stop() {
+        transport.close();
+    }
+
+    private String exchange(String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.2", port)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private String authorized(String headersAndBody) {
+        return "POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: " + digest.authorization("POST", "/echo") + "\r\n"
+                + headersAndBody;
+    }
+
+    @Test
+    void aGoodRequestReachesTheHandler() throws IOException {
+        String r = exchange(authorized("Content-Length: 5\r\nConnection: close\r\n\r\nhello"));
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        assertEquals(List.of("hello"), handled);
+    }
+
+    @Test
+    void aMalformedChunkedBodyIs400NotAnEmpty200() throws IOException {
+        String r = exchange(authorized("Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"));
+        assertTrue(r.startsWith("HTTP/1.1 400"), r);
+        assertTrue(r.contains(SERVER), r);
+        assertTrue(handled.isEmpty(), "the handler never saw it");
+    }
+
+    @Test
+    void aBodyThatStopsShortIs400() throws IOException {
+        String r = exchange(authorized("Content-Length: 500\r\n\r\nonly a part of it"));
+        assertTrue(r.startsWith("HTTP/1.1 400"), r);
+        assertTrue(handled.isEmpty());
+    }
+
+    @Test
+    void anUnknownCharsetIs400WithAmtsServerHeaderAndNoJavaNames() throws IOException {
+        String r = exchange(authorized("Content-Type: application/soap+xml;charset=nope-9\r\nContent-Length: 5\r\n"
+                + "Connection: close\r\n\r\nhello"));
+        assertTrue(r.startsWith("HTTP/1.1 400"), r);
+        assertTrue(r.contains(SERVER), r);
+        assertFalse(r.contains("java") || r.contains("Exception") || r.contains("<html"), r);
+    }
+}
