@@ -133,7 +133,8 @@ final class HttpDigest {
         String cnonce = p.getOrDefault("cnonce", "");
         String expected;
         if (qop == null) {
-            expected = ha1.map(h -> DigestMath.response(h, nonce, null, null, null, method, uri)).orElse(null);
+            // AMT challenges with qop="auth" and refuses RFC 2069 answers (no nc: no replay check)
+            return new Rejected(false, "Digest without qop=auth");
         } else if ("auth".equalsIgnoreCase(qop)) {
             if (nc.isEmpty() || cnonce.isEmpty()) {
                 return new Rejected(false, "qop=auth without nc or cnonce");

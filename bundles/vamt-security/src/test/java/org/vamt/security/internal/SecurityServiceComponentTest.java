@@ -119,4 +119,17 @@ class SecurityServiceComponentTest {
         assertEquals("admin", audited.get(audited.size() - 1).initiator(), "a real user's failure is always recorded");
         assertInstanceOf(Login.Rejected.class, redirection("ghost-1", PASSWORD, "198.51.100.1"));
     }
+
+    @Test
+    void anRfc2069AnswerWithoutQopIsRefusedAsAmtRefusesIt() {
+        String nonce = org.vamt.security.digest.DigestMath.parameters(security.challenge(REALM, false).substring(7))
+                .get("nonce");
+        String response = DigestMath.response(DigestMath.ha1("admin", REALM, PASSWORD), nonce, null, null, null,
+                "POST", "/wsman");
+        String rfc2069 = "Digest username=\"admin\", realm=\"" + REALM + "\", nonce=\"" + nonce
+                + "\", uri=\"/wsman\", response=\"" + response + "\"";
+        assertInstanceOf(Login.Rejected.class, security.authenticateHttp(rfc2069, "POST", "/wsman", VM, REALM, HERE));
+        assertEquals(List.of(), audited, "a protocol refusal, not a failed login");
+        assertInstanceOf(Login.Accepted.class, http("admin", PASSWORD, HERE));
+    }
 }
