@@ -226,8 +226,9 @@ public class RedirectionServer implements RedirectionSessions {
             closeQuietly(s);
             return;
         }
-        if (!context.slots().connect(e.uuid())) {
-            LOG.warn("Redirection connection from {} to VM '{}' closed: it already has the most sessions allowed",
+        if (!context.slots().connect(e.uuid(), s)) {
+            LOG.warn("Redirection connection from {} to VM '{}' closed: it already has the most sessions allowed, "
+                    + "all logged in",
                     s.getInetAddress().getHostAddress(), e.name());
             closeQuietly(s);
             return;
@@ -244,7 +245,7 @@ public class RedirectionServer implements RedirectionSessions {
             });
         } catch (RejectedExecutionException ex) {
             open.remove(s);
-            context.slots().disconnect(e.uuid());
+            context.slots().disconnect(e.uuid(), s);
             LOG.warn("Redirection connection to VM '{}' closed: all {} session threads busy", e.name(),
                     pool.getMaximumPoolSize());
             closeQuietly(s);

@@ -55,6 +55,8 @@ final class Session implements Runnable {
     private final String who;
     private final AtomicInteger sequence = new AtomicInteger();
     private SessionOutput out;
+    /** Closes the connection unless it has logged in by then. */
+    private java.util.concurrent.ScheduledFuture<?> loginDeadline;
     private String user;
 
     Session(Socket socket, Endpoint vm, Context ctx) {
@@ -70,6 +72,9 @@ final class Session implements Runnable {
         try (socket) {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(ctx.authTimeoutMillis());
+            // the read timeout restarts with every byte; this deadline does not: start and login in time, in all
+            loginDeadline = ctx.timers().schedule(this::loginTooSlow, ctx.authTimeoutMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
             out = new SessionOutput(socket.getOutputStream());
             InputStream raw = socket.getInputStream();
             MessageReader in = new MessageReader(raw);
@@ -83,7 +88,10 @@ final class Session implements Runnable {
         } catch (RuntimeException e) {
             LOG.warn("Redirection {}: session failed", who, e);
         } finally {
-            ctx.slots().disconnect(vm.uuid());
+            if (loginDeadline != null) {
+                loginDeadline.cancel(false);
+            }
+            ctx.slots().disconnect(vm.uuid(), socket);
         }
     }
 
@@ -152,6 +160,17 @@ final class Session implements Runnable {
         }
     }
 
+    /** The total login deadline passed (a client that drips bytes never trips the read timeout). */
+    private void loginTooSlow() {
+        LOG.info("Redirection {}: session start and login not done within {} ms; closed", who,
+                ctx.authTimeoutMillis());
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
     private void refuseStart(int status, String why) throws IOException {
         LOG.info("Redirection {}: session refused (status {}): {}", who, status, why);
         out.send(Messages.startSessionReply(status));
@@ -169,6 +188,8 @@ final class Session implements Runnable {
             switch (step.outcome()) {
                 case CONTINUE -> out.send(step.reply());
                 case ACCEPTED -> {
+                    loginDeadline.cancel(false);
+                    ctx.slots().authenticated(vm.uuid(), socket);
                     user = step.user();
                     out.send(step.reply());
                     LOG.info("Redirection {}: {} logged in ({})", who, user, step.why());

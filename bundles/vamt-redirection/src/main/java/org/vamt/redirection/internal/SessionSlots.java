@@ -14,6 +14,8 @@ import org.vamt.provider.redirection.RedirectionSessions.Kind;
 final class SessionSlots {
     private final int maxPerVm;
     private final Map<String, Integer> connections = new HashMap<>();
+    /** Per VM, the connections not yet logged in, oldest first: the ones a newcomer may push out. */
+    private final Map<String, java.util.ArrayDeque<Closeable>> unauthenticated = new HashMap<>();
     /** "KIND:uuid" → what ends that session. */
     private final Map<String, Closeable> taken = new HashMap<>();
 
@@ -21,18 +23,54 @@ final class SessionSlots {
         this.maxPerVm = maxPerVm;
     }
 
-    /** Counts a new connection to the VM; false when it already has the most allowed. */
-    synchronized boolean connect(String uuid) {
-        int n = connections.getOrDefault(uuid, 0);
-        if (n >= maxPerVm) {
-            return false;
+    /**
+     * Counts a new connection to the VM. When the VM already has the most allowed, the oldest
+     * connection that has not logged in yet is closed to make room (connections that only drip
+     * bytes cannot keep a console out); false when every one of them is logged in.
+     */
+    boolean connect(String uuid, Closeable connection) {
+        Closeable evicted;
+        synchronized (this) {
+            int n = connections.getOrDefault(uuid, 0);
+            java.util.ArrayDeque<Closeable> pending = unauthenticated.computeIfAbsent(uuid,
+                    k -> new java.util.ArrayDeque<>());
+            if (n < maxPerVm) {
+                connections.put(uuid, n + 1);
+                pending.addLast(connection);
+                return true;
+            }
+            evicted = pending.pollFirst();
+            if (evicted == null) {
+                return false;
+            }
+            pending.addLast(connection);   // takes the place of the evicted one; its disconnect frees none
+            connections.put(uuid, n + 1);
         }
-        connections.put(uuid, n + 1);
+        try {
+            evicted.close();   // its session thread ends and calls disconnect, which frees the count
+        } catch (IOException e) {
+            // closing anyway
+        }
         return true;
     }
 
-    synchronized void disconnect(String uuid) {
+    /** The connection logged in: it is no longer one a newcomer may push out. */
+    synchronized void authenticated(String uuid, Closeable connection) {
+        java.util.ArrayDeque<Closeable> pending = unauthenticated.get(uuid);
+        if (pending != null) {
+            pending.remove(connection);
+        }
+    }
+
+    synchronized void disconnect(String uuid, Closeable connection) {
         connections.computeIfPresent(uuid, (k, n) -> n <= 1 ? null : n - 1);
+        java.util.ArrayDeque<Closeable> pending = unauthenticated.get(uuid);
+        if (pending != null) {
+            pending.remove(connection);
+            if (pending.isEmpty()) {
+                unauthenticated.remove(uuid);
+            }
+        }
     }
 
     synchronized boolean isTaken(String uuid, Kind kind) {

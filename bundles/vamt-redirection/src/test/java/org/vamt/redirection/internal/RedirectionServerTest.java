@@ -280,15 +280,52 @@ class RedirectionServerTest {
     }
 
     @Test
-    void connectionsPerVmAreCapped() throws Exception {
+    void connectionsThatDoNotLogInCannotKeepAConsoleOut() throws Exception {
         enableListener();
         try (Console a = new Console(port); Console b = new Console(port); Console c = new Console(port)) {
             assertEquals(0, a.start("SOL "));
-            assertEquals(0, b.start("SOL "));
+            assertEquals(0, b.start("KVMR"));
             assertEquals(0, c.start("KVMR"));
-            try (Console d = new Console(port)) {
-                assertTrue(d.closedByServer(), "maxSessionsPerVm = 3");
+            // maxSessionsPerVm = 3, all taken by connections that never log in: the console still gets in,
+            // the oldest of them makes room
+            try (Console console = new Console(port)) {
+                assertEquals(0, console.start("SOL "));
+                assertEquals(Messages.AUTH_SUCCESS, console.digestLogin("operator", "Operator-Passw0rd!"));
+                assertTrue(a.closedByServer(), "the oldest connection not logged in was closed");
+                // the logged-in console is never the one pushed out
+                try (Console d = new Console(port); Console e = new Console(port); Console f = new Console(port)) {
+                    assertEquals(0, f.start("KVMR"));
+                    assertTrue(b.closedByServer() && c.closedByServer() && d.closedByServer());
+                    assertEquals(0, e.start("KVMR"));
+                }
+                assertFalse(console.socket.isClosed());
             }
+        }
+    }
+
+    @Test
+    void startAndLoginHaveATotalDeadlineThatDrippingBytesDoNotExtend() throws Exception {
+        enableListener();
+        try (Console slow = new Console(port)) {
+            assertEquals(0, slow.start("SOL "));
+            long t0 = System.nanoTime();
+            // an AuthenticateSession announcing 200 bytes of data, sent one byte a second
+            slow.socket.getOutputStream().write(new byte[] {0x13, 0, 0, 0, 4, (byte) 200, 0, 0, 0});
+            boolean closed = false;
+            for (int i = 0; i < 12 && !closed; i++) {
+                Thread.sleep(1_000);
+                try {
+                    slow.socket.getOutputStream().write('x');
+                } catch (IOException gone) {
+                    closed = true;
+                }
+            }
+            if (!closed) {
+                closed = slow.closedByServer();
+            }
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(closed, "closed by the deadline");
+            assertTrue(seconds <= 8, "authTimeoutSeconds = 5 in all, not per byte: closed after " + seconds + " s");
         }
     }
 
