@@ -36,6 +36,15 @@ import org.vamt.security.SecurityService;
 final class HttpDoor {
     private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
     private static final int MAX_SLOTS = 1 << 20;
+    /** The largest body read without credentials: AMT's open request, Identify, is a few hundred bytes. */
+    static final int MAX_OPEN_BODY = 4096;
+    /** How long a client without credentials may pause while sending that body. */
+    static final int OPEN_BODY_IDLE_MILLIS = 2_000;
+    /** Bodies read without credentials at once, in all; more get the challenge unread. */
+    static final int UNAUTHENTICATED_READERS = 16;
+    /** Stands for a body over the limit (compared by identity). */
+    private static final byte[] TOO_LARGE = new byte[0];
+    private final Semaphore unauthenticatedReaders = new Semaphore(UNAUTHENTICATED_READERS);
 
     private volatile MachineEndpoints endpoints;
     private final SecurityService security;
@@ -119,30 +128,17 @@ final class HttpDoor {
             return;
         }
         Limits l = limits;
-        byte[] body;
-        try {
-            body = readBody(req, l.maxRequestBytes());
-        } catch (IOException | RuntimeException unreadable) {
-            // a malformed chunked body, or a client that stopped sending (read timeout): never a 200
-            LOG.debug("VM {}: unreadable request body from {}: {}", ep.name(), req.getRemoteAddr(),
-                    unreadable.toString());
-            resp.setHeader("Connection", "close");
-            plain(resp, 400, "The request body could not be read.");
-            return;
-        }
-        if (body == null) {
-            resp.setHeader("Connection", "close");
-            write(resp, handler.tooLarge(l.maxRequestBytes()));
-            return;
-        }
         String remote = req.getRemoteAddr();
         String authorization = req.getHeader("Authorization");
+        // Digest is decided from the headers: a client without credentials gets no thread held by its body
         Login login = security.authenticateHttp(authorization, req.getMethod(), path, ep.uuid(), ep.realm(), remote);
         if (login instanceof Login.Rejected r) {
-            // Only what the handler gives everyone (Identify) goes without credentials; anything else gets
-            // the challenge (curl and others first send an empty body to learn the nonce).
-            Optional<EndpointPathHandler.Reply> open = body.length == 0 ? Optional.empty()
-                    : handler.unauthenticated(new Call(req, body, null, ep, l));
+            // Only what the handler gives everyone (Identify, a few hundred bytes) goes without credentials;
+            // anything else gets the challenge (curl and others first send an empty body to learn the nonce).
+            Optional<EndpointPathHandler.Reply> open = answerForAnyone(req, resp, handler, ep, l);
+            if (open == null) {
+                return;   // the body could not be read; answered
+            }
             if (open.isPresent()) {
                 write(resp, open.get());
                 return;
@@ -151,6 +147,15 @@ final class HttpDoor {
                 LOG.info("VM {}: request for {} from {} refused: {}", ep.name(), path, remote, r.why());
             }
             challenge(resp, ep, r.stale());
+            return;
+        }
+        byte[] body = body(req, resp, ep, l.maxRequestBytes());
+        if (body == null) {
+            return;
+        }
+        if (body == TOO_LARGE) {
+            resp.setHeader("Connection", "close");
+            write(resp, handler.tooLarge(l.maxRequestBytes()));
             return;
         }
         String user = ((Login.Accepted) login).user();
@@ -178,6 +183,58 @@ final class HttpDoor {
         }
         write(resp, reply == null ? new EndpointPathHandler.Reply(500, EndpointPathHandler.TEXT, "Internal error.")
                 : reply);
+    }
+
+    /**
+     * The body of a request without valid credentials, if it is small enough to be an open request
+     * (Identify) and an unauthenticated read slot is free, read under a short idle timeout; the
+     * handler's answer for anyone, or empty (challenge), or null when the body was unreadable and
+     * a 400 went out. Larger or chunked bodies, or a full set of unauthenticated readers, get the
+     * challenge unread: clients that drip bodies without credentials cannot hold the door's threads.
+     */
+    private Optional<EndpointPathHandler.Reply> answerForAnyone(HttpServletRequest req, HttpServletResponse resp,
+            EndpointPathHandler handler, MachineEndpoints.Endpoint ep, Limits l) throws IOException {
+        long declared = req.getContentLengthLong();
+        if (declared <= 0 || declared > MAX_OPEN_BODY) {
+            if (declared != 0) {
+                resp.setHeader("Connection", "close");   // the body stays unread
+            }
+            return Optional.empty();
+        }
+        if (!unauthenticatedReaders.tryAcquire()) {
+            resp.setHeader("Connection", "close");
+            return Optional.empty();
+        }
+        byte[] body;
+        try {
+            IdleTimeouts.set(req, OPEN_BODY_IDLE_MILLIS);
+            body = body(req, resp, ep, MAX_OPEN_BODY);
+        } finally {
+            unauthenticatedReaders.release();
+            IdleTimeouts.set(req, CxfHttpListener.IDLE_TIMEOUT_MS);
+        }
+        if (body == null) {
+            return null;
+        }
+        return handler.unauthenticated(new Call(req, body, null, ep, l));
+    }
+
+    /**
+     * The body, at most {@code max} bytes ({@link #TOO_LARGE} beyond); null when it could not be
+     * read (a malformed chunked body, a client that stopped sending) and a 400 went out — never a 200.
+     */
+    private byte[] body(HttpServletRequest req, HttpServletResponse resp, MachineEndpoints.Endpoint ep, int max)
+            throws IOException {
+        try {
+            byte[] b = readBody(req, max);
+            return b == null ? TOO_LARGE : b;
+        } catch (IOException | RuntimeException unreadable) {
+            LOG.debug("VM {}: unreadable request body from {}: {}", ep.name(), req.getRemoteAddr(),
+                    unreadable.toString());
+            resp.setHeader("Connection", "close");
+            plain(resp, 400, "The request body could not be read.");
+            return null;
+        }
     }
 
     /** What a handler sees of its request. */

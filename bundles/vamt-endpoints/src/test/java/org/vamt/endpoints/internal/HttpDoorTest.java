@@ -116,4 +116,41 @@ class HttpDoorTest {
         assertTrue(r.contains(SERVER), r);
         assertFalse(r.contains("java") || r.contains("Exception") || r.contains("<html"), r);
     }
+
+    @Test
+    void aLargeBodyWithoutCredentialsGetsTheChallengeUnread() throws IOException {
+        try (Socket s = new Socket("127.0.0.2", port)) {
+            s.setSoTimeout(3_000);
+            s.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nonly this")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+            assertEquals("HTTP/1.1 401", status, "answered at once, the 100,000 bytes never awaited");
+        }
+    }
+
+    @Test
+    void slowBodiesWithoutCredentialsDoNotHoldTheDoor() throws Exception {
+        List<Socket> drippers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 300; i++) {
+                Socket s = new Socket("127.0.0.2", port);
+                // small enough to be an Identify, so the door would read it: 10 of 1,000 bytes, then nothing
+                s.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                        + (i % 2 == 0 ? 1000 : 200000) + "\r\n\r\n0123456789").getBytes(StandardCharsets.ISO_8859_1));
+                drippers.add(s);
+            }
+            for (int round = 0; round < 5; round++) {
+                long t0 = System.nanoTime();
+                String r = exchange(authorized("Content-Length: 5\r\nConnection: close\r\n\r\nhello"));
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(r.startsWith("HTTP/1.1 200"), r);
+                assertTrue(millis < 1_000, "an authenticated request answered in " + millis + " ms");
+                Thread.sleep(500);
+            }
+        } finally {
+            for (Socket s : drippers) {
+                s.close();
+            }
+        }
+    }
 }

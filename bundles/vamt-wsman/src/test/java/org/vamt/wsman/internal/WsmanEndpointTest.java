@@ -402,7 +402,9 @@ class WsmanEndpointTest {
         assertFalse(xxe.body().contains("root:"), "no external entity is ever read");
         HttpResponse<String> garbage = client.raw("<<<not xml", client.authorization());
         assertEquals(400, garbage.statusCode());
-        HttpResponse<String> huge = client.raw("<x>" + "a".repeat(70_000) + "</x>", null);
+        String tooLarge = "<x>" + "a".repeat(70_000) + "</x>";
+        assertEquals(401, client.raw(tooLarge, null).statusCode(), "no credentials: challenged, the body unread");
+        HttpResponse<String> huge = client.raw(tooLarge, client.authorization());
         assertEquals(400, huge.statusCode());
         assertTrue(huge.body().contains("EncodingLimit"), huge.body());
     }
