@@ -85,6 +85,7 @@ public class RestartIT {
                 "16/5 " + USER)));
         Map<String, String> endpointsBefore = endpointMap();
         assertEquals("four demo VMs: " + endpointsBefore, 4, endpointsBefore.size());
+        assertHeapBoundAndNoTlsRenegotiation(karaf);
 
         // ---- kill -9, start again with a different initial admin password on offer
         killTree(karaf);
@@ -208,6 +209,49 @@ public class RestartIT {
         DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41199");
         DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiServerPort", "44445");
         return home;
+    }
+
+    /**
+     * bin/karaf as an operator runs it: the heap bound of bin/setenv (JAVA_MAX_MEM) reaches the JVM,
+     * and a TLS 1.2 client cannot renegotiate (issue 17: Karaf's Unix scripts ignored JAVA_MAX_MEM,
+     * and client renegotiation was accepted).
+     */
+    private void assertHeapBoundAndNoTlsRenegotiation(Process karaf) throws Exception {
+        boolean bounded = java.util.stream.Stream.concat(java.util.stream.Stream.of(karaf.toHandle()),
+                        karaf.descendants())
+                .flatMap(h -> h.info().arguments().stream()).flatMap(java.util.Arrays::stream)
+                .anyMatch("-Xmx512M"::equals);
+        assertTrue("the JVM runs with -Xmx512M (JAVA_MAX_MEM's default)", bounded);
+
+        java.security.KeyStore own = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(home.resolve("etc/vamt-tls.p12"))) {
+            own.load(in, Files.readString(home.resolve("etc/vamt-tls.password")).trim().toCharArray());
+        }
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("vamt", own.getCertificate("vamt"));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(DESKTOP_01, 16993)) {
+            s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            boolean refused;
+            try {
+                s.startHandshake();   // on an established TLS 1.2 connection: a client-initiated renegotiation
+                s.getOutputStream().write(("POST /wsman HTTP/1.1\r\nHost: " + DESKTOP_01 + "\r\nContent-Length: 0\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                refused = s.getInputStream().read() < 0;
+            } catch (IOException alert) {
+                refused = true;
+            }
+            assertTrue("TLS renegotiation is refused", refused);
+        }
     }
 
     Process startKaraf(String offeredAdminPassword) throws Exception {
