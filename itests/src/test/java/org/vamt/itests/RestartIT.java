@@ -46,6 +46,7 @@ public class RestartIT {
     static final String USER_PASSWORD = "H3lpdesk!pass";
 
     static final String DESKTOP_01 = "127.0.0.3";
+    static final int TLS_PORT = PORT + 1;
     static final String DESKTOP_01_UUID = "6F8C1A52-4B1E-4D6A-9A01-000000000001";
     static final String KIOSK = "127.0.0.5";
 
@@ -204,6 +205,7 @@ public class RestartIT {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
+        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(TLS_PORT));
         DistributionFiles.setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "47181");
         DistributionFiles.setProperty(home, "etc/org.apache.karaf.shell.cfg", "sshPort", "47101");
         DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41199");
@@ -223,6 +225,18 @@ public class RestartIT {
                 .anyMatch("-Xmx512M"::equals);
         assertTrue("the JVM runs with -Xmx512M (JAVA_MAX_MEM's default)", bounded);
 
+        // the TLS listener opens when the TLS identity is there, which on a first start is generated meanwhile
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try (java.net.Socket probe = new java.net.Socket(DESKTOP_01, TLS_PORT)) {
+                break;
+            } catch (IOException notYet) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(200);
+            }
+        }
         java.security.KeyStore own = java.security.KeyStore.getInstance("PKCS12");
         try (var in = Files.newInputStream(home.resolve("etc/vamt-tls.p12"))) {
             own.load(in, Files.readString(home.resolve("etc/vamt-tls.password")).trim().toCharArray());
@@ -236,7 +250,7 @@ public class RestartIT {
         javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
         tls.init(null, tmf.getTrustManagers(), null);
         try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
-                .createSocket(DESKTOP_01, 16993)) {
+                .createSocket(DESKTOP_01, TLS_PORT)) {
             s.setEnabledProtocols(new String[] {"TLSv1.2"});
             s.setSoTimeout(10_000);
             s.startHandshake();
