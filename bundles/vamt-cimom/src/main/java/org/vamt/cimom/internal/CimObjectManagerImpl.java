@@ -111,12 +111,12 @@ public class CimObjectManagerImpl implements CimObjectManager {
      * The user of {@code ctx} must hold {@code realm} on the VM (AMT answers AccessDenied); the
      * local operator is not held to realms.
      */
-    private void require(RequestContext ctx, int realm, String operation) throws CimException {
+    private void require(RequestContext ctx, int realm, String operation, String className) throws CimException {
         if (ctx.operator() || realm == RealmRules.ANYONE || access.permits(ctx.user(), ctx.machineId(), realm)) {
             return;
         }
-        LOG.info("VM {}: user {} lacks realm {} for {}", ctx.machineName(), ctx.user(), AmtRealm.name(realm),
-                operation);
+        LOG.info("VM {}: user {} lacks realm {} for {} {}", ctx.machineName(), ctx.user(), AmtRealm.name(realm),
+                operation, className);
         throw new CimException(CimStatus.ACCESS_DENIED, "The user does not hold the " + AmtRealm.name(realm)
                 + " realm this operation needs.");
     }
@@ -149,7 +149,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
-        require(ctx, realms.read(schemas.current(), className), "enumerate " + className);
+        require(ctx, realms.read(schemas.current(), className), "enumerate", className);
         return enumerate(ctx, className);
     }
 
@@ -172,14 +172,14 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public CimInstance getInstance(RequestContext ctx, CimObjectPath path) throws CimException {
-        require(ctx, realms.read(schemas.current(), path.className()), "get " + path.className());
+        require(ctx, realms.read(schemas.current(), path.className()), "get", path.className());
         return guarded(ctx, "get " + path, () -> resolve(ctx, schemas.current(), path));
     }
 
     @Override
     public CimInstance modifyInstance(RequestContext ctx, CimObjectPath path, CimInstance modified)
             throws CimException {
-        require(ctx, realms.write(schemas.current(), path.className(), null), "modify " + path.className());
+        require(ctx, realms.write(schemas.current(), path.className(), null), "modify", path.className());
         return guarded(ctx, "modify " + path, () -> {
             CimSchema schema = schemas.current();
             CimInstance current = resolve(ctx, schema, path);
@@ -192,7 +192,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
     @Override
     public MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method,
                                      Map<String, Object> arguments) throws CimException {
-        require(ctx, realms.write(schemas.current(), path.className(), method), method + " of " + path.className());
+        require(ctx, realms.write(schemas.current(), path.className(), method), method, path.className());
         return guarded(ctx, "invoke " + method + " on " + path, () -> {
             CimSchema schema = schemas.current();
             CimMethodDef m = SchemaEnforcer.requireMethod(schema, path.className(), method);
@@ -205,7 +205,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException {
-        require(ctx, realms.write(schemas.current(), instance.className(), null), "create " + instance.className());
+        require(ctx, realms.write(schemas.current(), instance.className(), null), "create", instance.className());
         return guarded(ctx, "create " + instance.className(), () -> {
             CimSchema schema = schemas.current();
             CimInstance typed = SchemaEnforcer.forCreate(schema, instance);
@@ -216,7 +216,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
 
     @Override
     public void deleteInstance(RequestContext ctx, CimObjectPath path) throws CimException {
-        require(ctx, realms.write(schemas.current(), path.className(), null), "delete " + path.className());
+        require(ctx, realms.write(schemas.current(), path.className(), null), "delete", path.className());
         guarded(ctx, "delete " + path, () -> {
             CimSchema schema = schemas.current();
             if (path.keys().isEmpty()) {
@@ -236,8 +236,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
     @Override
     public List<CimInstance> associators(RequestContext ctx, CimObjectPath objectPath, String assocClass,
                                          String resultClass, String role, String resultRole) throws CimException {
-        require(ctx, realms.read(schemas.current(), objectPath.className()), "associators of "
-                + objectPath.className());
+        require(ctx, realms.read(schemas.current(), objectPath.className()), "associators of", objectPath.className());
         return guarded(ctx, "associators of " + objectPath, () -> {
             CimSchema schema = schemas.current();
             String resultCls = resultClass == null ? null : SchemaEnforcer.requireClass(schema, resultClass).name();
@@ -264,8 +263,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
     @Override
     public List<CimInstance> references(RequestContext ctx, CimObjectPath objectPath, String resultClass, String role)
             throws CimException {
-        require(ctx, realms.read(schemas.current(), objectPath.className()), "references of "
-                + objectPath.className());
+        require(ctx, realms.read(schemas.current(), objectPath.className()), "references of", objectPath.className());
         return guarded(ctx, "references of " + objectPath, () -> {
             CimSchema schema = schemas.current();
             CimObjectPath object = resolve(ctx, schema, objectPath).path();

@@ -8,7 +8,6 @@ import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -31,6 +30,7 @@ import org.vamt.provider.redirection.RedirectionSettings;
 import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.endpoints.Endpoints;
 import org.vamt.security.digest.DigestMath;
+import org.vamt.security.internal.TestConfigs;
 import org.vamt.security.internal.TestSecurity;
 
 /**
@@ -96,13 +96,7 @@ class RedirectionServerTest {
         Map<String, Object> values = Map.of("bindAddress", "0.0.0.0", "port", port, "tlsPort", 0,
                 "allowPlainAuth", plain, "maxSessionsPerVm", 3, "maxSessions", 16, "authTimeoutSeconds", 5,
                 "idleTimeoutSeconds", 30);
-        return (RedirectionServer.Config) Proxy.newProxyInstance(RedirectionServerTest.class.getClassLoader(),
-                new Class<?>[] {RedirectionServer.Config.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("annotationType")) {
-                        return RedirectionServer.Config.class;
-                    }
-                    return values.get(method.getName());
-                });
+        return TestConfigs.of(RedirectionServer.Config.class, values);
     }
 
     private void enableListener() throws Exception {
