@@ -73,6 +73,16 @@ public class UserAccountsComponent implements UserAccounts {
     }
 
     @Override
+    public Optional<Account> resolve(String machineId, String name) {
+        return store.resolve(machineId, name);
+    }
+
+    @Override
+    public List<Account> entries(String machineId) {
+        return store.entries(machineId);
+    }
+
+    @Override
     public Optional<Account> byHandle(int handle) {
         return store.byHandle(handle);
     }
@@ -89,8 +99,28 @@ public class UserAccountsComponent implements UserAccounts {
     public Account addWithDigest(String name, String machineId, String digestRealm, String ha1, Set<Integer> realms,
                                  int accessPermission) throws AccountException {
         Account a = store.addWithDigest(name, machineId, digestRealm, ha1, realms, accessPermission);
-        LOG.info("User {} added for VM {} (realms {})", name, machineId, realms);
+        LOG.info("User {} added as a local account of VM {} (realms {})", name, machineId, realms);
         return a;
+    }
+
+    @Override
+    public void updateLocal(String machineId, int handle, String newName, Set<Integer> realms,
+                            Integer accessPermission, String digestRealm, String ha1) throws AccountException {
+        store.updateLocal(machineId, handle, newName, realms, accessPermission, digestRealm, ha1);
+        LOG.info("Local user {} of VM {} changed (realms {}{}{})", handle, machineId, realms,
+                newName == null ? "" : ", renamed", ha1 == null ? "" : ", new password");
+    }
+
+    @Override
+    public void setLocalEnabled(String machineId, int handle, boolean enabled) throws AccountException {
+        store.setLocalEnabled(machineId, handle, enabled);
+        LOG.info("Local user {} of VM {} {}", handle, machineId, enabled ? "enabled" : "disabled");
+    }
+
+    @Override
+    public void removeLocal(String machineId, int handle) throws AccountException {
+        store.removeLocal(machineId, handle);
+        LOG.info("Local user {} of VM {} removed", handle, machineId);
     }
 
     @Override

@@ -40,13 +40,28 @@ import org.vamt.accounts.UserAccounts;
  * lives in its own file readable only by its owner. Users a console adds through
  * AMT_AuthorizationService arrive as a realm-specific hash only, which is stored as is.
  *
+ * <p>Operator accounts (admin, shell users) share one name space; each VM's local accounts (its ACL
+ * entries, added through its AMT_AuthorizationService) have a name space of their own, so what a
+ * console adds on one VM never takes a name, a slot or a setting from another VM. On one VM a name
+ * denotes at most one account: adding or granting a name that a VM already uses is refused.
+ *
  * <p>Every change is written (atomically, mode 600) before the method returns, so nothing an
  * operator or a console configured is lost by a crash.
  */
 public final class UserStore implements UserAccounts {
-    /** AMT's limit on ACL entries besides the admin. */
-    static final int MAX_USERS = 32;
+    /** Local accounts (ACL entries besides the admin) per VM, as an AMT device's ACL is bounded. */
+    static final int MAX_LOCAL_PER_VM = 32;
+    /** Accounts in all, operator and local: bounds the file, the heap and each rewrite (about 2 MB). */
+    static final int MAX_ACCOUNTS = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String OPERATOR = "";
+
+    /** Where an account lives: {@link #OPERATOR} or a VM's UUID, and its name there. */
+    private record Key(String scope, String name) {
+        static Key of(Account a) {
+            return new Key(a.vm() == null ? OPERATOR : a.vm(), a.name());
+        }
+    }
 
     /** One user as stored: the password (decrypted, in memory only) and/or per-realm hashes. */
     private record Entry(Account account, char[] password, Map<String, String> digests) {
@@ -54,12 +69,14 @@ public final class UserStore implements UserAccounts {
 
     private final Path usersFile;
     private final Sealer sealer;
-    private volatile Map<String, Entry> entries = Map.of();
+    private final int maxAccounts;
+    private volatile Map<Key, Entry> entries = Map.of();
     private final Map<String, String> ha1Cache = new ConcurrentHashMap<>();
 
-    private UserStore(Path usersFile, Sealer sealer) {
+    private UserStore(Path usersFile, Sealer sealer, int maxAccounts) {
         this.usersFile = usersFile;
         this.sealer = sealer;
+        this.maxAccounts = maxAccounts;
     }
 
     /**
@@ -69,7 +86,13 @@ public final class UserStore implements UserAccounts {
      */
     public static UserStore open(Path usersFile, String initialPassword, Consumer<String> announceGenerated)
             throws IOException, GeneralSecurityException {
-        UserStore store = new UserStore(usersFile, Sealer.open(keyFileFor(usersFile)));
+        return open(usersFile, initialPassword, announceGenerated, MAX_ACCOUNTS);
+    }
+
+    /** As above with another bound on the accounts in all (tests). */
+    static UserStore open(Path usersFile, String initialPassword, Consumer<String> announceGenerated, int maxAccounts)
+            throws IOException, GeneralSecurityException {
+        UserStore store = new UserStore(usersFile, Sealer.open(keyFileFor(usersFile)), maxAccounts);
         Properties stored = new Properties();
         if (Files.exists(usersFile)) {
             try (InputStream in = Files.newInputStream(usersFile)) {
@@ -77,12 +100,12 @@ public final class UserStore implements UserAccounts {
             }
         }
         store.entries = store.parse(stored);
-        if (!store.entries.containsKey(ADMIN)) {
+        if (!store.entries.containsKey(new Key(OPERATOR, ADMIN))) {
             boolean generated = initialPassword == null || initialPassword.isEmpty();
             String password = generated ? generatePassword() : initialPassword;
-            Map<String, Entry> next = new HashMap<>(store.entries);
-            next.put(ADMIN, new Entry(new Account(ADMIN, 1, AmtRealm.all(), Set.of(Account.ALL_MACHINES), true, 2,
-                    true), password.toCharArray(), Map.of()));
+            Map<Key, Entry> next = new HashMap<>(store.entries);
+            next.put(new Key(OPERATOR, ADMIN), new Entry(new Account(ADMIN, 1, AmtRealm.all(),
+                    Set.of(Account.ALL_MACHINES), true, 2, true), password.toCharArray(), Map.of()));
             try {
                 store.commit(next);
             } catch (AccountException e) {
@@ -103,11 +126,24 @@ public final class UserStore implements UserAccounts {
 
     // ---------------------------------------------------------------- queries
 
+    /** The entry {@code user} logs in as on {@code machineId}: the VM's own account first, then an operator account reaching it. */
+    private Entry resolveEntry(String machineId, String user) {
+        if (user == null || machineId == null) {
+            return null;
+        }
+        Map<Key, Entry> all = entries;
+        Entry local = all.get(new Key(machineId, user));
+        if (local != null) {
+            return local;
+        }
+        Entry op = all.get(new Key(OPERATOR, user));
+        return op != null && op.account().mayReach(machineId) ? op : null;
+    }
+
     @Override
     public Optional<String> ha1(String user, String machineId, String digestRealm) {
-        Entry e = entries.get(user);
-        if (e == null || !e.account().enabled() || !e.account().mayReach(machineId)
-                || e.account().accessPermission() == 0) {
+        Entry e = resolveEntry(machineId, user);
+        if (e == null || !e.account().enabled() || e.account().accessPermission() == 0) {
             return Optional.empty();
         }
         String digest = e.digests().get(digestRealm);
@@ -123,8 +159,8 @@ public final class UserStore implements UserAccounts {
 
     @Override
     public boolean permits(String user, String machineId, int realm) {
-        Entry e = entries.get(user);
-        return e != null && e.account().enabled() && e.account().mayReach(machineId)
+        Entry e = resolveEntry(machineId, user);
+        return e != null && e.account().enabled()
                 && (e.account().isAdmin() || e.account().realms().contains(realm));
     }
 
@@ -136,7 +172,19 @@ public final class UserStore implements UserAccounts {
 
     @Override
     public Optional<Account> account(String name) {
-        return Optional.ofNullable(entries.get(name)).map(Entry::account);
+        return Optional.ofNullable(entries.get(new Key(OPERATOR, name))).map(Entry::account);
+    }
+
+    @Override
+    public Optional<Account> resolve(String machineId, String name) {
+        return Optional.ofNullable(resolveEntry(machineId, name)).map(Entry::account);
+    }
+
+    @Override
+    public List<Account> entries(String machineId) {
+        return entries.values().stream().map(Entry::account)
+                .filter(a -> !a.isAdmin() && (a.isLocalTo(machineId) || (!a.isLocal() && a.mayReach(machineId))))
+                .sorted(Comparator.comparingInt(Account::handle)).toList();
     }
 
     @Override
@@ -144,33 +192,124 @@ public final class UserStore implements UserAccounts {
         return entries.values().stream().map(Entry::account).filter(a -> a.handle() == handle).findFirst();
     }
 
-    // ---------------------------------------------------------------- changes
+    // ---------------------------------------------------------------- changes: VM-local accounts
 
     @Override
-    public synchronized Account add(String name, char[] password, Set<Integer> realms, Set<String> machines)
-            throws AccountException {
-        checkNewName(name);
-        checkPassword(password);
+    public synchronized Account addWithDigest(String name, String machineId, String digestRealm, String ha1,
+                                              Set<Integer> realms, int accessPermission) throws AccountException {
+        checkName(name);
+        checkFreeOn(machineId, name, null);
+        checkDigest(ha1);
         checkRealms(realms);
-        Account a = new Account(name, nextHandle(), realms, machines, true, 2, true);
-        Map<String, Entry> next = new HashMap<>(entries);
-        next.put(name, new Entry(a, password.clone(), Map.of()));
+        checkAccess(accessPermission);
+        long local = entries.keySet().stream().filter(k -> k.scope().equals(machineId)).count();
+        if (local >= MAX_LOCAL_PER_VM) {
+            throw new AccountException(Reason.LIMIT_REACHED, "at most " + MAX_LOCAL_PER_VM
+                    + " ACL entries on one VM");
+        }
+        Account a = new Account(name, nextHandle(), realms, Set.of(), true, accessPermission, false, machineId);
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.put(Key.of(a), new Entry(a, null, Map.of(digestRealm, ha1.toLowerCase(Locale.ROOT))));
         commit(next);
         return a;
     }
 
     @Override
-    public synchronized Account addWithDigest(String name, String machineId, String digestRealm, String ha1,
-                                              Set<Integer> realms, int accessPermission) throws AccountException {
-        checkNewName(name);
-        checkDigest(ha1);
+    public synchronized void updateLocal(String machineId, int handle, String newName, Set<Integer> realms,
+                                         Integer accessPermission, String digestRealm, String ha1)
+            throws AccountException {
+        Entry e = requireLocal(machineId, handle);
+        Account a = e.account();
+        String name = newName == null ? a.name() : newName;
+        if (!name.equals(a.name())) {
+            checkName(name);
+            checkFreeOn(machineId, name, a);
+            if (ha1 == null) {
+                throw new AccountException(Reason.NOT_PERMITTED, "a new name needs a new DigestPassword");
+            }
+        }
+        if (ha1 != null) {
+            checkDigest(ha1);
+        }
+        if (realms != null) {
+            checkRealms(realms);
+        }
+        if (accessPermission != null) {
+            checkAccess(accessPermission);
+        }
+        Map<String, String> digests = ha1 == null ? e.digests() : Map.of(digestRealm, ha1.toLowerCase(Locale.ROOT));
+        Account changed = new Account(name, a.handle(), realms == null ? a.realms() : realms, a.machines(),
+                a.enabled(), accessPermission == null ? a.accessPermission() : accessPermission, false, a.vm());
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.remove(Key.of(a));
+        next.put(Key.of(changed), new Entry(changed, null, digests));
+        commit(next);
+    }
+
+    @Override
+    public synchronized void setLocalEnabled(String machineId, int handle, boolean enabled) throws AccountException {
+        Entry e = requireLocal(machineId, handle);
+        Account a = e.account();
+        replace(new Entry(new Account(a.name(), a.handle(), a.realms(), a.machines(), enabled, a.accessPermission(),
+                a.passwordKnown(), a.vm()), e.password(), e.digests()));
+    }
+
+    @Override
+    public synchronized void removeLocal(String machineId, int handle) throws AccountException {
+        Entry e = requireLocal(machineId, handle);
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.remove(Key.of(e.account()));
+        commit(next);
+    }
+
+    private Entry requireLocal(String machineId, int handle) throws AccountException {
+        for (Entry e : entries.values()) {
+            if (e.account().handle() == handle && e.account().isLocalTo(machineId)) {
+                return e;
+            }
+        }
+        throw new AccountException(Reason.NOT_FOUND, "no ACL entry " + handle + " of this VM");
+    }
+
+    /** {@code name} is free on {@code machineId}: no local account there and no operator account reaching it ({@code self} aside). */
+    private void checkFreeOn(String machineId, String name, Account self) throws AccountException {
+        Entry local = entries.get(new Key(machineId, name));
+        Entry op = entries.get(new Key(OPERATOR, name));
+        if ((local != null && !local.account().equals(self)) || (op != null && op.account().mayReach(machineId))) {
+            throw new AccountException(Reason.DUPLICATE, "user " + name + " exists on this VM");
+        }
+    }
+
+    // ---------------------------------------------------------------- changes: operator accounts
+
+    @Override
+    public synchronized Account add(String name, char[] password, Set<Integer> realms, Set<String> machines)
+            throws AccountException {
+        checkName(name);
+        if (entries.containsKey(new Key(OPERATOR, name))) {
+            throw new AccountException(Reason.DUPLICATE, "user " + name + " exists");
+        }
+        for (String m : machines) {
+            checkNoLocal(name, m);
+        }
+        checkPassword(password);
         checkRealms(realms);
-        checkAccess(accessPermission);
-        Account a = new Account(name, nextHandle(), realms, Set.of(machineId), true, accessPermission, false);
-        Map<String, Entry> next = new HashMap<>(entries);
-        next.put(name, new Entry(a, null, Map.of(digestRealm, ha1.toLowerCase(Locale.ROOT))));
+        Account a = new Account(name, nextHandle(), realms, machines, true, 2, true);
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.put(Key.of(a), new Entry(a, password.clone(), Map.of()));
         commit(next);
         return a;
+    }
+
+    /** An operator account may not reach a VM where a local account has its name (the operator removes that first). */
+    private void checkNoLocal(String name, String machineIdOrAll) throws AccountException {
+        for (Key k : entries.keySet()) {
+            if (!k.scope().equals(OPERATOR) && k.name().equals(name)
+                    && (Account.ALL_MACHINES.equals(machineIdOrAll) || k.scope().equals(machineIdOrAll))) {
+                throw new AccountException(Reason.DUPLICATE, "VM " + k.scope() + " has a local user " + name
+                        + " (remove it with vamt:user-remove --vm first)");
+            }
+        }
     }
 
     @Override
@@ -203,6 +342,7 @@ public final class UserStore implements UserAccounts {
     @Override
     public synchronized void grant(String name, String machineIdOrAll) throws AccountException {
         Entry e = requireNotAdmin(name, "the admin reaches every VM");
+        checkNoLocal(name, machineIdOrAll);
         Set<String> machines = new TreeSet<>(e.account().machines());
         machines.add(machineIdOrAll);
         replaceMachines(e, machines);
@@ -244,13 +384,13 @@ public final class UserStore implements UserAccounts {
     @Override
     public synchronized void remove(String name) throws AccountException {
         requireNotAdmin(name, "the admin cannot be removed");
-        Map<String, Entry> next = new HashMap<>(entries);
-        next.remove(name);
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.remove(new Key(OPERATOR, name));
         commit(next);
     }
 
     private Entry require(String name) throws AccountException {
-        Entry e = entries.get(name);
+        Entry e = entries.get(new Key(OPERATOR, name));
         if (e == null) {
             throw new AccountException(Reason.NOT_FOUND, "no user " + name);
         }
@@ -266,14 +406,14 @@ public final class UserStore implements UserAccounts {
     }
 
     private void replace(Entry e) throws AccountException {
-        Map<String, Entry> next = new HashMap<>(entries);
-        next.put(e.account().name(), e);
+        Map<Key, Entry> next = new HashMap<>(entries);
+        next.put(Key.of(e.account()), e);
         commit(next);
     }
 
     private int nextHandle() throws AccountException {
-        if (entries.size() > MAX_USERS) {
-            throw new AccountException(Reason.LIMIT_REACHED, "at most " + MAX_USERS + " users besides the admin");
+        if (entries.size() >= maxAccounts) {
+            throw new AccountException(Reason.LIMIT_REACHED, "at most " + maxAccounts + " users in all");
         }
         return entries.values().stream().mapToInt(x -> x.account().handle()).max().orElse(1) + 1;
     }
@@ -286,13 +426,6 @@ public final class UserStore implements UserAccounts {
                 || !name.chars().allMatch(c -> c > 32 && c < 127 && ":/\",\\=#!".indexOf(c) < 0)) {
             throw new AccountException(Reason.INVALID_NAME, "a user name is 1-32 printable ASCII characters "
                     + "without spaces or any of : / \" , \\ = # !");
-        }
-    }
-
-    private void checkNewName(String name) throws AccountException {
-        checkName(name);
-        if (entries.containsKey(name)) {
-            throw new AccountException(Reason.DUPLICATE, "user " + name + " exists");
         }
     }
 
@@ -330,50 +463,71 @@ public final class UserStore implements UserAccounts {
 
     // ---------------------------------------------------------------- persistence
 
-    private Map<String, Entry> parse(Properties p) throws GeneralSecurityException {
-        Map<String, Entry> out = new HashMap<>();
+    /**
+     * Reads the users file. Operator accounts are {@code <name>/<field>}; local accounts of a VM are
+     * {@code <name>/vm/<uuid>/<field>} (a name has no '/'). Files of earlier releases had no local
+     * accounts: a console-added user there (hashes only, no password) granted exactly one VM becomes
+     * that VM's local account, as it was that VM's ACL entry; anything else stays an operator account.
+     */
+    private Map<Key, Entry> parse(Properties p) throws GeneralSecurityException {
         String legacyAdmin = p.getProperty(ADMIN);
         if (legacyAdmin != null && p.getProperty(ADMIN + "/password") == null) {
             // the single-user format of the first releases: "admin=<encrypted password>"
             p.setProperty(ADMIN + "/password", legacyAdmin);
         }
-        Set<String> names = new LinkedHashSet<>();
-        for (String k : p.stringPropertyNames()) {
-            int slash = k.indexOf('/');
-            if (slash > 0) {
-                names.add(k.substring(0, slash));
+        Map<Key, Map<String, String>> fields = new java.util.LinkedHashMap<>();
+        for (String k : new TreeSet<>(p.stringPropertyNames())) {
+            String[] parts = k.split("/", 4);
+            if (parts.length < 2) {
+                continue;
             }
+            Key key;
+            String field;
+            if (parts.length == 4 && parts[1].equals("vm")) {
+                key = new Key(parts[2], parts[0]);
+                field = parts[3];
+            } else {
+                key = new Key(OPERATOR, parts[0]);
+                field = k.substring(parts[0].length() + 1);
+            }
+            fields.computeIfAbsent(key, x -> new HashMap<>()).put(field, p.getProperty(k));
         }
+        Map<Key, Entry> out = new HashMap<>();
         int handle = 2;
-        for (String name : names) {
-            String pw = p.getProperty(name + "/password");
+        for (Map.Entry<Key, Map<String, String>> kv : fields.entrySet()) {
+            String name = kv.getKey().name();
+            Map<String, String> f = kv.getValue();
+            String pw = f.get("password");
             Map<String, String> digests = new HashMap<>();
-            String prefix = name + "/digest/";
-            for (String k : p.stringPropertyNames()) {
-                if (k.startsWith(prefix)) {
-                    digests.put(k.substring(prefix.length()), p.getProperty(k));
+            f.forEach((field, value) -> {
+                if (field.startsWith("digest/")) {
+                    digests.put(field.substring("digest/".length()), value);
                 }
+            });
+            boolean admin = ADMIN.equals(name) && kv.getKey().scope().equals(OPERATOR);
+            Set<Integer> realms = admin ? AmtRealm.all() : parseInts(f.getOrDefault("realms", ""));
+            Set<String> machines = admin ? Set.of(Account.ALL_MACHINES) : parseList(f.getOrDefault("machines", ""));
+            String vm = kv.getKey().scope().equals(OPERATOR) ? null : kv.getKey().scope();
+            if (vm == null && !admin && pw == null && machines.size() == 1
+                    && !machines.contains(Account.ALL_MACHINES)) {
+                vm = machines.iterator().next(); // migration: a console's user of one VM is that VM's entry
             }
-            boolean admin = ADMIN.equals(name);
-            Set<Integer> realms = admin ? AmtRealm.all() : parseInts(p.getProperty(name + "/realms", ""));
-            Set<String> machines = admin ? Set.of(Account.ALL_MACHINES)
-                    : parseList(p.getProperty(name + "/machines", ""));
-            int h = admin ? 1 : Integer.parseInt(p.getProperty(name + "/handle", Integer.toString(handle)));
+            int h = admin ? 1 : Integer.parseInt(f.getOrDefault("handle", Integer.toString(handle)));
             handle = Math.max(handle, h) + 1;
             Account a = new Account(name, h, realms, machines,
-                    admin || Boolean.parseBoolean(p.getProperty(name + "/enabled", "true")),
-                    admin ? 2 : Integer.parseInt(p.getProperty(name + "/access", "2")), pw != null);
-            out.put(name, new Entry(a, pw == null ? null : sealer.unseal(pw).toCharArray(), Map.copyOf(digests)));
+                    admin || Boolean.parseBoolean(f.getOrDefault("enabled", "true")),
+                    admin ? 2 : Integer.parseInt(f.getOrDefault("access", "2")), pw != null, vm);
+            out.put(Key.of(a), new Entry(a, pw == null ? null : sealer.unseal(pw).toCharArray(), Map.copyOf(digests)));
         }
         return Map.copyOf(out);
     }
 
-    private void commit(Map<String, Entry> next) throws AccountException {
+    private void commit(Map<Key, Entry> next) throws AccountException {
         Properties p = new Properties();
         try {
             for (Entry e : next.values()) {
                 Account a = e.account();
-                String n = a.name();
+                String n = a.isLocal() ? a.name() + "/vm/" + a.vm() : a.name();
                 if (e.password() != null) {
                     p.setProperty(n + "/password", sealer.seal(new String(e.password())));
                 }
@@ -382,7 +536,9 @@ public final class UserStore implements UserAccounts {
                     p.setProperty(n + "/handle", Integer.toString(a.handle()));
                     p.setProperty(n + "/realms", a.realms().stream().sorted().map(String::valueOf)
                             .collect(Collectors.joining(",")));
-                    p.setProperty(n + "/machines", String.join(",", new TreeSet<>(a.machines())));
+                    if (!a.isLocal()) {
+                        p.setProperty(n + "/machines", String.join(",", new TreeSet<>(a.machines())));
+                    }
                     p.setProperty(n + "/enabled", Boolean.toString(a.enabled()));
                     p.setProperty(n + "/access", Integer.toString(a.accessPermission()));
                 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,9 @@ class UserStoreTest {
         users.setPassword("admin", "N3w-admin-pw".toCharArray());
         UserStore reopened = open();
         assertEquals(op, reopened.account("operator").orElseThrow());
-        Account console = reopened.account("console").orElseThrow();
+        assertTrue(reopened.account("console").isEmpty(), "a console's user is no operator account");
+        Account console = reopened.resolve(VM_B, "console").orElseThrow();
+        assertEquals(VM_B, console.vm());
         assertEquals(Set.of(VM_B), console.machines());
         assertEquals(1, console.accessPermission());
         assertFalse(console.passwordKnown());
@@ -108,5 +111,90 @@ class UserStoreTest {
         assertEquals(AccountException.Reason.INVALID_PASSWORD, assertThrows(AccountException.class,
                 () -> users.addWithDigest("c", VM_A, REALM_A, "not-hex", Set.of(4), 2)).reason());
         assertEquals(1, users.accounts().size(), "nothing half-added");
+    }
+
+    @Test
+    void localAccountsHaveANameSpaceAndALimitPerVm() throws Exception {
+        UserStore users = open();
+        Account onA = users.addWithDigest("helpdesk", VM_A, REALM_A, DigestMath.md5Hex("helpdesk:" + REALM_A + ":a"),
+                Set.of(4), 2);
+        Account onB = users.addWithDigest("helpdesk", VM_B, REALM_B, DigestMath.md5Hex("helpdesk:" + REALM_B + ":b"),
+                Set.of(5), 2);
+        assertEquals(DigestMath.md5Hex("helpdesk:" + REALM_A + ":a"), users.ha1("helpdesk", VM_A, REALM_A).orElseThrow());
+        assertEquals(DigestMath.md5Hex("helpdesk:" + REALM_B + ":b"), users.ha1("helpdesk", VM_B, REALM_B).orElseThrow());
+        assertTrue(users.permits("helpdesk", VM_A, 4) && !users.permits("helpdesk", VM_A, 5));
+        assertTrue(users.permits("helpdesk", VM_B, 5) && !users.permits("helpdesk", VM_B, 4));
+        assertEquals(List.of(onA), users.entries(VM_A));
+
+        // a VM's local methods reach that VM's local accounts only
+        users.add("operator", "Op3rator!pw".toCharArray(), Set.of(5), Set.of(VM_A));
+        int op = users.account("operator").orElseThrow().handle();
+        assertEquals(AccountException.Reason.NOT_FOUND, assertThrows(AccountException.class,
+                () -> users.setLocalEnabled(VM_A, op, false)).reason());
+        assertEquals(AccountException.Reason.NOT_FOUND, assertThrows(AccountException.class,
+                () -> users.removeLocal(VM_A, onB.handle())).reason());
+        assertEquals(AccountException.Reason.NOT_FOUND, assertThrows(AccountException.class,
+                () -> users.updateLocal(VM_B, onA.handle(), null, Set.of(3), null, null, null)).reason());
+        assertTrue(users.account("operator").orElseThrow().enabled());
+        users.setLocalEnabled(VM_A, onA.handle(), false);
+        assertTrue(users.ha1("helpdesk", VM_A, REALM_A).isEmpty());
+        assertTrue(users.ha1("helpdesk", VM_B, REALM_B).isPresent(), "B's helpdesk is another account");
+
+        // on one VM a name denotes one account: the operator's or the VM's
+        assertEquals(AccountException.Reason.DUPLICATE, assertThrows(AccountException.class,
+                () -> users.addWithDigest("operator", VM_A, REALM_A, DigestMath.md5Hex("x"), Set.of(4), 2)).reason());
+        users.addWithDigest("operator", VM_B, REALM_B, DigestMath.md5Hex("x"), Set.of(4), 2);
+        assertEquals(AccountException.Reason.DUPLICATE, assertThrows(AccountException.class,
+                () -> users.grant("operator", VM_B)).reason());
+        assertEquals(AccountException.Reason.DUPLICATE, assertThrows(AccountException.class,
+                () -> users.add("helpdesk", "Op3rator!pw".toCharArray(), Set.of(4), Set.of(Account.ALL_MACHINES)))
+                .reason());
+
+        // per-VM limit: a full VM A leaves VM B its own room
+        for (int i = users.entries(VM_A).size() - 1; i < UserStore.MAX_LOCAL_PER_VM; i++) {
+            users.addWithDigest("a" + i, VM_A, REALM_A, DigestMath.md5Hex("x"), Set.of(4), 2);
+        }
+        assertEquals(AccountException.Reason.LIMIT_REACHED, assertThrows(AccountException.class,
+                () -> users.addWithDigest("last", VM_A, REALM_A, DigestMath.md5Hex("x"), Set.of(4), 2)).reason());
+        users.addWithDigest("last", VM_B, REALM_B, DigestMath.md5Hex("x"), Set.of(4), 2);
+        assertEquals(users.accounts(), open().accounts(), "all of it survives a reopen");
+    }
+
+    @Test
+    void theStoreHasAnInstallationWideBound() throws Exception {
+        UserStore users = UserStore.open(etc.resolve("vamt-users.properties"), "Adm1n-Secret", p -> { }, 10);
+        for (int i = 0; i < 9; i++) {
+            users.addWithDigest("u", "vm-" + i, "Digest:" + i, DigestMath.md5Hex("x"), Set.of(4), 2);
+        }
+        assertEquals(AccountException.Reason.LIMIT_REACHED, assertThrows(AccountException.class,
+                () -> users.addWithDigest("u", "vm-9", "Digest:9", DigestMath.md5Hex("x"), Set.of(4), 2)).reason());
+        assertEquals(10, users.accounts().size());
+    }
+
+    @Test
+    void usersFilesOfEarlierReleasesKeepEveryUser() throws Exception {
+        Path file = etc.resolve("vamt-users.properties");
+        UserStore first = open();
+        first.add("operator", "Op3rator!pw".toCharArray(), Set.of(5), Set.of(VM_A));
+        String hashA = DigestMath.md5Hex("console:" + REALM_A + ":pw");
+        String hashB = DigestMath.md5Hex("wide:" + REALM_B + ":pw");
+        // what earlier releases wrote for users a console added (one VM) and one an operator then granted more
+        Files.writeString(file, Files.readString(file)
+                + "console/digest/" + REALM_A.replace(":", "\\:") + "=" + hashA + "\n"
+                + "console/handle=7\nconsole/realms=4,21\nconsole/machines=" + VM_A + "\n"
+                + "console/enabled=false\nconsole/access=1\n"
+                + "wide/digest/" + REALM_B.replace(":", "\\:") + "=" + hashB + "\n"
+                + "wide/handle=8\nwide/realms=4\nwide/machines=" + VM_A + "," + VM_B + "\n");
+        UserStore migrated = open();
+        Account console = migrated.resolve(VM_A, "console").orElseThrow();
+        assertEquals(new Account("console", 7, Set.of(4, 21), Set.of(VM_A), false, 1, false, VM_A), console);
+        assertTrue(migrated.account("console").isEmpty());
+        Account wide = migrated.account("wide").orElseThrow();
+        assertFalse(wide.isLocal(), "granted two VMs: stays an operator account");
+        assertEquals(hashB, migrated.ha1("wide", VM_B, REALM_B).orElseThrow());
+        assertEquals(first.account("operator"), migrated.account("operator"));
+        migrated.setLocalEnabled(VM_A, 7, true);
+        assertEquals(hashA, open().ha1("console", VM_A, REALM_A).orElseThrow(), "kept in the new format too");
+        assertEquals(migrated.accounts(), open().accounts());
     }
 }

@@ -18,6 +18,7 @@ import org.vamt.accounts.AccountException;
 import org.vamt.accounts.UserAccounts;
 import org.vamt.cim.CimException;
 import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.model.AMT_AuthorizationService;
 import org.vamt.cim.model.AMT_AuthorizationServiceProviderSkeleton;
@@ -26,13 +27,23 @@ import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
+import org.vamt.security.AmtRealm;
 
 /**
- * The AMT user ACL of a VM (compat section 4.11), as a view of vAMT's accounts: the entries of a
- * VM are the users granted that VM. A user a console adds here arrives as a Digest hash for this
- * VM's realm only, so it is granted this VM only; removing an entry that is also granted other VMs
- * only withdraws this VM. The admin is vAMT's admin; SetAdminAclEntryEx gives it a password of its
- * own on this VM, as each AMT device has its own admin password.
+ * The AMT user ACL of a VM (compat section 4.11), as a view of vAMT's accounts. Every method acts on
+ * the VM the request came to, as each AMT device has its own ACL:
+ * <ul>
+ * <li>The entries of a VM are its <em>local accounts</em> (what consoles added through this VM) and,
+ *     read-only, the operator accounts reaching it (made with the vAMT shell, possibly spanning
+ *     several VMs): changing those through WS-Management is refused with {@code wsman:AccessDenied}.</li>
+ * <li>Realms decide what a caller holding the ACL realm may do: grant only realms it holds itself,
+ *     change, disable or remove only entries whose realms it holds itself (so never raise its own),
+ *     and not touch the admin: SetAdminAclEntryEx is the admin's alone. A refusal is the
+ *     {@code wsman:AccessDenied} fault, as for a missing realm; AMT's return codes stay for what AMT
+ *     answers with a code (bad handle, name, password, realm, duplicate, full ACL).</li>
+ * </ul>
+ * The admin is vAMT's admin; SetAdminAclEntryEx gives it a password of its own on this VM, as each
+ * AMT device has its own admin password. The local operator (shell) is held to no rule.
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=AMT_AuthorizationService",
@@ -77,7 +88,7 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
 
     /** The user entries of this VM, in handle order (the admin is not an entry). */
     private List<Account> entries(RequestContext ctx) {
-        return accounts.accounts().stream().filter(a -> !a.isAdmin() && a.mayReach(ctx.machineId())).toList();
+        return accounts.entries(ctx.machineId());
     }
 
     private Account entry(RequestContext ctx, Long handle) {
@@ -86,6 +97,46 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         }
         return entries(ctx).stream().filter(a -> a.handle() == handle).findFirst().orElse(null);
     }
+
+    // ---------------------------------------------------------------- who may do what
+
+    /** Whether the caller is the admin (or the local operator): the only ones who may set the admin's password. */
+    private boolean callerIsAdmin(RequestContext ctx) {
+        return ctx.operator() || accounts.resolve(ctx.machineId(), ctx.user()).map(Account::isAdmin).orElse(false);
+    }
+
+    /** The realms the caller holds on this VM: every realm for the admin and the local operator. */
+    private Set<Integer> callerRealms(RequestContext ctx) {
+        if (callerIsAdmin(ctx)) {
+            return AmtRealm.all();
+        }
+        return accounts.resolve(ctx.machineId(), ctx.user()).filter(Account::enabled).map(Account::realms)
+                .orElse(Set.of());
+    }
+
+    private static CimException denied(RequestContext ctx, String method, String why) {
+        LOG.info("VM {}: {} by {} refused: {}", ctx.machineName(), method, ctx.user(), why);
+        return new CimException(CimStatus.ACCESS_DENIED, why);
+    }
+
+    /** The entry may be changed from this VM by this caller, or the refusal. */
+    private void requireChangeable(RequestContext ctx, String method, Account a) throws CimException {
+        if (!a.isLocalTo(ctx.machineId())) {
+            throw denied(ctx, method, "User " + a.name() + " is an operator account of vAMT, changed only from "
+                    + "the vAMT shell; this VM's ACL lists it read-only.");
+        }
+        if (!callerRealms(ctx).containsAll(a.realms())) {
+            throw denied(ctx, method, "User " + a.name() + " holds realms the caller does not hold.");
+        }
+    }
+
+    private void requireGrantable(RequestContext ctx, String method, Set<Integer> wanted) throws CimException {
+        if (!callerRealms(ctx).containsAll(wanted)) {
+            throw denied(ctx, method, "The caller cannot grant realms it does not hold itself.");
+        }
+    }
+
+    // ---------------------------------------------------------------- methods
 
     @Override
     protected MethodResult EnumerateUserAclEntries(RequestContext ctx, CimObjectPath target, Long startIndex)
@@ -140,6 +191,7 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (wanted == null) {
             return MethodResult.of(INVALID_REALM);
         }
+        requireGrantable(ctx, "AddUserAclEntryEx", wanted);
         try {
             Account a = accounts.addWithDigest(digestUsername, ctx.machineId(), ctx.digestRealm(), ha1, wanted,
                     accessPermission == null ? 2 : accessPermission.intValue());
@@ -160,12 +212,13 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (a == null) {
             return MethodResult.of(INVALID_HANDLE);
         }
-        if (digestUsername != null && !digestUsername.isEmpty() && !digestUsername.equals(a.name())) {
-            return MethodResult.of(NOT_PERMITTED); // vAMT users keep their names: they may span several VMs
-        }
-        Set<Integer> wanted = realms(realms);
-        if (wanted == null) {
+        requireChangeable(ctx, "UpdateUserAclEntryEx", a);
+        Set<Integer> wanted = realms == null ? null : realms(realms);
+        if (realms != null && wanted == null) {
             return MethodResult.of(INVALID_REALM);
+        }
+        if (wanted != null) {
+            requireGrantable(ctx, "UpdateUserAclEntryEx", wanted);
         }
         String ha1 = null;
         if (digestPassword != null && !digestPassword.isEmpty()) {
@@ -174,15 +227,13 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
                 return MethodResult.of(INVALID_PASSWORD);
             }
         }
+        String newName = digestUsername != null && !digestUsername.isEmpty() && !digestUsername.equals(a.name())
+                ? digestUsername : null;
         String digest = ha1;
         return change(() -> {
-            accounts.setRealms(a.name(), wanted);
-            if (accessPermission != null) {
-                accounts.setAccessPermission(a.name(), accessPermission.intValue());
-            }
-            if (digest != null) {
-                accounts.setDigest(a.name(), ctx.digestRealm(), digest);
-            }
+            accounts.updateLocal(ctx.machineId(), a.handle(), newName, wanted,
+                    accessPermission == null ? null : accessPermission.intValue(), ctx.digestRealm(), digest);
+            LOG.info("VM {}: user {} changed by {}", ctx.machineName(), a.name(), ctx.user());
         });
     }
 
@@ -194,15 +245,9 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (a == null) {
             return MethodResult.of(INVALID_HANDLE);
         }
-        if (!a.machines().contains(ctx.machineId())) {
-            return MethodResult.of(NOT_PERMITTED); // granted every VM by the operator: not this device's to drop
-        }
+        requireChangeable(ctx, "RemoveUserAclEntry", a);
         return change(() -> {
-            if (a.machines().equals(Set.of(ctx.machineId()))) {
-                accounts.remove(a.name());
-            } else {
-                accounts.revoke(a.name(), ctx.machineId());
-            }
+            accounts.removeLocal(ctx.machineId(), a.handle());
             LOG.info("VM {}: user {} removed by {}", ctx.machineName(), a.name(), ctx.user());
         });
     }
@@ -229,6 +274,9 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
     protected MethodResult SetAdminAclEntryEx(RequestContext ctx, CimObjectPath target, String username,
                                               String digestPassword) throws CimException {
         Machines.require(hypervisor, ctx);
+        if (!callerIsAdmin(ctx)) {
+            throw denied(ctx, "SetAdminAclEntryEx", "Only the admin sets the admin's password.");
+        }
         if (!UserAccounts.ADMIN.equals(username)) {
             return MethodResult.of(INVALID_NAME); // the admin's name is shared by every VM
         }
@@ -258,7 +306,8 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
         if (a == null) {
             return MethodResult.of(INVALID_HANDLE);
         }
-        return change(() -> accounts.setEnabled(a.name(), enabled == null || enabled));
+        requireChangeable(ctx, "SetAclEnabledState", a);
+        return change(() -> accounts.setLocalEnabled(ctx.machineId(), a.handle(), enabled == null || enabled));
     }
 
     /** A change to the accounts, which may be refused. */

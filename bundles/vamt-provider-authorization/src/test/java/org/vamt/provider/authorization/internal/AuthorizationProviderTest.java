@@ -2,6 +2,7 @@ package org.vamt.provider.authorization.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
@@ -17,7 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vamt.accounts.internal.UserStore;
+import org.vamt.accounts.Account;
+import org.vamt.cim.CimException;
 import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.libvirt.internal.DemoHypervisor;
@@ -95,23 +99,103 @@ class AuthorizationProviderTest {
         assertEquals(0, call(d1(), "UpdateUserAclEntryEx", Map.of("Handle", handle, "DigestUsername", "ops",
                 "DigestPassword", meshCommanderHash("ops", REALM_D1, "N3w!Pass"), "AccessPermission", 1L,
                 "Realms", List.of(4L, 19L))).returnValue());
-        assertEquals(Set.of(4, 19), users.account("ops").orElseThrow().realms());
+        assertEquals(Set.of(4, 19), users.resolve(DESKTOP_01, "ops").orElseThrow().realms());
         assertEquals(DigestMath.md5Hex("ops:" + REALM_D1 + ":N3w!Pass"), users.ha1("ops", DESKTOP_01, REALM_D1)
                 .orElseThrow());
         assertEquals(0, call(d1(), "SetAclEnabledState", Map.of("Handle", handle, "Enabled", false)).returnValue());
         assertEquals(false, call(d1(), "GetAclEnabledState", Map.of("Handle", handle)).outputs().get("Enabled"));
         assertFalse(users.ha1("ops", DESKTOP_01, REALM_D1).isPresent());
         assertEquals(0, call(d1(), "RemoveUserAclEntry", Map.of("Handle", handle)).returnValue());
-        assertTrue(users.account("ops").isEmpty());
+        assertTrue(users.resolve(DESKTOP_01, "ops").isEmpty());
         assertEquals(2053L, call(d1(), "RemoveUserAclEntry", Map.of("Handle", handle)).returnValue());
     }
 
     @Test
-    void removingAnOperatorUserOnOneVmOnlyWithdrawsThatVm() throws Exception {
+    void operatorAccountsAreListedButNotChangedThroughAVm() throws Exception {
         users.add("operator", "Op3rator!pw".toCharArray(), Set.of(5), Set.of(DESKTOP_01, KIOSK));
         long handle = users.account("operator").orElseThrow().handle();
-        assertEquals(0, call(d1(), "RemoveUserAclEntry", Map.of("Handle", (long) handle)).returnValue());
-        assertEquals(Set.of(KIOSK), users.account("operator").orElseThrow().machines());
+        assertEquals(List.of(handle), call(d1(), "EnumerateUserAclEntries", Map.of("StartIndex", 1L)).outputs()
+                .get("Handles"));
+        assertEquals("operator", call(d1(), "GetUserAclEntryEx", Map.of("Handle", handle)).outputs()
+                .get("DigestUsername"));
+        for (var change : List.of(
+                Map.entry("RemoveUserAclEntry", Map.<String, Object>of("Handle", handle)),
+                Map.entry("SetAclEnabledState", Map.<String, Object>of("Handle", handle, "Enabled", false)),
+                Map.entry("UpdateUserAclEntryEx", Map.<String, Object>of("Handle", handle, "Realms", List.of(5L)))))
+        {
+            CimException e = assertThrows(CimException.class, () -> call(d1(), change.getKey(), change.getValue()),
+                    "even the admin changes operator accounts from the shell only: " + change.getKey());
+            assertEquals(CimStatus.ACCESS_DENIED, e.status());
+        }
+        assertEquals(new Account("operator", (int) handle, Set.of(5), Set.of(DESKTOP_01, KIOSK), true, 2, true),
+                users.account("operator").orElseThrow());
+    }
+
+    private static RequestContext d1As(String user) {
+        return new RequestContext(DESKTOP_01, "desktop-01", user, REALM_D1);
+    }
+
+    private long addOnD1(RequestContext as, String name, long... realms) throws Exception {
+        MethodResult r = call(as, "AddUserAclEntryEx", Map.of("DigestUsername", name,
+                "DigestPassword", DigestMath.md5Hex(name + ":" + REALM_D1 + ":Pa55!word"), "AccessPermission", 2L,
+                "Realms", java.util.Arrays.stream(realms).boxed().toList()));
+        assertEquals(0, r.returnValue(), name);
+        return (Long) r.outputs().get("Handle");
+    }
+
+    private void assertDenied(RequestContext as, String method, Map<String, Object> args) {
+        CimException e = assertThrows(CimException.class, () -> call(as, method, args), method + " " + args);
+        assertEquals(CimStatus.ACCESS_DENIED, e.status(), method);
+    }
+
+    @Test
+    void anAclUserManagesLesserEntriesOfItsVmOnly() throws Exception {
+        long aclHandle = addOnD1(d1(), "acl", 21, 4);
+        long viewer = addOnD1(d1As("acl"), "viewer", 4);
+        long power = addOnD1(d1(), "power", 5);
+        assertDenied(d1As("acl"), "AddUserAclEntryEx", Map.of("DigestUsername", "boss", "DigestPassword",
+                DigestMath.md5Hex("boss:" + REALM_D1 + ":x"), "AccessPermission", 2L, "Realms", List.of(3L)));
+        assertDenied(d1As("acl"), "UpdateUserAclEntryEx", Map.of("Handle", aclHandle, "Realms", List.of(21L, 4L, 5L)));
+        assertDenied(d1As("acl"), "UpdateUserAclEntryEx", Map.of("Handle", viewer, "Realms", List.of(4L, 5L)));
+        assertDenied(d1As("acl"), "RemoveUserAclEntry", Map.of("Handle", power));
+        assertDenied(d1As("acl"), "SetAclEnabledState", Map.of("Handle", power, "Enabled", false));
+        assertDenied(d1As("acl"), "SetAdminAclEntryEx", Map.of("Username", "admin", "DigestPassword",
+                DigestMath.md5Hex("admin:" + REALM_D1 + ":Mine!123")));
+        assertEquals(Set.of(21, 4), users.resolve(DESKTOP_01, "acl").orElseThrow().realms());
+
+        // what it may do: its own password, lesser entries of its VM
+        String newHash = DigestMath.md5Hex("acl:" + REALM_D1 + ":N3w!pass");
+        assertEquals(0, call(d1As("acl"), "UpdateUserAclEntryEx", Map.of("Handle", aclHandle, "DigestUsername", "acl",
+                "DigestPassword", newHash, "Realms", List.of(21L, 4L))).returnValue());
+        assertEquals(newHash, users.ha1("acl", DESKTOP_01, REALM_D1).orElseThrow());
+        assertEquals(0, call(d1As("acl"), "SetAclEnabledState", Map.of("Handle", viewer, "Enabled", false))
+                .returnValue());
+        assertEquals(0, call(d1As("acl"), "UpdateUserAclEntryEx", Map.of("Handle", viewer, "DigestUsername",
+                "viewer2", "DigestPassword", DigestMath.md5Hex("viewer2:" + REALM_D1 + ":x"), "Realms", List.of(4L)))
+                .returnValue(), "a local entry may be renamed with a new password");
+        assertEquals("viewer2", users.byHandle((int) viewer).orElseThrow().name());
+        assertEquals(0, call(d1As("acl"), "RemoveUserAclEntry", Map.of("Handle", viewer)).returnValue());
+
+        // the kiosk's ACL is another device's: its entries are not handles here, its names are free
+        long kioskUser = (Long) call(kiosk(), "AddUserAclEntryEx", Map.of("DigestUsername", "power",
+                "DigestPassword", DigestMath.md5Hex("power:" + REALM_KIOSK + ":x"), "AccessPermission", 2L,
+                "Realms", List.of(4L))).outputs().get("Handle");
+        assertEquals(2053L, call(d1As("acl"), "RemoveUserAclEntry", Map.of("Handle", kioskUser)).returnValue());
+        assertEquals(2053L, call(d1(), "SetAclEnabledState", Map.of("Handle", kioskUser, "Enabled", false))
+                .returnValue());
+        assertTrue(users.resolve(KIOSK, "power").orElseThrow().enabled());
+    }
+
+    @Test
+    void eachVmHasItsOwnLimit() throws Exception {
+        for (int i = 0; i < 32; i++) {
+            addOnD1(d1(), "u" + i, 4);
+        }
+        assertEquals(23L, call(d1(), "AddUserAclEntryEx", Map.of("DigestUsername", "one-more", "DigestPassword",
+                DigestMath.md5Hex("x"), "AccessPermission", 2L, "Realms", List.of(4L))).returnValue());
+        assertEquals(0, call(kiosk(), "AddUserAclEntryEx", Map.of("DigestUsername", "u0", "DigestPassword",
+                DigestMath.md5Hex("x"), "AccessPermission", 2L, "Realms", List.of(4L))).returnValue(),
+                "a full desktop-01 takes neither a slot nor a name from the kiosk");
     }
 
     @Test
