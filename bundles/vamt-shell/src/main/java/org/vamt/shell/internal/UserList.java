@@ -12,7 +12,8 @@ import org.vamt.accounts.UserAccounts;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.MachineInfo;
 
-@Command(scope = "vamt", name = "user-list", description = "Lists the WS-Management users, their realms and VMs")
+@Command(scope = "vamt", name = "user-list", description = "Lists the WS-Management users, their realms and VMs: "
+        + "operator accounts (made here) and each VM's local accounts (added by consoles through that VM)")
 @Service
 public class UserList implements Action {
     @Reference
@@ -28,13 +29,14 @@ public class UserList implements Action {
         ShellTable table = new ShellTable();
         table.column("Handle").alignRight();
         table.column("User");
+        table.column("Kind");
         table.column("Enabled");
         table.column("Realms");
         table.column("VMs");
         for (Account a : accounts.accounts()) {
             String vms = a.machines().stream().map(m -> Account.ALL_MACHINES.equals(m) ? "*"
                     : names.getOrDefault(Vms.lower(m), m)).sorted().collect(Collectors.joining(","));
-            table.addRow().addContent(a.handle(), a.name(), a.enabled() ? "yes" : "no",
+            table.addRow().addContent(a.handle(), a.name(), a.isLocal() ? "local" : "operator", a.enabled() ? "yes" : "no",
                     a.isAdmin() ? "all" : Realms.format(a.realms()), vms);
         }
         table.print(System.out);
