@@ -1,18 +1,13 @@
 package org.vamt.accounts.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -435,12 +430,7 @@ public final class UserStore implements UserAccounts {
     }
 
     private static void writePrivate(Path file, Properties p) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            p.store(out, "vAMT WS-Management users (passwords AES-GCM encrypted; edit with the vamt:user-* commands)");
-        }
-        Sealer.restrictToOwner(tmp);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(file, out -> p.store(out,
+                "vAMT WS-Management users (passwords AES-GCM encrypted; edit with the vamt:user-* commands)"));
     }
 }
