@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -41,7 +40,6 @@ import org.vamt.accounts.UserAccounts;
 public final class UserStore implements UserAccounts {
     /** AMT's limit on ACL entries besides the admin. */
     static final int MAX_USERS = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One user as stored: the password (decrypted, in memory only) and/or per-realm hashes. */
     private record Entry(Account account, char[] password, Map<String, String> digests) {
@@ -410,23 +408,7 @@ public final class UserStore implements UserAccounts {
 
     /** 16 characters (MeshCentral's limit) with upper, lower, digit and special, as AMT requires. */
     public static String generatePassword() {
-        String upper = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-        String lower = "abcdefghijkmnopqrstuvwxyz";
-        String digits = "23456789";
-        String specials = "#%*-_+.";
-        String all = upper + lower + digits + specials;
-        List<Character> pw = new ArrayList<>();
-        pw.add(upper.charAt(RANDOM.nextInt(upper.length())));
-        pw.add(lower.charAt(RANDOM.nextInt(lower.length())));
-        pw.add(digits.charAt(RANDOM.nextInt(digits.length())));
-        pw.add(specials.charAt(RANDOM.nextInt(specials.length())));
-        while (pw.size() < 16) {
-            pw.add(all.charAt(RANDOM.nextInt(all.length())));
-        }
-        java.util.Collections.shuffle(pw, RANDOM);
-        StringBuilder sb = new StringBuilder();
-        pw.forEach(sb::append);
-        return sb.toString();
+        return UserAccounts.generatePassword();
     }
 
     private static void writePrivate(Path file, Properties p) throws IOException {

@@ -1,6 +1,5 @@
 package org.vamt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -10,7 +9,7 @@ import org.vamt.accounts.UserAccounts;
 
 @Command(scope = "vamt", name = "user-remove", description = "Removes a WS-Management user")
 @Service
-public class UserRemove implements Action {
+public class UserRemove extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -19,7 +18,7 @@ public class UserRemove implements Action {
     String name;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         accounts.remove(name);
         System.out.println("Removed user " + name);
         return null;
