@@ -49,6 +49,8 @@ public class LocalSurfaceIT {
 
     static Path home;
     static Process karaf;
+    /** The admin's password right now (d_ resets it). */
+    static String adminPassword = WsmanClient.PASSWORD;
 
     @BeforeClass
     public static void startTheDistribution() throws Exception {
@@ -157,6 +159,7 @@ public class LocalSurfaceIT {
         Matcher m = Pattern.compile("New password of user 'admin': (\\S+)").matcher(reset.output());
         assertTrue(reset.output(), m.find());
         String newPassword = m.group(1);
+        adminPassword = newPassword;
         String generalSettings = WsmanClient.envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
                 "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings", "");
         assertEquals("the new password logs in over WS-Management", 200,
@@ -178,6 +181,20 @@ public class LocalSurfaceIT {
         assertFalse("a command refused for bad input is not an ERROR in the log",
                 log.contains("Exception caught while executing command"));
         assertFalse("no stack trace of it either", log.contains("IllegalArgumentException: no VM named"));
+    }
+
+    @Test
+    public void f_theConsentCodeIsShownInTheShellAndNeverLogged() throws Exception {
+        String optIn = "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_OptInService";
+        String started = new WsmanClient(DESKTOP_01, PORT, "admin", adminPassword).post(RestartIT.invoke(optIn, "StartOptIn", "")).body();
+        assertEquals(started, "0", RestartIT.value(started, "ReturnValue"));
+        Result shown = client("vamt:consent-code", "desktop-01");
+        assertEquals(shown.output(), 0, shown.exit());
+        Matcher m = Pattern.compile("desktop-01\\s*\\|\\s*(\\d{6})\\s*\\|").matcher(shown.output());
+        assertTrue("the waiting code: " + shown.output(), m.find());
+        String log = Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+        assertTrue("the request is logged", log.contains("user consent code requested by admin"));
+        assertFalse("the code is not", log.contains(m.group(1)));
     }
 
     @Test

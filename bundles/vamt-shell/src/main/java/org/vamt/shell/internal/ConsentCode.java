@@ -9,6 +9,8 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.provider.redirection.UserConsentCodes;
 
@@ -24,8 +26,9 @@ public class ConsentCode extends VamtCommand {
     @Reference
     Hypervisor hypervisor;
 
-    @Reference(optional = true)
-    UserConsentCodes codes;
+    /** Looked up when run: without vamt-provider-redirection the class is not wired (optional import). */
+    @Reference
+    BundleContext context;
 
     @Argument(index = 0, name = "vm", description = "VM name or UUID (all VMs when omitted)")
     @Completion(VmCompleter.class)
@@ -33,14 +36,25 @@ public class ConsentCode extends VamtCommand {
 
     @Override
     protected Object run() throws Exception {
-        if (codes == null) {
+        ServiceReference<?> ref = context.getServiceReference("org.vamt.provider.redirection.UserConsentCodes");
+        Object service = ref == null ? null : context.getService(ref);
+        if (service == null) {
             throw new IllegalStateException("no user consent service: the feature vamt-provider-redirection is not running");
         }
+        try {
+            show((UserConsentCodes) service);
+        } finally {
+            context.ungetService(ref);
+        }
+        return null;
+    }
+
+    private void show(UserConsentCodes codes) throws Exception {
         List<UserConsentCodes.ConsentCode> shown = vm == null ? codes.displayedCodes()
                 : codes.displayedCode(Vms.find(hypervisor, vm).uuid()).stream().toList();
         if (shown.isEmpty()) {
             System.out.println(vm == null ? "No consent code is waiting" : "No consent code is waiting for " + vm);
-            return null;
+            return;
         }
         ShellTable table = new ShellTable();
         table.column("VM");
@@ -52,6 +66,5 @@ public class ConsentCode extends VamtCommand {
             table.addRow().addContent(c.machineName(), c.code(), s + " s");
         }
         table.print(System.out);
-        return null;
     }
 }
