@@ -53,6 +53,36 @@ final class DistributionFiles {
         return map;
     }
 
+    /**
+     * target/&lt;name&gt;/&lt;dist&gt;: a fresh copy of the unpacked distribution (modes kept), without the
+     * runtime state (data/, the users file) an earlier test may have left: a first start.
+     */
+    static Path freshCopy(String name) throws IOException {
+        Path e2e = java.nio.file.Paths.get(System.getProperty("vamt.e2e.dir", "target/e2e"));
+        Path source;
+        try (Stream<Path> s = Files.list(e2e)) {
+            source = s.filter(p -> Files.isDirectory(p.resolve("bin"))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no unpacked distribution in " + e2e));
+        }
+        Path copy = e2e.resolveSibling(name);
+        deleteTree(copy);
+        Files.createDirectories(copy);
+        Path home = copy.resolve(source.getFileName());
+        try (Stream<Path> s = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path rel = source.relativize(p);
+                if (rel.startsWith("data") && rel.getNameCount() > 1) {
+                    continue;
+                }
+                Files.copy(p, home.resolve(rel.toString()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-client.key")) {
+            Files.deleteIfExists(home.resolve("etc").resolve(state));
+        }
+        return home;
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
+import org.apache.karaf.shell.support.CommandException;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -75,7 +76,7 @@ public class ShellCommandsIT {
         try {
             run("vamt:endpoint-set desktop-02 127.0.0.3");
             fail("an address in use by another VM must be refused");
-        } catch (IllegalArgumentException expected) {
+        } catch (CommandException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("endpoint of VM desktop-01"));
         }
         String info = run("vamt:vm-info kiosk");
@@ -86,7 +87,7 @@ public class ShellCommandsIT {
         try {
             run("vamt:vm-info no-such-vm");
             fail("an unknown VM must be an error");
-        } catch (IllegalArgumentException expected) {
+        } catch (CommandException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("no VM named 'no-such-vm'"));
         }
     }
@@ -145,7 +146,7 @@ public class ShellCommandsIT {
         try {
             run("vamt:power build-server sideways");
             fail("an unknown action must be an error");
-        } catch (IllegalArgumentException expected) {
+        } catch (CommandException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("unknown action 'sideways'"));
         }
     }
@@ -166,7 +167,7 @@ public class ShellCommandsIT {
         try {
             run("vamt:wsman-get --password wrong 127.0.0.5:" + PORT + " AMT_GeneralSettings");
             fail("a 401 must be an error");
-        } catch (IllegalStateException expected) {
+        } catch (CommandException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("HTTP 401"));
         }
     }

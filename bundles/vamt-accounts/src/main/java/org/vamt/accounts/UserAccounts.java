@@ -19,6 +19,31 @@ import java.util.Set;
 public interface UserAccounts extends org.vamt.security.UserDirectory {
     String ADMIN = "admin";
 
+    /**
+     * A new random password as AMT and MeshCentral accept it: 16 characters (MeshCentral's limit)
+     * with upper case, lower case, a digit and a special character.
+     */
+    static String generatePassword() {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        String upper = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+        String lower = "abcdefghijkmnopqrstuvwxyz";
+        String digits = "23456789";
+        String specials = "#%*-_+.";
+        String all = upper + lower + digits + specials;
+        List<Character> pw = new java.util.ArrayList<>();
+        pw.add(upper.charAt(random.nextInt(upper.length())));
+        pw.add(lower.charAt(random.nextInt(lower.length())));
+        pw.add(digits.charAt(random.nextInt(digits.length())));
+        pw.add(specials.charAt(random.nextInt(specials.length())));
+        while (pw.size() < 16) {
+            pw.add(all.charAt(random.nextInt(all.length())));
+        }
+        java.util.Collections.shuffle(pw, random);
+        StringBuilder sb = new StringBuilder();
+        pw.forEach(sb::append);
+        return sb.toString();
+    }
+
     /** Every account, operator and VM-local, in handle order. */
     List<Account> accounts();
 

@@ -1,18 +1,12 @@
 package org.vamt.accounts.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -571,32 +565,11 @@ public final class UserStore implements UserAccounts {
 
     /** 16 characters (MeshCentral's limit) with upper, lower, digit and special, as AMT requires. */
     public static String generatePassword() {
-        String upper = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-        String lower = "abcdefghijkmnopqrstuvwxyz";
-        String digits = "23456789";
-        String specials = "#%*-_+.";
-        String all = upper + lower + digits + specials;
-        List<Character> pw = new ArrayList<>();
-        pw.add(upper.charAt(RANDOM.nextInt(upper.length())));
-        pw.add(lower.charAt(RANDOM.nextInt(lower.length())));
-        pw.add(digits.charAt(RANDOM.nextInt(digits.length())));
-        pw.add(specials.charAt(RANDOM.nextInt(specials.length())));
-        while (pw.size() < 16) {
-            pw.add(all.charAt(RANDOM.nextInt(all.length())));
-        }
-        java.util.Collections.shuffle(pw, RANDOM);
-        StringBuilder sb = new StringBuilder();
-        pw.forEach(sb::append);
-        return sb.toString();
+        return UserAccounts.generatePassword();
     }
 
     private static void writePrivate(Path file, Properties p) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            p.store(out, "vAMT WS-Management users (passwords AES-GCM encrypted; edit with the vamt:user-* commands)");
-        }
-        Sealer.restrictToOwner(tmp);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(file, out -> p.store(out,
+                "vAMT WS-Management users (passwords AES-GCM encrypted; edit with the vamt:user-* commands)"));
     }
 }

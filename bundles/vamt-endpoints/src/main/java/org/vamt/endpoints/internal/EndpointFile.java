@@ -1,12 +1,11 @@
 package org.vamt.endpoints.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Locale;
@@ -78,13 +77,9 @@ final class EndpointFile implements MachineEndpoints.Store {
             }
         }
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                p.store(out, "vAMT endpoints, a copy of the Config Admin factory configurations org.vamt.endpoint: "
-                        + "<VM UUID> = address, <VM UUID>.port/.hostName/.name (vamt:endpoint-set changes them)");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.replace(file, out -> p.store(out, "vAMT endpoints, a copy of the Config Admin factory "
+                    + "configurations org.vamt.endpoint: <VM UUID> = address, <VM UUID>.port/.hostName/.name "
+                    + "(vamt:endpoint-set changes them)"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the endpoint map " + file, e);
         }

@@ -6,7 +6,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import org.vamt.security.files.DurableFiles;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -101,8 +101,10 @@ public final class Sealer {
                 restrictToOwner(tmp);
                 Files.writeString(tmp, Base64.getEncoder().encodeToString(k) + "\n", StandardCharsets.US_ASCII,
                         StandardOpenOption.WRITE);
+                DurableFiles.force(tmp);   // on disk before it has its name: a crash never leaves an empty key
                 try {
                     Files.createLink(keyFile, tmp);   // atomic: never overwrites a key another process made
+                    DurableFiles.syncDirectory(parent);
                 } catch (FileAlreadyExistsException e) {
                     // someone else was first: use theirs
                 } catch (UnsupportedOperationException | IOException e) {
@@ -111,6 +113,8 @@ public final class Sealer {
                     } else {
                         Files.copy(tmp, keyFile);
                         restrictToOwner(keyFile);
+                        DurableFiles.force(keyFile);
+                        DurableFiles.syncDirectory(parent);
                     }
                 }
             } finally {
@@ -131,10 +135,6 @@ public final class Sealer {
 
     /** Makes a file readable and writable by its owner only (where the file system knows POSIX modes). */
     public static void restrictToOwner(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system; nothing more we can do
-        }
+        DurableFiles.restrictToOwner(file);
     }
 }

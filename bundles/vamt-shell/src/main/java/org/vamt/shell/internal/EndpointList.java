@@ -1,6 +1,5 @@
 package org.vamt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -9,12 +8,12 @@ import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "endpoint-list", description = "Lists the WS-Management endpoints: VM, URL, host name and Digest realm")
 @Service
-public class EndpointList implements Action {
+public class EndpointList extends VamtCommand {
     @Reference
     Endpoints endpoints;
 
     @Override
-    public Object execute() {
+    protected Object run() {
         ShellTable table = new ShellTable();
         table.column("VM");
         table.column("URL");

@@ -1,6 +1,5 @@
 package org.vamt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -12,7 +11,7 @@ import org.vamt.endpoints.Endpoints;
 @Command(scope = "vamt", name = "endpoint-set", description = "Moves a VM's endpoint to another IPv4 address, port or host "
         + "name, as the endpoint strategy says (kept across restarts)")
 @Service
-public class EndpointSet implements Action {
+public class EndpointSet extends VamtCommand {
     @Reference
     Endpoints endpoints;
 
@@ -28,7 +27,7 @@ public class EndpointSet implements Action {
     String address;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Endpoints.Endpoint e = endpoints.move(Vms.find(hypervisor, vm).uuid(), address);
         System.out.println("VM " + e.name() + " now answers at " + e.url());
         return null;

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -22,7 +21,7 @@ import org.vamt.hypervisor.MachineInfo;
 /** A VM's AMT event log and audit log, read through the same CIM methods consoles use. */
 @Command(scope = "vamt", name = "log", description = "Shows a VM's event log (power, lifecycle) and audit log (who did what)")
 @Service
-public class Log implements Action {
+public class Log extends VamtCommand {
     private static final Map<Integer, String> AUDIT_EVENTS = Map.ofEntries(
             Map.entry(1602, "ACL entry added"), Map.entry(1603, "ACL entry modified"),
             Map.entry(1604, "ACL entry removed"), Map.entry(1605, "access with invalid credentials"),
@@ -53,7 +52,7 @@ public class Log implements Action {
     String vm;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         MachineInfo m = Vms.find(hypervisor, vm);
         RequestContext ctx = RequestContext.operator(m.uuid(), m.name(), "shell:" + session.get("USER"), "");
         System.out.println("Event log of " + m.name() + ":");

@@ -3,7 +3,6 @@ package org.vamt.shell.internal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -27,7 +26,7 @@ import org.vamt.endpoints.Endpoints;
  */
 @Command(scope = "vamt", name = "power", description = "Powers a VM on, off, resets, power-cycles or shuts it down (ACPI)")
 @Service
-public class Power implements Action {
+public class Power extends VamtCommand {
     private static final Map<String, Integer> STATES = new LinkedHashMap<>();
 
     static {
@@ -62,7 +61,7 @@ public class Power implements Action {
     String action;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Integer state = STATES.get(action);
         if (state == null) {
             throw new IllegalArgumentException("unknown action '" + action + "'; use one of " + STATES.keySet());

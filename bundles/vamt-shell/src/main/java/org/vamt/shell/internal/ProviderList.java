@@ -1,7 +1,6 @@
 package org.vamt.shell.internal;
 
 import java.util.Arrays;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -12,12 +11,12 @@ import org.vamt.cim.spi.CimProvider;
 
 @Command(scope = "vamt", name = "provider-list", description = "Lists the CIM providers: which bundle serves which classes, local or remote")
 @Service
-public class ProviderList implements Action {
+public class ProviderList extends VamtCommand {
     @Reference
     BundleContext context;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         ShellTable table = new ShellTable();
         table.column("Bundle");
         table.column("Version");

@@ -3,7 +3,6 @@ package org.vamt.shell.internal;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -17,7 +16,7 @@ import org.vamt.hypervisor.Hypervisor;
 
 @Command(scope = "vamt", name = "user-add", description = "Adds a WS-Management user holding AMT realms on chosen VMs")
 @Service
-public class UserAdd implements Action {
+public class UserAdd extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -43,7 +42,7 @@ public class UserAdd implements Action {
     String password;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Set<String> machines = new HashSet<>();
         if (vms != null) {
             for (String v : vms) {

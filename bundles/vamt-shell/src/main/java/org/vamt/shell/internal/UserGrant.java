@@ -1,7 +1,6 @@
 package org.vamt.shell.internal;
 
 import java.util.List;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -14,7 +13,7 @@ import org.vamt.hypervisor.Hypervisor;
 
 @Command(scope = "vamt", name = "user-grant", description = "Grants a user a VM (or withdraws it with --revoke), or sets its realms")
 @Service
-public class UserGrant implements Action {
+public class UserGrant extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -37,7 +36,7 @@ public class UserGrant implements Action {
     List<String> realms;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         if (vm == null && realms == null) {
             throw new IllegalArgumentException("give a VM to grant, or --realm to set realms");
         }

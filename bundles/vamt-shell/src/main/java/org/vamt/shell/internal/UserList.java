@@ -2,7 +2,6 @@ package org.vamt.shell.internal;
 
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -15,7 +14,7 @@ import org.vamt.hypervisor.MachineInfo;
 @Command(scope = "vamt", name = "user-list", description = "Lists the WS-Management users, their realms and VMs: "
         + "operator accounts (made here) and each VM's local accounts (added by consoles through that VM)")
 @Service
-public class UserList implements Action {
+public class UserList extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -23,7 +22,7 @@ public class UserList implements Action {
     Hypervisor hypervisor;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Map<String, String> names = hypervisor.listMachines().stream()
                 .collect(Collectors.toMap(m -> Vms.lower(m.uuid()), MachineInfo::name, (a, b) -> a));
         ShellTable table = new ShellTable();

@@ -1,6 +1,5 @@
 package org.vamt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -12,7 +11,7 @@ import org.vamt.accounts.UserAccounts;
 
 @Command(scope = "vamt", name = "user-passwd", description = "Sets a user's password (on every VM)")
 @Service
-public class UserPasswd implements Action {
+public class UserPasswd extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -27,7 +26,7 @@ public class UserPasswd implements Action {
     String password;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         accounts.setPassword(name, Passwords.read(session, password));
         System.out.println("Password of " + name + " changed");
         return null;

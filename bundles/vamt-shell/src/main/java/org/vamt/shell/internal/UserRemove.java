@@ -1,6 +1,5 @@
 package org.vamt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -14,7 +13,7 @@ import org.vamt.hypervisor.Hypervisor;
 @Command(scope = "vamt", name = "user-remove", description = "Removes a WS-Management user: an operator account, "
         + "or with --vm the local account a console added on that VM")
 @Service
-public class UserRemove implements Action {
+public class UserRemove extends VamtCommand {
     @Reference
     UserAccounts accounts;
 
@@ -30,7 +29,7 @@ public class UserRemove implements Action {
     String vm;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         if (vm == null) {
             accounts.remove(name);
             System.out.println("Removed user " + name);

@@ -1,7 +1,6 @@
 package org.vamt.shell.internal;
 
 import java.io.PrintStream;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -14,7 +13,7 @@ import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "vm-info", description = "Shows a VM's endpoint, state and hardware as vAMT reports it")
 @Service
-public class VmInfo implements Action {
+public class VmInfo extends VamtCommand {
     @Reference
     Hypervisor hypervisor;
 
@@ -26,7 +25,7 @@ public class VmInfo implements Action {
     String vm;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         MachineInfo m = Vms.find(hypervisor, vm);
         MachineHardware hw = hypervisor.hardware(m.uuid());
         PrintStream out = System.out;

@@ -3,7 +3,6 @@ package org.vamt.shell.internal;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -16,7 +15,7 @@ import org.vamt.endpoints.Endpoints;
 
 @Command(scope = "vamt", name = "vm-list", description = "Lists the VMs with their state, endpoint, vCPUs, memory and isolation")
 @Service
-public class VmList implements Action {
+public class VmList extends VamtCommand {
     @Reference
     Hypervisor hypervisor;
 
@@ -24,7 +23,7 @@ public class VmList implements Action {
     Endpoints endpoints;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Map<String, Endpoints.Endpoint> byUuid = endpoints == null ? Map.of()
                 : endpoints.endpoints().stream().collect(Collectors.toMap(e -> Vms.lower(e.uuid()),
                         Function.identity(), (a, b) -> a));

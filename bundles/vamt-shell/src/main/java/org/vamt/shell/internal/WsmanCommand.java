@@ -4,13 +4,12 @@ import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.console.Session;
 
 /** What the wsman-* commands share: target, credentials, selectors, printing the answer. */
-abstract class WsmanCommand implements Action {
+abstract class WsmanCommand extends VamtCommand {
     @Reference
     Session session;
 

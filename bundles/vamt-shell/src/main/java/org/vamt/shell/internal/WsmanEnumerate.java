@@ -17,7 +17,7 @@ public class WsmanEnumerate extends WsmanCommand {
     String className;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         String body = "<Enumerate xmlns=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\">"
                 + "<w:OptimizeEnumeration></w:OptimizeEnumeration><w:MaxElements>999</w:MaxElements></Enumerate>";
         return print(client(target, true).post(ShellWsmanClient.envelope(

@@ -18,7 +18,7 @@ public class WsmanGet extends WsmanCommand {
     String className;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         return print(client(target, true).post(ShellWsmanClient.envelope(
                 "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", ShellWsmanClient.resourceUri(className),
                 selectorMap(), null)));

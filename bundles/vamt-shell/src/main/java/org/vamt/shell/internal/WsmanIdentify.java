@@ -13,7 +13,7 @@ public class WsmanIdentify extends WsmanCommand {
     String target;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         String body = "<Identify xmlns=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\"></Identify>";
         String envelope = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Envelope "
                 + "xmlns=\"http://www.w3.org/2003/05/soap-envelope\"><Header></Header><Body>" + body

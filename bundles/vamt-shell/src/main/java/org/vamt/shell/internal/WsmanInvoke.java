@@ -25,7 +25,7 @@ public class WsmanInvoke extends WsmanCommand {
     List<String> args;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         String uri = ShellWsmanClient.resourceUri(className);
         StringBuilder body = new StringBuilder("<p:" + method + "_INPUT xmlns:p=\"" + uri + "\">");
         if (args != null) {

@@ -1,13 +1,11 @@
 package org.vamt.tls.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -117,14 +115,13 @@ final class KeystoreIdentity implements TlsIdentity {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry(alias, pair.getPrivate(), password, new Certificate[] {cert});
-        Files.createDirectories(keystore.toAbsolutePath().getParent());
-        Path tmp = keystore.resolveSibling(keystore.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        createOwnerOnly(tmp);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ks.store(out, password);
-        }
-        Files.move(tmp, keystore, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(keystore, out -> {
+            try {
+                ks.store(out, password);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot write the keystore " + keystore, e);
+            }
+        });
     }
 
     static X509Certificate selfSigned(KeyPair pair) throws GeneralSecurityException {
@@ -148,15 +145,6 @@ final class KeystoreIdentity implements TlsIdentity {
                     .generateCertificate(new java.io.ByteArrayInputStream(holder.getEncoded()));
         } catch (OperatorCreationException | IOException e) {
             throw new GeneralSecurityException("cannot build the self-signed certificate", e);
-        }
-    }
-
-    /** Creates an empty file readable by its owner only, before any secret is written to it. */
-    static void createOwnerOnly(Path file) throws IOException {
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file); // not a POSIX file system; nothing more we can do
         }
     }
 

@@ -1,11 +1,11 @@
 package org.vamt.tls.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -96,9 +96,7 @@ public class TlsIdentityComponent implements TlsIdentity {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        KeystoreIdentity.createOwnerOnly(file);
-        Files.writeString(file, generated + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE);
+        DurableFiles.replace(file, (generated + "\n").getBytes(StandardCharsets.UTF_8));
         return generated.toCharArray();
     }
 

@@ -1,11 +1,11 @@
 package org.vamt.provider.logs.internal;
 
+import org.vamt.security.files.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -90,10 +90,7 @@ final class AuditStore {
         for (byte[] r : records) {
             sb.append(Base64.getEncoder().encodeToString(r)).append('\n');
         }
-        Path target = file(machineId);
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, sb, StandardCharsets.US_ASCII);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(file(machineId), sb.toString().getBytes(StandardCharsets.US_ASCII));
         linesOnDisk.put(key(machineId), records.size());
     }
 

@@ -89,9 +89,10 @@ final class UserConsent {
         Exchange e = new Exchange(machineName, code, DISPLAYED, clock.instant(),
                 Duration.ofSeconds(displayTimeoutSeconds), 0);
         exchanges.put(uuid, e);
-        // The operator is the "local user" of a VM: this line is how the code reaches them.
-        LOG.info("VM {} ({}): user consent code {} requested by {}; valid for {} s", machineName, uuid,
-                format(code), user, displayTimeoutSeconds);
+        // The operator is the "local user" of a VM: the code reaches them through UserConsentCodes
+        // (vamt:consent-code), never through the log, which others may read and which outlives the code.
+        LOG.info("VM {} ({}): user consent code requested by {}; valid for {} s (vamt:consent-code shows it)",
+                machineName, uuid, user, displayTimeoutSeconds);
         return PT_SUCCESS;
     }
 
