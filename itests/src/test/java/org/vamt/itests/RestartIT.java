@@ -181,13 +181,19 @@ public class RestartIT {
 
     /** target/restart/&lt;dist&gt;: a fresh copy of the unpacked distribution with this test's ports. */
     static Path freshCopyOfTheDistribution() throws IOException {
+        return freshCopyOfTheDistribution("restart", PORT, TLS_PORT, 47181, 47101, 41199, 44445);
+    }
+
+    /** A copy of the unpacked distribution under {@code target/<name>}, first start, with these ports. */
+    static Path freshCopyOfTheDistribution(String name, int port, int tlsPort, int httpPort, int sshPort,
+                                           int rmiRegistryPort, int rmiServerPort) throws IOException {
         Path e2e = Paths.get(System.getProperty("vamt.e2e.dir", "target/e2e"));
         Path source;
         try (Stream<Path> s = Files.list(e2e)) {
             source = s.filter(p -> Files.isDirectory(p.resolve("bin"))).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no unpacked distribution in " + e2e));
         }
-        Path restart = e2e.resolveSibling("restart");
+        Path restart = e2e.resolveSibling(name);
         DistributionFiles.deleteTree(restart);
         Files.createDirectories(restart);
         Path home = restart.resolve(source.getFileName());
@@ -204,12 +210,15 @@ public class RestartIT {
         for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
-        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(PORT));
-        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(TLS_PORT));
-        DistributionFiles.setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", "47181");
-        DistributionFiles.setProperty(home, "etc/org.apache.karaf.shell.cfg", "sshPort", "47101");
-        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "41199");
-        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiServerPort", "44445");
+        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(port));
+        DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(tlsPort));
+        DistributionFiles.setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port",
+                String.valueOf(httpPort));
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(sshPort));
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiRegistryPort",
+                String.valueOf(rmiRegistryPort));
+        DistributionFiles.setProperty(home, "etc/org.apache.karaf.management.cfg", "rmiServerPort",
+                String.valueOf(rmiServerPort));
         return home;
     }
 
@@ -269,17 +278,22 @@ public class RestartIT {
     }
 
     Process startKaraf(String offeredAdminPassword) throws Exception {
-        WsmanClient probe = new WsmanClient("127.0.0.2", PORT);
+        return startKaraf(home, PORT, Map.of("VAMT_ADMIN_PASSWORD", offeredAdminPassword));
+    }
+
+    /** {@code bin/karaf server} in {@code home} with these environment variables, once it answers Identify. */
+    static Process startKaraf(Path home, int port, Map<String, String> environment) throws Exception {
+        WsmanClient probe = new WsmanClient("127.0.0.2", port);
         try {
             probe.send(WsmanClient.identify(), null);
-            fail("something already answers on port " + PORT + ": a stale vAMT? Stop it first.");
+            fail("something already answers on port " + port + ": a stale vAMT? Stop it first.");
         } catch (IOException expected) {
             // the port is free
         }
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
                 .directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("karaf-console.log").toFile()));
-        pb.environment().put("VAMT_ADMIN_PASSWORD", offeredAdminPassword);
+        pb.environment().putAll(environment);
         long start = System.nanoTime();
         Process p = pb.start();
         long deadline = System.currentTimeMillis() + 120_000;

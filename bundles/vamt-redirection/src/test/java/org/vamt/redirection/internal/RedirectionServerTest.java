@@ -70,6 +70,11 @@ class RedirectionServerTest {
         demo.close();
     }
 
+    /** The one endpoint (the kiosk VM at {@link #ADDRESS}), for the other tests of this package. */
+    Endpoints endpointsForTests() {
+        return endpoints();
+    }
+
     private static Endpoints endpoints() {
         Endpoints.Endpoint kiosk = new Endpoints.Endpoint(KIOSK, "kiosk", ADDRESS, 16992, "kiosk", REALM,
                 "http://" + ADDRESS + ":16992/wsman");

@@ -77,6 +77,9 @@ final class AuditRules {
             case "amt_messagelog.clearlog" -> event(APP_EVENT_MANAGER, 2);
             case "amt_messagelog.freezelog" -> event(APP_EVENT_MANAGER, 3);
             case "amt_auditlog.clearlog" -> event(APP_AUDIT_LOG, 0);
+            // "Security Audit Policy Modified": the events audited, the storage policy
+            case "amt_auditpolicyrule.setauditpolicy", "amt_auditpolicyrule.setauditpolicybulk",
+                 "amt_auditlog.setstoragepolicy" -> event(APP_AUDIT_LOG, 1);
             case "amt_redirectionservice.requeststatechange" -> event(APP_REDIRECTION,
                     "32768".equals(arg(body, "RequestedState")) ? 7 : 6);
             case "cim_kvmredirectionsap.requeststatechange" -> event(APP_REDIRECTION,

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.security.SecureRandom;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -23,6 +25,8 @@ import org.vamt.cim.model.AMT_AuditLogProviderSkeleton;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.support.Machines;
 
 /**
@@ -30,7 +34,9 @@ import org.vamt.provider.support.Machines;
  * changed what, from where ({@link AuditTrail}); consoles read it with ReadRecords, ten records per
  * call as AMT does. Kept in files under {@code ${karaf.data}/vamt/audit}, so it survives restarts
  * whatever the hypervisor driver, and it is not writable through the hypervisor the way domain
- * metadata is.
+ * metadata is. What is recorded follows the VM's audit policy ({@link AuditPolicy}, kept with the
+ * VM): the events AMT_AuditPolicyRule audits, the storage policy when the log is full, and the
+ * auditor's lock (nothing is written while the log is locked).
  */
 @Component(service = {CimProvider.class, AuditTrail.class}, property = {
     CimProvider.CLASSES + "=AMT_AuditLog",
@@ -42,11 +48,27 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
     static final int RECORDS_PER_READ = 10;
     static final long SUCCESS = 0;
     static final long INVALID_INDEX = 35;
+    static final long NOT_PERMITTED = 16;
+    static final long INVALID_PARAMETER = 36;
+    static final long INVALID_HANDLE = 2053;
+    /** SetAuditLock flags and AMT's longest lock. */
+    static final int LOCK = 0;
+    static final int UNPROVISIONING_LOCK = 1;
+    static final int UNLOCK = 2;
+    static final int MAX_LOCK_SECONDS = 300;
+    static final int MAX_DAYS_TO_KEEP = 365;
+    /** AuditState values (the MOF's ValueMap). */
+    static final int UNLOCKED = 16;
+    static final int LOCKED = 32;
     /** Security Audit Log Cleared (AuditAppID 20, EventID 0). */
     static final int APP_AUDIT_LOG = 20;
 
     private final Hypervisor hypervisor;
     private final AuditStore store;
+    private final StateStore<AuditPolicy> policies;
+    private final SecureRandom random = new SecureRandom();
+    /** Records refused (log locked, or full under its storage policy) per VM, for the service log. */
+    private final Map<String, Long> refused = new ConcurrentHashMap<>();
 
     @Activate
     public AuditLogProvider(@Reference Hypervisor hypervisor) {
@@ -56,12 +78,40 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
     AuditLogProvider(Hypervisor hypervisor, Path dir) {
         this.hypervisor = hypervisor;
         this.store = new AuditStore(dir, MAX_RECORDS);
+        this.policies = new StateStore<>(hypervisor, AuditPolicy.STATE);
+    }
+
+    /** The policy of a VM; AMT's default when it cannot be read (a record is never lost to that). */
+    private AuditPolicy policy(String machineId) {
+        try {
+            return policies.get(machineId);
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.warn("audit: VM {}: audit policy unreadable ({}); recording under the default policy", machineId,
+                    e.getMessage());
+            return AuditPolicy.DEFAULT;
+        }
     }
 
     @Override
     public void record(AuditEvent event) {
         try {
-            store.append(event.machineId(), AuditRecord.encode(event));
+            long key = AuditPolicy.event(event.appId(), event.eventId());
+            AuditPolicy policy = policy(event.machineId());
+            if (!policy.audits(key)) {
+                LOG.debug("audit: VM {} event {}/{} is not audited by its policy", event.machineId(), event.appId(),
+                        event.eventId());
+                return;
+            }
+            long now = System.currentTimeMillis();
+            if (policy.lockedAt(now)) {
+                refused(event, "the audit log is locked by an auditor");
+                return;
+            }
+            if (!store.append(event.machineId(), AuditRecord.encode(event), policy.storagePolicy(),
+                    policy.minDaysToKeep(), policy.isCritical(key), now / 1000)) {
+                refused(event, "the audit log is full under its storage policy " + policy.storagePolicy());
+                return;
+            }
             LOG.info("audit: VM {} event {}/{} by {} from {}", event.machineId(), event.appId(), event.eventId(),
                     event.initiator(), event.address());
         } catch (RuntimeException e) {
@@ -70,22 +120,32 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
         }
     }
 
+    /** Says so in the service log for the first refused record of a VM and every 1,000th after. */
+    private void refused(AuditEvent event, String why) {
+        long n = refused.merge(event.machineId().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum);
+        if (n == 1 || n % 1000 == 0) {
+            LOG.warn("audit: VM {}: event {}/{} not recorded: {} ({} refused since start)", event.machineId(),
+                    event.appId(), event.eventId(), why, n);
+        }
+    }
+
     @Override
     protected List<AMT_AuditLog> enumerate(RequestContext ctx) throws CimException {
         Machines.require(hypervisor, ctx);
+        AuditPolicy policy = read(ctx);
         List<byte[]> records = store.records(ctx.machineId());
         AMT_AuditLog log = new AMT_AuditLog()
                 .setName(NAME)
                 .setElementName(NAME)
                 .setEnabledState(2)
                 .setRequestedState(2)
-                .setAuditState(16)
+                .setAuditState(policy.lockedAt(System.currentTimeMillis()) ? LOCKED : UNLOCKED)
                 .setMaxNumberOfRecords(MAX_RECORDS)
                 .setCurrentNumberOfRecords(records.size())
                 .setPercentageFree((int) (100 - (records.size() * 100L) / MAX_RECORDS))
-                .setOverwritePolicy(2)
-                .setStoragePolicy(1)
-                .setMinDaysToKeep(0)
+                .setOverwritePolicy(policy.storagePolicy() == AuditPolicy.NO_ROLL_OVER ? 7 : 2)
+                .setStoragePolicy(policy.storagePolicy())
+                .setMinDaysToKeep(policy.minDaysToKeep())
                 .setMaxAllowedAuditors(1);
         if (!records.isEmpty()) {
             log.setTimeOfLastRecord(CimDateTime.of(Instant.ofEpochSecond(
@@ -116,6 +176,99 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
             out.put("EventRecords", batch);
         }
         return new MethodResult(SUCCESS, out);
+    }
+
+    private AuditPolicy read(RequestContext ctx) throws CimException {
+        try {
+            return policies.get(ctx.machineId());
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+    }
+
+    /** A refusal with an AMT return code, out of a state change (nothing is written). */
+    static final class Refused extends Exception {
+        final long code;
+
+        Refused(long code) {
+            super(null, null, false, false);
+            this.code = code;
+        }
+    }
+
+    /**
+     * Locks the log for an auditor (AMT's export sequence: lock, read, clear, unlock) or unlocks
+     * it. The lock is kept with the VM, so every gateway honours it and a restart does not lift
+     * it; it lapses after its timeout (at most 300 s) whatever happens to its holder.
+     */
+    @Override
+    protected MethodResult SetAuditLock(RequestContext ctx, CimObjectPath target, Long lockTimeoutInSeconds,
+                                        Long flag, Long handle) throws CimException {
+        Machines.require(hypervisor, ctx);
+        if (flag == null || flag < LOCK || flag > UNLOCK) {
+            return MethodResult.of(INVALID_PARAMETER);
+        }
+        long now = System.currentTimeMillis();
+        long[] granted = new long[1];
+        try {
+            AuditPolicy after = policies.modify(ctx.machineId(), current -> {
+                boolean locked = current.lockedAt(now);
+                if (flag == UNLOCK) {
+                    if (!locked) {
+                        return current.withLock(0, 0);
+                    }
+                    if (handle == null || handle != current.lockHandle()) {
+                        throw new Refused(INVALID_HANDLE);
+                    }
+                    return current.withLock(0, 0);
+                }
+                if (lockTimeoutInSeconds == null || lockTimeoutInSeconds < 1
+                        || lockTimeoutInSeconds > MAX_LOCK_SECONDS) {
+                    throw new Refused(INVALID_PARAMETER);
+                }
+                if (locked && (handle == null || handle != current.lockHandle())) {
+                    throw new Refused(NOT_PERMITTED);
+                }
+                long h = locked ? current.lockHandle() : 1 + random.nextInt(Integer.MAX_VALUE - 1);
+                granted[0] = h;
+                return current.withLock(h, now + lockTimeoutInSeconds * 1000);
+            });
+            LOG.info("audit: VM {} log {} by {}", ctx.machineName(), after.lockedAt(now) ? "locked" : "unlocked",
+                    ctx.user());
+        } catch (Refused r) {
+            return MethodResult.of(r.code);
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+        return flag == UNLOCK ? new MethodResult(SUCCESS, Map.of())
+                : new MethodResult(SUCCESS, Map.of("Handle", granted[0]));
+    }
+
+    /** What happens when the log is full: no roll-over, roll-over, restricted roll-over (DaysToKeep). */
+    @Override
+    protected MethodResult SetStoragePolicy(RequestContext ctx, CimObjectPath target, Long storagePolicy,
+                                            Long daysToKeep) throws CimException {
+        Machines.require(hypervisor, ctx);
+        if (storagePolicy == null || storagePolicy < AuditPolicy.NO_ROLL_OVER
+                || storagePolicy > AuditPolicy.RESTRICTED_ROLL_OVER) {
+            return MethodResult.of(INVALID_PARAMETER);
+        }
+        int days = 0;
+        if (storagePolicy == AuditPolicy.RESTRICTED_ROLL_OVER) {
+            if (daysToKeep == null || daysToKeep < 1 || daysToKeep > MAX_DAYS_TO_KEEP) {
+                return MethodResult.of(INVALID_PARAMETER);
+            }
+            days = daysToKeep.intValue();
+        }
+        int d = days;
+        try {
+            policies.update(ctx.machineId(), p -> p.withStorage(storagePolicy.intValue(), d));
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+        LOG.info("audit: VM {} storage policy {} (days to keep {}) set by {}", ctx.machineName(), storagePolicy, d,
+                ctx.user());
+        return new MethodResult(SUCCESS, Map.of());
     }
 
     /** Clears the log; the clearing is recorded (by the front end) as the first record of the new log. */

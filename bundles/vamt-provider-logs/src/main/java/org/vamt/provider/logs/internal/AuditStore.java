@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The audit records of every VM, one file per VM (one base64 record per line, oldest first) so
  * they survive restarts and crashes: a record is on disk before the request that caused it is
- * answered. Bounded: past {@code maxRecords} the oldest go (AMT's roll-over), the newest are never
- * lost. Appends are cheap; the file is compacted when it holds twice the bound.
+ * answered. Bounded by {@code maxRecords}: what happens when full is the VM's storage policy
+ * (roll-over drops the oldest, no roll-over refuses the new, restricted roll-over drops only old
+ * enough ones). Appends are cheap; the file is compacted when it holds twice the bound.
  */
 final class AuditStore {
     private final Path dir;
@@ -46,9 +47,35 @@ final class AuditStore {
         }
     }
 
+    /** Appends under AMT's roll-over policy (the oldest records make room). */
     void append(String machineId, byte[] record) {
+        append(machineId, record, AuditPolicy.ROLL_OVER, 0, false, 0);
+    }
+
+    /**
+     * Appends a record if the storage policy lets it in: roll-over makes room by dropping the
+     * oldest record; no roll-over refuses it when the log is full, and non-critical records already
+     * when it is 85% full (the rest is kept for critical ones, as AMT does); restricted roll-over
+     * drops the oldest record only if it is at least {@code minDaysToKeep} days old.
+     *
+     * @return whether the record was stored
+     */
+    boolean append(String machineId, byte[] record, int storagePolicy, int minDaysToKeep, boolean critical,
+                   long nowEpochSeconds) {
         synchronized (lock(machineId)) {
             List<byte[]> records = load(machineId);
+            if (records.size() >= maxRecords) {
+                if (storagePolicy == AuditPolicy.NO_ROLL_OVER) {
+                    return false;
+                }
+                if (storagePolicy == AuditPolicy.RESTRICTED_ROLL_OVER
+                        && AuditRecord.time(records.get(0)) > nowEpochSeconds - minDaysToKeep * 86_400L) {
+                    return false;
+                }
+            } else if (storagePolicy == AuditPolicy.NO_ROLL_OVER && !critical
+                    && records.size() >= almostFull()) {
+                return false;
+            }
             records.add(record);
             while (records.size() > maxRecords) {
                 records.remove(0);
@@ -67,7 +94,17 @@ final class AuditStore {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return true;
         }
+    }
+
+    /** 85% of the capacity: past it a log without roll-over takes critical records only. */
+    int almostFull() {
+        return maxRecords * 85 / 100;
+    }
+
+    int capacity() {
+        return maxRecords;
     }
 
     /** Replaces the records of a VM (ClearLog). */

@@ -2,6 +2,7 @@ package org.vamt.provider.logs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 import static org.vamt.libvirt.internal.DemoHypervisor.KIOSK;
 
@@ -129,5 +130,149 @@ class AuditLogProviderTest {
                 .outputs().get("TotalRecordCount"));
         assertEquals(1L, provider().invokeMethod(vm(KIOSK), log, "ReadRecords", Map.of("StartIndex", 1L))
                 .outputs().get("TotalRecordCount"));
+    }
+
+    // ---- audit-log policy (issue 17): storage policy, audit policy rule, lock; all kept with the VM
+
+    private final CimObjectPath rule = CimObjectPath.of("AMT_AuditPolicyRule");
+
+    private long call(AuditLogProvider p, String method, Map<String, Object> args) throws Exception {
+        return p.invokeMethod(vm(DESKTOP_01), log, method, args).returnValue();
+    }
+
+    private long total(AuditLogProvider p) throws Exception {
+        return (Long) p.invokeMethod(vm(DESKTOP_01), log, "ReadRecords", Map.of("StartIndex", 1L)).outputs()
+                .get("TotalRecordCount");
+    }
+
+    private long newest(AuditLogProvider p) throws Exception {
+        long n = total(p);
+        List<String> r = records(p.invokeMethod(vm(DESKTOP_01), log, "ReadRecords", Map.of("StartIndex", n)));
+        return AuditRecord.time(Base64.getDecoder().decode(r.get(r.size() - 1)));
+    }
+
+    @Test
+    void noRollOverRefusesNewRecordsWhenFullAndKeepsTheLastFifteenPercentForCriticalEvents() throws Exception {
+        AuditLogProvider p = provider();
+        AuditPolicyRuleProvider rules = new AuditPolicyRuleProvider(demo.hypervisor());
+        assertEquals(0, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 0L)));
+        assertEquals(0, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicy", Map.of("Enable", true,
+                "AuditedAppID", 17L, "EventID", 0L, "PolicyType", 1L)).returnValue(), "power up is critical");
+        long now = Instant.now().getEpochSecond();
+        int almostFull = AuditLogProvider.MAX_RECORDS * 85 / 100;
+        for (int i = 0; i < AuditLogProvider.MAX_RECORDS; i++) {
+            p.record(event(DESKTOP_01, 17, 3, "admin", now - 5_000 + i));
+        }
+        assertEquals(almostFull, total(p), "past 85% only critical events are taken");
+        for (int i = 0; i < AuditLogProvider.MAX_RECORDS; i++) {
+            p.record(event(DESKTOP_01, 17, 0, "admin", now - 2_000 + i));
+        }
+        assertEquals(AuditLogProvider.MAX_RECORDS, total(p));
+        long last = newest(p);
+        p.record(event(DESKTOP_01, 20, 0, "admin", now));
+        AuditLogProvider restarted = provider();
+        assertEquals(AuditLogProvider.MAX_RECORDS, total(restarted));
+        assertEquals(last, newest(restarted), "a full log without roll-over refuses new records, keeps the old");
+        assertEquals(now - 5_000, AuditRecord.time(Base64.getDecoder().decode(records(restarted.invokeMethod(
+                vm(DESKTOP_01), log, "ReadRecords", Map.of("StartIndex", 1L))).get(0))), "the oldest is still there");
+        CimInstance info = restarted.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0);
+        assertEquals(0L, ((Number) info.get("StoragePolicy")).longValue());
+        assertEquals(7L, ((Number) info.get("OverwritePolicy")).longValue(), "never overwrites");
+    }
+
+    @Test
+    void restrictedRollOverOverwritesOnlyRecordsOlderThanMinDaysToKeep() throws Exception {
+        AuditLogProvider p = provider();
+        assertEquals(36, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 2L)), "days are required");
+        assertEquals(36, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 3L, "DaysToKeep", 7L)));
+        assertEquals(0, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 2L, "DaysToKeep", 7L)));
+        long now = Instant.now().getEpochSecond();
+        long day = 86_400;
+        int old = 300;
+        for (int i = 0; i < AuditLogProvider.MAX_RECORDS; i++) {
+            p.record(event(DESKTOP_01, 17, 3, "admin", i < old ? now - 30 * day + i : now - day + i));
+        }
+        for (int i = 0; i < 2 * old; i++) {
+            p.record(event(DESKTOP_01, 16, 5, "ghost", now + i));
+        }
+        AuditLogProvider restarted = provider();
+        assertEquals(AuditLogProvider.MAX_RECORDS, total(restarted));
+        long oldest = AuditRecord.time(Base64.getDecoder().decode(records(restarted.invokeMethod(vm(DESKTOP_01), log,
+                "ReadRecords", Map.of("StartIndex", 1L))).get(0)));
+        assertEquals(now - day + old, oldest, "the 30-day-old records made room; the 1-day-old ones stay");
+        assertEquals(now + old - 1, newest(restarted), "once only young records are left, new ones are refused");
+        CimInstance info = restarted.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0);
+        assertEquals(2L, ((Number) info.get("StoragePolicy")).longValue());
+        assertEquals(7L, ((Number) info.get("MinDaysToKeep")).longValue());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void eventsTheAuditPolicyDisablesAreNotRecordedAndTheLogsOwnEventsAlwaysAre() throws Exception {
+        AuditLogProvider p = provider();
+        AuditPolicyRuleProvider rules = new AuditPolicyRuleProvider(demo.hypervisor());
+        long powerUp = (17L << 16);
+        List<Long> before = (List<Long>) rules.enumerateInstances(vm(DESKTOP_01), "AMT_AuditPolicyRule").get(0)
+                .get("AuditApplicationEventID");
+        assertTrue(before.contains(powerUp));
+        assertEquals(36, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicy", Map.of("Enable", false,
+                "AuditedAppID", 20L, "EventID", 0L)).returnValue(), "audit-log events cannot be disabled");
+        assertEquals(36, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicyBulk", Map.of(
+                "Enable", List.of(false, false), "AuditedAppID", List.of(17L, 20L), "EventID", List.of(0L, 0L),
+                "PolicyType", List.of(0L, 0L))).returnValue());
+        assertTrue(((List<Long>) rules.enumerateInstances(vm(DESKTOP_01), "AMT_AuditPolicyRule").get(0)
+                .get("AuditApplicationEventID")).contains(powerUp), "a refused bulk request changes nothing");
+        assertEquals(0, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicyBulk", Map.of(
+                "Enable", List.of(false, true), "AuditedAppID", List.of(17L, 17L), "EventID", List.of(0L, 3L),
+                "PolicyType", List.of(0L, 1L))).returnValue());
+        p.record(event(DESKTOP_01, 17, 0, "admin", 1_000));
+        p.record(event(DESKTOP_01, 17, 3, "admin", 1_001));
+        p.record(event(DESKTOP_01, 20, 0, "admin", 1_002));
+        p.record(event(KIOSK, 17, 0, "admin", 1_003));
+        assertEquals(2, total(p), "power up is no longer audited on this VM");
+        assertEquals(1L, p.invokeMethod(vm(KIOSK), log, "ReadRecords", Map.of("StartIndex", 1L)).outputs()
+                .get("TotalRecordCount"), "the policy is per VM");
+        CimInstance after = new AuditPolicyRuleProvider(demo.hypervisor())
+                .enumerateInstances(vm(DESKTOP_01), "AMT_AuditPolicyRule").get(0);
+        List<Long> events = (List<Long>) after.get("AuditApplicationEventID");
+        List<Long> types = (List<Long>) after.get("PolicyType");
+        assertFalse(events.contains(powerUp), "the policy survives a restart");
+        assertEquals(1L, types.get(events.indexOf((17L << 16) | 3)), "reset is critical");
+    }
+
+    @Test
+    void whileAnAuditorHoldsTheLockNothingIsWrittenAndOnlyItsHandleUnlocks() throws Exception {
+        AuditLogProvider p = provider();
+        assertEquals(36, call(p, "SetAuditLock", Map.of("Flag", 0L, "LockTimeoutInSeconds", 301L)));
+        MethodResult locked = p.invokeMethod(vm(DESKTOP_01), log, "SetAuditLock",
+                Map.of("Flag", 0L, "LockTimeoutInSeconds", 60L));
+        assertEquals(0, locked.returnValue());
+        long handle = (Long) locked.outputs().get("Handle");
+        p.record(event(DESKTOP_01, 17, 0, "admin", 1_000));
+        AuditLogProvider restarted = provider();
+        assertEquals(0, total(restarted), "locked: not recorded");
+        assertEquals(32L, ((Number) restarted.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0)
+                .get("AuditState")).longValue(), "the lock survives a restart");
+        assertEquals(16, call(restarted, "SetAuditLock", Map.of("Flag", 0L, "LockTimeoutInSeconds", 60L)),
+                "another auditor cannot take the lock");
+        assertEquals(2053, call(restarted, "SetAuditLock", Map.of("Flag", 2L, "Handle", handle + 1)));
+        assertEquals(0, call(restarted, "SetAuditLock", Map.of("Flag", 2L, "Handle", handle)));
+        restarted.record(event(DESKTOP_01, 17, 0, "admin", 1_001));
+        assertEquals(1, total(restarted));
+        assertEquals(16L, ((Number) restarted.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0)
+                .get("AuditState")).longValue());
+    }
+
+    @Test
+    void aLockLapsesAfterItsTimeout() throws Exception {
+        AuditLogProvider p = provider();
+        assertEquals(0, call(p, "SetAuditLock", Map.of("Flag", 0L, "LockTimeoutInSeconds", 1L)));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (((Number) p.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0).get("AuditState")).longValue()
+                == 32 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        p.record(event(DESKTOP_01, 17, 0, "admin", 1_000));
+        assertEquals(1, total(p), "the lapsed lock no longer holds records back");
     }
 }
