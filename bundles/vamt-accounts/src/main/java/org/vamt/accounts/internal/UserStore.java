@@ -47,7 +47,6 @@ public final class UserStore implements UserAccounts {
     static final int MAX_LOCAL_PER_VM = 32;
     /** Accounts in all, operator and local: bounds the file, the heap and each rewrite (about 2 MB). */
     static final int MAX_ACCOUNTS = 4096;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final String OPERATOR = "";
 
     /** Where an account lives: {@link #OPERATOR} or a VM's UUID, and its name there. */
