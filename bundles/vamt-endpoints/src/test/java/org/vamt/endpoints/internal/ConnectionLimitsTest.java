@@ -35,16 +35,13 @@ class ConnectionLimitsTest {
     TestTransport transport;
     int port;
 
-    private void start(HttpDoor.Limits limits, ConnectionGuard.Limits connections, EndpointPathHandler handler)
-            throws IOException {
-        port = RawHttp.freePort();
-        transport = new TestTransport(RawHttp.security(), limits, connections, "16.1.30.2307")
-                .machine(RawHttp.VM, "desktop-01").serve(handler, "/echo").listen(port);
+    private void start(TestTransport t, EndpointPathHandler handler) {
+        transport = t.machine(RawHttp.VM, "desktop-01").serve(handler, "/echo").listen(port);
     }
 
     private void start(long headerMillis, long bodyMillis) throws IOException {
-        start(new HttpDoor.Limits(65536, 4, 200, 5_000, 4, bodyMillis),
-                new ConnectionGuard.Limits(headerMillis, 32, 256), call -> {
+        port = RawHttp.freePort();
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, headerMillis, bodyMillis, 32, 256, 4), call -> {
                     handled.add(new String(call.body(), java.nio.charset.StandardCharsets.UTF_8));
                     return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, "ok");
                 });
@@ -146,14 +143,15 @@ class ConnectionLimitsTest {
 
     @Test
     void connectionsBeyondThePerSourceCapAreClosedOthersStay() throws Exception {
-        start(new HttpDoor.Limits(65536, 4, 200, 5_000), new ConnectionGuard.Limits(10_000, 5, 100), RawHttp.OK);
+        port = RawHttp.freePort();
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 5, 100, 4), RawHttp.OK);
         List<Socket> first = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             first.add(open("127.0.0.7", 300));
         }
         Socket sixth = open("127.0.0.7", 2_000);
         assertTrue(closedByServer(sixth), "the sixth connection from one address is closed; "
-                + transport.door().guard().counters() + ", " + transport.door().guard().unauthenticatedConnections());
+                + DoorLimits.counters(transport));
         for (Socket s : first) {
             assertFalse(closedByServer(s), "the first five stay");
         }
@@ -166,7 +164,8 @@ class ConnectionLimitsTest {
 
     @Test
     void whenAllAreTakenTheOldestOfTheBusiestSourceMakesRoomForANewcomer() throws Exception {
-        start(new HttpDoor.Limits(65536, 4, 200, 5_000), new ConnectionGuard.Limits(10_000, 10, 12), RawHttp.OK);
+        port = RawHttp.freePort();
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 10, 12, 4), RawHttp.OK);
         DigestSession digest = RawHttp.session(port);
         // an authenticated connection is not counted, so it is never the one to go
         Socket kept = open("127.0.0.9", 3_000);
@@ -222,8 +221,8 @@ class ConnectionLimitsTest {
             }
         };
         // 2 at once, 1 hung thread tolerated: 3 threads in all
-        start(new HttpDoor.Limits(65536, 2, 200, 5_000, 1, 30_000), new ConnectionGuard.Limits(10_000, 32, 256),
-                hanging);
+        port = RawHttp.freePort();
+        start(DoorLimits.transport(RawHttp.security(), 2, 5_000, 10_000, 30_000, 32, 256, 1), hanging);
         try {
             DigestSession digest = RawHttp.session(port);
             Socket s = open("127.0.0.1", 5_000);
@@ -236,13 +235,13 @@ class ConnectionLimitsTest {
             assertEquals(503, busy.status(), "no fourth thread: " + busy);
             assertEquals("1", busy.header("Retry-After"));
             assertTrue(busy.head().contains(SERVER), busy.head());
-            assertEquals(3, transport.door().workersInUse());
+            assertEquals(3, DoorLimits.workersInUse(transport));
         } finally {
             hypervisorBack.countDown();
         }
         // the hung calls return, their threads with them
         long end = System.nanoTime() + 5_000_000_000L;
-        while (transport.door().workersInUse() > 0 && System.nanoTime() < end) {
+        while (DoorLimits.workersInUse(transport) > 0 && System.nanoTime() < end) {
             Thread.onSpinWait();
         }
         DigestSession digest = RawHttp.session(port);
