@@ -111,8 +111,6 @@ final class ConnectionGuard implements Connection.Listener {
                 endPoint.write(new Callback() {
                     @Override
                     public void succeeded() {
-                        // FIN first, so that the client reads the answer rather than a reset
-                        endPoint.shutdownOutput();
                         close(endPoint);
                     }
 
@@ -302,8 +300,14 @@ final class ConnectionGuard implements Connection.Listener {
         return "refused " + refused.get() + ", evicted " + evicted.get() + ", header timeouts " + headerTimeouts.get();
     }
 
+    /**
+     * Closes a connection from outside Jetty's threads. FIN first: on Jetty 9.4 the close of a
+     * channel registered with a selector takes effect only at that selector's next pass, which an
+     * idle listener may not make for a while.
+     */
     private static void close(EndPoint endPoint) {
         try {
+            endPoint.shutdownOutput();
             endPoint.close();
         } catch (RuntimeException e) {
             LOG.trace("closing a connection: {}", e.toString());

@@ -145,16 +145,27 @@ class ConnectionLimitsTest {
     void connectionsBeyondThePerSourceCapAreClosedOthersStay() throws Exception {
         port = RawHttp.freePort();
         start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 5, 100, 4), RawHttp.OK);
-        List<Socket> first = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            first.add(open("127.0.0.7", 300));
+        List<Socket> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(open("127.0.0.7", 100));
         }
-        Socket sixth = open("127.0.0.7", 2_000);
-        assertTrue(closedByServer(sixth), "the sixth connection from one address is closed; "
+        // Jetty may accept them in any order (several acceptors): one of the six is closed, five stay
+        List<Socket> closed = new ArrayList<>();
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (closed.isEmpty() && System.nanoTime() < end) {
+            for (Socket s : six) {
+                if (!closed.contains(s) && closedByServer(s)) {
+                    closed.add(s);
+                }
+            }
+        }
+        for (Socket s : six) {
+            if (!closed.contains(s) && closedByServer(s)) {
+                closed.add(s);
+            }
+        }
+        assertEquals(1, closed.size(), "one of six connections from one address is closed; "
                 + DoorLimits.counters(transport));
-        for (Socket s : first) {
-            assertFalse(closedByServer(s), "the first five stay");
-        }
         // another address is not affected, and can authenticate
         DigestSession digest = RawHttp.session(port);
         Socket other = open("127.0.0.8", 3_000);
