@@ -16,9 +16,11 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
  */
 final class AmtErrorPage extends ErrorHandler {
     private final String serverHeader;
+    private final ConnectionGuard guard;
 
-    AmtErrorPage(String serverHeader) {
+    AmtErrorPage(String serverHeader, ConnectionGuard guard) {
         this.serverHeader = serverHeader;
+        this.guard = guard;
         setShowStacks(false);
         setShowServlet(false);
     }
@@ -27,7 +29,8 @@ final class AmtErrorPage extends ErrorHandler {
     public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         baseRequest.setHandled(true);
-        if (response.isCommitted()) {
+        // the header clock stops here too; if it ran out first, its 408 is the answer
+        if (response.isCommitted() || !guard.requestStarted(request)) {
             return;
         }
         int status = response.getStatus();

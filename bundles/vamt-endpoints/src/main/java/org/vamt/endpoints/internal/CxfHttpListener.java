@@ -16,6 +16,9 @@ import org.apache.cxf.transport.DestinationFactoryManager;
 import org.apache.cxf.transport.http.AbstractHTTPDestination;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngine;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngineFactory;
+import org.apache.cxf.transport.http_jetty.ThreadingParameters;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.tls.TlsIdentity;
@@ -32,6 +35,7 @@ final class CxfHttpListener implements AutoCloseable {
 
     private final Bus bus;
     private final Destination destination;
+    private final JettyHTTPServerEngine engine;
     private final String bindAddress;
     private final int port;
 
@@ -54,9 +58,16 @@ final class CxfHttpListener implements AutoCloseable {
             if (tls != null) {
                 engines.setTLSServerParametersForPort(bindAddress, port, tlsParameters(tls));
             }
-            JettyHTTPServerEngine engine = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
+            engine = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
             // Our own Server header names the AMT version; Jetty must not add its own.
             engine.setSendServerVersion(false);
+            // Jetty's threads are bounded (its queue holds at most one task per connection, and
+            // connections are bounded by the door's ConnectionGuard and the idle timeout).
+            ThreadingParameters threads = new ThreadingParameters();
+            threads.setMaxThreads(handler.listenerThreads());
+            threads.setMinThreads(Math.min(8, handler.listenerThreads()));
+            threads.setThreadNamePrefix("vamt-http-" + port);
+            engine.setThreadingParameters(threads);
             // A client that stalls mid-request holds a Jetty thread only this long (slow-request floods).
             engine.setMaxIdleTime(IDLE_TIMEOUT_MS);
             String address = scheme + "://" + bindAddress + ":" + port + "/";
@@ -74,7 +85,10 @@ final class CxfHttpListener implements AutoCloseable {
                     LOG.debug("Client {} went away: {}", req.getRemoteAddr(), e.toString());
                 }
             });
-            engine.getServer().setErrorHandler(new AmtErrorPage(handler.serverHeader()));
+            engine.getServer().setErrorHandler(new AmtErrorPage(handler.serverHeader(), handler.guard()));
+            // Jetty hands every connection it opens on this connector to the guard: header
+            // deadline, caps on connections without an authenticated request.
+            ((ContainerLifeCycle) engine.getConnector()).addBean(handler.guard());
         } catch (Exception e) {
             bus.shutdown(true);
             throw new IllegalStateException("cannot listen on " + bindAddress + ":" + port + ": " + e, e);
@@ -108,6 +122,14 @@ final class CxfHttpListener implements AutoCloseable {
         noClientCertificates.setRequired(false);
         p.setClientAuthentication(noClientCertificates);
         return p;
+    }
+
+    /** A new bound on Jetty's threads, in place. */
+    void threads(int max) {
+        if (engine.getServer().getThreadPool() instanceof QueuedThreadPool pool && pool.getMaxThreads() != max) {
+            pool.setMinThreads(Math.min(pool.getMinThreads(), max));
+            pool.setMaxThreads(max);
+        }
     }
 
     @Override

@@ -95,6 +95,29 @@ public class EndpointServer implements MachineListener, Endpoints {
 
         @AttributeDefinition(description = "Longest an operation may run (a client's OperationTimeout may be shorter)")
         long maxOperationSeconds() default 60;
+
+        @AttributeDefinition(description = "Operations that overran maxOperationSeconds and whose thread has not "
+                + "come back (a hung hypervisor call) that may pile up; beyond, new operations get HTTP 503")
+        int maxHungOperations() default 64;
+
+        @AttributeDefinition(description = "Total time for a request's headers, from the connection's opening (TLS "
+                + "handshake included) or the end of its previous request; past it: 408 and the connection closed")
+        int requestHeaderSeconds() default 10;
+
+        @AttributeDefinition(description = "Total time an authenticated client has to send its request body; past "
+                + "it: 400 and the connection closed (without credentials: at most 4 KiB within 2 s)")
+        int requestBodySeconds() default 30;
+
+        @AttributeDefinition(description = "Connections without an authenticated request yet, from one client "
+                + "address; a newcomer beyond is closed at once")
+        int maxUnauthenticatedConnectionsPerSource() default 32;
+
+        @AttributeDefinition(description = "Connections without an authenticated request yet, in all; a newcomer "
+                + "beyond closes the oldest one of the address holding the most")
+        int maxUnauthenticatedConnections() default 256;
+
+        @AttributeDefinition(description = "Jetty threads per listener (at least 16)")
+        int maxHttpThreads() default 200;
     }
 
     /** Where one listener listens; listeners are kept by this, so a change reopens only what differs. */
@@ -123,7 +146,9 @@ public class EndpointServer implements MachineListener, Endpoints {
                 ? Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
                 : Paths.get(config.endpointsFile()));
         this.endpoints = new MachineEndpoints(settings(config), store);
-        this.door = new HttpDoor(endpoints, security, pathHandlers, VamtProduct.amtVersion(), limits(config));
+        this.door = new HttpDoor(endpoints, security, pathHandlers, VamtProduct.amtVersion(), limits(config),
+                connectionLimits(config));
+        door.listenerThreads(config.maxHttpThreads());
         if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
             retry.scheduleWithFixedDelay(() -> {
@@ -187,6 +212,11 @@ public class EndpointServer implements MachineListener, Endpoints {
         Config before = config;
         config = next;
         door.limits(limits(next));
+        door.connectionLimits(connectionLimits(next));
+        door.listenerThreads(next.maxHttpThreads());
+        synchronized (this) {
+            listeners.values().forEach(l -> l.threads(next.maxHttpThreads()));
+        }
         if (!settings(next).equals(settings(before))) {
             MachineEndpoints rebuilt = new MachineEndpoints(settings(next), store);
             endpoints = rebuilt;
@@ -202,11 +232,21 @@ public class EndpointServer implements MachineListener, Endpoints {
             throw new IllegalArgumentException("port must be 1-65535, got " + c.port());
         }
         MachineEndpoints.Strategy.parse(c.strategy());
+        limits(c);
+        connectionLimits(c);
+        if (c.maxHttpThreads() < 16) {
+            throw new IllegalArgumentException("maxHttpThreads must be at least 16, got " + c.maxHttpThreads());
+        }
     }
 
     private static HttpDoor.Limits limits(Config c) {
         return new HttpDoor.Limits(c.maxRequestBytes(), c.maxConcurrentOperations(), 2_000,
-                c.maxOperationSeconds() * 1000);
+                c.maxOperationSeconds() * 1000, c.maxHungOperations(), c.requestBodySeconds() * 1000L);
+    }
+
+    private static ConnectionGuard.Limits connectionLimits(Config c) {
+        return new ConnectionGuard.Limits(c.requestHeaderSeconds() * 1000L, c.maxUnauthenticatedConnectionsPerSource(),
+                c.maxUnauthenticatedConnections());
     }
 
     /** The layout depends on the configuration only, never on which bundles happen to run. */

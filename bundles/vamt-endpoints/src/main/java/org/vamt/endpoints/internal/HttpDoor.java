@@ -3,18 +3,21 @@ package org.vamt.endpoints.internal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
@@ -31,15 +34,20 @@ import org.vamt.security.SecurityService;
  * picked by where the connection arrived, the path names the handler, the body is bounded,
  * Digest is checked by the security service (AMT's 401 framing: Connection: close, the realm of
  * the VM), concurrency is bounded (HTTP 503 beyond), and the Server header AMT clients look for
- * is on every answer. Limits change in place ({@link #limits(Limits)}).
+ * is on every answer. Every wait is bounded by a total deadline: request headers (the
+ * {@link ConnectionGuard}, which also caps connections without an authenticated request), bodies
+ * (2 s without credentials, {@code bodyMillis} with), operations ({@code maxOperationMillis}, on
+ * a bounded pool of threads: {@code maxConcurrent} plus {@code maxHungOperations} left behind by
+ * operations that overran and did not stop; beyond it the handler's busy answer). Limits change
+ * in place ({@link #limits(Limits)}).
  */
 final class HttpDoor {
     private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
     private static final int MAX_SLOTS = 1 << 20;
     /** The largest body read without credentials: AMT's open request, Identify, is a few hundred bytes. */
     static final int MAX_OPEN_BODY = 4096;
-    /** How long a client without credentials may pause while sending that body. */
-    static final int OPEN_BODY_IDLE_MILLIS = 2_000;
+    /** How long a client without credentials may take to send that body, in all. */
+    static final int OPEN_BODY_MILLIS = 2_000;
     /** Bodies read without credentials at once, in all; more get the challenge unread. */
     static final int UNAUTHENTICATED_READERS = 16;
     /** Stands for a body over the limit (compared by identity). */
@@ -54,35 +62,80 @@ final class HttpDoor {
     /** Sized to the largest maxConcurrent ever configured; the unused permits are held back. */
     private final Semaphore slots = new Semaphore(0, true);
     private int grantedSlots;
-    private final ExecutorService workers;
+    /** Runs {@link EndpointPathHandler.Call#bounded} work: as many threads as may be reserved, no more. */
+    private final ThreadPoolExecutor workers;
+    /** Worker threads reserved (by a request, or by work still running, hung or not); guarded by {@code this}. */
+    private int workersInUse;
+    private int workerCapacity;
+    private final ConnectionGuard guard;
+    private volatile int listenerThreads = 200;
 
     /**
      * @param maxRequestBytes    largest body accepted
      * @param maxConcurrent      operations at once; others wait up to {@code queueMillis}, then get 503
      * @param maxOperationMillis cap of {@link EndpointPathHandler.Call#bounded}
+     * @param maxHungOperations  operations past their deadline whose thread has not come back (a hung
+     *                           hypervisor call) that may pile up; beyond, new operations get the busy answer
+     * @param bodyMillis         total time an authenticated client has to send its body
      */
-    record Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis) {
+    record Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis,
+                  int maxHungOperations, long bodyMillis) {
         Limits {
-            if (maxRequestBytes < 1 || maxConcurrent < 1 || maxConcurrent > MAX_SLOTS || maxOperationMillis < 1) {
-                throw new IllegalArgumentException("maxRequestBytes, maxConcurrentOperations and maxOperationSeconds "
-                        + "must be positive");
+            if (maxRequestBytes < 1 || maxConcurrent < 1 || maxConcurrent > MAX_SLOTS || maxOperationMillis < 1
+                    || maxHungOperations < 0 || maxHungOperations > MAX_SLOTS || bodyMillis < 1) {
+                throw new IllegalArgumentException("maxRequestBytes, maxConcurrentOperations, maxOperationSeconds "
+                        + "and requestBodySeconds must be positive, maxHungOperations not negative");
             }
+        }
+
+        /** With the defaults of the configuration for the hung operations (64) and the body deadline (30 s). */
+        Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis) {
+            this(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis, 64, 30_000);
         }
     }
 
     HttpDoor(MachineEndpoints endpoints, SecurityService security, PathHandlers pathHandlers, String amtVersion,
              Limits limits) {
+        this(endpoints, security, pathHandlers, amtVersion, limits, new ConnectionGuard.Limits(10_000, 32, 256));
+    }
+
+    HttpDoor(MachineEndpoints endpoints, SecurityService security, PathHandlers pathHandlers, String amtVersion,
+             Limits limits, ConnectionGuard.Limits connectionLimits) {
         this.endpoints = endpoints;
         this.security = security;
         this.pathHandlers = pathHandlers;
         this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
+        this.guard = new ConnectionGuard(serverHeader, connectionLimits);
         AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newCachedThreadPool(r -> {
+        this.workers = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "vamt-endpoint-op-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        workers.allowCoreThreadTimeOut(true);
         limits(limits);
+    }
+
+    /** Jetty's threads per listener (CXF's engine gives each listener its own pool). */
+    int listenerThreads() {
+        return listenerThreads;
+    }
+
+    void listenerThreads(int max) {
+        if (max < 16) {
+            throw new IllegalArgumentException("maxHttpThreads must be at least 16, got " + max);
+        }
+        listenerThreads = max;
+    }
+
+    /** The connection limits every listener of this door applies (a bean on each Jetty connector). */
+    ConnectionGuard guard() {
+        return guard;
+    }
+
+    /** New connection limits, for the next connection and request. */
+    void connectionLimits(ConnectionGuard.Limits next) {
+        guard.limits(next);
     }
 
     /** The Server header every answer carries, AMT's. */
@@ -102,13 +155,58 @@ final class HttpDoor {
             slots.release(diff);
         } else if (diff < 0) {
             // taken back as they free up, on a thread of its own so a reconfiguration never waits
-            workers.execute(() -> slots.acquireUninterruptibly(-diff));
+            Thread t = new Thread(() -> slots.acquireUninterruptibly(-diff), "vamt-endpoint-slots");
+            t.setDaemon(true);
+            t.start();
         }
         grantedSlots = next.maxConcurrent();
+        int capacity = next.maxConcurrent() + next.maxHungOperations();
+        if (capacity >= workers.getMaximumPoolSize()) {
+            workers.setMaximumPoolSize(capacity);
+            workers.setCorePoolSize(capacity);
+        } else {
+            workers.setCorePoolSize(capacity);
+            workers.setMaximumPoolSize(capacity);
+        }
+        workerCapacity = capacity;
         this.limits = next;
     }
 
+    /** A worker thread for one operation, if one is free (work still running, hung or not, holds its own). */
+    private synchronized boolean reserveWorker() {
+        if (workersInUse >= workerCapacity) {
+            return false;
+        }
+        workersInUse++;
+        return true;
+    }
+
+    private synchronized void releaseWorker() {
+        workersInUse--;
+    }
+
+    /** Worker threads held now (by requests, or by work that overran and has not returned). */
+    synchronized int workersInUse() {
+        return workersInUse;
+    }
+
     void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!guard.requestStarted(req)) {
+            // its header deadline passed as the headers completed: the 408 went out, nothing more may
+            org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(req);
+            if (base != null && base.getHttpChannel() != null) {
+                base.getHttpChannel().abort(new java.util.concurrent.TimeoutException("request header deadline"));
+            }
+            return;
+        }
+        try {
+            serve(req, resp);
+        } finally {
+            guard.requestEnded(req);
+        }
+    }
+
+    private void serve(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("Server", serverHeader);
         MachineEndpoints.Endpoint ep = endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(),
                 req.getHeader("Host")).orElse(null);
@@ -149,7 +247,8 @@ final class HttpDoor {
             challenge(resp, ep, r.stale());
             return;
         }
-        byte[] body = body(req, resp, ep, l.maxRequestBytes());
+        guard.authenticated(req);
+        byte[] body = body(req, resp, ep, l.maxRequestBytes(), l.bodyMillis());
         if (body == null) {
             return;
         }
@@ -172,13 +271,26 @@ final class HttpDoor {
             plain(resp, 503, "Shutting down.");
             return;
         }
+        if (!reserveWorker()) {
+            slots.release();
+            LOG.warn("VM {}: {} operation threads held (operations that overran and have not returned); "
+                    + "answering 503", ep.name(), l.maxConcurrent() + l.maxHungOperations());
+            resp.setHeader("Retry-After", "1");
+            write(resp, handler.busy());
+            return;
+        }
         EndpointPathHandler.Reply reply;
+        Call call = new Call(req, body, ctx, ep, l);
+        call.reservedWorker = true;
         try {
-            reply = handler.handle(new Call(req, body, ctx, ep, l));
+            reply = handler.handle(call);
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} failed", ep.name(), path, e);
             reply = null;
         } finally {
+            if (call.reservedWorker) {
+                releaseWorker();   // the handler ran no bounded work
+            }
             slots.release();
         }
         write(resp, reply == null ? new EndpointPathHandler.Reply(500, EndpointPathHandler.TEXT, "Internal error.")
@@ -207,11 +319,9 @@ final class HttpDoor {
         }
         byte[] body;
         try {
-            IdleTimeouts.set(req, OPEN_BODY_IDLE_MILLIS);
-            body = body(req, resp, ep, MAX_OPEN_BODY);
+            body = body(req, resp, ep, MAX_OPEN_BODY, OPEN_BODY_MILLIS);
         } finally {
             unauthenticatedReaders.release();
-            IdleTimeouts.set(req, CxfHttpListener.IDLE_TIMEOUT_MS);
         }
         if (body == null) {
             return null;
@@ -220,13 +330,14 @@ final class HttpDoor {
     }
 
     /**
-     * The body, at most {@code max} bytes ({@link #TOO_LARGE} beyond); null when it could not be
-     * read (a malformed chunked body, a client that stopped sending) and a 400 went out — never a 200.
+     * The body, at most {@code max} bytes ({@link #TOO_LARGE} beyond), read within {@code millis} in
+     * all; null when it could not be read (a malformed chunked body, a client that stopped sending
+     * or sent too slowly) and a 400 went out — never a 200.
      */
-    private byte[] body(HttpServletRequest req, HttpServletResponse resp, MachineEndpoints.Endpoint ep, int max)
-            throws IOException {
+    private byte[] body(HttpServletRequest req, HttpServletResponse resp, MachineEndpoints.Endpoint ep, int max,
+                        long millis) throws IOException {
         try {
-            byte[] b = readBody(req, max);
+            byte[] b = readBody(req, max, System.nanoTime() + millis * 1_000_000);
             return b == null ? TOO_LARGE : b;
         } catch (IOException | RuntimeException unreadable) {
             LOG.debug("VM {}: unreadable request body from {}: {}", ep.name(), req.getRemoteAddr(),
@@ -245,6 +356,8 @@ final class HttpDoor {
         private final RequestContext ctx;
         private final MachineEndpoints.Endpoint ep;
         private final Limits limits;
+        /** The request's worker reservation, not yet handed to bounded work. */
+        boolean reservedWorker;
 
         Call(HttpServletRequest req, byte[] body, RequestContext ctx, MachineEndpoints.Endpoint ep, Limits limits) {
             this.path = req.getRequestURI();
@@ -293,7 +406,18 @@ final class HttpDoor {
         public <T> T bounded(Callable<T> work, long timeoutMillis)
                 throws TimeoutException, ExecutionException, InterruptedException {
             long timeout = Math.min(timeoutMillis, limits.maxOperationMillis());
-            Future<T> f = workers.submit(work);
+            if (reservedWorker) {
+                reservedWorker = false;
+            } else if (!reserveWorker()) {
+                throw new RejectedExecutionException("every operation thread is held");
+            }
+            FutureTask<T> f = reservedTask(work);
+            try {
+                workers.execute(f);
+            } catch (RejectedExecutionException shutDown) {
+                releaseWorker();
+                throw shutDown;
+            }
             try {
                 return f.get(timeout, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -312,17 +436,60 @@ final class HttpDoor {
         }
     }
 
-    /** Stops the operation threads (transport shutdown). */
+    /**
+     * {@code work} holding a worker reservation until it returns — not merely until it is
+     * cancelled: a cancelled call that ignores the interrupt (a hung native hypervisor call) keeps
+     * its thread, and so its place in the bounded pool. Work cancelled before it started gives the
+     * place back at once.
+     */
+    private <T> FutureTask<T> reservedTask(Callable<T> work) {
+        AtomicBoolean started = new AtomicBoolean();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                releaseWorker();
+            }
+        };
+        return new FutureTask<>(() -> {
+            started.set(true);
+            try {
+                return work.call();
+            } finally {
+                release.run();
+            }
+        }) {
+            @Override
+            protected void done() {
+                if (isCancelled() && !started.get()) {
+                    release.run();
+                }
+            }
+        };
+    }
+
+    /** Stops the operation threads and the connection deadlines (transport shutdown). */
     void close() {
         workers.shutdownNow();
+        guard.close();
     }
 
     /**
-     * Reads the body (Content-Length or chunked); null when it exceeds the limit. An oversized body
-     * is still drained, up to a bound, so that the client, which is still sending, reads our answer
-     * instead of a reset connection.
+     * Reads the body (Content-Length or chunked) before {@code deadlineNanos} ({@link System#nanoTime}):
+     * each read may wait only what is left, so a client dripping its body cannot stretch it; null
+     * when it exceeds the limit. An oversized body is still drained, up to a bound, so that the
+     * client, which is still sending, reads our answer instead of a reset connection.
      */
-    private static byte[] readBody(HttpServletRequest req, int maxRequestBytes) throws IOException {
+    private static byte[] readBody(HttpServletRequest req, int maxRequestBytes, long deadlineNanos)
+            throws IOException {
+        try {
+            return readBodyBefore(req, maxRequestBytes, deadlineNanos);
+        } finally {
+            IdleTimeouts.set(req, CxfHttpListener.IDLE_TIMEOUT_MS);   // the answer has its usual time
+        }
+    }
+
+    private static byte[] readBodyBefore(HttpServletRequest req, int maxRequestBytes, long deadlineNanos)
+            throws IOException {
         long declared = req.getContentLengthLong();
         ByteArrayOutputStream out = new ByteArrayOutputStream(
                 (int) Math.max(256, Math.min(declared, maxRequestBytes)));
@@ -330,8 +497,16 @@ final class HttpDoor {
         long total = 0;
         long drainLimit = 4L * maxRequestBytes;
         try (InputStream in = req.getInputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
+            while (true) {
+                long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new InterruptedIOException("the body was not received in time");
+                }
+                IdleTimeouts.set(req, Math.min(left, CxfHttpListener.IDLE_TIMEOUT_MS));
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
                 total += n;
                 if (total <= maxRequestBytes) {
                     out.write(buf, 0, n);

@@ -133,7 +133,9 @@ class HttpDoorTest {
         List<Socket> drippers = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < 300; i++) {
-                Socket s = new Socket("127.0.0.2", port);
+                // from an address of their own: the authenticated client below is not theirs to crowd out
+                Socket s = new Socket(java.net.InetAddress.getByName("127.0.0.2"), port,
+                        java.net.InetAddress.getByName("127.0.0.5"), 0);
                 // small enough to be an Identify, so the door would read it: 10 of 1,000 bytes, then nothing
                 s.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
                         + (i % 2 == 0 ? 1000 : 200000) + "\r\n\r\n0123456789").getBytes(StandardCharsets.ISO_8859_1));

@@ -35,8 +35,18 @@ public final class TestTransport implements AutoCloseable {
     /** As above, answering as AMT {@code amtVersion} in the Server header. */
     public TestTransport(SecurityService security, int maxRequestBytes, int maxConcurrent, long queueMillis,
                          long maxOperationMillis, String amtVersion) {
-        door = new HttpDoor(endpoints, security, paths, amtVersion,
-                new HttpDoor.Limits(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis));
+        this(security, new HttpDoor.Limits(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis),
+                new ConnectionGuard.Limits(10_000, 32, 256), amtVersion);
+    }
+
+    /** Every limit of the door and of its connections given (this module's tests). */
+    TestTransport(SecurityService security, HttpDoor.Limits limits, ConnectionGuard.Limits connectionLimits,
+                  String amtVersion) {
+        door = new HttpDoor(endpoints, security, paths, amtVersion, limits, connectionLimits);
+    }
+
+    HttpDoor door() {
+        return door;
     }
 
     /** A VM with an endpoint (the first at 127.0.0.2, then .3 …). */
