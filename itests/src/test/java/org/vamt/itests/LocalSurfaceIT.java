@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -212,32 +212,6 @@ public class LocalSurfaceIT {
     }
 
     private static Process start() throws Exception {
-        WsmanClient probe = new WsmanClient("127.0.0.2", PORT);
-        try {
-            probe.send(WsmanClient.identify(), null);
-            fail("something already answers on port " + PORT + ": a stale vAMT? Stop it first.");
-        } catch (IOException expected) {
-            // the port is free
-        }
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
-                .directory(home.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("karaf-console.log").toFile()));
-        pb.environment().put("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD);
-        Process p = pb.start();
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (true) {
-            try {
-                if (probe.send(WsmanClient.identify(), null).statusCode() == 200) {
-                    return p;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            if (!p.isAlive() || System.currentTimeMillis() > deadline) {
-                RestartIT.killTree(p);
-                fail("vAMT did not answer Identify within 120 s; see " + home.resolve("karaf-console.log"));
-            }
-            Thread.sleep(100);
-        }
+        return RestartIT.startKaraf(home, PORT, Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD));
     }
 }
