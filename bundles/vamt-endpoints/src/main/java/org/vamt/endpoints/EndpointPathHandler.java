@@ -71,6 +71,17 @@ public interface EndpointPathHandler {
         void audit(int appId, int eventId, byte[] extendedData);
 
         /**
+         * Whether the change that {@link #audit} would record as {@code appId}/{@code eventId} may be
+         * made now: false when the VM's audit policy marks that event critical and its record cannot
+         * be written (log locked, or full under its storage policy). AMT then refuses to execute the
+         * operation (PT_STATUS_AUDIT_FAIL, 2075); a handler asks before it runs the change. A transport
+         * without an audit trail answers true.
+         */
+        default boolean auditAllows(int appId, int eventId) {
+            return true;
+        }
+
+        /**
          * Runs {@code work} on the transport's operation threads for at most {@code timeoutMillis}
          * (capped by the configured maximum); on timeout the work is interrupted and
          * {@link TimeoutException} thrown. The exception of the work comes as {@link ExecutionException}.

@@ -36,6 +36,14 @@ public interface SecurityService extends RealmCheck {
     void audit(AuditEvent event);
 
     /**
+     * Whether an operation that {@link #audit} would record as {@code appId}/{@code eventId} on VM
+     * {@code machineId} may run now: false when the VM's audit policy marks the event critical and
+     * its record cannot be written (AMT's PT_STATUS_AUDIT_FAIL, 2075; see {@link AuditTrail#allows}).
+     * Every front end that audits a change asks this before making it.
+     */
+    boolean auditAllows(String machineId, int appId, int eventId);
+
+    /**
      * A Digest answer as a session protocol received it.
      *
      * @param qop null for RFC 2069 (no nc, cnonce)

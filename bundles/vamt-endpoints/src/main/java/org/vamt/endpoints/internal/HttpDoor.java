@@ -403,6 +403,14 @@ final class HttpDoor {
         }
 
         @Override
+        public boolean auditAllows(int appId, int eventId) {
+            if (ctx == null) {
+                throw new IllegalStateException("only an authenticated request is audited");
+            }
+            return security.auditAllows(ep.uuid(), appId, eventId);
+        }
+
+        @Override
         public <T> T bounded(Callable<T> work, long timeoutMillis)
                 throws TimeoutException, ExecutionException, InterruptedException {
             long timeout = Math.min(timeoutMillis, limits.maxOperationMillis());

@@ -188,6 +188,15 @@ public class LegacySoapEndpoint implements EndpointPathHandler {
                 if (bootSource == null) {
                     return status(s, r, PtStatus.UNSUPPORTED_BOOT_OPTION);
                 }
+            }
+            // AMT executes nothing whose critical audit record it cannot write (neither part of it)
+            if (!call.auditAllows(AUDIT_REMOTE_CONTROL, cmd.auditEvent)
+                    || (bootSource != null && !call.auditAllows(AUDIT_REMOTE_CONTROL, AUDIT_BOOT_OPTIONS))) {
+                LOG.info("VM {}: legacy RemoteControl({}) by {} not executed: its critical audit record cannot be"
+                        + " written", ctx.machineName(), cmd, ctx.user());
+                return status(s, r, PtStatus.AUDIT_FAIL);
+            }
+            if (bootSource != null) {
                 long rv = changeBootOrder(List.of(CimObjectPath.of("CIM_BootSourceSetting", "InstanceID",
                         bootSource)));
                 if (rv != 0) {

@@ -15,6 +15,8 @@ final class PtStatus {
     static final long INVALID_COMMAND = 0x803;
     static final long INVALID_SPECIAL_COMMAND = 0x804;
     static final long UNSUPPORTED = 0x812;
+    /** The operation's event is critical in the audit policy and its record cannot be written. */
+    static final long AUDIT_FAIL = 0x81B;
 
     private PtStatus() {
     }

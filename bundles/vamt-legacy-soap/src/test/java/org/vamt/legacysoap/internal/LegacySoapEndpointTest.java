@@ -46,6 +46,8 @@ class LegacySoapEndpointTest {
     CimObjectManager cimom;
     LegacySoapEndpoint endpoint;
     final List<String> audited = new ArrayList<>();
+    /** Events the transport says cannot run (critical in the VM's audit policy, not recordable now). */
+    final java.util.Set<String> unrecordable = new java.util.HashSet<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -128,6 +130,11 @@ class LegacySoapEndpointTest {
             public void audit(int appId, int eventId, byte[] extendedData) {
                 audited.add(appId + "/" + eventId);
             }
+
+            @Override
+            public boolean auditAllows(int appId, int eventId) {
+                return !unrecordable.contains(appId + "/" + eventId);
+            }
         });
     }
 
@@ -207,6 +214,27 @@ class LegacySoapEndpointTest {
                 "<Command>19</Command><IanaOemNumber>4542</IanaOemNumber>")), "RemoteControl"), "ASF's IANA number");
         assertEquals(List.of("17/1", "17/4", "17/0", "17/3", "17/2"), audited);
         assertEquals(MachineState.RUNNING, demo.hypervisor().machine(DemoHypervisor.DESKTOP_02).orElseThrow().state());
+    }
+
+    @Test
+    void aRemoteControlWhoseCriticalAuditRecordCannotBeWrittenDoesNothingAndAnswersAuditFail() throws Exception {
+        String state = soapLite("RemoteControl", "GetSystemPowerState", null);
+        unrecordable.add("17/1");
+        assertEquals(List.of(Long.toString(0x81B)), outputs(call("/RemoteControlService", soapLite("RemoteControl",
+                "RemoteControl", "<Command>18</Command><IanaOemNumber>343</IanaOemNumber>")), "RemoteControl"));
+        assertEquals(List.of("0", "0"), outputs(call("/RemoteControlService", state), "GetSystemPowerState"),
+                "still running: S0");
+        unrecordable.clear();
+        unrecordable.add("17/4");
+        assertEquals(List.of(Long.toString(0x81B)), outputs(call("/RemoteControlService", soapLite("RemoteControl",
+                "RemoteControl", "<Command>16</Command><IanaOemNumber>343</IanaOemNumber><SpecialCommand>1"
+                        + "</SpecialCommand>")), "RemoteControl"), "a critical boot option stops the reset too");
+        assertEquals(List.of("0", "0"), outputs(call("/RemoteControlService", state), "GetSystemPowerState"));
+        assertTrue(audited.isEmpty(), "nothing done, nothing audited");
+        assertEquals(List.of("0"), outputs(call("/RemoteControlService", soapLite("RemoteControl", "RemoteControl",
+                "<Command>18</Command><IanaOemNumber>343</IanaOemNumber>")), "RemoteControl"),
+                "without a boot option the power down is not critical and runs");
+        assertEquals(List.of("17/1"), audited);
     }
 
     @Test

@@ -189,4 +189,9 @@ public class SecurityServiceComponent implements SecurityService {
     public void audit(AuditEvent event) {
         auditLog.record(event);
     }
+
+    @Override
+    public boolean auditAllows(String machineId, int appId, int eventId) {
+        return auditLog.allows(machineId, appId, eventId);
+    }
 }

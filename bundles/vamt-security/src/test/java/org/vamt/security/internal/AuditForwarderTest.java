@@ -64,4 +64,26 @@ class AuditForwarderTest {
     void aCapacityBelowOneIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new AuditForwarder(0));
     }
+
+    @Test
+    void whetherACriticalOperationMayRunIsTheAuditLogsAnswerAndYesWhileItIsAway() {
+        AuditForwarder forwarder = new AuditForwarder(10);
+        String vm = "6F8C1A52-4B1E-4D6A-9A01-000000000001";
+        assertEquals(true, forwarder.allows(vm, 17, 0), "held events are recorded when the log comes");
+        AuditTrail full = new AuditTrail() {
+            @Override
+            public void record(AuditEvent event) {
+            }
+
+            @Override
+            public boolean allows(String machineId, int appId, int eventId) {
+                return !(appId == 17 && eventId == 0);
+            }
+        };
+        forwarder.bind(full);
+        assertEquals(false, forwarder.allows(vm, 17, 0));
+        assertEquals(true, forwarder.allows(vm, 17, 1));
+        forwarder.unbind(full);
+        assertEquals(true, forwarder.allows(vm, 17, 0));
+    }
 }

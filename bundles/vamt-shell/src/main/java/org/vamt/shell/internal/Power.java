@@ -28,6 +28,10 @@ import org.vamt.endpoints.Endpoints;
 @Service
 public class Power extends VamtCommand {
     private static final Map<String, Integer> STATES = new LinkedHashMap<>();
+    /** AMT's audit log: the remote control application (events 0 up, 1 down, 2 cycle, 3 reset). */
+    static final int APP_REMOTE_CONTROL = 17;
+    /** PT_STATUS_AUDIT_FAIL. */
+    static final long AUDIT_FAIL = 2075;
 
     static {
         STATES.put("on", 2);
@@ -78,6 +82,18 @@ public class Power extends VamtCommand {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("PowerState", Integer.toString(state));
         args.put("ManagedElement", new CimObjectPath("CIM_ComputerSystem", keys));
+        int event = switch (state) {
+            case 2 -> 0;
+            case 5 -> 2;
+            case 10 -> 3;
+            default -> 1;
+        };
+        // as on AMT, whatever the front end: a critical operation that cannot be audited is not executed
+        if (security != null && !security.auditAllows(m.uuid(), APP_REMOTE_CONTROL, event)) {
+            throw new IllegalStateException("VM " + m.name() + " refused '" + action + "': its audit policy marks"
+                    + " this event critical and the audit log cannot record it now (locked by an auditor, or full"
+                    + " under its storage policy): AMT return code " + AUDIT_FAIL + " (PT_STATUS_AUDIT_FAIL)");
+        }
         MethodResult r = cimom.invokeMethod(ctx, CimObjectPath.of("CIM_PowerManagementService"),
                 "RequestPowerStateChange", args);
         if (r.returnValue() != 0) {
@@ -85,13 +101,7 @@ public class Power extends VamtCommand {
                     + r.returnValue() + (r.returnValue() == 2 ? " (not possible in its current state)" : ""));
         }
         if (security != null) {
-            int event = switch (state) {
-                case 2 -> 0;
-                case 5 -> 2;
-                case 10 -> 3;
-                default -> 1;
-            };
-            security.audit(new AuditEvent(m.uuid(), 17, event, user, "", new byte[0], Instant.now()));
+            security.audit(new AuditEvent(m.uuid(), APP_REMOTE_CONTROL, event, user, "", new byte[0], Instant.now()));
         }
         System.out.println("VM " + m.name() + ": " + action + " requested");
         return null;

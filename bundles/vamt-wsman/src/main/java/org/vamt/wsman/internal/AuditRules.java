@@ -22,7 +22,18 @@ final class AuditRules {
     static final int APP_KVM = 29;
     static final int APP_OPT_IN = 30;
 
-    record Audit(int appId, int eventId, byte[] extendedData) {
+    /**
+     * One audit record.
+     *
+     * @param mayBeRefused whether the operation is refused when the VM's audit policy marks its event
+     *                     critical and the record cannot be written (AMT's PT_STATUS_AUDIT_FAIL); false
+     *                     for the audit log's own classes (AMT_AuditLog, AMT_AuditPolicyRule), so an
+     *                     auditor can always unlock, clear or re-configure a full or locked log
+     */
+    record Audit(int appId, int eventId, byte[] extendedData, boolean mayBeRefused) {
+        Audit(int appId, int eventId, byte[] extendedData) {
+            this(appId, eventId, extendedData, true);
+        }
     }
 
     private AuditRules() {
@@ -30,8 +41,16 @@ final class AuditRules {
 
     /** The audit record for a request that succeeded, or empty when AMT would not record it. */
     static Optional<Audit> forRequest(WsmanRequest req) {
-        String action = req.action();
         String cls = ResourceUris.className(req.resourceUri()).orElse("").toLowerCase(Locale.ROOT);
+        Optional<Audit> audit = record(req, cls);
+        if (cls.equals("amt_auditlog") || cls.equals("amt_auditpolicyrule")) {
+            return audit.map(a -> new Audit(a.appId(), a.eventId(), a.extendedData(), false));
+        }
+        return audit;
+    }
+
+    private static Optional<Audit> record(WsmanRequest req, String cls) {
+        String action = req.action();
         if (action == null || action.equals(Ns.ACTION_GET) || action.equals(Ns.ACTION_ENUMERATE)
                 || action.equals(Ns.ACTION_PULL) || action.equals(Ns.ACTION_RELEASE)) {
             return Optional.empty();

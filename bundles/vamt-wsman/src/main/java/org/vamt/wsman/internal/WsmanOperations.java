@@ -21,6 +21,8 @@ final class WsmanOperations {
     /** DSP0226: Pull without MaxElements returns one item. */
     private static final int DEFAULT_MAX_ELEMENTS = 1;
     private static final int MAX_ELEMENTS_CAP = 10_000;
+    /** PT_STATUS_AUDIT_FAIL (0x81B): a critical operation whose audit record cannot be written. */
+    static final long AUDIT_FAIL = 2075;
 
     private final CimObjectManager cimom;
     private final EnumerationContexts enumerations;
@@ -302,6 +304,10 @@ final class WsmanOperations {
             args = parameters(body);
         }
         MethodResult result = cimom.invokeMethod(ctx, new CimObjectPath(className, req.selectors()), method, args);
+        return methodResponse(req, method, result);
+    }
+
+    private static String methodResponse(WsmanRequest req, String method, MethodResult result) {
         EnvelopeWriter ew = EnvelopeWriter.begin(req, req.action() + "Response", req.resourceUri(), List.of());
         String out = "g:" + method + "_OUTPUT";
         ew.xml().start(out);
@@ -309,6 +315,27 @@ final class WsmanOperations {
         ew.property("g:ReturnValue", result.returnValue());
         ew.xml().end(out);
         return ew.finish();
+    }
+
+    /**
+     * The answer to an operation refused without running because the VM's audit policy marks its
+     * event critical and the record cannot be written: a method answers its ReturnValue
+     * PT_STATUS_AUDIT_FAIL (2075), as AMT does; Put, Create, Delete and the rest carry no return
+     * value, so they get wsman:AccessDenied saying why.
+     */
+    static String auditFailed(WsmanRequest req) throws WsmanFault {
+        String action = req.action();
+        String uri = req.resourceUri();
+        if (action != null && uri != null && !Ns.ACTION_PUT.equals(action) && !Ns.ACTION_CREATE.equals(action)
+                && !Ns.ACTION_DELETE.equals(action)
+                && action.regionMatches(true, 0, uri + "/", 0, uri.length() + 1)) {
+            String method = action.substring(uri.length() + 1);
+            if (method.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                return methodResponse(req, method, MethodResult.of(AUDIT_FAIL));
+            }
+        }
+        throw WsmanFault.accessDenied("Not executed: the audit policy marks this operation critical and its audit"
+                + " record cannot be written now (the audit log is locked or full); PT_STATUS_AUDIT_FAIL (2075).");
     }
 
     /** Child elements as named values: text, references (EPR content), repeated names as lists. */

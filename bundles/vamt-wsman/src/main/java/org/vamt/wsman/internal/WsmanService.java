@@ -100,10 +100,16 @@ public class WsmanService implements EndpointPathHandler {
             return identify();
         }
         RequestContext ctx = call.context();
+        Optional<AuditRules.Audit> audit = AuditRules.forRequest(request);
         try {
-            String answer = run(call, ctx, request);
-            AuditRules.forRequest(request).ifPresent(a -> call.audit(a.appId(), a.eventId(), a.extendedData()));
-            return soap(200, answer);
+            Outcome outcome = run(call, ctx, request, audit);
+            if (outcome.ran()) {
+                audit.ifPresent(a -> call.audit(a.appId(), a.eventId(), a.extendedData()));
+            } else {
+                LOG.info("VM {}: {} by {} not executed: its critical audit record cannot be written",
+                        ctx.machineName(), request.action(), ctx.user());
+            }
+            return soap(200, outcome.answer());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable("Shutting down.")));
@@ -117,14 +123,27 @@ public class WsmanService implements EndpointPathHandler {
         }
     }
 
+    /** The answer, and whether the operation ran (false: refused, as critical and not recordable). */
+    private record Outcome(String answer, boolean ran) {
+    }
+
     /**
      * Runs the operation within its OperationTimeout (capped by the transport's maximum): a client
-     * gets wsman:TimedOut instead of waiting on a hung hypervisor.
+     * gets wsman:TimedOut instead of waiting on a hung hypervisor. An operation AMT audits is first
+     * checked against the VM's audit policy: if its event is critical and its record cannot be
+     * written now, it is not run (AMT's PT_STATUS_AUDIT_FAIL).
      */
-    private String run(Call call, RequestContext ctx, WsmanRequest request) throws WsmanFault, InterruptedException {
+    private Outcome run(Call call, RequestContext ctx, WsmanRequest request, Optional<AuditRules.Audit> audit)
+            throws WsmanFault, InterruptedException {
         long timeout = timeoutMillis(request.operationTimeout(), call.maxOperationMillis());
         try {
-            return call.bounded(() -> operations.handle(ctx, request), timeout);
+            return call.bounded(() -> {
+                if (audit.isPresent() && audit.get().mayBeRefused()
+                        && !call.auditAllows(audit.get().appId(), audit.get().eventId())) {
+                    return new Outcome(WsmanOperations.auditFailed(request), false);
+                }
+                return new Outcome(operations.handle(ctx, request), true);
+            }, timeout);
         } catch (TimeoutException e) {
             throw WsmanFault.timedOut("The operation did not finish within " + timeout + " ms.");
         } catch (ExecutionException e) {

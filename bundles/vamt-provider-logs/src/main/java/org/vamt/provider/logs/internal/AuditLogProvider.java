@@ -69,6 +69,8 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
     private final SecureRandom random = new SecureRandom();
     /** Records refused (log locked, or full under its storage policy) per VM, for the service log. */
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
+    /** Critical operations refused because their record could not be written, per VM. */
+    private final Map<String, Long> blocked = new ConcurrentHashMap<>();
 
     @Activate
     public AuditLogProvider(@Reference Hypervisor hypervisor) {
@@ -118,6 +120,39 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
             LOG.error("audit: could not record event {}/{} on VM {}", event.appId(), event.eventId(),
                     event.machineId(), e);
         }
+    }
+
+    /**
+     * AMT's critical events: an operation whose event the VM's policy marks critical may run only
+     * if its record can be written now (not locked, room under the storage policy). Asked before
+     * the operation, recorded after it: a record another request takes in between can still fill
+     * the log, and the critical record is then refused (and logged) although the operation ran.
+     * Under no roll-over the last 15% of the log is kept for critical records, so that takes more
+     * than 150 critical operations at once; a lock set in between is the auditor's own race.
+     */
+    @Override
+    public boolean allows(String machineId, int appId, int eventId) {
+        long key = AuditPolicy.event(appId, eventId);
+        if (AuditPolicy.alwaysAudited(key)) {
+            return true;   // the log's own events are never critical: an auditor can always recover the log
+        }
+        AuditPolicy policy = policy(machineId);
+        if (!policy.isCritical(key) || !policy.audits(key)) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        boolean locked = policy.lockedAt(now);
+        if (!locked && store.accepts(machineId, policy.storagePolicy(), policy.minDaysToKeep(), true, now / 1000)) {
+            return true;
+        }
+        long n = blocked.merge(machineId.toLowerCase(java.util.Locale.ROOT), 1L, Long::sum);
+        if (n == 1 || n % 1000 == 0) {
+            LOG.warn("audit: VM {}: critical event {}/{} cannot be recorded ({}); its operation is refused"
+                    + " ({} refused since start)", machineId, appId, eventId, locked
+                    ? "the audit log is locked by an auditor"
+                    : "the audit log is full under its storage policy " + policy.storagePolicy(), n);
+        }
+        return false;
     }
 
     /** Says so in the service log for the first refused record of a VM and every 1,000th after. */

@@ -137,8 +137,10 @@ public class AuditPolicyRuleProvider extends AMT_AuditPolicyRuleProviderSkeleton
                 return MethodResult.of(INVALID_PARAMETER);
             }
             long event = AuditPolicy.event(app.intValue(), id.intValue());
-            if (!on && AuditPolicy.alwaysAudited(event)) {
-                // the audit log's own events are always recorded
+            if (AuditPolicy.alwaysAudited(event) && (!on || (type != null && type == CRITICAL))) {
+                // the audit log's own events are always recorded and never critical (as on AMT): a
+                // critical "policy modified" or "log cleared" would keep an auditor from recovering
+                // a full or locked log
                 return MethodResult.of(INVALID_PARAMETER);
             }
             settings.add(new long[] {event, on ? 1 : 0, type != null && type == CRITICAL ? 1 : 0});

@@ -64,16 +64,7 @@ final class AuditStore {
                    long nowEpochSeconds) {
         synchronized (lock(machineId)) {
             List<byte[]> records = load(machineId);
-            if (records.size() >= maxRecords) {
-                if (storagePolicy == AuditPolicy.NO_ROLL_OVER) {
-                    return false;
-                }
-                if (storagePolicy == AuditPolicy.RESTRICTED_ROLL_OVER
-                        && AuditRecord.time(records.get(0)) > nowEpochSeconds - minDaysToKeep * 86_400L) {
-                    return false;
-                }
-            } else if (storagePolicy == AuditPolicy.NO_ROLL_OVER && !critical
-                    && records.size() >= almostFull()) {
+            if (!fits(records, storagePolicy, minDaysToKeep, critical, nowEpochSeconds)) {
                 return false;
             }
             records.add(record);
@@ -96,6 +87,29 @@ final class AuditStore {
             }
             return true;
         }
+    }
+
+    /**
+     * Whether {@link #append} would store a record now (nothing is written): AMT refuses to run a
+     * critical operation whose record the log would refuse.
+     */
+    boolean accepts(String machineId, int storagePolicy, int minDaysToKeep, boolean critical, long nowEpochSeconds) {
+        synchronized (lock(machineId)) {
+            return fits(load(machineId), storagePolicy, minDaysToKeep, critical, nowEpochSeconds);
+        }
+    }
+
+    /** The storage policy's decision for one more record. */
+    private boolean fits(List<byte[]> records, int storagePolicy, int minDaysToKeep, boolean critical,
+                         long nowEpochSeconds) {
+        if (records.size() >= maxRecords) {
+            if (storagePolicy == AuditPolicy.NO_ROLL_OVER) {
+                return false;
+            }
+            return storagePolicy != AuditPolicy.RESTRICTED_ROLL_OVER
+                    || AuditRecord.time(records.get(0)) <= nowEpochSeconds - minDaysToKeep * 86_400L;
+        }
+        return storagePolicy != AuditPolicy.NO_ROLL_OVER || critical || records.size() < almostFull();
     }
 
     /** 85% of the capacity: past it a log without roll-over takes critical records only. */

@@ -79,7 +79,11 @@ class AuditFloodEndToEndTest {
     }
 
     static String invoke(String cls, String method, String args) {
-        String uri = AMT + cls;
+        return invokeUri(AMT + cls, method, args);
+    }
+
+    /** A WS-Management Invoke of {@code method} on the class at {@code uri}, without selectors. */
+    static String invokeUri(String uri, String method, String args) {
         return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
                 + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
                 + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
@@ -89,8 +93,12 @@ class AuditFloodEndToEndTest {
                 + "</s:Body></s:Envelope>";
     }
 
-    /** Every record of the log, oldest first, read ten at a time through WS-Management. */
     List<byte[]> readAll() throws Exception {
+        return readAll(admin);
+    }
+
+    /** Every record of the log, oldest first, read ten at a time through WS-Management as {@code admin}. */
+    static List<byte[]> readAll(DigestClient admin) throws Exception {
         List<byte[]> out = new ArrayList<>();
         for (int start = 1; ; start += 10) {
             HttpResponse<String> r = admin.post(invoke("AMT_AuditLog", "ReadRecords",

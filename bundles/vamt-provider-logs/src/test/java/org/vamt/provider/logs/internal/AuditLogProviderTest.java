@@ -275,4 +275,30 @@ class AuditLogProviderTest {
         p.record(event(DESKTOP_01, 17, 0, "admin", 1_000));
         assertEquals(1, total(p), "the lapsed lock no longer holds records back");
     }
+
+    @Test
+    void aCriticalOperationIsAllowedOnlyWhileItsRecordCanBeWrittenAndTheLogsOwnEventsAreNeverCritical()
+            throws Exception {
+        AuditLogProvider p = provider();
+        AuditPolicyRuleProvider rules = new AuditPolicyRuleProvider(demo.hypervisor());
+        assertEquals(36, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicy", Map.of("Enable", true,
+                "AuditedAppID", 20L, "EventID", 1L, "PolicyType", 1L)).returnValue(),
+                "the audit log's own events cannot be critical (an auditor could not recover the log)");
+        assertEquals(0, rules.invokeMethod(vm(DESKTOP_01), rule, "SetAuditPolicy", Map.of("Enable", true,
+                "AuditedAppID", 17L, "EventID", 0L, "PolicyType", 1L)).returnValue());
+        assertEquals(0, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 2L, "DaysToKeep", 7L)));
+        long now = Instant.now().getEpochSecond();
+        for (int i = 0; i < AuditLogProvider.MAX_RECORDS - 1; i++) {
+            p.record(event(DESKTOP_01, 17, 3, "admin", now - 86_400 + i));
+        }
+        assertTrue(p.allows(DESKTOP_01, 17, 0), "one record still fits");
+        p.record(event(DESKTOP_01, 17, 3, "admin", now));
+        assertFalse(p.allows(DESKTOP_01, 17, 0), "restricted roll-over, only day-old records: no room");
+        assertTrue(p.allows(DESKTOP_01, 17, 3), "not critical: the operation runs, only its record is refused");
+        assertTrue(p.allows(DESKTOP_01, 20, 0), "clearing the log is never refused");
+        assertTrue(p.allows(KIOSK, 17, 0), "the policy and the log are per VM");
+        assertFalse(provider().allows(DESKTOP_01, 17, 0), "the same after a restart");
+        assertEquals(0, call(p, "SetStoragePolicy", Map.of("StoragePolicy", 1L)));
+        assertTrue(p.allows(DESKTOP_01, 17, 0), "roll-over makes room");
+    }
 }
