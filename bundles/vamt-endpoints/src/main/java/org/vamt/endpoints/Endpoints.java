@@ -27,6 +27,36 @@ public interface Endpoints {
 
     List<Endpoint> endpoints();
 
+    /**
+     * The address pool (strategy address with {@code addressPool} set): the addresses that are not
+     * free, and the VMs the pool had no address for.
+     *
+     * @param pool             the pool as configured
+     * @param networkInterface where its addresses are added
+     * @param size             how many addresses it holds
+     * @param taken            its addresses that VMs hold or that other hosts use, in pool order
+     * @param withoutEndpoint  names of VMs that got no address (pool exhausted, or the host refused)
+     */
+    record AddressPoolState(String pool, String networkInterface, int size, List<PoolAddress> taken,
+                            List<String> withoutEndpoint) {
+    }
+
+    /**
+     * One address of the pool that is not free.
+     *
+     * @param address     the address
+     * @param vm          the VM holding it, or null
+     * @param onInterface whether vAMT added it to the interface (false: it was there already)
+     * @param inUseOnLan  another host answered the ARP probe for it: skipped, never taken
+     */
+    record PoolAddress(String address, String vm, boolean onInterface, boolean inUseOnLan) {
+    }
+
+    /** The address pool's state; empty without a pool. */
+    default java.util.Optional<AddressPoolState> addressPool() {
+        return java.util.Optional.empty();
+    }
+
     /** The endpoint of the VM with this UUID (any case), if it has one. */
     default Optional<Endpoint> endpoint(String uuid) {
         return endpoints().stream().filter(e -> e.uuid().equalsIgnoreCase(uuid)).findFirst();

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import org.vamt.cim.VamtProduct;
 import org.vamt.endpoints.EndpointPathHandler;
 import org.vamt.endpoints.Endpoints;
+import org.vamt.endpoints.HostAddresses;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
@@ -118,6 +119,16 @@ public class EndpointServer implements MachineListener, Endpoints {
 
         @AttributeDefinition(description = "Jetty threads per listener (at least 16)")
         int maxHttpThreads() default 200;
+
+        @AttributeDefinition(description = "strategy address: the addresses vAMT hands out and puts on poolInterface "
+                + "itself (ranges 192.0.2.50-192.0.2.99 and CIDR blocks 192.0.2.64/26, comma separated); each is "
+                + "probed on the LAN first and skipped when another host uses it. Empty = addresses from firstAddress "
+                + "upwards, which the operator adds to the host (or loopback)")
+        String addressPool() default "";
+
+        @AttributeDefinition(description = "With addressPool: the network interface the addresses are added to "
+                + "(e.g. eth0); needs bundle vamt-address-pool and the capabilities CAP_NET_ADMIN and CAP_NET_RAW")
+        String poolInterface() default "";
     }
 
     /** Where one listener listens; listeners are kept by this, so a change reopens only what differs. */
@@ -134,6 +145,18 @@ public class EndpointServer implements MachineListener, Endpoints {
     private volatile MachineEndpoints endpoints;
     private volatile Config config;
     private ScheduledExecutorService retry;
+    /** Puts pool addresses on the host (bundle vamt-address-pool); may come and go. */
+    private volatile HostAddresses hostAddresses;
+    /**
+     * With an address pool every change of the map runs here, one at a time: a claim probes the LAN
+     * for seconds, which must block neither activation nor libvirt's event thread.
+     */
+    private final java.util.concurrent.ExecutorService poolWork = Executors.newSingleThreadExecutor(
+            r -> new Thread(r, "vamt-address-pool"));
+    /** Pool addresses another host answered for at the last probe. */
+    private final java.util.Set<String> inUseOnLan = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** VMs that got no endpoint (pool exhausted, or the host refused), by UUID → name. */
+    private final Map<String, String> withoutEndpoint = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Activate
     public EndpointServer(@Reference Hypervisor hypervisor, @Reference SecurityService security, Config config,
@@ -145,11 +168,15 @@ public class EndpointServer implements MachineListener, Endpoints {
         this.store = store(configAdmin, config.endpointsFile().isBlank()
                 ? Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
                 : Paths.get(config.endpointsFile()));
-        this.endpoints = new MachineEndpoints(settings(config), store);
+        this.endpoints = new MachineEndpoints(settings(config), store, addressSource(config));
         this.door = new HttpDoor(endpoints, security, pathHandlers, VamtProduct.amtVersion(), limits(config),
                 connectionLimits(config));
         door.listenerThreads(config.maxHttpThreads());
-        if (!syncMachines()) {
+        if (pool(config) != null) {
+            // the host address service binds after this constructor; its arrival hands out the addresses
+            LOG.info("Address pool {} on {}: VMs get their endpoints once the host address service (bundle "
+                    + "vamt-address-pool) is there", pool(config), config.poolInterface());
+        } else if (!syncMachines()) {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
             retry.scheduleWithFixedDelay(() -> {
                 if (syncMachines()) {
@@ -190,6 +217,31 @@ public class EndpointServer implements MachineListener, Endpoints {
         reconcileListeners();
     }
 
+    /**
+     * The service that puts pool addresses on the host arrived: the map is rebuilt from the kept
+     * identities and every VM claims its address (in the background: probes take seconds).
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void bindHostAddresses(HostAddresses service) {
+        hostAddresses = service;
+        if (pool(config) != null) {
+            poolWork.execute(this::rebuild);
+        } else {
+            poolWork.execute(() -> releaseUnused(endpoints, false));   // what a run with a pool left behind
+        }
+    }
+
+    /** Gone (its bundle stopped, taking its addresses off the interface): the pool's VMs have no endpoint until it is back. */
+    public void unbindHostAddresses(HostAddresses service) {
+        if (hostAddresses == service) {
+            hostAddresses = null;
+            if (pool(config) != null) {
+                poolWork.execute(this::rebuild);
+            }
+        }
+    }
+
     /** Protocol handlers (WS-Management, AMT's legacy SOAP…), by path. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -217,14 +269,114 @@ public class EndpointServer implements MachineListener, Endpoints {
         synchronized (this) {
             listeners.values().forEach(l -> l.threads(next.maxHttpThreads()));
         }
-        if (!settings(next).equals(settings(before))) {
-            MachineEndpoints rebuilt = new MachineEndpoints(settings(next), store);
-            endpoints = rebuilt;
-            door.endpoints(rebuilt);
-            syncMachines();
+        if (!settings(next).equals(settings(before)) || !poolKey(next).equals(poolKey(before))) {
+            if (pool(next) != null || pool(before) != null) {
+                poolWork.execute(this::rebuild);
+            } else {
+                rebuild();
+            }
         }
         reconcileListeners();
         LOG.info("Endpoint configuration applied in place ({} listeners)", listeners.size());
+    }
+
+    /**
+     * The map rebuilt from the kept identities for the current configuration, every VM synced (with
+     * a pool: each claims its address), and pool addresses no VM holds any more taken off the host.
+     */
+    private void rebuild() {
+        Config c = config;
+        MachineEndpoints rebuilt = new MachineEndpoints(settings(c), store, addressSource(c));
+        endpoints = rebuilt;
+        door.endpoints(rebuilt);
+        if (pool(c) == null || hostAddresses != null) {
+            syncMachines();
+        } else {
+            LOG.warn("Address pool {} on {}: no host address service (bundle vamt-address-pool); the VMs have no "
+                    + "endpoint until it starts", pool(c), c.poolInterface());
+        }
+        releaseUnused(rebuilt, pool(c) != null);
+    }
+
+    /** Takes off the host every address vAMT put there that no endpoint of this map uses (all of them without a pool). */
+    private void releaseUnused(MachineEndpoints map, boolean poolOn) {
+        HostAddresses host = hostAddresses;
+        if (host == null) {
+            return;
+        }
+        java.util.Set<String> used = new java.util.HashSet<>();
+        if (poolOn) {
+            map.all().forEach(e -> used.add(e.address()));
+        }
+        for (String held : host.held().keySet()) {
+            if (!used.contains(held)) {
+                try {
+                    host.release(held);
+                } catch (RuntimeException e) {
+                    LOG.warn("Address pool: cannot take {} off the host: {}", held, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The address pool of the address strategy, or null. */
+    private static AddressPool pool(Config c) {
+        return MachineEndpoints.Strategy.parse(c.strategy()) == MachineEndpoints.Strategy.ADDRESS
+                ? AddressPool.parse(c.addressPool()) : null;
+    }
+
+    private static String poolKey(Config c) {
+        return c.addressPool().trim() + "@" + c.poolInterface().trim();
+    }
+
+    /** Addresses from firstAddress upwards, or the pool's, each claimed on the host through {@link HostAddresses}. */
+    private MachineEndpoints.AddressSource addressSource(Config c) {
+        AddressPool pool = pool(c);
+        if (pool == null) {
+            return MachineEndpoints.AddressSource.UNBOUNDED;
+        }
+        String nic = c.poolInterface().trim();
+        return new MachineEndpoints.AddressSource() {
+            @Override
+            public AddressPool pool() {
+                return pool;
+            }
+
+            @Override
+            public boolean take(String address, String vm) {
+                HostAddresses host = hostAddresses;
+                if (host == null) {
+                    throw new IllegalStateException("no host address service (bundle vamt-address-pool)");
+                }
+                HostAddresses.Claim claim;
+                try {
+                    claim = host.claim(nic, address);
+                } catch (IllegalStateException refused) {
+                    LOG.error("Address pool: VM '{}' gets no endpoint: {}", vm, refused.getMessage());
+                    throw refused;
+                }
+                if (claim == HostAddresses.Claim.IN_USE) {
+                    inUseOnLan.add(address);
+                    LOG.warn("Address pool: {} is in use by another host on the LAN (it answered the ARP probe); "
+                            + "not taken, VM '{}' tries the next address", address, vm);
+                    return false;
+                }
+                inUseOnLan.remove(address);
+                return true;
+            }
+
+            @Override
+            public void giveBack(String address) {
+                HostAddresses host = hostAddresses;
+                if (host != null) {
+                    try {
+                        host.release(address);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Address pool: cannot take {} off {}: {}", address, nic, e.getMessage());
+                    }
+                }
+            }
+        };
     }
 
     private static void check(Config c) {
@@ -232,6 +384,10 @@ public class EndpointServer implements MachineListener, Endpoints {
             throw new IllegalArgumentException("port must be 1-65535, got " + c.port());
         }
         MachineEndpoints.Strategy.parse(c.strategy());
+        if (pool(c) != null && !c.poolInterface().trim().matches("[A-Za-z0-9_.:@-]{1,15}")) {
+            throw new IllegalArgumentException("addressPool needs poolInterface, the network interface to add its "
+                    + "addresses to (e.g. eth0), got '" + c.poolInterface() + "'");
+        }
         limits(c);
         connectionLimits(c);
         if (c.maxHttpThreads() < 16) {
@@ -386,6 +542,14 @@ public class EndpointServer implements MachineListener, Endpoints {
             for (MachineEndpoints.Endpoint e : map.all()) {
                 logEndpoint(e);
             }
+            withoutEndpoint.clear();
+            java.util.Set<String> served = new java.util.HashSet<>();
+            map.all().forEach(e -> served.add(e.uuid().toLowerCase(java.util.Locale.ROOT)));
+            for (MachineInfo m : machines) {
+                if (!served.contains(m.uuid().toLowerCase(java.util.Locale.ROOT))) {
+                    noEndpoint(m.uuid(), m.name());
+                }
+            }
             return true;
         } catch (HypervisorException e) {
             LOG.warn("Cannot list VMs yet ({}); retrying", e.getMessage());
@@ -394,15 +558,45 @@ public class EndpointServer implements MachineListener, Endpoints {
     }
 
     private void logEndpoint(MachineEndpoints.Endpoint e) {
+        withoutEndpoint.remove(e.uuid());
         LOG.info("vAMT endpoint: VM '{}' ({}) at {} realm {}", e.name(), e.uuid(), url(e), e.realm());
+    }
+
+    /** A VM the pool had no address for: said once, and listed by vamt:address-pool. */
+    private void noEndpoint(String uuid, String name) {
+        withoutEndpoint.put(uuid, name);
+        Config c = config;
+        LOG.warn("vAMT endpoint: VM '{}' ({}) has none: no address of the address pool {} could be taken ({} "
+                + "addresses: {} held by VMs, {} in use on the LAN; an error above names any other cause). "
+                + "Widen addressPool, or undefine a VM", name, uuid, pool(c), pool(c) == null ? 0 : pool(c).size(),
+                endpoints.all().size(), inUseOnLan.size());
     }
 
     @Override
     public void machineChanged(MachineEvent event) {
+        if (pool(config) != null) {
+            poolWork.execute(() -> apply(event));   // claims probe the LAN for seconds: not on libvirt's event thread
+        } else {
+            apply(event);
+        }
+    }
+
+    private void apply(MachineEvent event) {
         MachineEndpoints map = endpoints;
         switch (event.type()) {
             case DEFINED -> {
-                logEndpoint(map.add(event.uuid(), event.name()));
+                MachineEndpoints.Endpoint added;
+                try {
+                    added = map.add(event.uuid(), event.name());
+                } catch (IllegalStateException hostRefused) {
+                    withoutEndpoint.put(event.uuid(), event.name());   // logged by the address source
+                    return;
+                }
+                if (added == null) {
+                    noEndpoint(event.uuid(), event.name());
+                    return;
+                }
+                logEndpoint(added);
                 reconcileIfPerPort(map);
             }
             case UNDEFINED -> {
@@ -410,12 +604,19 @@ public class EndpointServer implements MachineListener, Endpoints {
                 // the new one: a domain still there under its UUID was renamed and keeps its endpoint
                 Optional<MachineInfo> still = stillDefined(event.uuid());
                 if (still.isPresent()) {
-                    logEndpoint(map.add(event.uuid(), still.get().name()));
+                    MachineEndpoints.Endpoint kept = map.add(event.uuid(), still.get().name());
+                    if (kept != null) {
+                        logEndpoint(kept);
+                    }
                     return;
                 }
                 map.remove(event.uuid()).ifPresent(e ->
                         LOG.info("vAMT endpoint removed: VM '{}' ({}) was at {}", e.name(), e.uuid(), url(e)));
+                withoutEndpoint.remove(event.uuid());
                 reconcileIfPerPort(map);
+                if (!withoutEndpoint.isEmpty() && pool(config) != null) {
+                    syncMachines();   // the address it gave back may be another VM's
+                }
             }
             default -> { }
         }
@@ -441,6 +642,7 @@ public class EndpointServer implements MachineListener, Endpoints {
         if (retry != null) {
             retry.shutdownNow();
         }
+        poolWork.shutdownNow();
         listeners.values().forEach(CxfHttpListener::close);
         listeners.clear();
         door.close();
@@ -472,5 +674,26 @@ public class EndpointServer implements MachineListener, Endpoints {
     @Override
     public List<Endpoint> endpoints() {
         return endpoints.all().stream().map(this::published).toList();
+    }
+
+    @Override
+    public Optional<AddressPoolState> addressPool() {
+        Config c = config;
+        AddressPool pool = pool(c);
+        if (pool == null) {
+            return Optional.empty();
+        }
+        HostAddresses host = hostAddresses;
+        Map<String, String> held = host == null ? Map.of() : host.held();
+        Map<String, String> vms = new java.util.HashMap<>();
+        endpoints.all().forEach(e -> vms.put(e.address(), e.name()));
+        List<PoolAddress> taken = new java.util.ArrayList<>();
+        for (String a : pool.addresses()) {
+            if (vms.containsKey(a) || inUseOnLan.contains(a) || held.containsKey(a)) {
+                taken.add(new PoolAddress(a, vms.get(a), held.containsKey(a), inUseOnLan.contains(a)));
+            }
+        }
+        return Optional.of(new AddressPoolState(pool.toString(), c.poolInterface().trim(), pool.size(), taken,
+                withoutEndpoint.values().stream().sorted().toList()));
     }
 }

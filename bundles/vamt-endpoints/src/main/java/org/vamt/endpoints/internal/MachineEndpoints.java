@@ -82,9 +82,43 @@ final class MachineEndpoints {
         }
     }
 
+    /**
+     * Where the address strategy's addresses come from: by default every address from
+     * {@code firstAddress} upwards, free for the taking; with an address pool, the pool's addresses,
+     * each taken only when the host could claim it (nobody else on the LAN uses it).
+     */
+    interface AddressSource {
+        /** Every address from {@code firstAddress} upwards; nothing to claim (loopback, or aliases the operator added). */
+        AddressSource UNBOUNDED = new AddressSource() {
+            @Override
+            public AddressPool pool() {
+                return null;
+            }
+
+            @Override
+            public boolean take(String address, String vm) {
+                return true;
+            }
+
+            @Override
+            public void giveBack(String address) {
+            }
+        };
+
+        /** The pool, or null: every address from {@code firstAddress} upwards. */
+        AddressPool pool();
+
+        /** Whether VM {@code vm} may have {@code address} now; true means the address is its. */
+        boolean take(String address, String vm);
+
+        /** A VM no longer has {@code address}. */
+        void giveBack(String address);
+    }
+
     private final Settings settings;
     private final int firstAddress;
     private final Store store;
+    private final AddressSource addresses;
     /** Live endpoints by routing key (address, port or host name, as the strategy says). */
     private final Map<String, Endpoint> byKey = new ConcurrentHashMap<>();
     private final Map<String, Endpoint> byUuid = new ConcurrentHashMap<>();
@@ -100,7 +134,12 @@ final class MachineEndpoints {
     }
 
     MachineEndpoints(Settings settings, Store store) {
+        this(settings, store, AddressSource.UNBOUNDED);
+    }
+
+    MachineEndpoints(Settings settings, Store store, AddressSource addresses) {
         this.settings = settings;
+        this.addresses = settings.strategy() == Strategy.ADDRESS ? addresses : AddressSource.UNBOUNDED;
         this.firstAddress = ipv4(settings.firstAddress());
         this.store = store;
         if (settings.strategy() == Strategy.PORT && (settings.firstPort() < 1 || settings.firstPort() > 65535)) {
@@ -147,8 +186,8 @@ final class MachineEndpoints {
         deferSave = true;
         try {
             machines.stream().filter(m -> saved.containsKey(key(m.uuid())))
-                    .sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
-            machines.stream().sorted(Comparator.comparing(MachineInfo::name)).forEach(m -> add(m.uuid(), m.name()));
+                    .sorted(Comparator.comparing(MachineInfo::name)).forEach(this::addOrSkip);
+            machines.stream().sorted(Comparator.comparing(MachineInfo::name)).forEach(this::addOrSkip);
         } finally {
             deferSave = false;
         }
@@ -157,7 +196,21 @@ final class MachineEndpoints {
         }
     }
 
-    /** The endpoint of a machine, created if new; a rename keeps the address, port and host name. */
+    /** A host that refuses an address (told in the log by the address source) leaves this VM without endpoint, not the others. */
+    private void addOrSkip(MachineInfo m) {
+        try {
+            add(m.uuid(), m.name());
+        } catch (IllegalStateException hostRefused) {
+            // the VM has no endpoint; the address source logged why
+        }
+    }
+
+    /**
+     * The endpoint of a machine, created if new; a rename keeps the address, port and host name.
+     * Null when an address pool has no address left for it (the VM has no endpoint).
+     *
+     * @throws IllegalStateException when the host refuses to take an address (the VM has no endpoint)
+     */
     synchronized Endpoint add(String uuid, String name) {
         Endpoint existing = byUuid.get(uuid);
         if (existing != null) {
@@ -171,8 +224,17 @@ final class MachineEndpoints {
             return existing;
         }
         Identity kept = saved.get(key(uuid));
-        String address = kept != null && kept.address() != null && isFree(kept.address(), null, null, uuid)
-                ? kept.address() : settings.strategy() == Strategy.ADDRESS ? nextFreeAddress() : settings.firstAddress();
+        String address;
+        if (settings.strategy() != Strategy.ADDRESS) {
+            address = kept != null && kept.address() != null ? kept.address() : settings.firstAddress();
+        } else {
+            address = kept != null && kept.address() != null && inPool(kept.address())
+                    && isFree(kept.address(), null, null, uuid) && addresses.take(kept.address(), name)
+                    ? kept.address() : nextFreeAddress(name);
+            if (address == null) {
+                return null;   // the pool has no address left for it: no endpoint
+            }
+        }
         int port = kept != null && kept.port() > 0 && isFree(null, kept.port(), null, uuid)
                 ? kept.port() : settings.strategy() == Strategy.PORT ? nextFreePort() : settings.port();
         String hostName = kept != null && kept.hostName() != null && isFree(null, null, kept.hostName(), uuid)
@@ -220,6 +282,7 @@ final class MachineEndpoints {
         Endpoint e = byUuid.remove(uuid);
         if (e != null) {
             byKey.remove(routingKey(e), e);
+            addresses.giveBack(e.address());
         }
         if (saved.remove(key(uuid)) != null) {
             save();
@@ -245,6 +308,16 @@ final class MachineEndpoints {
         Endpoint holder = byKey.get(wanted);
         if (holder != null && !holder.uuid().equals(uuid)) {
             throw new IllegalArgumentException(wanted + " is the endpoint of VM " + holder.name());
+        }
+        if (settings.strategy() == Strategy.ADDRESS && !moved.address().equals(e.address())) {
+            if (!inPool(moved.address())) {
+                throw new IllegalArgumentException(moved.address() + " is not in the address pool " + addresses.pool());
+            }
+            if (!addresses.take(moved.address(), e.name())) {
+                throw new IllegalArgumentException(moved.address() + " is in use on the LAN or cannot be added; "
+                        + "see the log");
+            }
+            addresses.giveBack(e.address());
         }
         put(moved);
         save();
@@ -319,7 +392,22 @@ final class MachineEndpoints {
         return list;
     }
 
-    private String nextFreeAddress() {
+    private boolean inPool(String address) {
+        AddressPool pool = addresses.pool();
+        return pool == null || pool.contains(address);
+    }
+
+    /** The first address free for VM {@code vm}: no VM holds it and, with a pool, the host could claim it; null: none left. */
+    private String nextFreeAddress(String vm) {
+        AddressPool pool = addresses.pool();
+        if (pool != null) {
+            for (String candidate : pool.addresses()) {
+                if (isFree(candidate, null, null, "") && addresses.take(candidate, vm)) {
+                    return candidate;
+                }
+            }
+            return null;
+        }
         for (int a = firstAddress; ; a++) {
             int last = a & 0xFF;
             if (last == 0 || last == 255) {
