@@ -145,7 +145,9 @@ public class AddressPoolIT {
         for (Map.Entry<String, String> vm : EXPECTED.entrySet()) {
             String realm = "Digest:" + uuids.get(vm.getKey()).replace("-", "").toUpperCase(Locale.ROOT);
             String answer = lan(true, "curl", "-s", "-i", "-m", "10", "-X", "POST", "-H",
-                    "Content-Type: application/soap+xml;charset=UTF-8", "--data-binary", RestartIT.generalSettings(),
+                    "Content-Type: application/soap+xml;charset=UTF-8", "--data-binary", WsmanClient.envelope(
+                            "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+                            "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings", ""),
                     "http://" + vm.getValue() + ":" + PORT + "/wsman");
             assertTrue(vm.getKey() + " answers at " + vm.getValue() + " from the LAN: " + answer,
                     answer.startsWith("HTTP/1.1 401") && answer.contains("Digest realm=\"" + realm + "\""));

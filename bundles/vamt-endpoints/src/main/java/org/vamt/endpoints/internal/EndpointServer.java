@@ -151,7 +151,7 @@ public class EndpointServer implements MachineListener, Endpoints {
      * With an address pool every change of the map runs here, one at a time: a claim probes the LAN
      * for seconds, which must block neither activation nor libvirt's event thread.
      */
-    private final java.util.concurrent.ExecutorService poolWork = Executors.newSingleThreadExecutor(
+    private final ScheduledExecutorService poolWork = Executors.newSingleThreadScheduledExecutor(
             r -> new Thread(r, "vamt-address-pool"));
     /** Pool addresses another host answered for at the last probe. */
     private final java.util.Set<String> inUseOnLan = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -289,11 +289,14 @@ public class EndpointServer implements MachineListener, Endpoints {
         MachineEndpoints rebuilt = new MachineEndpoints(settings(c), store, addressSource(c));
         endpoints = rebuilt;
         door.endpoints(rebuilt);
-        if (pool(c) == null || hostAddresses != null) {
-            syncMachines();
-        } else {
+        if (pool(c) != null && hostAddresses == null) {
             LOG.warn("Address pool {} on {}: no host address service (bundle vamt-address-pool); the VMs have no "
                     + "endpoint until it starts", pool(c), c.poolInterface());
+        } else if (!syncMachines()) {
+            if (pool(c) != null) {
+                poolWork.schedule(this::rebuild, 5, TimeUnit.SECONDS);   // the addresses it holds stay meanwhile
+            }
+            return;
         }
         releaseUnused(rebuilt, pool(c) != null);
     }
