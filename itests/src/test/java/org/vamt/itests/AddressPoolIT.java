@@ -48,8 +48,9 @@ import org.vamt.endpoints.Endpoints;
  * <p>Checked: the demo VMs take 198.18.99.51-54 in name order, 198.18.99.50 skipped after the ARP
  * probe; the addresses are on vamtpool0 and announced (the LAN's neighbour table learns them from
  * the gratuitous ARP before any request); a real HTTP request from inside the LAN reaches each VM's
- * endpoint (its Digest realm); a VM defined later takes the next free address and loses it when
- * undefined; the address service restarted after a "crash" (an orphan address recorded and on the
+ * endpoint (its Digest realm); a VM defined later takes the last free address, the next one finds
+ * the pool exhausted (no endpoint, listed by vamt:address-pool) until the first is undefined and
+ * gives its address back; the address service restarted after a "crash" (an orphan address recorded and on the
  * interface) keeps every VM's address and takes the orphan off. Needs root (ip netns, veth,
  * CAP_NET_ADMIN/CAP_NET_RAW) and arping (iputils-arping): without them it fails, saying so.
  */
@@ -61,10 +62,9 @@ public class AddressPoolIT {
     static final String HOST_END = "vamtpool0";
     static final String LAN_END = "lan0";
     static final String OTHER_HOST = "198.18.99.50";
-    static final String POOL = "198.18.99.50-198.18.99.56";
-    static final String UUID = "0be5a1e0-0000-4000-8000-0000000000f1";
-    static final String XML = "<domain type='test'><name>pool-echo</name><uuid>" + UUID + "</uuid>"
-            + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+    static final String POOL = "198.18.99.50-198.18.99.55";
+    static final String ECHO = "0be5a1e0-0000-4000-8000-0000000000f1";
+    static final String LATE = "0be5a1e0-0000-4000-8000-0000000000f2";
     /** The demo VMs in name order, with the address each must get: the pool's first is the other host's. */
     static final Map<String, String> EXPECTED = new LinkedHashMap<>();
 
@@ -154,28 +154,41 @@ public class AddressPoolIT {
         }
 
         String pool = shell("vamt:address-pool");
-        assertTrue(pool, pool.contains("4 held by VMs, 1 in use by other hosts, 2 free"));
+        assertTrue(pool, pool.contains("Address pool " + POOL + " on " + HOST_END
+                + ": 6 addresses, 4 held by VMs, 1 in use by other hosts, 1 free"));
         assertTrue(pool, pool.contains("added by vAMT") && pool.contains("skipped"));
 
-        // a VM defined later takes the next free address; undefined, the address leaves the interface
-        libvirt(true);
+        // a VM defined later takes the last free address; the next one finds the pool exhausted and waits
+        libvirt(true, ECHO, "pool-echo");
         await("pool-echo at 198.18.99.55", 30_000, () -> "198.18.99.55".equals(addresses().get("pool-echo")));
         assertTrue(onHostEnd().contains("198.18.99.55"));
         String echo = lan(true, "curl", "-s", "-i", "-m", "10", "http://198.18.99.55:" + PORT + "/wsman",
                 "-X", "POST", "--data-binary", WsmanClient.identify());
         assertTrue("pool-echo answers Identify from the LAN: " + echo, echo.startsWith("HTTP/1.1 200"));
-        libvirt(false);
-        await("198.18.99.55 off the interface", 30_000, () -> !onHostEnd().contains("198.18.99.55"));
-        assertFalse(addresses().containsKey("pool-echo"));
+        libvirt(true, LATE, "pool-late");
+        await("pool-late listed without an endpoint", 30_000, () -> quietShell("vamt:address-pool")
+                .contains("VMs without an endpoint (no address of the pool could be taken; see the log): pool-late"));
+        assertFalse(addresses().containsKey("pool-late"));
+        String vms = shell("vamt:vm-list");
+        assertTrue("vm-list shows no endpoint for pool-late: " + vms, vms.matches("(?s).*pool-late[^\\n]*[│|]\\s*-\\s*[│|].*"));
 
-        // the address service stops (its addresses leave), a crashed run's orphan appears, it starts again
+        // undefined, a VM's address leaves the interface, and the waiting VM gets it
+        libvirt(false, ECHO, "pool-echo");
+        await("pool-late at the address pool-echo gave back", 30_000,
+                () -> "198.18.99.55".equals(addresses().get("pool-late")) && !addresses().containsKey("pool-echo"));
+        libvirt(false, LATE, "pool-late");
+        await("198.18.99.55 off the interface", 30_000, () -> !onHostEnd().contains("198.18.99.55"));
+        assertFalse(addresses().containsKey("pool-late"));
+
+        // the address service stops (its addresses leave), a crashed run's orphan appears (a pool address
+        // recorded and on the interface that no VM holds), it starts again
         Bundle service = Arrays.stream(context.getBundles())
                 .filter(b -> "vamt-address-pool".equals(b.getSymbolicName())).findFirst().orElseThrow();
         service.stop();
         assertEquals("a stop takes off every address vAMT added", List.of(), onHostEnd());
         Path record = Paths.get(System.getProperty("karaf.etc"), "vamt-address-pool.held");
-        sh(true, "ip", "addr", "add", "198.18.99.56/24", "dev", HOST_END);
-        Files.writeString(record, "198.18.99.56 " + HOST_END + " 24\n", StandardCharsets.UTF_8);
+        sh(true, "ip", "addr", "add", "198.18.99.55/24", "dev", HOST_END);
+        Files.writeString(record, "198.18.99.55 " + HOST_END + " 24\n", StandardCharsets.UTF_8);
         service.start();
         await("every VM back at its address, the orphan gone", 60_000,
                 () -> EXPECTED.equals(addresses()) && onHostEnd().equals(List.of("198.18.99.51", "198.18.99.52",
@@ -184,7 +197,7 @@ public class AddressPoolIT {
         for (String address : EXPECTED.values()) {
             assertTrue(held, held.contains(address + " " + HOST_END + " 24"));
         }
-        assertFalse(held, held.contains("198.18.99.56"));
+        assertFalse(held, held.contains("198.18.99.55"));
         String again = lan(true, "curl", "-s", "-i", "-m", "10", "http://198.18.99.54:" + PORT + "/wsman",
                 "-X", "POST", "--data-binary", WsmanClient.identify());
         assertTrue("kiosk answers again: " + again, again.startsWith("HTTP/1.1 200"));
@@ -218,8 +231,18 @@ public class AddressPoolIT {
         return KarafShell.execute(sessionFactory, command);
     }
 
-    /** Defines or undefines pool-echo on vAMT's own libvirt connection (see {@link EndpointsIT}). */
-    private void libvirt(boolean define) throws Exception {
+    private String quietShell(String command) {
+        try {
+            return shell(command);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** Defines or undefines a small test domain on vAMT's own libvirt connection (see {@link EndpointsIT}). */
+    private void libvirt(boolean define, String uuid, String name) throws Exception {
+        String xml = "<domain type='test'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
+                + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
         ServiceReference<?> ref = context.getServiceReference("org.vamt.hypervisor.Hypervisor");
         Object hypervisor = context.getService(ref);
         Method connectionOf = hypervisor.getClass().getDeclaredMethod("connection");
@@ -230,18 +253,18 @@ public class AddressPoolIT {
         Object call = Proxy.newProxyInstance(callType.getClassLoader(), new Class<?>[] {callType}, (proxy, m, args) -> {
             Object connect = args[0];
             if (define) {
-                Object domain = connect.getClass().getMethod("domainDefineXML", String.class).invoke(connect, XML);
+                Object domain = connect.getClass().getMethod("domainDefineXML", String.class).invoke(connect, xml);
                 domain.getClass().getMethod("free").invoke(domain);
             } else {
                 Object domain = connect.getClass().getMethod("domainLookupByUUIDString", String.class)
-                        .invoke(connect, UUID);
+                        .invoke(connect, uuid);
                 domain.getClass().getMethod("undefine").invoke(domain);
             }
             return null;
         });
         Method callMethod = connection.getClass().getDeclaredMethod("call", String.class, String.class, callType);
         callMethod.setAccessible(true);
-        callMethod.invoke(connection, define ? "define" : "undefine", UUID, call);
+        callMethod.invoke(connection, define ? "define" : "undefine", uuid, call);
     }
 
     private static void await(String what, long millis, BooleanSupplier condition) throws Exception {

@@ -355,13 +355,16 @@ public class EndpointServer implements MachineListener, Endpoints {
                 try {
                     claim = host.claim(nic, address);
                 } catch (IllegalStateException refused) {
-                    LOG.error("Address pool: VM '{}' gets no endpoint: {}", vm, refused.getMessage());
+                    if (!poolWork.isShutdown()) {   // not when this component stops and interrupts a probe
+                        LOG.error("Address pool: VM '{}' gets no endpoint: {}", vm, refused.getMessage());
+                    }
                     throw refused;
                 }
                 if (claim == HostAddresses.Claim.IN_USE) {
-                    inUseOnLan.add(address);
-                    LOG.warn("Address pool: {} is in use by another host on the LAN (it answered the ARP probe); "
-                            + "not taken, VM '{}' tries the next address", address, vm);
+                    if (inUseOnLan.add(address)) {   // said once, not again for every VM that probes it
+                        LOG.warn("Address pool: {} is in use by another host on the LAN (it answered the ARP probe); "
+                                + "not taken, VM '{}' tries the next address", address, vm);
+                    }
                     return false;
                 }
                 inUseOnLan.remove(address);
@@ -544,6 +547,9 @@ public class EndpointServer implements MachineListener, Endpoints {
             }
             for (MachineEndpoints.Endpoint e : map.all()) {
                 logEndpoint(e);
+            }
+            if (poolWork.isShutdown()) {
+                return true;   // stopping: a probe was cut short, nothing to report
             }
             withoutEndpoint.clear();
             java.util.Set<String> served = new java.util.HashSet<>();
