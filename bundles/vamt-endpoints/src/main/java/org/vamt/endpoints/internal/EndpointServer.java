@@ -226,9 +226,9 @@ public class EndpointServer implements MachineListener, Endpoints {
     public void bindHostAddresses(HostAddresses service) {
         hostAddresses = service;
         if (pool(config) != null) {
-            poolWork.execute(this::rebuild);
+            inPoolWork(this::rebuild);
         } else {
-            poolWork.execute(() -> releaseUnused(endpoints, false));   // what a run with a pool left behind
+            inPoolWork(() -> releaseUnused(endpoints, false));   // what a run with a pool left behind
         }
     }
 
@@ -237,8 +237,17 @@ public class EndpointServer implements MachineListener, Endpoints {
         if (hostAddresses == service) {
             hostAddresses = null;
             if (pool(config) != null) {
-                poolWork.execute(this::rebuild);
+                inPoolWork(this::rebuild);
             }
+        }
+    }
+
+    /** Runs {@code task} on the pool's thread; nothing once this component has stopped (DS unbinds after that). */
+    private void inPoolWork(Runnable task) {
+        try {
+            poolWork.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // deactivated: nothing left to hand out or release
         }
     }
 
@@ -271,7 +280,7 @@ public class EndpointServer implements MachineListener, Endpoints {
         }
         if (!settings(next).equals(settings(before)) || !poolKey(next).equals(poolKey(before))) {
             if (pool(next) != null || pool(before) != null) {
-                poolWork.execute(this::rebuild);
+                inPoolWork(this::rebuild);
             } else {
                 rebuild();
             }
@@ -294,7 +303,11 @@ public class EndpointServer implements MachineListener, Endpoints {
                     + "endpoint until it starts", pool(c), c.poolInterface());
         } else if (!syncMachines()) {
             if (pool(c) != null) {
-                poolWork.schedule(this::rebuild, 5, TimeUnit.SECONDS);   // the addresses it holds stay meanwhile
+                try {
+                    poolWork.schedule(this::rebuild, 5, TimeUnit.SECONDS);   // the addresses it holds stay meanwhile
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    // deactivated meanwhile
+                }
             }
             return;
         }
@@ -584,7 +597,7 @@ public class EndpointServer implements MachineListener, Endpoints {
     @Override
     public void machineChanged(MachineEvent event) {
         if (pool(config) != null) {
-            poolWork.execute(() -> apply(event));   // claims probe the LAN for seconds: not on libvirt's event thread
+            inPoolWork(() -> apply(event));   // claims probe the LAN for seconds: not on libvirt's event thread
         } else {
             apply(event);
         }
