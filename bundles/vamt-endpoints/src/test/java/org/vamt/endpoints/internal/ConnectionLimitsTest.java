@@ -194,11 +194,24 @@ class ConnectionLimitsTest {
             assertFalse(closedByServer(s), "12 unauthenticated connections fit");
         }
         Socket newcomer = open("127.0.0.20", 3_000);
-        busy.get(0).setSoTimeout(2_000);
-        assertTrue(closedByServer(busy.get(0)), "the oldest of the busiest source is closed");
-        for (Socket s : busy.subList(1, busy.size())) {
-            assertFalse(closedByServer(s));
+        // the oldest as Jetty accepted them, which need not be the order they were opened in
+        // (several acceptors, a busy machine): exactly one of the busiest source's connections goes
+        List<Socket> closed = new ArrayList<>();
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (closed.isEmpty() && System.nanoTime() < end) {
+            for (Socket s : busy) {
+                if (!closed.contains(s) && closedByServer(s)) {
+                    closed.add(s);
+                }
+            }
         }
+        for (Socket s : busy) {
+            if (!closed.contains(s) && closedByServer(s)) {
+                closed.add(s);
+            }
+        }
+        assertEquals(1, closed.size(), "one connection of the busiest source is closed; "
+                + DoorLimits.counters(transport));
         for (Socket s : quiet) {
             assertFalse(closedByServer(s), "a quiet source's one connection stays");
         }
