@@ -13,6 +13,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,6 +33,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.Version;
 
 /**
@@ -67,15 +70,60 @@ public class HotDeployIT {
                 .orElse(null);
     }
 
-    /** Bundle id → symbolic name, version and state of every bundle but the provider. */
+    /** Bundle id → symbolic name and version of every bundle but the provider. */
     private Map<Long, String> others() {
         Map<Long, String> map = new TreeMap<>();
         for (Bundle b : context.getBundles()) {
             if (!PROVIDER.equals(b.getSymbolicName())) {
-                map.put(b.getBundleId(), b.getSymbolicName() + " " + b.getVersion() + " state " + b.getState());
+                map.put(b.getBundleId(), b.getSymbolicName() + " " + b.getVersion());
             }
         }
         return map;
+    }
+
+    /**
+     * Waits until Karaf has installed its boot features and no bundle event has happened for two
+     * seconds: vAMT answers before the last boot features have started, and a bundle still
+     * starting then is not something the deploy did.
+     */
+    private void awaitSettled() throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (context.getServiceReference("org.apache.karaf.features.BootFinished") == null) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("Karaf's boot features did not finish within 120 s");
+            }
+            Thread.sleep(100);
+        }
+        long[] lastEvent = {System.nanoTime()};
+        BundleListener listener = event -> lastEvent[0] = System.nanoTime();
+        context.addBundleListener(listener);
+        try {
+            while (System.nanoTime() - lastEvent[0] < 2_000_000_000L) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new AssertionError("bundles still changing after 120 s");
+                }
+                Thread.sleep(100);
+            }
+        } finally {
+            context.removeBundleListener(listener);
+        }
+    }
+
+    /**
+     * Records every event on another bundle that means it was installed, removed, updated,
+     * refreshed or stopped (a restart shows as STOPPED then STARTED). A lazily activated bundle
+     * only starts, which is no restart.
+     */
+    private BundleListener recordDisturbances(List<String> disturbances) {
+        int disturbing = BundleEvent.INSTALLED | BundleEvent.UNINSTALLED | BundleEvent.UPDATED
+                | BundleEvent.UNRESOLVED | BundleEvent.STOPPED;
+        BundleListener listener = event -> {
+            if ((event.getType() & disturbing) != 0 && !PROVIDER.equals(event.getBundle().getSymbolicName())) {
+                disturbances.add(event.getBundle().getSymbolicName() + " event " + event.getType());
+            }
+        };
+        context.addBundleListener(listener);
+        return listener;
     }
 
     /**
@@ -129,6 +177,9 @@ public class HotDeployIT {
         WsmanClient client = new WsmanClient("127.0.0.2", PORT);
         List<String> badAnswers = new ArrayList<>();
         millisUntil(client, 200, System.nanoTime(), badAnswers);
+        awaitSettled();
+        List<String> disturbances = Collections.synchronizedList(new ArrayList<>());
+        BundleListener recorder = recordDisturbances(disturbances);
 
         // the provider not installed: its class faults
         Bundle shipped = provider();
@@ -191,5 +242,7 @@ public class HotDeployIT {
         assertEquals("no other bundle restarted, installed or removed", before, others());
         assertEquals(200, client.post(client.enumerateAll(WsmanClient.CIM + "CIM_SoftwareIdentity")).statusCode());
         assertTrue("answers on the way were 200 or faults: " + badAnswers, badAnswers.isEmpty());
+        context.removeBundleListener(recorder);
+        assertEquals("no other bundle restarted, installed, removed or refreshed", List.of(), disturbances);
     }
 }
