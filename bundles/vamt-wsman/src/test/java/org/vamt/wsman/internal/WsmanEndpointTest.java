@@ -349,13 +349,18 @@ class WsmanEndpointTest {
         HttpResponse<String> unknown = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_Nothing", null, null));
         assertEquals(400, unknown.statusCode());
         assertTrue(unknown.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"), unknown.body());
-        assertTrue(unknown.body().contains("faultDetail/InvalidResourceURI"), unknown.body());
+        assertTrue(unknown.body().contains("<a:Text xml:lang=\"en-US\">No route can be determined to reach the"
+                + " destination role defined by the WSAddressing To.</a:Text></a:Reason><a:Detail></a:Detail>"),
+                "AMT's reason and empty Detail: " + unknown.body());
+        assertTrue(unknown.body().contains(" xmlns:e=\"" + Ns.WSMAN + "\""), "AMT's fault prefixes: " + unknown.body());
         assertMeshCentralFriendly(unknown.body());
 
         HttpResponse<String> badSelector = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
                 "<w:Selector Name=\"Color\">red</w:Selector>", null));
         assertEquals(400, badSelector.statusCode());
-        assertTrue(badSelector.body().contains("c:InvalidSelectors"), badSelector.body());
+        assertTrue(badSelector.body().contains("<a:Value>e:InvalidSelectors</a:Value>"), badSelector.body());
+        assertTrue(badSelector.body().contains(">The Selectors for the resource are not valid.</a:Text>"),
+                badSelector.body());
 
         HttpResponse<String> noMethod = client.post(envelope(CIM + "CIM_PowerManagementService/Explode",
                 CIM + "CIM_PowerManagementService", null, null));
@@ -366,12 +371,24 @@ class WsmanEndpointTest {
                 CIM + "CIM_PowerManagementService", null, "<r:RequestPowerStateChange_INPUT xmlns:r=\"" + CIM
                         + "CIM_PowerManagementService\"><r:PowerState>eight</r:PowerState></r:RequestPowerStateChange_INPUT>"));
         assertEquals(400, wrongType.statusCode());
-        assertTrue(wrongType.body().contains("c:InvalidParameter"), wrongType.body());
+        assertTrue(wrongType.body().contains("e:InvalidParameter"), wrongType.body());
 
-        HttpResponse<String> missingKey = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+        HttpResponse<String> partialKeys = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
                 "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>", null));
-        assertEquals(400, missingKey.statusCode());
-        assertTrue(missingKey.body().contains("faultDetail/InsufficientSelectors"), missingKey.body());
+        assertEquals(200, partialKeys.statusCode(), "some keys naming the one instance are enough, as on AMT");
+        assertTrue(partialKeys.body().contains("<g:EnabledState>5</g:EnabledState>"), partialKeys.body());
+        HttpResponse<String> wrongPartialKey = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Name\">Some Other Service</w:Selector>", null));
+        assertEquals(400, wrongPartialKey.statusCode());
+        assertTrue(wrongPartialKey.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"),
+                wrongPartialKey.body());
+        HttpResponse<String> wrongPartialInvoke = client.post(envelope(
+                CIM + "CIM_PowerManagementService/RequestPowerStateChange", CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Name\">Some Other Service</w:Selector>", "<r:RequestPowerStateChange_INPUT xmlns:r=\""
+                        + CIM + "CIM_PowerManagementService\"><r:PowerState>2</r:PowerState></r:RequestPowerStateChange_INPUT>"));
+        assertEquals(400, wrongPartialInvoke.statusCode());
+        assertTrue(wrongPartialInvoke.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"),
+                wrongPartialInvoke.body());
         assertTrue(calls.isEmpty(), "no faulty request reached the provider");
 
         HttpResponse<String> noTo = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null)
