@@ -352,6 +352,12 @@ public class RealClientsIT {
                     is("CIM_Chip items", vm.chips(), field(counts, "CIM_Chip"));
                     is("CIM_MediaAccessDevice items", vm.disks(), field(counts, "CIM_MediaAccessDevice"));
                     is("AMT_EthernetPortSettings items", 1, field(counts, "AMT_EthernetPortSettings"));
+                    // AMT pages CIM_PhysicalPackage class by class: the card, then the drives, each
+                    // in its own Pull, which DMT posts again until the sequence ends.
+                    is("CIM_PhysicalPackage items (base board and drives)", 1 + vm.disks(),
+                            field(counts, "CIM_PhysicalPackage"));
+                    is("CIM_PhysicalPackage Pulls", vm.disks() == 0 ? "1" : "2",
+                            line.contains("\"pulls\"") ? field(object(line, "pulls"), "CIM_PhysicalPackage") : "1");
                 })
                 .then("power-state", powerState(vm.runningAtStart() ? 2 : 8));
         if (vm.runningAtStart()) {
