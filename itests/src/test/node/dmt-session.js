@@ -245,16 +245,29 @@ const amt = new AMT.Messages();
 const cim = new CIM.Messages();
 const ips = new IPS.Messages();
 
-// Enumerate + one Pull (DMT pulls once with MaxElements 999); returns the Items children.
+// Enumerate + Pull with MaxElements 999; returns the Items children. DMT pulls once, except that
+// (as go-wsman-messages' CIM_PhysicalPackage and CIM_CredentialContext Pull do) it posts the same
+// Pull again while the answer has no EndOfSequence, at most 3 times: real AMT answers a polymorphic
+// enumeration one class per Pull. The items of every Pull are returned, with the number of Pulls.
+const PULLS_UNTIL_END = ['CIM_PhysicalPackage', 'CIM_CredentialContext'];
 async function enumeratePull(cls, what) {
     const e = await client.post(cls.Enumerate(), 'Enumerate ' + what);
     const ctx = text(responseBody(e.body, 'Enumerate ' + what, e.status), 'EnumerationContext');
     if (!ctx) throw new StepError('Enumerate ' + what + ': EnumerateResponse without EnumerationContext', e.status);
-    const p = await client.post(cls.Pull(ctx), 'Pull ' + what);
-    const body = responseBody(p.body, 'Pull ' + what, p.status);
-    if (inner(body, 'PullResponse') == null) throw new StepError('Pull ' + what + ': no PullResponse in body', p.status);
-    const items = inner(body, 'Items');
-    return { status: p.status, items: items == null ? [] : children(items), endOfSequence: /<(?:[\w.-]+:)?EndOfSequence[\s/>]/.test(body) };
+    const all = [];
+    let status, endOfSequence = false, pulls = 0;
+    const maxPulls = PULLS_UNTIL_END.includes(what) ? 3 : 1;
+    while (!endOfSequence && pulls < maxPulls) {
+        const p = await client.post(cls.Pull(ctx), 'Pull ' + what);
+        pulls++;
+        const body = responseBody(p.body, 'Pull ' + what, p.status);
+        if (inner(body, 'PullResponse') == null) throw new StepError('Pull ' + what + ': no PullResponse in body', p.status);
+        const items = inner(body, 'Items');
+        if (items != null) all.push(...children(items));
+        status = p.status;
+        endOfSequence = /<(?:[\w.-]+:)?EndOfSequence[\s/>]/.test(body);
+    }
+    return { status, items: all, endOfSequence, pulls };
 }
 
 async function stepConnect() {
@@ -342,7 +355,7 @@ const INVENTORY_ENUMS = [
 ];
 
 async function stepInventory() {
-    const classStatus = {}, counts = {}, itemNames = {};
+    const classStatus = {}, counts = {}, itemNames = {}, pulls = {};
     let platformGuid = null, status = null;
     const fail = (e) => { throw new StepError(e.message, e.status, { classStatus, counts }); };
     for (const [cls, builder] of INVENTORY_GETS) {
@@ -364,11 +377,13 @@ async function stepInventory() {
         for (const i of r.items) names[i.name] = (names[i.name] || 0) + 1;
         // Items of another element name (a subclass, e.g. CIM_Card within CIM_PhysicalPackage).
         if (Object.keys(names).some((n) => n !== cls)) itemNames[cls] = names;
-        if (!r.endOfSequence) console.error('dmt-session: Pull ' + cls + ' did not end the sequence; DMT pulls only once');
+        if (r.pulls > 1) pulls[cls] = r.pulls;
+        if (!r.endOfSequence) console.error('dmt-session: Pull ' + cls + ' did not end the sequence after ' + r.pulls + ' Pull(s)');
     }
     if (!platformGuid) throw new StepError('CIM_ComputerSystemPackage has no PlatformGUID', classStatus['CIM_ComputerSystemPackage'], { classStatus, counts });
     const result = { status, classStatus, counts, PlatformGUID: platformGuid };
     if (Object.keys(itemNames).length) result.itemNames = itemNames;
+    if (Object.keys(pulls).length) result.pulls = pulls;
     return result;
 }
 
@@ -376,7 +391,7 @@ async function stepInventory() {
 // Every class the library has builders for. SERVED: vAMT implements it, so Enumerate+Pull must work
 // (and Get for the singletons, which DMT reads with a selector-less Get). NOT_SERVED: vAMT does not
 // implement it (yet): Enumerate must fail with the WS-Management answer for an unknown resource,
-// HTTP 400 wsa:DestinationUnreachable with detail InvalidResourceURI, as on a real AMT that lacks
+// HTTP 400 wsa:DestinationUnreachable with an empty Detail, as on a real AMT that lacks
 // a class. When vAMT starts serving one of these, the step fails and the class moves to SERVED.
 const SERVED = {
     'AMT_BootCapabilities': [() => amt.BootCapabilities, true],
@@ -478,7 +493,7 @@ async function stepClasses() {
         if (builder().className !== cls) problems.push(cls + ': the library names it ' + builder().className);
         const r = await postAllowingFault(builder().Enumerate(), 'Enumerate ' + cls);
         const fault = r.fault || '';
-        const ok = r.status === 400 && /subcode=\S*DestinationUnreachable/.test(fault) && /InvalidResourceURI/.test(fault);
+        const ok = r.status === 400 && /subcode=\S*DestinationUnreachable/.test(fault) && !/detail=/.test(fault);
         notServed[cls] = ok ? 'DestinationUnreachable' : ('HTTP ' + r.status + ' ' + fault);
         if (!ok) problems.push('Enumerate ' + cls + ' (not served) answered HTTP ' + r.status + ' ' + fault);
     }

@@ -95,6 +95,56 @@ public class GoldenExchangeIT {
                 + " problems:\n" + String.join("\n", problems), problems.isEmpty());
     }
 
+    /**
+     * Every class the distribution serves, on both demo VMs (one running, one off), answers in
+     * AMT's order ({@link AmtOrder}): each instance of an enumeration (pulled to the end, with its
+     * EPR) and of a selector-less Get, and every SelectorSet in those answers.
+     */
+    @Test
+    public void everyServedClassAnswersInAmtsOrder() throws Exception {
+        awaitEndpoint();
+        CimObjectManager cimom = context.getService(context.getServiceReference(CimObjectManager.class));
+        Set<String> served = new TreeSet<>(cimom.servedClasses());
+        List<String> problems = new ArrayList<>();
+        int instances = 0;
+        for (Map.Entry<String, String> vm : new TreeMap<>(VMS).entrySet()) {
+            WsmanClient client = new WsmanClient(vm.getValue(), PORT);
+            for (String cls : served) {
+                String where = cls + "@" + vm.getKey();
+                String uri = resourceUri(cls);
+                List<String> answers = new ArrayList<>();
+                String answer = client.post(WsmanClient.envelope(WsmanClient.ENUMERATE, uri,
+                        "<n:Enumerate xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\">"
+                                + "<w:OptimizeEnumeration></w:OptimizeEnumeration><w:MaxElements>999</w:MaxElements>"
+                                + "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode></n:Enumerate>")).body();
+                answers.add(answer);
+                for (int pulls = 0; pulls < 20; pulls++) {
+                    Matcher m = CONTEXT.matcher(answer);
+                    if (!m.find()) {
+                        break;
+                    }
+                    answer = client.post(WsmanClient.envelope(WsmanClient.PULL, uri,
+                            "<n:Pull xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"><n:EnumerationContext>"
+                                    + m.group(1) + "</n:EnumerationContext><n:MaxElements>999</n:MaxElements></n:Pull>"))
+                            .body();
+                    answers.add(answer);
+                }
+                HttpResponse<String> get = client.post(client.get(uri, null));
+                if (get.statusCode() == 200) {
+                    answers.add(get.body());
+                }
+                for (String a : answers) {
+                    instances += a.split(":Item>").length / 2;
+                    problems.addAll(AmtOrder.violations(where, a));
+                }
+            }
+        }
+        assertTrue(served.size() + " served classes, " + instances + " instances enumerated; " + problems.size()
+                + " out of AMT's order:\n" + String.join("\n", problems), problems.isEmpty() && instances > served.size());
+    }
+
+    private static final Pattern CONTEXT = Pattern.compile("EnumerationContext>([^<]+)</");
+
     /** Request files of a class grouped into sequences (name without step number), steps in order. */
     private static Map<String, List<Path>> sequences(Path dir) throws IOException {
         Map<String, TreeMap<Integer, Path>> bySequence = new TreeMap<>();

@@ -352,6 +352,12 @@ public class RealClientsIT {
                     is("CIM_Chip items", vm.chips(), field(counts, "CIM_Chip"));
                     is("CIM_MediaAccessDevice items", vm.disks(), field(counts, "CIM_MediaAccessDevice"));
                     is("AMT_EthernetPortSettings items", 1, field(counts, "AMT_EthernetPortSettings"));
+                    // AMT pages CIM_PhysicalPackage class by class: the card, then the drives, each
+                    // in its own Pull, which DMT posts again until the sequence ends.
+                    is("CIM_PhysicalPackage items (base board and drives)", 1 + vm.disks(),
+                            field(counts, "CIM_PhysicalPackage"));
+                    is("CIM_PhysicalPackage Pulls", vm.disks() == 0 ? "1" : "2",
+                            line.contains("\"pulls\"") ? field(object(line, "pulls"), "CIM_PhysicalPackage") : "1");
                 })
                 .then("power-state", powerState(vm.runningAtStart() ? 2 : 8));
         if (vm.runningAtStart()) {
@@ -458,6 +464,105 @@ public class RealClientsIT {
         assertEquals("0", field(r.get(3), "ReturnValue"));
         assertTrue(r.get(4), r.get(4).contains("{\"Number\":2,\"EnabledState\":3}"));
         assertEquals("vCPU 0 is never switched off", "2", field(r.get(5), "ReturnValue"));
+    }
+
+    // ------------------------------------------------------------------ OpenStack Ironic's AMT driver
+
+    /**
+     * The requests of OpenStack Ironic's AMT driver (and of the {@code amt}/{@code amtctrl} tools
+     * derived from it), as openwsman builds them: CIM_PowerManagementService and CIM_BootService
+     * are named by their {@code Name} selector alone, which real AMT accepts because one instance
+     * has it. Power off, a wrong Name (refused, nothing happens), a one-time PXE boot set up as
+     * Ironic does (ChangeBootOrder, then SetBootConfigRole by Name), power on: the VM really goes
+     * off, then starts once from the network. Leaves desktop-02 running, as it found it.
+     */
+    @Test
+    public void ironicStyleRequestsWithOnlyTheNameSelectorDriveTheVm() throws Exception {
+        Vm vm = DESKTOP_02;
+        WsmanClient client = new WsmanClient(vm.host(), PORT);
+        assertEquals("desktop-02 runs at the start", "2", powerState(client));
+        long logStart = logLength();
+
+        String off = client.post(ironic("CIM_PowerManagementService", "RequestPowerStateChange",
+                "Name", "Intel(r) AMT Power Management Service", ironicPowerInput(8))).body();
+        assertTrue("power off by Name alone: " + off, off.contains(":ReturnValue>0</"));
+        awaitPowerState(client, "8");
+
+        var wrong = client.post(ironic("CIM_PowerManagementService", "RequestPowerStateChange",
+                "Name", "Intel(r) AMT Power Service", ironicPowerInput(2)));
+        assertEquals("a Name no instance has: " + wrong.body(), 400, wrong.statusCode());
+        assertTrue(wrong.body(), wrong.body().contains(":DestinationUnreachable</a:Value>"));
+        assertEquals("the refused request changed nothing", "8", powerState(client));
+
+        String order = client.post(ironic("CIM_BootConfigSetting", "ChangeBootOrder",
+                "InstanceID", "Intel(r) AMT: Boot Configuration 0",
+                "<p:ChangeBootOrder_INPUT xmlns:p=\"" + WsmanClient.CIM + "CIM_BootConfigSetting\">"
+                        + "<p:Source>" + ironicEpr("CIM_BootSourceSetting", "InstanceID", "Intel(r) AMT: Force PXE Boot")
+                        + "</p:Source></p:ChangeBootOrder_INPUT>")).body();
+        assertTrue("ChangeBootOrder to PXE: " + order, order.contains(":ReturnValue>0</"));
+        String role = client.post(ironic("CIM_BootService", "SetBootConfigRole", "Name", "Intel(r) AMT Boot Service",
+                "<p:SetBootConfigRole_INPUT xmlns:p=\"" + WsmanClient.CIM + "CIM_BootService\">"
+                        + "<p:BootConfigSetting>" + ironicEpr("CIM_BootConfigSetting", "InstanceID",
+                        "Intel(r) AMT: Boot Configuration 0") + "</p:BootConfigSetting><p:Role>1</p:Role>"
+                        + "</p:SetBootConfigRole_INPUT>")).body();
+        assertTrue("SetBootConfigRole by Name alone: " + role, role.contains(":ReturnValue>0</"));
+
+        String on = client.post(ironic("CIM_PowerManagementService", "RequestPowerStateChange",
+                "Name", "Intel(r) AMT Power Management Service", ironicPowerInput(2))).body();
+        assertTrue("power on by Name alone: " + on, on.contains(":ReturnValue>0</"));
+        awaitPowerState(client, "2");
+        Session booted = new Session(vm, "Ironic's AMT driver");
+        booted.bootDevices.add("NETWORK");
+        assertOneTimeBoots(booted, logStart);
+    }
+
+    private static int ironicMessage;
+
+    /** An Invoke as openwsman (pywsman) sends it for Ironic: prefixed elements, one selector. */
+    static String ironic(String cls, String method, String selector, String value, String body) {
+        String uri = WsmanClient.CIM + cls;
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:wsman=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<wsa:Action s:mustUnderstand=\"true\">" + uri + "/" + method + "</wsa:Action>"
+                + "<wsa:To s:mustUnderstand=\"true\">http://127.0.0.1:16992/wsman</wsa:To>"
+                + "<wsman:ResourceURI s:mustUnderstand=\"true\">" + uri + "</wsman:ResourceURI>"
+                + "<wsa:MessageID s:mustUnderstand=\"true\">uuid:00000000-0000-0000-0000-" + String.format("%012d", ++ironicMessage)
+                + "</wsa:MessageID><wsa:ReplyTo><wsa:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+                + "</wsa:Address></wsa:ReplyTo><wsman:SelectorSet><wsman:Selector Name=\"" + selector + "\">" + value
+                + "</wsman:Selector></wsman:SelectorSet></s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
+    }
+
+    static String ironicPowerInput(int state) {
+        return "<p:RequestPowerStateChange_INPUT xmlns:p=\"" + WsmanClient.CIM + "CIM_PowerManagementService\">"
+                + "<p:PowerState>" + state + "</p:PowerState><p:ManagedElement>"
+                + ironicEpr("CIM_ComputerSystem", "Name", "ManagedSystem") + "</p:ManagedElement>"
+                + "</p:RequestPowerStateChange_INPUT>";
+    }
+
+    static String ironicEpr(String cls, String selector, String value) {
+        return "<wsa:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address>"
+                + "<wsa:ReferenceParameters><wsman:ResourceURI>" + WsmanClient.CIM + cls + "</wsman:ResourceURI>"
+                + "<wsman:SelectorSet><wsman:Selector Name=\"" + selector + "\">" + value + "</wsman:Selector>"
+                + "</wsman:SelectorSet></wsa:ReferenceParameters>";
+    }
+
+    /** PowerState of CIM_AssociatedPowerManagementService, as Ironic's driver reads it. */
+    static String powerState(WsmanClient client) throws Exception {
+        String answer = client.post(client.get(WsmanClient.CIM + "CIM_AssociatedPowerManagementService", null)).body();
+        Matcher m = Pattern.compile(":PowerState>(\\d+)</").matcher(answer);
+        assertTrue(answer, m.find());
+        return m.group(1);
+    }
+
+    static void awaitPowerState(WsmanClient client, String state) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        String last = powerState(client);
+        while (!state.equals(last) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+            last = powerState(client);
+        }
+        assertEquals("PowerState", state, last);
     }
 
     @Test

@@ -13,6 +13,8 @@ import org.vamt.security.digest.DigestClient;
 public final class WsmanClient {
     public static final String PASSWORD = "Itest-Passw0rd#";
     public static final String CIM = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+    public static final String ENUMERATE = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate";
+    public static final String PULL = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull";
 
     private final DigestClient digest;
     private int messageId;

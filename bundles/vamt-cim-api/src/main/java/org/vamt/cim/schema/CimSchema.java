@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +19,18 @@ import java.util.Optional;
 public final class CimSchema implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The classes whose own properties real AMT writes after the inherited ones instead of in
+     * ASCII order (captured AMT 16 answers: OSPowerSavingState last; StartTime, Interval,
+     * DeleteOnCompletion last; the 802.1 header fields last).
+     */
+    public static final List<String> OWN_PROPERTIES_LAST = List.of(
+            "IPS_PowerManagementService", "IPS_AlarmClockOccurrence", "AMT_Hdr8021Filter");
+
     private final Map<String, CimClassDef> classes = new LinkedHashMap<>();
     private final Map<String, List<CimPropertyDef>> effectiveProperties = new LinkedHashMap<>();
+    /** Effective properties in the order AMT writes them on the wire ({@link #amtOrder}). */
+    private final Map<String, List<CimPropertyDef>> amtOrders = new LinkedHashMap<>();
     /** Computed once: every request asks for lineages and subclasses, and the schema never changes. */
     private final Map<String, List<String>> lineages = new LinkedHashMap<>();
     private final Map<String, List<String>> subclasses = new LinkedHashMap<>();
@@ -35,6 +46,9 @@ public final class CimSchema implements Serializable {
         }
         for (CimClassDef c : defs) {
             effectiveProperties.put(key(c.name()), Collections.unmodifiableList(resolve(c, new ArrayList<>())));
+        }
+        for (CimClassDef c : defs) {
+            amtOrders.put(key(c.name()), Collections.unmodifiableList(amtOrderOf(c)));
         }
         for (CimClassDef c : defs) {
             List<String> chain = new ArrayList<>();
@@ -76,6 +90,30 @@ public final class CimSchema implements Serializable {
             }
         }
         return props;
+    }
+
+    /**
+     * AMT's order: the ASCII order of the property names (what real AMT 16 answers for all but
+     * three of the classes captured), except that in {@link #OWN_PROPERTIES_LAST} the properties
+     * the class introduces follow the inherited ones, in declaration order, the inherited ones
+     * being in ASCII order among themselves.
+     */
+    private List<CimPropertyDef> amtOrderOf(CimClassDef c) {
+        List<CimPropertyDef> all = new ArrayList<>(effectiveProperties.get(key(c.name())));
+        Comparator<CimPropertyDef> ascii = Comparator.comparing(CimPropertyDef::name);
+        if (OWN_PROPERTIES_LAST.stream().noneMatch(c.name()::equalsIgnoreCase) || c.superClass() == null) {
+            all.sort(ascii);
+            return all;
+        }
+        List<CimPropertyDef> inherited = effectiveProperties.get(key(c.superClass()));
+        List<CimPropertyDef> first = new ArrayList<>();
+        List<CimPropertyDef> own = new ArrayList<>();
+        for (CimPropertyDef p : all) {
+            (indexOf(inherited, p.name()) >= 0 ? first : own).add(p);
+        }
+        first.sort(ascii);
+        first.addAll(own);
+        return first;
     }
 
     /**
@@ -129,6 +167,19 @@ public final class CimSchema implements Serializable {
 
     public Optional<CimPropertyDef> property(String className, String propertyName) {
         return properties(className).stream().filter(p -> p.name().equalsIgnoreCase(propertyName)).findFirst();
+    }
+
+    /**
+     * Effective properties in the order real AMT writes an instance of the class: ASCII order of
+     * the names, except for the classes in {@link #OWN_PROPERTIES_LAST} (see there). Every
+     * instance the CIMOM hands out is in this order, so every protocol writes it that way.
+     */
+    public List<CimPropertyDef> amtOrder(String className) {
+        List<CimPropertyDef> p = amtOrders.get(key(className));
+        if (p == null) {
+            throw new IllegalArgumentException("unknown class " + className);
+        }
+        return p;
     }
 
     /** The key properties, in schema order. */

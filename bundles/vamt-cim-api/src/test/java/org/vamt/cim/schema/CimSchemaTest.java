@@ -38,4 +38,33 @@ class CimSchemaTest {
         assertThrows(IllegalArgumentException.class, () -> CimSchema.of(List.of(cls("A", "Missing"))));
         assertThrows(IllegalArgumentException.class, () -> CimSchema.of(List.of(cls("A", "B"), cls("B", "A"))));
     }
+
+    private static CimPropertyDef str(String name) {
+        return new CimPropertyDef(name, CimDataType.STRING, null, false, null, List.of());
+    }
+
+    /** Captured AMT 16 answers list properties in ASCII order, upper case before lower case. */
+    @Test
+    void amtOrderIsTheAsciiOrderOfTheNames() {
+        CimSchema s = CimSchema.of(List.of(
+                cls("CIM_Service", null, str("SystemName"), str("Name"), str("ElementName"), str("CreationClassName")),
+                cls("AMT_Thing", "CIM_Service", str("Zeta"), str("IPAddress"), str("IdleWakeTimeout"), str("alpha"))));
+        assertEquals(List.of("CreationClassName", "ElementName", "IPAddress", "IdleWakeTimeout", "Name", "SystemName",
+                "Zeta", "alpha"), s.amtOrder("amt_thing").stream().map(CimPropertyDef::name).toList());
+        assertEquals(List.of("SystemName", "Name", "ElementName", "CreationClassName", "Zeta", "IPAddress",
+                "IdleWakeTimeout", "alpha"), s.properties("AMT_Thing").stream().map(CimPropertyDef::name).toList(),
+                "the schema order itself is unchanged");
+    }
+
+    /** Three classes where AMT writes the class's own properties after the inherited ones. */
+    @Test
+    void ownPropertiesLastForAmtsThreeExceptions() {
+        CimSchema s = CimSchema.of(List.of(
+                cls("CIM_Service", null, str("SystemName"), str("Name"), str("ElementName")),
+                cls("IPS_PowerManagementService", "CIM_Service", str("OSPowerSavingState"), str("Bogus"),
+                        str("Name"))));
+        assertEquals(List.of("ElementName", "Name", "SystemName", "OSPowerSavingState", "Bogus"),
+                s.amtOrder("IPS_PowerManagementService").stream().map(CimPropertyDef::name).toList(),
+                "inherited (an override included) in ASCII order, then the own ones as declared");
+    }
 }

@@ -227,7 +227,7 @@ public class CimObjectManagerImpl implements CimObjectManager {
                             "Delete needs the keys of " + path.className());
                 }
             }
-            CimInstance target = resolve(ctx, schema, path);
+            CimInstance target = resolve(ctx, schema, path, false);
             providerOf(schema, target.className()).deleteInstance(ctx, target);
             return null;
         });
@@ -412,7 +412,42 @@ public class CimObjectManagerImpl implements CimObjectManager {
      * provider's own getInstance, or, when it has none, a search of the enumeration.
      */
     private CimInstance resolve(RequestContext ctx, CimSchema schema, CimObjectPath clientPath) throws CimException {
-        CimObjectPath path = SchemaEnforcer.checkPath(schema, clientPath);
+        return resolve(ctx, schema, clientPath, true);
+    }
+
+    /**
+     * As {@link #resolve(RequestContext, CimSchema, CimObjectPath)}; {@code lenient} accepts, as
+     * real AMT does, a path that gives only some of the keys when exactly one instance of the
+     * class has the values it gives (OpenStack Ironic's AMT driver and {@code amtctrl} name
+     * CIM_PowerManagementService and CIM_BootService by {@code Name} alone). A value no instance
+     * has is NOT_FOUND, as with a full path; a partial path that several instances fit stays
+     * insufficient.
+     */
+    private CimInstance resolve(RequestContext ctx, CimSchema schema, CimObjectPath clientPath, boolean lenient)
+            throws CimException {
+        CimObjectPath path;
+        try {
+            path = SchemaEnforcer.checkPath(schema, clientPath);
+        } catch (org.vamt.cim.InvalidKeyException e) {
+            if (!lenient || e.problem() != org.vamt.cim.InvalidKeyException.Problem.INSUFFICIENT_SELECTORS
+                    || clientPath.keys().isEmpty()) {
+                throw e;
+            }
+            CimObjectPath partial = SchemaEnforcer.checkPartialPath(schema, clientPath);
+            List<CimInstance> fitting = new ArrayList<>();
+            for (CimInstance i : enumerate(ctx, partial.className())) {
+                if (matches(i, partial)) {
+                    fitting.add(i);
+                }
+            }
+            if (fitting.isEmpty()) {
+                throw new CimException(CimStatus.NOT_FOUND, "no instance matches " + partial);
+            }
+            if (fitting.size() > 1) {
+                throw e;
+            }
+            return fitting.get(0);
+        }
         if (path.keys().isEmpty()) {
             List<CimInstance> all = enumerate(ctx, path.className());
             if (all.isEmpty()) {

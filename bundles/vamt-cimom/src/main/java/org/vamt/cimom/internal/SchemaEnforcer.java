@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The schema's rules, applied in one place for every provider: known classes, exact key sets,
- * typed values in schema order, Put limited to writable properties, method parameters checked
+ * typed values in AMT's order, Put limited to writable properties, method parameters checked
  * on the way in and out.
  */
 final class SchemaEnforcer {
@@ -69,7 +69,33 @@ final class SchemaEnforcer {
     }
 
     /**
-     * A provider's instance in the schema's form: properties in schema order with schema types,
+     * A client's path that may leave keys out: every selector must be a key of the class, of the
+     * key's type; the keys given are returned typed, in schema order.
+     */
+    static CimObjectPath checkPartialPath(CimSchema schema, CimObjectPath path) throws CimException {
+        CimClassDef c = requireClass(schema, path.className());
+        Map<String, Object> typed = new LinkedHashMap<>();
+        for (CimPropertyDef k : schema.keys(c.name())) {
+            Object v = path.key(k.name());
+            if (v == null) {
+                continue;
+            }
+            try {
+                typed.put(k.name(), TypeCoercion.coerce(k.type(), false, k, v, "key " + k.name()));
+            } catch (CimException e) {
+                throw new InvalidKeyException(InvalidKeyException.Problem.TYPE_MISMATCH, e.getMessage());
+            }
+        }
+        if (typed.size() != path.keys().size()) {
+            throw new InvalidKeyException(InvalidKeyException.Problem.UNEXPECTED_SELECTORS,
+                    "a selector is not a key of " + c.name());
+        }
+        return new CimObjectPath(c.name(), typed);
+    }
+
+    /**
+     * A provider's instance in the schema's form: properties in AMT's order
+     * ({@link CimSchema#amtOrder}) with schema types,
      * keys marked by the schema. Properties the class does not have are dropped and logged, as
      * they are a provider bug, not the client's problem.
      */
@@ -79,7 +105,7 @@ final class SchemaEnforcer {
         CimInstance.Builder b = CimInstance.builder(c.name());
         Set<String> unknown = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         unknown.addAll(i.properties().keySet());
-        for (CimPropertyDef p : schema.properties(c.name())) {
+        for (CimPropertyDef p : schema.amtOrder(c.name())) {
             Object v = i.get(p.name());
             unknown.remove(p.name());
             if (v == null) {

@@ -31,6 +31,8 @@ class CimObjectManagerImplTest {
             };
             class C : Test_Base { [Key] string K; [Write] string W; string RO; };
             class C_Sub : C { uint32 Extra; };
+            class Svc : Test_Base { [Key] string CreationClassName; [Key] string Name; [Key] string SystemName;
+                uint32 Go(); };
             """;
 
     CimObjectManagerImpl cimom;
@@ -217,5 +219,52 @@ class CimObjectManagerImplTest {
                 .build()), "Processor");
         CimException wrong = assertThrows(CimException.class, () -> cimom.enumerateInstances(CTX, "Processor"));
         assertEquals(CimStatus.FAILED, wrong.status(), "a value that does not fit the schema is the provider's bug");
+    }
+
+    /** Real AMT accepts some of the keys when they name exactly one instance (Ironic's AMT driver sends Name only). */
+    @Test
+    void someKeysNamingExactlyOneInstanceAreEnough() throws CimException {
+        List<String> went = new ArrayList<>();
+        List<CimInstance> services = new ArrayList<>(List.of(svc("Power", "Host")));
+        serve(new CimProvider() {
+            @Override
+            public List<CimInstance> enumerateInstances(RequestContext ctx, String className) {
+                return List.copyOf(services);
+            }
+
+            @Override
+            public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
+                                             Map<String, Object> arguments) {
+                went.add(target.key("Name") + "/" + target.key("SystemName"));
+                return MethodResult.of(0);
+            }
+
+            @Override
+            public void deleteInstance(RequestContext ctx, CimInstance instance) {
+                went.add("deleted");
+            }
+        }, "Svc");
+        CimObjectPath byName = new CimObjectPath("Svc", Map.of("Name", "Power"));
+        assertEquals("Host", cimom.getInstance(CTX, byName).get("SystemName"));
+        assertEquals(0, cimom.invokeMethod(CTX, byName, "Go", Map.of()).returnValue());
+        assertEquals(List.of("Power/Host"), went, "the method runs on the full path of the one instance");
+        CimException wrong = assertThrows(CimException.class,
+                () -> cimom.invokeMethod(CTX, new CimObjectPath("Svc", Map.of("Name", "Boot")), "Go", Map.of()));
+        assertEquals(CimStatus.NOT_FOUND, wrong.status(), "a value no instance has still fails");
+        InvalidKeyException unknown = assertThrows(InvalidKeyException.class,
+                () -> cimom.getInstance(CTX, new CimObjectPath("Svc", Map.of("Name", "Power", "Color", "red"))));
+        assertEquals(InvalidKeyException.Problem.UNEXPECTED_SELECTORS, unknown.problem());
+        InvalidKeyException deleting = assertThrows(InvalidKeyException.class, () -> cimom.deleteInstance(CTX, byName));
+        assertEquals(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS, deleting.problem(), "Delete names exactly");
+        services.add(svc("Power", "Other"));
+        InvalidKeyException ambiguous = assertThrows(InvalidKeyException.class, () -> cimom.getInstance(CTX, byName));
+        assertEquals(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS, ambiguous.problem(),
+                "keys that fit several instances are not enough");
+        assertEquals(List.of("Power/Host"), went);
+    }
+
+    private static CimInstance svc(String name, String system) {
+        return CimInstance.builder("Svc").key("CreationClassName", "Svc").key("Name", name).key("SystemName", system)
+                .build();
     }
 }

@@ -23,21 +23,48 @@ final class EnumerationContexts {
         final String resourceUri;
         final Mode mode;
         private final Deque<CimInstance> remaining;
+        private final boolean classByClass;
         volatile long lastUsedNanos;
 
         Enumeration(String owner, String resourceUri, Mode mode, List<CimInstance> items) {
+            this(owner, resourceUri, mode, items, false);
+        }
+
+        /**
+         * {@code classByClass}: page as real AMT pages the enumeration of a class whose instances
+         * are of several classes (CIM_PhysicalPackage: the CIM_Card first, then the other
+         * packages; CIM_Chip likewise): the instances are grouped by their class, in the order
+         * the classes first appear, and no batch holds two classes, so each Pull answers one
+         * class and carries the context for the next while classes remain.
+         */
+        Enumeration(String owner, String resourceUri, Mode mode, List<CimInstance> items, boolean classByClass) {
             this.owner = owner;
             this.resourceUri = resourceUri;
             this.mode = mode;
-            this.remaining = new ArrayDeque<>(items);
+            this.classByClass = classByClass;
+            this.remaining = new ArrayDeque<>(classByClass ? groupedByClass(items) : items);
             this.lastUsedNanos = System.nanoTime();
         }
 
-        /** Takes up to {@code max} items. */
+        private static List<CimInstance> groupedByClass(List<CimInstance> items) {
+            Map<String, List<CimInstance>> byClass = new java.util.LinkedHashMap<>();
+            for (CimInstance i : items) {
+                byClass.computeIfAbsent(i.className().toLowerCase(Locale.ROOT), k -> new java.util.ArrayList<>()).add(i);
+            }
+            List<CimInstance> out = new java.util.ArrayList<>(items.size());
+            byClass.values().forEach(out::addAll);
+            return out;
+        }
+
+        /** Takes up to {@code max} items (of one class only, when paging class by class). */
         synchronized List<CimInstance> take(int max) {
             int n = Math.min(max, remaining.size());
             List<CimInstance> out = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
+                if (classByClass && !out.isEmpty()
+                        && !out.get(0).className().equalsIgnoreCase(remaining.peek().className())) {
+                    break;
+                }
                 out.add(remaining.poll());
             }
             return out;

@@ -1,6 +1,7 @@
 package org.vamt.wsman.internal;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +134,10 @@ final class EnvelopeWriter {
         w.start("b:ReferenceParameters");
         w.element("c:ResourceURI", ResourceUris.forClass(path.className()));
         w.start("c:SelectorSet");
-        for (Map.Entry<String, Object> k : path.keys().entrySet()) {
+        // AMT writes every SelectorSet in alphabetical order of the selector names.
+        List<Map.Entry<String, Object>> selectors = new ArrayList<>(path.keys().entrySet());
+        selectors.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, Object> k : selectors) {
             w.open("c:Selector").attr("Name", k.getKey()).close();
             if (k.getValue() instanceof CimObjectPath ref) {
                 endpointReference(ref);
@@ -158,15 +162,25 @@ final class EnvelopeWriter {
         return w.toString();
     }
 
-    /** A SOAP 1.2 fault envelope (§7 of our compatibility notes). */
+    /**
+     * A SOAP 1.2 fault envelope shaped as real AMT sends it: AMT's fault namespace declarations
+     * (a SOAP, b addressing, c enumeration, d transfer, e wsman, f eventing, g CIM binding, h
+     * trust, i WSS), no ResourceURI header, the DSP0226 Reason text AMT uses for the subcode
+     * (never our own diagnosis, which goes to the debug log) and an empty {@code Detail}.
+     */
     static String fault(WsmanRequest req, WsmanFault f) {
-        EnvelopeWriter ew = new EnvelopeWriter();
-        if (f.subcodeNs() != null && !Ns.WSA.equals(f.subcodeNs()) && !Ns.WSMAN.equals(f.subcodeNs())) {
-            ew.prefixFor(f.subcodeNs());
+        XmlWriter w = new XmlWriter().declaration();
+        w.open("a:Envelope").attr("xmlns:g", Ns.WSMB).attr("xmlns:f", WSE).attr("xmlns:e", Ns.WSMAN)
+                .attr("xmlns:d", Ns.WXF).attr("xmlns:c", Ns.WSEN).attr("xmlns:b", Ns.WSA).attr("xmlns:a", Ns.SOAP)
+                .attr("xmlns:h", WST).attr("xmlns:i", WSS).attr("xmlns:xsi", Ns.XSI).close();
+        w.start("a:Header");
+        w.element("b:To", Ns.ANONYMOUS);
+        if (req != null && req.messageId() != null) {
+            w.element("b:RelatesTo", req.messageId());
         }
-        ew.envelopeStart();
-        ew.header(req, f.action(), null);
-        XmlWriter w = ew.w;
+        w.open("b:Action").attr("a:mustUnderstand", "true").close().text(f.action()).end("b:Action");
+        w.element("b:MessageID", "uuid:" + UUID.randomUUID());
+        w.end("a:Header");
         w.start("a:Body").start("a:Fault").start("a:Code");
         w.element("a:Value", switch (f.code()) {
             case SENDER -> "a:Sender";
@@ -175,25 +189,23 @@ final class EnvelopeWriter {
             case VERSION_MISMATCH -> "a:VersionMismatch";
         });
         if (f.subcode() != null) {
-            String prefix = Ns.WSA.equals(f.subcodeNs()) ? "b" : Ns.WSMAN.equals(f.subcodeNs()) ? "c"
-                    : ew.prefixFor(f.subcodeNs());
-            w.start("a:Subcode").element("a:Value", prefix + ":" + f.subcode()).end("a:Subcode");
+            w.start("a:Subcode").element("a:Value", FAULT_PREFIXES.get(f.subcodeNs()) + ":" + f.subcode())
+                    .end("a:Subcode");
         }
         w.end("a:Code");
-        w.start("a:Reason").open("a:Text").attr("xml:lang", "en-US").close().text(f.getMessage())
+        w.start("a:Reason").open("a:Text").attr("xml:lang", "en-US").close().text(f.amtReason())
                 .end("a:Text").end("a:Reason");
-        if (f.detail() != null) {
-            w.start("a:Detail");
-            if (f.detail().startsWith(Ns.FAULT_DETAIL)) {
-                w.element("c:FaultDetail", f.detail());
-            } else {
-                w.text(f.detail());
-            }
-            w.end("a:Detail");
-        }
-        w.end("a:Fault");
-        return ew.finish();
+        w.start("a:Detail").end("a:Detail");
+        w.end("a:Fault").end("a:Body").end("a:Envelope");
+        return w.toString();
     }
+
+    private static final String WSE = "http://schemas.xmlsoap.org/ws/2004/08/eventing";
+    private static final String WST = "http://schemas.xmlsoap.org/ws/2005/02/trust";
+    private static final String WSS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    /** The prefixes AMT's fault envelope binds, by namespace. */
+    private static final Map<String, String> FAULT_PREFIXES = Map.of(Ns.SOAP, "a", Ns.WSA, "b", Ns.WSEN, "c",
+            Ns.WXF, "d", Ns.WSMAN, "e", WSE, "f", Ns.WSMB, "g");
 
     /** The Identify answer (DSP0226 §11), unauthenticated. Product version is "AMT major.minor". */
     static String identify(String amtVersion) {

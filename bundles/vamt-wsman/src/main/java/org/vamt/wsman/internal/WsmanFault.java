@@ -44,9 +44,50 @@ final class WsmanFault extends Exception {
         return action;
     }
 
-    /** A fault detail: a faultDetail URI or free text; may be null. */
+    /**
+     * Our own diagnosis: a DSP0226 faultDetail URI or free text; may be null. Real AMT sends an
+     * empty Detail, so this is only logged and asserted on in tests, never sent.
+     */
     String detail() {
         return detail;
+    }
+
+    /**
+     * The Reason text real AMT sends for this subcode: DSP0226's wording for the fault (as in
+     * captured AMT answers, e.g. DestinationUnreachable, AlreadyExists), whatever our own
+     * diagnosis ({@link #getMessage()}, logged at debug) says.
+     */
+    String amtReason() {
+        if (subcode == null) {
+            return code == Code.VERSION_MISMATCH ? "The SOAP version of the message is not supported."
+                    : code == Code.MUST_UNDERSTAND ? "A header marked mustUnderstand was not understood."
+                    : "The message could not be processed.";
+        }
+        return switch (subcode) {
+            case "DestinationUnreachable" ->
+                    "No route can be determined to reach the destination role defined by the WSAddressing To.";
+            case "ActionNotSupported" -> "The action is not supported by the service.";
+            case "MessageInformationHeaderRequired" -> "A required header property is missing.";
+            case "InvalidMessageInformationHeader" ->
+                    "A message information header is not valid and the message cannot be processed.";
+            case "EndpointUnavailable" -> "The specified endpoint is currently unavailable.";
+            case "InvalidSelectors" -> "The Selectors for the resource are not valid.";
+            case "InvalidParameter" -> "An operation parameter is not valid.";
+            case "SchemaValidationError" -> "The supplied SOAP violates the corresponding XML Schema definition.";
+            case "EncodingLimit" -> "An internal encoding limit was exceeded in a request or would be violated if"
+                    + " the message were processed.";
+            case "UnsupportedFeature" -> "The specified feature is not supported.";
+            case "QuotaLimit" -> "The service is busy servicing other requests.";
+            case "AccessDenied" -> "The sender was not authorized to access the resource.";
+            case "AlreadyExists" -> "The sender attempted to create a resource which already exists.";
+            case "TimedOut" -> "The operation has timed out.";
+            case "InternalError" -> "The service cannot comply with the request due to internal processing errors.";
+            case "InvalidRepresentation" -> "The XML content is invalid.";
+            case "InvalidEnumerationContext" -> "The supplied enumeration context is invalid.";
+            case "CannotProcessFilter" -> "The requested filter could not be processed.";
+            case "FilterDialectRequestedUnavailable" -> "The requested filtering dialect is not supported.";
+            default -> "The request could not be processed.";
+        };
     }
 
     private static final String WSA_FAULT = Ns.WSA + "/fault";

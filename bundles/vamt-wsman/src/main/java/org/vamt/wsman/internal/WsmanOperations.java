@@ -206,7 +206,9 @@ final class WsmanOperations {
             all = cimom.enumerateInstances(ctx, className);
         }
         String owner = owner(ctx);
-        EnumerationContexts.Enumeration en = new EnumerationContexts.Enumeration(owner, req.resourceUri(), mode, all);
+        // A class's own enumeration pages class by class, as AMT's does; filtered ones come whole.
+        EnumerationContexts.Enumeration en = new EnumerationContexts.Enumeration(owner, req.resourceUri(), mode, all,
+                filter == null);
         List<CimInstance> first = optimize ? en.take(maxElements) : List.of();
         boolean done = optimize && en.exhausted();
         String id = done ? null : enumerations.open(en);

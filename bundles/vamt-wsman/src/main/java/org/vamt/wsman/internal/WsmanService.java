@@ -114,8 +114,8 @@ public class WsmanService implements EndpointPathHandler {
             Thread.currentThread().interrupt();
             return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable("Shutting down.")));
         } catch (WsmanFault f) {
-            LOG.debug("VM {}: {} {} -> fault {}", ctx.machineName(), request.action(), request.resourceUri(),
-                    f.subcode());
+            LOG.debug("VM {}: {} {} -> fault {}: {} ({})", ctx.machineName(), request.action(),
+                    request.resourceUri(), f.subcode(), f.getMessage(), f.detail());
             return soap(400, EnvelopeWriter.fault(request, f));
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} {} failed", ctx.machineName(), request.action(), request.resourceUri(), e);

@@ -68,6 +68,8 @@ class WsmanEndpointTest {
                 [Key] CIM_PowerManagementService REF ServiceProvided; [Key] CIM_ManagedElement REF UserOfService; };
             [Association] class CIM_AssociatedPowerManagementService : CIM_ServiceAvailableToElement {
                 uint16 PowerState; uint16 AvailableRequestedPowerStates[]; datetime Since; };
+            class CIM_PhysicalPackage : CIM_ManagedElement { [Key] string Tag; [Key] string CreationClassName; };
+            class CIM_Card : CIM_PhysicalPackage { boolean HostingBoard; };
             class AMT_Policy : CIM_ManagedElement { [Key] string InstanceID; string PolicyName; };
             class AMT_GeneralSettings : CIM_ManagedElement {
                 [Key] string InstanceID; [Write] string HostName; string DigestRealm; };
@@ -86,6 +88,10 @@ class WsmanEndpointTest {
                 return List.of(CimInstance.builder(className).key("InstanceID", "Intel(r) AMT: General Settings")
                         .property("HostName", hostName).property("DigestRealm", ctx.digestRealm()).build());
             }
+            if (className.equals("CIM_PhysicalPackage")) {
+                return List.of(pkg("CIM_PhysicalPackage", "DISK 0"), pkg("CIM_Card", "CIM_Card"),
+                        pkg("CIM_PhysicalPackage", "DISK 1"));
+            }
             if (className.equals("CIM_PowerManagementService")) {
                 return List.of(CimInstance.builder(className).key("CreationClassName", className)
                         .key("Name", "Intel(r) AMT Power Management Service").property("EnabledState", 5)
@@ -94,12 +100,24 @@ class WsmanEndpointTest {
             return List.of(
                     CimInstance.builder("CIM_AssociatedPowerManagementService").property("PowerState", 2)
                             .property("AvailableRequestedPowerStates", List.of(8, 10))
-                            .key("ServiceProvided", CimObjectPath.of("CIM_PowerManagementService", "Name", "p"))
+                            .key("ServiceProvided", servicePath("p"))
                             .key("UserOfService", CimObjectPath.of("CIM_ComputerSystem", "Name", "ManagedSystem"))
                             .property("Since", CimDateTime.interval("P1D")).build(),
                     CimInstance.builder("CIM_AssociatedPowerManagementService").property("PowerState", 8)
                             .key("ServiceProvided", CimObjectPath.of("CIM_PowerManagementService", "Name", "q"))
                             .key("UserOfService", CimObjectPath.of("CIM_ComputerSystem", "Name", "Other")).build());
+        }
+
+        /** A reference whose keys come out of the provider in non-alphabetical order. */
+        private static CimObjectPath servicePath(String name) {
+            Map<String, Object> keys = new java.util.LinkedHashMap<>();
+            keys.put("Name", name);
+            keys.put("CreationClassName", "CIM_PowerManagementService");
+            return new CimObjectPath("CIM_PowerManagementService", keys);
+        }
+
+        private static CimInstance pkg(String className, String tag) {
+            return CimInstance.builder(className).key("Tag", tag).key("CreationClassName", className).build();
         }
 
         @Override
@@ -146,7 +164,7 @@ class WsmanEndpointTest {
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         // realm rules as the real providers declare them, enforced by the CIMOM with the real users
         CimObjectManager cimom = new TestCimom(MOF).serve(new FixtureProvider(), "CIM_PowerManagementService",
-                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy")
+                "CIM_AssociatedPowerManagementService", "AMT_GeneralSettings", "AMT_Policy", "CIM_PhysicalPackage")
                 .realm("AMT_GeneralSettings", "*,3").realm("CIM_PowerManagementService", "5")
                 .access(users::permits).manager();
         TestTransport handler = new TestTransport(TestSecurity.create(users, 5, 60_000, 600_000, audited::add), 65536, 2, 200, 5_000)
@@ -252,6 +270,10 @@ class WsmanEndpointTest {
         assertTrue(xml.contains("<h:AvailableRequestedPowerStates>8</h:AvailableRequestedPowerStates>"
                 + "<h:AvailableRequestedPowerStates>10</h:AvailableRequestedPowerStates>"), xml);
         assertTrue(xml.contains("<c:Selector Name=\"Name\">ManagedSystem</c:Selector>"), xml);
+        assertTrue(xml.contains("<c:SelectorSet><c:Selector Name=\"CreationClassName\">CIM_PowerManagementService"
+                + "</c:Selector><c:Selector Name=\"Name\">p</c:Selector></c:SelectorSet>"), "selectors in AMT's order: " + xml);
+        assertTrue(xml.contains("<h:AvailableRequestedPowerStates>10</h:AvailableRequestedPowerStates><h:PowerState>2"
+                + "</h:PowerState><h:ServiceProvided>"), "properties in ASCII order: " + xml);
         assertTrue(xml.contains("<h:Since><i:Interval>P1D</i:Interval></h:Since>"), xml);
         assertTrue(xml.contains("<g:EndOfSequence></g:EndOfSequence>"), xml);
         assertFalse(xml.contains("EnumerationContext"), "the last PullResponse has no context");
@@ -260,6 +282,31 @@ class WsmanEndpointTest {
         HttpResponse<String> again = client.post(envelope(Ns.ACTION_PULL, uri, null, pull));
         assertEquals(400, again.statusCode());
         assertTrue(again.body().contains("InvalidEnumerationContext"), again.body());
+    }
+
+    /**
+     * A class whose instances are of several classes pages as AMT's CIM_PhysicalPackage does: one
+     * class per Pull, the context kept while classes remain, the same context pulled again.
+     */
+    @Test
+    void polymorphicEnumerationPagesClassByClass() throws Exception {
+        String uri = CIM + "CIM_PhysicalPackage";
+        HttpResponse<String> e = client.post(envelope(Ns.ACTION_ENUMERATE, uri, null,
+                "<Enumerate xmlns=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" />"));
+        Matcher m = Pattern.compile("<g:EnumerationContext>([^<]+)</g:EnumerationContext>").matcher(e.body());
+        assertTrue(m.find(), e.body());
+        String pull = "<n:Pull xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"><n:EnumerationContext>"
+                + m.group(1) + "</n:EnumerationContext><n:MaxElements>999</n:MaxElements></n:Pull>";
+        String first = client.post(envelope(Ns.ACTION_PULL, uri, null, pull)).body();
+        assertEquals(2, first.split("<h:CIM_PhysicalPackage>").length - 1, first);
+        assertFalse(first.contains("CIM_Card>"), first);
+        assertTrue(first.contains("<g:EnumerationContext>" + m.group(1) + "</g:EnumerationContext>"), first);
+        assertFalse(first.contains("EndOfSequence"), first);
+        String second = client.post(envelope(Ns.ACTION_PULL, uri, null, pull)).body();
+        assertEquals(1, second.split(":CIM_Card>").length / 2, second);
+        assertFalse(second.contains("CIM_PhysicalPackage>"), second);
+        assertFalse(second.contains("EnumerationContext"), "the last PullResponse has no context: " + second);
+        assertTrue(second.contains("<g:EndOfSequence></g:EndOfSequence>"), second);
     }
 
     @Test
@@ -349,13 +396,18 @@ class WsmanEndpointTest {
         HttpResponse<String> unknown = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_Nothing", null, null));
         assertEquals(400, unknown.statusCode());
         assertTrue(unknown.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"), unknown.body());
-        assertTrue(unknown.body().contains("faultDetail/InvalidResourceURI"), unknown.body());
+        assertTrue(unknown.body().contains("<a:Text xml:lang=\"en-US\">No route can be determined to reach the"
+                + " destination role defined by the WSAddressing To.</a:Text></a:Reason><a:Detail></a:Detail>"),
+                "AMT's reason and empty Detail: " + unknown.body());
+        assertTrue(unknown.body().contains(" xmlns:e=\"" + Ns.WSMAN + "\""), "AMT's fault prefixes: " + unknown.body());
         assertMeshCentralFriendly(unknown.body());
 
         HttpResponse<String> badSelector = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
                 "<w:Selector Name=\"Color\">red</w:Selector>", null));
         assertEquals(400, badSelector.statusCode());
-        assertTrue(badSelector.body().contains("c:InvalidSelectors"), badSelector.body());
+        assertTrue(badSelector.body().contains("<a:Value>e:InvalidSelectors</a:Value>"), badSelector.body());
+        assertTrue(badSelector.body().contains(">The Selectors for the resource are not valid.</a:Text>"),
+                badSelector.body());
 
         HttpResponse<String> noMethod = client.post(envelope(CIM + "CIM_PowerManagementService/Explode",
                 CIM + "CIM_PowerManagementService", null, null));
@@ -366,12 +418,24 @@ class WsmanEndpointTest {
                 CIM + "CIM_PowerManagementService", null, "<r:RequestPowerStateChange_INPUT xmlns:r=\"" + CIM
                         + "CIM_PowerManagementService\"><r:PowerState>eight</r:PowerState></r:RequestPowerStateChange_INPUT>"));
         assertEquals(400, wrongType.statusCode());
-        assertTrue(wrongType.body().contains("c:InvalidParameter"), wrongType.body());
+        assertTrue(wrongType.body().contains("e:InvalidParameter"), wrongType.body());
 
-        HttpResponse<String> missingKey = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+        HttpResponse<String> partialKeys = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
                 "<w:Selector Name=\"Name\">Intel(r) AMT Power Management Service</w:Selector>", null));
-        assertEquals(400, missingKey.statusCode());
-        assertTrue(missingKey.body().contains("faultDetail/InsufficientSelectors"), missingKey.body());
+        assertEquals(200, partialKeys.statusCode(), "some keys naming the one instance are enough, as on AMT");
+        assertTrue(partialKeys.body().contains("<g:EnabledState>5</g:EnabledState>"), partialKeys.body());
+        HttpResponse<String> wrongPartialKey = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Name\">Some Other Service</w:Selector>", null));
+        assertEquals(400, wrongPartialKey.statusCode());
+        assertTrue(wrongPartialKey.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"),
+                wrongPartialKey.body());
+        HttpResponse<String> wrongPartialInvoke = client.post(envelope(
+                CIM + "CIM_PowerManagementService/RequestPowerStateChange", CIM + "CIM_PowerManagementService",
+                "<w:Selector Name=\"Name\">Some Other Service</w:Selector>", "<r:RequestPowerStateChange_INPUT xmlns:r=\""
+                        + CIM + "CIM_PowerManagementService\"><r:PowerState>2</r:PowerState></r:RequestPowerStateChange_INPUT>"));
+        assertEquals(400, wrongPartialInvoke.statusCode());
+        assertTrue(wrongPartialInvoke.body().contains("<a:Value>b:DestinationUnreachable</a:Value>"),
+                wrongPartialInvoke.body());
         assertTrue(calls.isEmpty(), "no faulty request reached the provider");
 
         HttpResponse<String> noTo = client.post(envelope(Ns.ACTION_GET, CIM + "CIM_PowerManagementService", null, null)
