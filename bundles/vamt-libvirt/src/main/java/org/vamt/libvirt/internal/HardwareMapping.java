@@ -1,15 +1,19 @@
 package org.vamt.libvirt.internal;
 
+import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
+import org.libvirt.DomainInterface;
+import org.libvirt.Network;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -19,6 +23,7 @@ import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.NicAddress;
 import org.vamt.hypervisor.SerialConsole;
 
 /**
@@ -30,6 +35,8 @@ final class HardwareMapping {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
 
     private final Domains domains;
+    /** The host's SMBIOS facts, once read. */
+    private volatile HostSmbios hostSmbios;
 
     HardwareMapping(Domains domains) {
         this.domains = domains;
@@ -97,10 +104,11 @@ final class HardwareMapping {
                         : new MachineHardware.Disk(k.target(), k.bus(), k.cdrom(), k.source(), capacity, k.serial()));
             }
             MachineHardware.Cpu p = parsed.cpu();
+            HostSmbios host = hostSmbios(c);
             MachineHardware.Cpu cpu = new MachineHardware.Cpu(p.model(), p.vendor(), p.sockets(), p.cores(),
-                    p.threads(), hostMhz(c));
+                    p.threads(), hostMhz(c), host.maxMhz(), host.busMhz(), host.stepping());
             MachineHardware hw = new MachineHardware(parsed.firmware(), parsed.system(), parsed.baseboard(),
-                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics());
+                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics(), host.memoryMhz());
             LOG.debug("hardware {}: {}, {} {}x{}x{}, {} KiB, {} disk(s), {} NIC(s)", who,
                     hw.firmware().uefi() ? "UEFI" : "BIOS", cpu.model(), cpu.sockets(), cpu.cores(), cpu.threads(),
                     hw.memoryKiB(), disks.size(), hw.nics().size());
@@ -265,6 +273,105 @@ final class HardwareMapping {
         } catch (InvalidPathException | SecurityException e) {
             return false;
         }
+    }
+
+    /**
+     * The host's SMBIOS processor and memory facts from virConnectGetSysinfo, read once per
+     * connection's first success (they do not change while the host runs); UNKNOWN when the driver
+     * has none or the answer cannot be parsed.
+     */
+    private HostSmbios hostSmbios(VamtConnect c) throws LibvirtException {
+        HostSmbios known = hostSmbios;
+        if (known != null) {
+            return known;
+        }
+        HostSmbios read;
+        try {
+            read = HostSmbios.parse(c.getSysinfo());
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("virConnectGetSysinfo: {}", e.getMessage());
+            read = HostSmbios.UNKNOWN;
+        } catch (HypervisorException e) {
+            LOG.debug("virConnectGetSysinfo: {}", e.getMessage());
+            read = HostSmbios.UNKNOWN;
+        }
+        hostSmbios = read;
+        return read;
+    }
+
+    /**
+     * The running machine's IPv4 settings on the NIC with this MAC: the address from the DHCP lease
+     * of its libvirt network (virDomainInterfaceAddresses, source LEASE), else from the guest agent
+     * (source AGENT); gateway and DNS server from the network's definition (the host's address on a
+     * forwarding network serves both, as libvirt's dnsmasq does) when the address lies in it.
+     */
+    public Optional<NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
+        String address = NicLink.normalizeMac(mac);
+        return domains.withDomain("nicAddress", Domains.canonical(uuid), (c, d) -> {
+            if (d.isActive() != 1) {
+                return Optional.empty();
+            }
+            String network = NicAddresses.networkOf(d.getXMLDesc(0), address);
+            DomainInterface.InterfaceAddress ip = null;
+            if (network != null) {
+                ip = ipv4(d, address, LEASE);
+            }
+            if (ip == null) {
+                ip = ipv4(d, address, AGENT);
+            }
+            if (ip == null) {
+                return Optional.empty();
+            }
+            String networkXml = null;
+            if (network != null) {
+                try {
+                    Network n = c.networkLookupByName(network);
+                    try {
+                        networkXml = n.getXMLDesc(0);
+                    } finally {
+                        n.free();
+                    }
+                } catch (LibvirtException e) {
+                    if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                        throw e;
+                    }
+                    LOG.debug("nicAddress {}: network {}: {}", Domains.describe(d), network, Domains.message(e));
+                }
+            }
+            return Optional.of(NicAddresses.withNetwork(ip.address.getHostAddress(), ip.prefixLength, networkXml));
+        });
+    }
+
+    /** virDomainInterfaceAddresses source values. */
+    private static final int LEASE = 0;
+    private static final int AGENT = 1;
+
+    private static DomainInterface.InterfaceAddress ipv4(Domain d, String mac, int source) throws LibvirtException {
+        Collection<DomainInterface> interfaces;
+        try {
+            interfaces = d.interfaceAddresses(source, 0);
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            // no lease (yet), no agent in the guest, or a driver without the call: unknown
+            LOG.debug("interfaceAddresses({}) {}: {}", source == LEASE ? "lease" : "agent", Domains.describe(d),
+                    Domains.message(e));
+            return null;
+        }
+        for (DomainInterface i : interfaces) {
+            if (i.hwAddr != null && mac.equalsIgnoreCase(i.hwAddr.trim()) && i.addrs != null) {
+                for (DomainInterface.InterfaceAddress a : i.addrs) {
+                    if (a.address instanceof Inet4Address) {
+                        return a;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** The host CPU clock from virNodeGetInfo, or 0. */
