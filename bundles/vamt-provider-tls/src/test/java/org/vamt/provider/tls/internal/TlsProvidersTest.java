@@ -117,7 +117,7 @@ class TlsProvidersTest {
                 "one selector, as MeshCentral reads it");
         CimObjectPath endpoints = (CimObjectPath) contexts.get(0).get("ElementProvidingContext");
         assertEquals("AMT_TLSProtocolEndpointCollection", endpoints.className());
-        assertEquals("TLSProtocolEndpointInstances Collection", endpoints.key("ElementName"));
+        assertEquals("TLSProtocolEndpoint Instances Collection", endpoints.key("ElementName"));
         assertEquals(1, enumerate(DESKTOP_01, "AMT_TLSProtocolEndpointCollection").size());
 
         List<CimInstance> settings = enumerate(DESKTOP_01, "AMT_TLSSettingData");
