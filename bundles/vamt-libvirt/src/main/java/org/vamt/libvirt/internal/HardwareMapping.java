@@ -14,6 +14,7 @@ import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 import org.libvirt.DomainInterface;
 import org.libvirt.Network;
+import org.libvirt.StorageVol;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -90,7 +91,7 @@ final class HardwareMapping {
      * machine runs, never with secrets, never logged) with {@link DomainHardwareParser}, then adds what
      * only the host knows: the CPU clock ({@code virNodeGetInfo}) and disk capacities
      * ({@code virDomainGetBlockInfo}, tried while the machine runs or when the disk's source path exists
-     * locally; 0 when it fails or is not tried).
+     * locally; else the capacity of the storage volume at that path; 0 when both fail).
      */
     public MachineHardware hardware(String uuid) throws HypervisorException {
         return domains.withDomain("hardware", Domains.canonical(uuid), (c, d) -> {
@@ -99,7 +100,7 @@ final class HardwareMapping {
             boolean active = d.isActive() == 1;
             List<MachineHardware.Disk> disks = new ArrayList<>(parsed.disks().size());
             for (MachineHardware.Disk k : parsed.disks()) {
-                long capacity = capacity(d, who, k, active);
+                long capacity = capacity(c, d, who, k, active);
                 disks.add(capacity == k.capacity() ? k
                         : new MachineHardware.Disk(k.target(), k.bus(), k.cdrom(), k.source(), capacity, k.serial()));
             }
@@ -250,10 +251,13 @@ final class HardwareMapping {
     }
 
     /** Disk capacity in bytes from virDomainGetBlockInfo, or 0 (no source, not tried, or failed). */
-    private static long capacity(Domain d, String who, MachineHardware.Disk disk, boolean active)
+    private static long capacity(VamtConnect c, Domain d, String who, MachineHardware.Disk disk, boolean active)
             throws LibvirtException {
-        if (disk.target() == null || disk.source() == null || !(active || existsLocally(disk.source()))) {
+        if (disk.target() == null || disk.source() == null) {
             return 0;
+        }
+        if (!(active || existsLocally(disk.source()))) {
+            return volumeCapacity(c, who, disk);
         }
         try {
             return Math.max(0, d.blockInfo(disk.target()).getCapacity());
@@ -262,6 +266,29 @@ final class HardwareMapping {
                 throw e;
             }
             LOG.debug("hardware {}: no capacity for disk {}: {}", who, disk.target(),
+                    e.getError() == null ? e.getMessage() : e.getError().getMessage());
+            return 0;
+        }
+    }
+
+    /**
+     * The capacity of the storage volume at the disk's source (virStorageVolLookupByPath): known
+     * while the machine is off even where the image is not readable here (a remote host, a pool
+     * vAMT may not read), as a powered-off AMT PC still reports its disks. 0 when no pool holds it.
+     */
+    private static long volumeCapacity(VamtConnect c, String who, MachineHardware.Disk disk) throws LibvirtException {
+        try {
+            StorageVol volume = c.storageVolLookupByPath(disk.source());
+            try {
+                return Math.max(0, volume.getInfo().capacity);
+            } finally {
+                volume.free();
+            }
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("hardware {}: no storage volume for disk {}: {}", who, disk.target(),
                     e.getError() == null ? e.getMessage() : e.getError().getMessage());
             return 0;
         }

@@ -77,9 +77,10 @@ class InventoryProviderTest {
         assertEquals(8L << 30, memory.get(0).get("Capacity"));
         List<CimInstance> disks = list(BUILD_SERVER, "CIM_MediaAccessDevice");
         assertEquals(List.of("MEDIA DEV 0", "MEDIA DEV 1"), disks.stream().map(d -> d.get("DeviceID")).toList());
-        // a powered-off AMT PC still reports the property; 0 while the size is unknown (MeshCentral
-        // then shows no size, as when it is missing)
-        assertEquals(0L, disks.get(0).get("MaxMediaSize"));
+        // a powered-off AMT PC still reports its disks: the system disk's size from its storage
+        // volume (demo pool), 0 for the data disk in no pool (MeshCentral then shows no size)
+        assertEquals(1099506450L, disks.get(0).get("MaxMediaSize"));
+        assertEquals(0L, disks.get(1).get("MaxMediaSize"));
         assertEquals("Managed System Media Access Device", disks.get(0).get("ElementName"));
         assertEquals(2L, disks.get(0).get("EnabledDefault"));
         assertEquals(2L, disks.get(0).get("Security"));
