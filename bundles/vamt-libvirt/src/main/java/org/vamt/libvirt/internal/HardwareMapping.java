@@ -303,9 +303,9 @@ final class HardwareMapping {
     }
 
     /**
-     * The host's SMBIOS processor and memory facts from virConnectGetSysinfo, read once per
-     * connection's first success (they do not change while the host runs); UNKNOWN when the driver
-     * has none or the answer cannot be parsed.
+     * The host's SMBIOS processor and memory facts from virConnectGetSysinfo, read once per activation
+     * (one libvirt URI: they do not change while the host runs) unless the connection fails; UNKNOWN,
+     * and kept so, when the driver has none or the answer cannot be parsed.
      */
     private HostSmbios hostSmbios(VamtConnect c) throws LibvirtException {
         HostSmbios known = hostSmbios;
