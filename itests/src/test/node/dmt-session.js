@@ -354,8 +354,41 @@ const INVENTORY_ENUMS = [
     ['AMT_EthernetPortSettings', () => amt.EthernetPortSettings]
 ];
 
+// Fields go-wsman-messages decodes as Go ints (processor.PackageResponse, physical.PhysicalMemory):
+// a text that is not an integer fails its xml.Unmarshal, so it fails here too. Absent: null.
+function goInt(xml, name, what) {
+    const t = text(xml, name);
+    if (t == null) return null;
+    if (!/^-?\d+$/.test(t)) throw new StepError(what + ': ' + name + ' "' + t + '" is not an integer', null);
+    return Number(t);
+}
+
+// What DMT's console reads of the inventory: CPU clocks, DIMM speeds and the wired port's IP settings
+// (go-wsman-messages: CIM_Processor CurrentClockSpeed/MaxClockSpeed/ExternalBusClockSpeed,
+// CIM_PhysicalMemory Speed/MaxMemorySpeed/ConfiguredMemoryClockSpeed/IsSpeedInMhz,
+// AMT_EthernetPortSettings IPAddress/SubnetMask/DefaultGateway/PrimaryDNS of instance 0).
+function inventoryReadings(items) {
+    const processors = (items['CIM_Processor'] || []).map((i) => ({
+        CurrentClockSpeed: goInt(i.xml, 'CurrentClockSpeed', 'CIM_Processor'),
+        MaxClockSpeed: goInt(i.xml, 'MaxClockSpeed', 'CIM_Processor'),
+        ExternalBusClockSpeed: goInt(i.xml, 'ExternalBusClockSpeed', 'CIM_Processor')
+    }));
+    const dimms = (items['CIM_PhysicalMemory'] || []).map((i) => ({
+        Speed: goInt(i.xml, 'Speed', 'CIM_PhysicalMemory'),
+        MaxMemorySpeed: goInt(i.xml, 'MaxMemorySpeed', 'CIM_PhysicalMemory'),
+        ConfiguredMemoryClockSpeed: goInt(i.xml, 'ConfiguredMemoryClockSpeed', 'CIM_PhysicalMemory'),
+        IsSpeedInMhz: text(i.xml, 'IsSpeedInMhz')
+    }));
+    const wired = (items['AMT_EthernetPortSettings'] || []).find((i) => text(i.xml, 'InstanceID') === 'Intel(r) AMT Ethernet Port Settings 0');
+    const wiredPort = wired ? {
+        IPAddress: text(wired.xml, 'IPAddress'), SubnetMask: text(wired.xml, 'SubnetMask'),
+        DefaultGateway: text(wired.xml, 'DefaultGateway'), PrimaryDNS: text(wired.xml, 'PrimaryDNS')
+    } : null;
+    return { processors, dimms, wiredPort };
+}
+
 async function stepInventory() {
-    const classStatus = {}, counts = {}, itemNames = {}, pulls = {};
+    const classStatus = {}, counts = {}, itemNames = {}, pulls = {}, items = {};
     let platformGuid = null, status = null;
     const fail = (e) => { throw new StepError(e.message, e.status, { classStatus, counts }); };
     for (const [cls, builder] of INVENTORY_GETS) {
@@ -373,6 +406,7 @@ async function stepInventory() {
         try { r = await enumeratePull(builder(), cls); } catch (e) { classStatus[cls] = e.status; fail(e); }
         classStatus[cls] = status = r.status;
         counts[cls] = r.items.length;
+        items[cls] = r.items;
         const names = {};
         for (const i of r.items) names[i.name] = (names[i.name] || 0) + 1;
         // Items of another element name (a subclass, e.g. CIM_Card within CIM_PhysicalPackage).
@@ -381,7 +415,7 @@ async function stepInventory() {
         if (!r.endOfSequence) console.error('dmt-session: Pull ' + cls + ' did not end the sequence after ' + r.pulls + ' Pull(s)');
     }
     if (!platformGuid) throw new StepError('CIM_ComputerSystemPackage has no PlatformGUID', classStatus['CIM_ComputerSystemPackage'], { classStatus, counts });
-    const result = { status, classStatus, counts, PlatformGUID: platformGuid };
+    const result = { status, classStatus, counts, PlatformGUID: platformGuid, ...inventoryReadings(items) };
     if (Object.keys(itemNames).length) result.itemNames = itemNames;
     if (Object.keys(pulls).length) result.pulls = pulls;
     return result;

@@ -437,6 +437,16 @@ async function stepInventory() {
     const ch = responses['CIM_Chassis'].response || {};
     const sp = responses['CIM_SystemPackaging'].responses || [];
     const orNull = (v) => (v === undefined ? null : v);
+    // CPU clocks and DIMM speeds as MeshCentral's XML parser gives them (MeshCommander's hardware
+    // page shows "Maximum socket speed" = MaxClockSpeed + " MHz").
+    const processors = (responses['CIM_Processor'].responses || []).map((p) => ({
+        CurrentClockSpeed: orNull(p.CurrentClockSpeed), MaxClockSpeed: orNull(p.MaxClockSpeed),
+        ExternalBusClockSpeed: orNull(p.ExternalBusClockSpeed)
+    }));
+    const dimms = (responses['CIM_PhysicalMemory'].responses || []).map((m) => ({
+        Speed: orNull(m.Speed), MaxMemorySpeed: orNull(m.MaxMemorySpeed),
+        ConfiguredMemoryClockSpeed: orNull(m.ConfiguredMemoryClockSpeed), IsSpeedInMhz: orNull(m.IsSpeedInMhz)
+    }));
     return {
         status,
         classStatus,
@@ -451,6 +461,9 @@ async function stepInventory() {
         bios: { vendor: orNull(ids.bios_vendor), version: orNull(ids.bios_version), date: orNull(ids.bios_date) },
         board: { vendor: orNull(ids.board_vendor), name: orNull(ids.board_name), version: orNull(ids.board_version), serial: orNull(ids.board_serial) },
         chassis: { manufacturer: orNull(ch.Manufacturer), model: orNull(ch.Model), version: orNull(ch.Version), serial: orNull(ch.SerialNumber) },
+        processors,
+        maxSocketSpeed: processors.length ? processors[0].MaxClockSpeed + ' MHz' : null,
+        dimms,
         sysinfoHash: hw2.hash
     };
 }

@@ -258,6 +258,37 @@ public class RealClientsIT {
         };
     }
 
+    /** The demo host's CPU clock (<node><cpu><mhz>); its SMBIOS (test driver) tells no maximum, bus clock or memory speed. */
+    static final int HOST_MHZ = 2400;
+    /** The demo network "default": 192.168.122.1/24, NAT, DHCP; the test driver leases 192.168.122.x by domain id. */
+    static final String DEMO_GATEWAY = "192.168.122.1";
+
+    /** CPU clocks and DIMM speeds as the client parsed them: the host's clock, AMT's 100 MHz bus, Speed 0 + MHz flag. */
+    static Check clocksAndDimmSpeeds() {
+        return line -> {
+            is("CurrentClockSpeed", HOST_MHZ, field(line, "CurrentClockSpeed"));
+            is("MaxClockSpeed", HOST_MHZ, field(line, "MaxClockSpeed"));
+            is("ExternalBusClockSpeed", 100, field(line, "ExternalBusClockSpeed"));
+            is("DIMM Speed", 0, field(line, "Speed"));
+            is("DIMM MaxMemorySpeed (unknown on the test driver's host)", 0, field(line, "MaxMemorySpeed"));
+            is("DIMM ConfiguredMemoryClockSpeed", 0, field(line, "ConfiguredMemoryClockSpeed"));
+            is("IsSpeedInMhz", true, field(line, "IsSpeedInMhz"));
+        };
+    }
+
+    /**
+     * The lease: an address with the network's /24 mask, and the network's gateway when the address is
+     * in it. The test driver derives a lease from the domain id, which grows with every start, so after
+     * the power cycles of earlier sessions it can lie beyond 192.168.122.0/24 (192.168.123.x…): then
+     * vAMT names no gateway, as it names none of a network the address is not in.
+     */
+    static void assertLease(String json, String address, String mask, String gateway) {
+        String ip = field(json, address);
+        assertTrue(address + " is an IPv4 address: " + json, ip.matches("192\\.168\\.\\d{1,3}\\.\\d{1,3}"));
+        is(mask, "255.255.255.0", field(json, mask));
+        is(gateway + " of " + ip, ip.startsWith("192.168.122.") ? DEMO_GATEWAY : "null", field(json, gateway));
+    }
+
     /** Steps both clients run first on every VM. */
     static Check connected(Vm vm) {
         return line -> {
@@ -291,6 +322,8 @@ public class RealClientsIT {
                     is("memory bytes", vm.memoryBytes(), field(line, "memoryBytes"));
                     is("disks", vm.disks(), line.split("\"caption\"").length - 1);
                     is("BIOS vendor", vm.biosVendor(), field(object(line, "bios"), "vendor"));
+                    clocksAndDimmSpeeds().verify(line);
+                    is("MeshCommander's maximum socket speed", HOST_MHZ + " MHz", field(line, "maxSocketSpeed"));
                 })
                 // MeshCentral keeps the last wired port with a MAC: it must be the VM's first NIC,
                 // also on build-server whose second NIC is down.
@@ -300,6 +333,14 @@ public class RealClientsIT {
                     is("LinkIsUp", true, field(line, "LinkIsUp"));
                     is("interface MeshCentral stores", vm.firstNicMac().replace('-', ':').toUpperCase(java.util.Locale.ROOT),
                             field(line, "mac"));
+                    // the address, mask and gateway MeshCentral stores for the device: the running VM's
+                    // DHCP lease on the demo network; none while the VM is off (AMT omits them)
+                    String netif = line.substring(line.indexOf("\"netif2\""));
+                    if (vm.runningAtStart()) {
+                        assertLease(netif, "address", "netmask", "gateway");
+                    } else {
+                        assertFalse("no address while off: " + netif, netif.contains("\"address\""));
+                    }
                 })
                 .then("os-power", line -> is("meshPowerState", vm.runningAtStart() ? 1 : -1, field(line, "meshPowerState")))
                 .then("boot-settings", line -> {
@@ -358,6 +399,15 @@ public class RealClientsIT {
                             field(counts, "CIM_PhysicalPackage"));
                     is("CIM_PhysicalPackage Pulls", vm.disks() == 0 ? "1" : "2",
                             line.contains("\"pulls\"") ? field(object(line, "pulls"), "CIM_PhysicalPackage") : "1");
+                    clocksAndDimmSpeeds().verify(line);
+                    String port = object(line, "wiredPort");
+                    if (vm.runningAtStart()) {
+                        assertLease(port, "IPAddress", "SubnetMask", "DefaultGateway");
+                        is("PrimaryDNS", field(port, "DefaultGateway"), field(port, "PrimaryDNS"));
+                    } else {
+                        is("IPAddress while off", "null", field(port, "IPAddress"));
+                        is("SubnetMask while off", "null", field(port, "SubnetMask"));
+                    }
                 })
                 .then("power-state", powerState(vm.runningAtStart() ? 2 : 8));
         if (vm.runningAtStart()) {

@@ -116,8 +116,10 @@ public class ScaleOutIT {
 
         // ---- a real AMT client (MeshCentral's stack) on one VM of each node
         for (String address : List.of(desktopA, desktopB)) {
-            List<String> lines = runMeshCentral(address, "connect", "version", "power-state", "inventory");
-            assertEquals(lines.toString(), 4, lines.size());
+            List<String> lines = runMeshCentral(address, "connect", "version", "power-state", "inventory", "network");
+            assertEquals(lines.toString(), 5, lines.size());
+            // the running VM's DHCP lease, read on its node and stored by MeshCentral as the device's address
+            assertTrue(lines.get(4), lines.get(4).matches(".*\"address\":\"192\\.168\\.\\d+\\.\\d+\",\"netmask\":\"255\\.255\\.255\\.0\".*"));
         }
 
         // ---- remote per-request cost, measured on the gateway

@@ -84,6 +84,7 @@ public class ShellCommandsIT {
         String providers = run("vamt:provider-list");
         assertTrue(providers, providers.contains("CIM_PowerManagementService") && providers.contains("local"));
         assertTrue(providers, providers.contains("AMT_AuthorizationService"));
+        assertTrue(providers, providers.matches("(?s).*vAMT \\S+, answering as Intel\\(R\\) AMT \\d+\\.\\d+\\.\\d+\\.\\d+\\R.*"));
         try {
             run("vamt:vm-info no-such-vm");
             fail("an unknown VM must be an error");

@@ -36,7 +36,7 @@ import org.vamt.cimom.internal.TestCimom;
 @Fork(1)
 public class GetPathBenchmark {
     private static final String[] IDS = {"Flash", "Netstack", "AMTApps", "AMT", "Sku", "VendorID", "Build Number",
-        "Recovery Version", "Recovery Build Num", "Legacy Mode", "AMT FW Core Version", "vAMT"};
+        "Recovery Version", "Recovery Build Num", "Legacy Mode", "AMT FW Core Version"};
 
     private final RequestParser parser = new RequestParser();
     private final RequestContext ctx = new RequestContext("6f8c1a52-4b1e-4d6a-9a01-000000000001", "desktop-01",

@@ -93,6 +93,15 @@ public interface Hypervisor {
     void setNicLink(String uuid, String mac, boolean up) throws HypervisorException;
 
     /**
+     * The IPv4 settings of the running machine's NIC with this MAC (any case, colons or hyphens),
+     * as the host knows them (libvirt: the DHCP lease of its network, else the guest agent); empty
+     * while the machine is off or when the host does not know them.
+     */
+    default Optional<NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
+        return Optional.empty();
+    }
+
+    /**
      * Opens the running machine's first serial console (libvirt: virDomainOpenConsole), taking it
      * over from any other client holding it. INVALID_STATE when the machine is not running,
      * UNSUPPORTED when the driver has no consoles. The caller closes it.

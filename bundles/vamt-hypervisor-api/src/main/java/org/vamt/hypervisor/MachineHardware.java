@@ -15,12 +15,19 @@ import java.util.List;
  * @param memoryKiB   configured memory in KiB
  * @param disks       disks and optical drives, in definition order
  * @param nics        network interfaces, in definition order
+ * @param memoryMhz   speed of the host's memory in MHz (MT/s) from its SMBIOS, or 0 when unknown
  */
 public record MachineHardware(Firmware firmware, SmbiosInfo system, SmbiosInfo baseboard, SmbiosInfo chassis, Cpu cpu,
-                              long memoryKiB, List<Disk> disks, List<Nic> nics) implements Serializable {
+                              long memoryKiB, List<Disk> disks, List<Nic> nics, int memoryMhz) implements Serializable {
     public MachineHardware {
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
+    }
+
+    /** Hardware whose memory speed is unknown. */
+    public MachineHardware(Firmware firmware, SmbiosInfo system, SmbiosInfo baseboard, SmbiosInfo chassis, Cpu cpu,
+                           long memoryKiB, List<Disk> disks, List<Nic> nics) {
+        this(firmware, system, baseboard, chassis, cpu, memoryKiB, disks, nics, 0);
     }
 
     /**
@@ -44,8 +51,16 @@ public record MachineHardware(Firmware firmware, SmbiosInfo system, SmbiosInfo b
      * @param cores    cores per socket
      * @param threads  threads per core
      * @param mhz      clock in MHz from the host, or 0
+     * @param maxMhz   the host processor's maximum clock in MHz from its SMBIOS, or 0 when unknown
+     * @param busMhz   the host processor's external (bus) clock in MHz from its SMBIOS, or 0 when unknown
+     * @param stepping the host processor's stepping from its SMBIOS signature, or null when unknown
      */
-    public record Cpu(String model, String vendor, int sockets, int cores, int threads, int mhz) implements Serializable {
+    public record Cpu(String model, String vendor, int sockets, int cores, int threads, int mhz, int maxMhz,
+                      int busMhz, String stepping) implements Serializable {
+        /** A CPU of which the host tells only the current clock. */
+        public Cpu(String model, String vendor, int sockets, int cores, int threads, int mhz) {
+            this(model, vendor, sockets, cores, threads, mhz, 0, 0, null);
+        }
     }
 
     /**

@@ -1,15 +1,20 @@
 package org.vamt.libvirt.internal;
 
+import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
+import org.libvirt.DomainInterface;
+import org.libvirt.Network;
+import org.libvirt.StorageVol;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -19,6 +24,7 @@ import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.NicAddress;
 import org.vamt.hypervisor.SerialConsole;
 
 /**
@@ -30,6 +36,8 @@ final class HardwareMapping {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
 
     private final Domains domains;
+    /** The host's SMBIOS facts, once read. */
+    private volatile HostSmbios hostSmbios;
 
     HardwareMapping(Domains domains) {
         this.domains = domains;
@@ -83,7 +91,7 @@ final class HardwareMapping {
      * machine runs, never with secrets, never logged) with {@link DomainHardwareParser}, then adds what
      * only the host knows: the CPU clock ({@code virNodeGetInfo}) and disk capacities
      * ({@code virDomainGetBlockInfo}, tried while the machine runs or when the disk's source path exists
-     * locally; 0 when it fails or is not tried).
+     * locally; else the capacity of the storage volume at that path; 0 when both fail).
      */
     public MachineHardware hardware(String uuid) throws HypervisorException {
         return domains.withDomain("hardware", Domains.canonical(uuid), (c, d) -> {
@@ -92,15 +100,16 @@ final class HardwareMapping {
             boolean active = d.isActive() == 1;
             List<MachineHardware.Disk> disks = new ArrayList<>(parsed.disks().size());
             for (MachineHardware.Disk k : parsed.disks()) {
-                long capacity = capacity(d, who, k, active);
+                long capacity = capacity(c, d, who, k, active);
                 disks.add(capacity == k.capacity() ? k
                         : new MachineHardware.Disk(k.target(), k.bus(), k.cdrom(), k.source(), capacity, k.serial()));
             }
             MachineHardware.Cpu p = parsed.cpu();
+            HostSmbios host = hostSmbios(c);
             MachineHardware.Cpu cpu = new MachineHardware.Cpu(p.model(), p.vendor(), p.sockets(), p.cores(),
-                    p.threads(), hostMhz(c));
+                    p.threads(), hostMhz(c), host.maxMhz(), host.busMhz(), host.stepping());
             MachineHardware hw = new MachineHardware(parsed.firmware(), parsed.system(), parsed.baseboard(),
-                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics());
+                    parsed.chassis(), cpu, parsed.memoryKiB(), disks, parsed.nics(), host.memoryMhz());
             LOG.debug("hardware {}: {}, {} {}x{}x{}, {} KiB, {} disk(s), {} NIC(s)", who,
                     hw.firmware().uefi() ? "UEFI" : "BIOS", cpu.model(), cpu.sockets(), cpu.cores(), cpu.threads(),
                     hw.memoryKiB(), disks.size(), hw.nics().size());
@@ -242,10 +251,13 @@ final class HardwareMapping {
     }
 
     /** Disk capacity in bytes from virDomainGetBlockInfo, or 0 (no source, not tried, or failed). */
-    private static long capacity(Domain d, String who, MachineHardware.Disk disk, boolean active)
+    private static long capacity(VamtConnect c, Domain d, String who, MachineHardware.Disk disk, boolean active)
             throws LibvirtException {
-        if (disk.target() == null || disk.source() == null || !(active || existsLocally(disk.source()))) {
+        if (disk.target() == null || disk.source() == null) {
             return 0;
+        }
+        if (!(active || existsLocally(disk.source()))) {
+            return volumeCapacity(c, who, disk);
         }
         try {
             return Math.max(0, d.blockInfo(disk.target()).getCapacity());
@@ -259,12 +271,134 @@ final class HardwareMapping {
         }
     }
 
+    /**
+     * The capacity of the storage volume at the disk's source (virStorageVolLookupByPath): known
+     * while the machine is off even where the image is not readable here (a remote host, a pool
+     * vAMT may not read), as a powered-off AMT PC still reports its disks. 0 when no pool holds it.
+     */
+    private static long volumeCapacity(VamtConnect c, String who, MachineHardware.Disk disk) throws LibvirtException {
+        try {
+            StorageVol volume = c.storageVolLookupByPath(disk.source());
+            try {
+                return Math.max(0, volume.getInfo().capacity);
+            } finally {
+                volume.free();
+            }
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("hardware {}: no storage volume for disk {}: {}", who, disk.target(),
+                    e.getError() == null ? e.getMessage() : e.getError().getMessage());
+            return 0;
+        }
+    }
+
     private static boolean existsLocally(String source) {
         try {
             return source.startsWith("/") && Files.exists(Paths.get(source));
         } catch (InvalidPathException | SecurityException e) {
             return false;
         }
+    }
+
+    /**
+     * The host's SMBIOS processor and memory facts from virConnectGetSysinfo, read once per activation
+     * (one libvirt URI: they do not change while the host runs) unless the connection fails; UNKNOWN,
+     * and kept so, when the driver has none or the answer cannot be parsed.
+     */
+    private HostSmbios hostSmbios(VamtConnect c) throws LibvirtException {
+        HostSmbios known = hostSmbios;
+        if (known != null) {
+            return known;
+        }
+        HostSmbios read;
+        try {
+            read = HostSmbios.parse(c.getSysinfo());
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            LOG.debug("virConnectGetSysinfo: {}", e.getMessage());
+            read = HostSmbios.UNKNOWN;
+        } catch (HypervisorException e) {
+            LOG.debug("virConnectGetSysinfo: {}", e.getMessage());
+            read = HostSmbios.UNKNOWN;
+        }
+        hostSmbios = read;
+        return read;
+    }
+
+    /**
+     * The running machine's IPv4 settings on the NIC with this MAC: the address from the DHCP lease
+     * of its libvirt network (virDomainInterfaceAddresses, source LEASE), else from the guest agent
+     * (source AGENT); gateway and DNS server from the network's definition (the host's address on a
+     * forwarding network serves both, as libvirt's dnsmasq does) when the address lies in it.
+     */
+    public Optional<NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
+        String address = NicLink.normalizeMac(mac);
+        return domains.withDomain("nicAddress", Domains.canonical(uuid), (c, d) -> {
+            if (d.isActive() != 1) {
+                return Optional.empty();
+            }
+            String network = NicAddresses.networkOf(d.getXMLDesc(0), address);
+            DomainInterface.InterfaceAddress ip = null;
+            if (network != null) {
+                ip = ipv4(d, address, LEASE);
+            }
+            if (ip == null) {
+                ip = ipv4(d, address, AGENT);
+            }
+            if (ip == null) {
+                return Optional.empty();
+            }
+            String networkXml = null;
+            if (network != null) {
+                try {
+                    Network n = c.networkLookupByName(network);
+                    try {
+                        networkXml = n.getXMLDesc(0);
+                    } finally {
+                        n.free();
+                    }
+                } catch (LibvirtException e) {
+                    if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                        throw e;
+                    }
+                    LOG.debug("nicAddress {}: network {}: {}", Domains.describe(d), network, Domains.message(e));
+                }
+            }
+            return Optional.of(NicAddresses.withNetwork(ip.address.getHostAddress(), ip.prefixLength, networkXml));
+        });
+    }
+
+    /** virDomainInterfaceAddresses source values. */
+    private static final int LEASE = 0;
+    private static final int AGENT = 1;
+
+    private static DomainInterface.InterfaceAddress ipv4(Domain d, String mac, int source) throws LibvirtException {
+        Collection<DomainInterface> interfaces;
+        try {
+            interfaces = d.interfaceAddresses(source, 0);
+        } catch (LibvirtException e) {
+            if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
+                throw e;
+            }
+            // no lease (yet), no agent in the guest, or a driver without the call: unknown
+            LOG.debug("interfaceAddresses({}) {}: {}", source == LEASE ? "lease" : "agent", Domains.describe(d),
+                    Domains.message(e));
+            return null;
+        }
+        for (DomainInterface i : interfaces) {
+            if (i.hwAddr != null && mac.equalsIgnoreCase(i.hwAddr.trim()) && i.addrs != null) {
+                for (DomainInterface.InterfaceAddress a : i.addrs) {
+                    if (a.address instanceof Inet4Address) {
+                        return a;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** The host CPU clock from virNodeGetInfo, or 0. */

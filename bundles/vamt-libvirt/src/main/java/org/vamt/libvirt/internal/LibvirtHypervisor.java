@@ -171,6 +171,12 @@ public class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public java.util.Optional<org.vamt.hypervisor.NicAddress> nicAddress(String uuid, String mac)
+            throws HypervisorException {
+        return hardware.nicAddress(uuid, mac);
+    }
+
+    @Override
     public SerialConsole openConsole(String uuid) throws HypervisorException {
         return hardware.openConsole(uuid);
     }

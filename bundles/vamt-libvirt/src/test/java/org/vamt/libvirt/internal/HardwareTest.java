@@ -93,15 +93,16 @@ class HardwareTest {
                 hv.hardware(DESKTOP_02));
     }
 
+    /** Off: the system disk's size from the demo pool's volume at its path; the data disk is in no pool. */
     @Test
-    void buildServerIsOffSoItsDiskCapacitiesAreUnknownUntilItRuns() throws Exception {
+    void buildServerIsOffSoOnlyItsPooledDiskHasACapacityUntilItRuns() throws Exception {
         MachineHardware expected = new MachineHardware(SEABIOS,
                 new SmbiosInfo("vAMT", "Virtual Server", "1.0", "VAMT-DEMO-0003", "VAMT-VS"),
                 board("Virtual Server Board", "0003"), chassis("0003"),
                 new Cpu("EPYC-Rome", "AMD", 2, 4, 1, HOST_MHZ),
                 8L * 1024 * 1024,
-                List.of(new Disk("vda", "virtio", false, "/var/lib/vamt/images/build-server-system.qcow2", 0,
-                                "VAMT-DISK-0003"),
+                List.of(new Disk("vda", "virtio", false, "/var/lib/vamt/images/build-server-system.qcow2",
+                                TEST_DRIVER_CAPACITY, "VAMT-DISK-0003"),
                         new Disk("vdb", "virtio", false, "/var/lib/vamt/images/build-server-data.qcow2", 0,
                                 "VAMT-DISK-0013")),
                 List.of(BUILD_NIC_1, new Nic("52:54:00:a0:00:13", "virtio", "default", false)));
@@ -153,7 +154,7 @@ class HardwareTest {
         // shut off, but the source exists here: libvirt is asked for the capacity
         assertEquals(new Disk("vdb", "virtio", false, image.toString(), TEST_DRIVER_CAPACITY, "VAMT-DISK-0013"),
                 hw.disks().get(1));
-        assertEquals(0, hw.disks().get(0).capacity());
+        assertEquals(TEST_DRIVER_CAPACITY, hw.disks().get(0).capacity(), "the demo pool's volume");
     }
 
     @Test

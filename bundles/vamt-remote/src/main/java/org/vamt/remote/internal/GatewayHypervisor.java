@@ -456,6 +456,11 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         call(uuid, n -> { n.setNicLink(uuid, mac, up); return null; });
     }
 
+    @Override
+    public Optional<org.vamt.hypervisor.NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
+        return call(uuid, n -> n.nicAddress(uuid, mac));
+    }
+
     /** For tests: the ids of the nodes currently bound. */
     Set<String> connectedNodeIds() {
         return nodes.values().stream().filter(n -> n.service != null).map(n -> n.id)

@@ -149,4 +149,9 @@ public class NodeExport implements NodeHypervisor {
     public void setNicLink(String uuid, String mac, boolean up) throws HypervisorException {
         local.setNicLink(uuid, mac, up);
     }
+
+    @Override
+    public Optional<org.vamt.hypervisor.NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
+        return local.nicAddress(uuid, mac);
+    }
 }

@@ -104,6 +104,10 @@ class RemoteTransportTest {
                 demo.hypervisor().readState(DemoHypervisor.DESKTOP_01, "test.key", Set.of()));
         remote.setNextBootDevice(DemoHypervisor.DESKTOP_01, BootDevice.CDROM);
         assertEquals(Optional.of(BootDevice.CDROM), remote.nextBootDevice(DemoHypervisor.DESKTOP_01));
+        // a running VM's lease (record through the class allow-list) and none while off
+        assertEquals(Optional.of(new org.vamt.hypervisor.NicAddress("192.168.122.3", 24, "192.168.122.1",
+                List.of("192.168.122.1"))), remote.nicAddress(DemoHypervisor.DESKTOP_01, "52:54:00:a0:00:01"));
+        assertEquals(Optional.empty(), remote.nicAddress(DemoHypervisor.BUILD_SERVER, "52:54:00:a0:00:03"));
     }
 
     @Test

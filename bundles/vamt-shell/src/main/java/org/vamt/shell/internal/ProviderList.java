@@ -7,6 +7,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.CimProvider;
 
 @Command(scope = "vamt", name = "provider-list", description = "Lists the CIM providers: which bundle serves which classes, local or remote")
@@ -17,6 +18,8 @@ public class ProviderList extends VamtCommand {
 
     @Override
     protected Object run() throws Exception {
+        // vAMT's own version lives here, for the operator: CIM_SoftwareIdentity has AMT's 11 instances only
+        System.out.println("vAMT " + VamtProduct.vamtVersion() + ", answering as Intel(R) AMT " + VamtProduct.amtVersion());
         ShellTable table = new ShellTable();
         table.column("Bundle");
         table.column("Version");

@@ -83,7 +83,8 @@ public class AuthorizationProvider extends AMT_AuthorizationServiceProviderSkele
                 .setElementName(NAME)
                 .setEnabledState(5)
                 .setRequestedState(12)
-                .setAllowHttpQueryCredentials(false));
+                // 1: only Digest answers with qop=auth are accepted (vamt-security refuses RFC 2069).
+                .setAllowHttpQopAuthOnly(1));
     }
 
     /** The user entries of this VM, in handle order (the admin is not an entry). */

@@ -67,6 +67,14 @@ class AuthorizationProviderTest {
         return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(DigestMath.ha1(user, realm, pw)));
     }
 
+    /** AMT's property, true to vamt-security: only Digest answers with qop=auth are accepted. */
+    @Test
+    void allowsOnlyQopAuthAsAmtSays() throws Exception {
+        org.vamt.cim.CimInstance s = provider.enumerateInstances(d1(), "AMT_AuthorizationService").get(0);
+        assertEquals(1L, s.get("AllowHttpQopAuthOnly"));
+        assertFalse(s.properties().containsKey("AllowHttpQueryCredentials"), "in no AMT answer");
+    }
+
     @Test
     void aUserAddedOnOneVmLogsInThereOnlyWithTheRealmsGiven() throws Exception {
         MethodResult added = call(d1(), "AddUserAclEntryEx", Map.of("DigestUsername", "helpdesk",

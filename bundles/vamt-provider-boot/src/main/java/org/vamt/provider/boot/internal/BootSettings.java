@@ -132,6 +132,9 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
                 .setSecureBootControlEnabled(false)
                 .setRPEEnabled(false)
                 .setBootguardStatus(0)
+                // general status 2 "not updated", detail 0: what AMT reports when the BIOS has no
+                // boot-option status to give (a VM's firmware reports none)
+                .setBIOSLastStatus(2, 0)
                 .setUefiBootNumberOfParams(0)
                 .setUefiBootParametersArray("");
         return d;

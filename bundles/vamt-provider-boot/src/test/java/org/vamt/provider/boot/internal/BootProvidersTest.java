@@ -149,6 +149,7 @@ class BootProvidersTest {
         }
         assertEquals("", s.get("RSEPassword"), "write-only, read back empty as real AMT does");
         assertEquals(Boolean.TRUE, s.get("OptionsCleared"));
+        assertEquals(List.of(2L, 0L), s.get("BIOSLastStatus"), "AMT's 'not updated': no boot-option status");
         assertFalse(stored(DESKTOP_01).isPresent());
     }
 

@@ -16,8 +16,8 @@ import org.vamt.provider.support.Machines;
 
 /**
  * CIM_EthernetPort: one "Intel(r) AMT Ethernet Port n" per NIC of the VM's definition, in
- * definition order, with its MAC as PermanentAddress / NetworkAddresses and its link state as
- * OperationalStatus (2 up, 15 down). These are the ports system defense policies are put on.
+ * definition order, with its MAC as NetworkAddresses, its link state as OperationalStatus (2 up,
+ * 15 down) and its model's nominal Speed / MaxSpeed / PortType. These are the ports system defense policies are put on.
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=CIM_EthernetPort",

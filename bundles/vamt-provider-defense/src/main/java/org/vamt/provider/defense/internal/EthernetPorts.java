@@ -27,6 +27,13 @@ final class EthernetPorts {
     /** OperationalStatus: 2 OK (link up), 15 Dormant (link down: the port is there but inactive). */
     static final long STATUS_OK = 2;
     static final long STATUS_DORMANT = 15;
+    static final long MBIT_100 = 100_000_000L;
+    static final long GBIT_1 = 1_000_000_000L;
+    /** CIM_EthernetPort.PortType 52 = 100BaseT, 53 = 1000BaseT. */
+    static final long PORT_100BASE_T = 52;
+    static final long PORT_1000BASE_T = 53;
+    private static final java.util.Set<String> FAST_ETHERNET = java.util.Set.of("rtl8139", "ne2k_pci", "pcnet", "i82551",
+            "i82557b", "i82559er");
 
     private EthernetPorts() {
     }
@@ -78,20 +85,32 @@ final class EthernetPorts {
                     .setEnabledDefault(5)
                     .setRequestedState(12)
                     .setOperationalStatus(nic.linkUp() ? STATUS_OK : STATUS_DORMANT)
-                    .setPortNumber(n)
-                    .setLinkTechnology(2);
+                    .setLinkTechnology(2)
+                    // the NIC model's nominal speed, 0 while its link is down, and its media type
+                    .setMaxSpeed(speed(nic))
+                    .setSpeed(nic.linkUp() ? speed(nic) : 0)
+                    .setPortType(speed(nic) == MBIT_100 ? PORT_100BASE_T : PORT_1000BASE_T);
             String description = describe(nic);
             if (description != null) {
                 p.setDescription(description);
             }
             String address = address(nic.mac());
             if (address != null) {
-                p.setPermanentAddress(address).setNetworkAddresses(address);
+                p.setNetworkAddresses(address);
             }
             ports.add(p);
             n++;
         }
         return ports;
+    }
+
+    /**
+     * Bits per second of the emulated device: 100 Mb/s for the Realtek 8139 and other Fast Ethernet
+     * models, 1 Gb/s for the rest (e1000, e1000e, virtio… as the guest's driver reports them).
+     */
+    static long speed(Nic nic) {
+        String model = nic.model() == null ? "" : nic.model().toLowerCase(Locale.ROOT);
+        return FAST_ETHERNET.contains(model) ? MBIT_100 : GBIT_1;
     }
 
     private static String describe(Nic nic) {

@@ -2,6 +2,7 @@ package org.vamt.provider.defense.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.BUILD_SERVER;
@@ -147,12 +148,18 @@ class DefenseProvidersTest {
                 List.copyOf(first.keyNames()));
         assertEquals(port(0), first.path());
         assertEquals("Intel(r) AMT", first.get("SystemName"));
-        assertEquals("525400a00003", first.get("PermanentAddress"));
         assertEquals(List.of("525400a00003"), first.get("NetworkAddresses"));
+        assertNull(first.get("PermanentAddress"), "AMT does not return it");
+        assertNull(first.get("PortNumber"), "AMT does not return it");
+        assertEquals(1_000_000_000L, first.get("Speed"), "virtio: 1 Gb/s");
+        assertEquals(1_000_000_000L, first.get("MaxSpeed"));
+        assertEquals(53L, first.get("PortType"), "1000BaseT");
         assertEquals(List.of(2L), first.get("OperationalStatus"));
         assertEquals(2L, first.get("LinkTechnology"));
         assertEquals("Intel(r) AMT Ethernet Port 1", ports.get(1).get("DeviceID"));
-        assertEquals("525400a00013", ports.get(1).get("PermanentAddress"));
+        assertEquals(List.of("525400a00013"), ports.get(1).get("NetworkAddresses"));
+        assertEquals(0L, ports.get(1).get("Speed"), "link down");
+        assertEquals(1_000_000_000L, ports.get(1).get("MaxSpeed"));
         assertEquals(List.of(15L), ports.get(1).get("OperationalStatus"), "link down: dormant");
         assertEquals(1, p.ports().enumerateInstances(ctx(DESKTOP_01), "CIM_EthernetPort").size());
     }

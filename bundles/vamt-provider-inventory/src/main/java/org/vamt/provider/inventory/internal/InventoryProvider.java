@@ -3,6 +3,7 @@ package org.vamt.provider.inventory.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -27,6 +28,7 @@ import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineHardware.Disk;
 import org.vamt.hypervisor.MachineHardware.Nic;
 import org.vamt.hypervisor.MachineHardware.SmbiosInfo;
+import org.vamt.hypervisor.NicAddress;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
 
@@ -80,7 +82,7 @@ public class InventoryProvider implements CimProvider {
             case "cim_physicalmemory" -> memory(ctx, hw);
             case "cim_bioselement" -> List.of(bios(hw).toInstance());
             case "cim_mediaaccessdevice" -> mediaDevices(hw);
-            case "amt_ethernetportsettings" -> ethernetPorts(hw);
+            case "amt_ethernetportsettings" -> ethernetPorts(ctx, hw);
             default -> List.of();
         };
     }
@@ -116,6 +118,7 @@ public class InventoryProvider implements CimProvider {
                 .setVersion(text(s.version(), "1.0"))
                 .setChassisPackageType(0)
                 .setPackageType(3)
+                .setOperationalStatus(0)
                 .setPoweredOn(true);
     }
 
@@ -130,6 +133,7 @@ public class InventoryProvider implements CimProvider {
                 .setSerialNumber(text(s.serial(), ctx.machineId()))
                 .setVersion(text(s.version(), "1.0"))
                 .setCanBeFRUed(true)
+                .setOperationalStatus(0)
                 .setPackageType(9);
     }
 
@@ -146,6 +150,7 @@ public class InventoryProvider implements CimProvider {
                     .setManufacturer(DEFAULT_VENDOR)
                     .setModel((d.cdrom() ? "Virtual CD/DVD " : "Virtual Disk ") + d.bus())
                     .setSerialNumber(text(d.serial(), d.target()))
+                    .setOperationalStatus(0)
                     .toInstance());
         }
         return list;
@@ -186,6 +191,13 @@ public class InventoryProvider implements CimProvider {
                     .setManufacturer(DEFAULT_VENDOR)
                     .setPartNumber("Virtual DIMM")
                     .setSerialNumber(ctx.machineId().substring(0, 8) + "-" + bank)
+                    // As AMT reports DDR4 DIMMs: Speed 0, the speed in MHz (MT/s) in MaxMemorySpeed
+                    // and ConfiguredMemoryClockSpeed. A VM's memory is the host's: its SMBIOS speed,
+                    // 0 (unknown, as QEMU's own SMBIOS tables say) when the host does not tell.
+                    .setSpeed(0)
+                    .setIsSpeedInMhz(true)
+                    .setMaxMemorySpeed(hw.memoryMhz())
+                    .setConfiguredMemoryClockSpeed(hw.memoryMhz())
                     .toInstance());
         }
         return list;
@@ -202,6 +214,7 @@ public class InventoryProvider implements CimProvider {
                 .setSoftwareElementID(version)
                 .setSoftwareElementState(2)
                 .setTargetOperatingSystem(0)
+                .setOperationalStatus(0)
                 .setPrimaryBIOS(true);
         if (f.releaseDate() != null && f.releaseDate().matches("\\d{4}-\\d{2}-\\d{2}")) {
             b.setReleaseDate(new CimDateTime(f.releaseDate() + "T00:00:00Z", false));
@@ -218,15 +231,18 @@ public class InventoryProvider implements CimProvider {
                     .setDeviceID("MEDIA DEV " + n++)
                     .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
                     .setSystemName(AmtNames.MANAGED_SYSTEM)
-                    .setElementName(d.cdrom() ? "Managed System Optical Drive" : "Managed System Disk")
+                    .setElementName("Managed System Media Access Device")
                     // 4 = random access; 7 = removable media for optical drives.
                     .setCapabilities(d.cdrom() ? new long[] {4, 7} : new long[] {4})
+                    .setEnabledDefault(2)
                     .setEnabledState(2)
-                    .setRequestedState(12);
-            if (d.capacity() > 0) {
-                // MeshCentral multiplies MaxMediaSize by 1000: AMT reports kilobytes of 1000 bytes.
-                m.setMaxMediaSize(d.capacity() / 1000);
-            }
+                    .setOperationalStatus(0)
+                    .setRequestedState(12)
+                    .setSecurity(2)   // none
+                    // MeshCentral multiplies MaxMediaSize by 1000: AMT reports kilobytes of 1000 bytes.
+                    // Reported whether the VM runs or not, as AMT reports its BIOS inventory; 0 while
+                    // the host cannot tell the size (an image it cannot read while the VM is off).
+                    .setMaxMediaSize(d.capacity() / 1000);
             list.add(m.toInstance());
         }
         return list;
@@ -239,12 +255,12 @@ public class InventoryProvider implements CimProvider {
      * NIC (on build-server a second NIC whose link is down) instead of the one AMT would use. NICs
      * after the first are like add-in cards on a PC, which AMT does not see.
      */
-    private static List<CimInstance> ethernetPorts(MachineHardware hw) {
+    private List<CimInstance> ethernetPorts(RequestContext ctx, MachineHardware hw) throws CimException {
         if (hw.nics().isEmpty()) {
             return List.of();
         }
         Nic nic = hw.nics().get(0);
-        return List.of(new AMT_EthernetPortSettings()
+        AMT_EthernetPortSettings port = new AMT_EthernetPortSettings()
                 .setInstanceID("Intel(r) AMT Ethernet Port Settings 0")
                 .setElementName("Intel(r) AMT Ethernet Port Settings")
                 .setMACAddress(nic.mac() == null ? "00-00-00-00-00-00"
@@ -256,8 +272,30 @@ public class InventoryProvider implements CimProvider {
                 .setSharedStaticIp(false)
                 .setIpSyncEnabled(true)
                 .setDHCPEnabled(true)
-                .setPhysicalConnectionType(0)
-                .toInstance());
+                .setPhysicalConnectionType(0);
+        // The host's IP settings, which AMT shares (SharedDynamicIP): what the host learns of the
+        // running VM's NIC. AMT omits them while it has none (host off, no lease yet).
+        Optional<NicAddress> ip = Optional.empty();
+        if (nic.mac() != null) {
+            try {
+                ip = hypervisor.nicAddress(ctx.machineId(), nic.mac());
+            } catch (HypervisorException e) {
+                throw Machines.toCim(e);
+            }
+        }
+        ip.ifPresent(a -> {
+            port.setIPAddress(a.address()).setSubnetMask(a.subnetMask());
+            if (a.gateway() != null) {
+                port.setDefaultGateway(a.gateway());
+            }
+            if (!a.dns().isEmpty()) {
+                port.setPrimaryDNS(a.dns().get(0));
+            }
+            if (a.dns().size() > 1) {
+                port.setSecondaryDNS(a.dns().get(1));
+            }
+        });
+        return List.of(port.toInstance());
     }
 
     private static SmbiosInfo or(SmbiosInfo preferred, SmbiosInfo fallback) {

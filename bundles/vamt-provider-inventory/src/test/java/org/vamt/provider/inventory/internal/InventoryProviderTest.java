@@ -77,7 +77,49 @@ class InventoryProviderTest {
         assertEquals(8L << 30, memory.get(0).get("Capacity"));
         List<CimInstance> disks = list(BUILD_SERVER, "CIM_MediaAccessDevice");
         assertEquals(List.of("MEDIA DEV 0", "MEDIA DEV 1"), disks.stream().map(d -> d.get("DeviceID")).toList());
-        assertNull(disks.get(0).get("MaxMediaSize"), "unknown size is omitted, not reported as 0");
+        // a powered-off AMT PC still reports its disks: the system disk's size from its storage
+        // volume (demo pool), 0 for the data disk in no pool (MeshCentral then shows no size)
+        assertEquals(1099506450L, disks.get(0).get("MaxMediaSize"));
+        assertEquals(0L, disks.get(1).get("MaxMediaSize"));
+        assertEquals("Managed System Media Access Device", disks.get(0).get("ElementName"));
+        assertEquals(2L, disks.get(0).get("EnabledDefault"));
+        assertEquals(2L, disks.get(0).get("Security"));
+        assertEquals(List.of(0L), disks.get(0).get("OperationalStatus"));
+        assertEquals(1099506450L, list(DESKTOP_01, "CIM_MediaAccessDevice").get(0).get("MaxMediaSize"));
+    }
+
+    /** AMT's DDR4 shape: Speed 0, the MHz in MaxMemorySpeed and ConfiguredMemoryClockSpeed (the host's). */
+    @Test
+    void memorySpeedIsTheHostsAndUnknownOnTheTestDriver() throws Exception {
+        CimInstance dimm = list(DESKTOP_01, "CIM_PhysicalMemory").get(0);
+        assertEquals(0L, dimm.get("Speed"));
+        assertEquals(Boolean.TRUE, dimm.get("IsSpeedInMhz"));
+        assertEquals(0L, dimm.get("MaxMemorySpeed"), "the test driver's host SMBIOS has no memory devices");
+        assertEquals(0L, dimm.get("ConfiguredMemoryClockSpeed"));
+    }
+
+    @Test
+    void everyPackageAndTheBiosReportOperationalStatus() throws Exception {
+        for (String c : List.of("CIM_Chassis", "CIM_Card", "CIM_PhysicalPackage", "CIM_BIOSElement")) {
+            for (CimInstance i : list(DESKTOP_01, c)) {
+                assertEquals(List.of(0L), i.get("OperationalStatus"), c);
+            }
+        }
+    }
+
+    /** The running VM's lease on the demo network "default" (192.168.122.1/24, NAT): AMT shares the host's IP. */
+    @Test
+    void theWiredPortCarriesTheRunningVmsIpSettings() throws Exception {
+        CimInstance port = list(DESKTOP_01, "AMT_EthernetPortSettings").get(0);
+        assertEquals("192.168.122.3", port.get("IPAddress"));
+        assertEquals("255.255.255.0", port.get("SubnetMask"));
+        assertEquals("192.168.122.1", port.get("DefaultGateway"));
+        assertEquals("192.168.122.1", port.get("PrimaryDNS"));
+        assertNull(port.get("SecondaryDNS"), "the network serves one DNS server");
+        CimInstance off = list(BUILD_SERVER, "AMT_EthernetPortSettings").get(0);
+        for (String p : List.of("IPAddress", "SubnetMask", "DefaultGateway", "PrimaryDNS", "SecondaryDNS")) {
+            assertNull(off.get(p), p + " is omitted while the VM is off, as AMT omits what it does not have");
+        }
     }
 
     @Test

@@ -44,6 +44,8 @@ import org.vamt.provider.support.Machines;
 public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements AuditTrail {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLogProvider.class);
     static final String NAME = "Intel(r) AMT:Audit Log";
+    /** AMT's ElementName differs from its Name: no colon. */
+    static final String ELEMENT_NAME = "Intel(r) AMT Audit Log";
     static final int MAX_RECORDS = 1000;
     static final int RECORDS_PER_READ = 10;
     static final long SUCCESS = 0;
@@ -171,7 +173,7 @@ public class AuditLogProvider extends AMT_AuditLogProviderSkeleton implements Au
         List<byte[]> records = store.records(ctx.machineId());
         AMT_AuditLog log = new AMT_AuditLog()
                 .setName(NAME)
-                .setElementName(NAME)
+                .setElementName(ELEMENT_NAME)
                 .setEnabledState(2)
                 .setRequestedState(2)
                 .setAuditState(policy.lockedAt(System.currentTimeMillis()) ? LOCKED : UNLOCKED)

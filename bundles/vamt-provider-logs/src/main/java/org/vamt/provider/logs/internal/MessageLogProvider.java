@@ -193,7 +193,18 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
                     .setCapabilities(5, 6, 7)   // freeze, clear, addressing by record number
                     .setMaxRecordSize(EventRecord.SIZE)
                     .setCharacterSet(10)        // octet string
-                    .setIsFrozen(state.frozen()));
+                    .setIsFrozen(state.frozen())
+                    // AMT's constants for its event log: sizes it does not expose (0), no change
+                    // tracking (LastChange 0), "near full" only at 100 %, always OK.
+                    .setEnabledDefault(2)
+                    .setHealthState(5)
+                    .setOperationalStatus(2)
+                    .setStatus("OK")
+                    .setLastChange(0)
+                    .setMaxLogSize(0L)
+                    .setPercentageNearFull(100)
+                    .setSizeOfHeader(0L)
+                    .setSizeOfRecordHeader(0L));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }

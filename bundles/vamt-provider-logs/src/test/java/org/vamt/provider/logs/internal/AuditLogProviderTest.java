@@ -101,6 +101,8 @@ class AuditLogProviderTest {
                 .outputs().get("TotalRecordCount"), "each VM has its own log");
         CimInstance info = restarted.enumerateInstances(vm(DESKTOP_01), "AMT_AuditLog").get(0);
         assertEquals(25L, ((Number) info.get("CurrentNumberOfRecords")).longValue());
+        assertEquals("Intel(r) AMT:Audit Log", info.get("Name"));
+        assertEquals("Intel(r) AMT Audit Log", info.get("ElementName"), "AMT spells the ElementName without the colon");
     }
 
     @Test

@@ -83,6 +83,21 @@ class MessageLogProviderTest {
         return records;
     }
 
+    /** AMT's constants for its event log (issue 19), beside the record counts. */
+    @Test
+    void reportsAmtsLogConstants() throws Exception {
+        org.vamt.cim.CimInstance log = instance(DESKTOP_01).toInstance();
+        assertEquals(2L, log.get("EnabledDefault"));
+        assertEquals(5L, log.get("HealthState"));
+        assertEquals(List.of(2L), log.get("OperationalStatus"));
+        assertEquals("OK", log.get("Status"));
+        assertEquals(0L, log.get("LastChange"));
+        assertEquals(0L, log.get("MaxLogSize"));
+        assertEquals(100L, log.get("PercentageNearFull"));
+        assertEquals(0L, log.get("SizeOfHeader"));
+        assertEquals(0L, log.get("SizeOfRecordHeader"));
+    }
+
     private AMT_MessageLog instance(String uuid) throws Exception {
         List<AMT_MessageLog> all = provider.enumerate(vm(uuid));
         assertEquals(1, all.size());

@@ -11,6 +11,8 @@ import org.vamt.cim.model.CIM_ProcessorProviderSkeleton;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
@@ -20,6 +22,9 @@ import org.vamt.provider.support.Machines;
     CimProvider.CLASSES + "=CIM_Processor",
     CimProvider.REALM_PREFIX + "CIM_Processor=4"})
 public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
+    /** The 100 MHz base clock of current x86 platforms, when the host does not tell its bus clock. */
+    static final int DEFAULT_BUS_MHZ = 100;
+
     private final Hypervisor hypervisor;
 
     @Activate
@@ -30,6 +35,12 @@ public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
     @Override
     protected List<CIM_Processor> enumerate(RequestContext ctx) throws CimException {
         MachineInfo vm = Machines.require(hypervisor, ctx);
+        MachineHardware.Cpu cpu;
+        try {
+            cpu = hypervisor.hardware(vm.uuid()).cpu();
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
         boolean poweredOn = vm.state().isOn();
         List<CIM_Processor> list = new ArrayList<>(vm.maxVcpus());
         for (int n = 0; n < vm.maxVcpus(); n++) {
@@ -48,7 +59,17 @@ public class CimProcessorProvider extends CIM_ProcessorProviderSkeleton {
                     .setOperationalStatus(0)
                     // 12 not applicable; 3 or 2 while a disable or enable waits for the next power cycle
                     .setRequestedState(!vm.vcpuChangePending(n) ? 12 : n < vm.nextStartVcpus() ? 2 : 3)
-                    .setRole("Central"));
+                    .setRole("Central")
+                    // A vCPU runs at the host's clock: the current one from the host, the maximum,
+                    // bus clock and stepping from the host's SMBIOS when it tells them.
+                    .setCurrentClockSpeed(cpu.mhz())
+                    .setMaxClockSpeed(cpu.maxMhz() > 0 ? cpu.maxMhz() : cpu.mhz())
+                    .setExternalBusClockSpeed(cpu.busMhz() > 0 ? cpu.busMhz() : DEFAULT_BUS_MHZ)
+                    .setStepping(cpu.stepping() == null ? "" : cpu.stepping())
+                    // 1 "Other": the processor upgrade QEMU's SMBIOS tables give a guest
+                    .setUpgradeMethod(1)
+                    // AMT copies the SMBIOS family string, empty unless Family is 1 (Other)
+                    .setOtherFamilyDescription(""));
         }
         return list;
     }

@@ -120,6 +120,20 @@ class ProcessorProviderTest {
         assertEquals(4, first.keyNames().size());
     }
 
+    /** The host's clock (the demo file's node: 2400 MHz; its SMBIOS tells nothing more). */
+    @Test
+    void cimProcessorClocksAreTheHostsWhetherTheVmRunsOrNot() throws Exception {
+        for (CimInstance p : List.of(cimProcessors.enumerateInstances(desktop01(), "CIM_Processor").get(0),
+                cimProcessors.enumerateInstances(buildServer(), "CIM_Processor").get(7))) {
+            assertEquals(2400L, p.get("CurrentClockSpeed"));
+            assertEquals(2400L, p.get("MaxClockSpeed"));
+            assertEquals(100L, p.get("ExternalBusClockSpeed"));
+            assertEquals("", p.get("Stepping"));
+            assertEquals(1L, p.get("UpgradeMethod"));
+            assertEquals("", p.get("OtherFamilyDescription"));
+        }
+    }
+
     @Test
     void cimProcessorsOfShutOffVm() throws Exception {
         assertEquals(8, cimProcessors.enumerateInstances(buildServer(), "cim_processor").size());

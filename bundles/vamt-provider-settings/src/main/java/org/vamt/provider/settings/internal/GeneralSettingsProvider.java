@@ -40,6 +40,8 @@ import org.vamt.provider.support.AmtNames;
     CimProvider.REALM_PREFIX + "AMT_GeneralSettings=*,3",
     CimProvider.REALM_PREFIX + "IPS_HostBasedSetupService=*,3"})
 public class GeneralSettingsProvider implements CimProvider {
+    /** ProvisioningServerOTP as AMT reports it without one: 32 zero bytes, base64. */
+    static final String NO_OTP = Base64.getEncoder().encodeToString(new byte[32]);
     /** Metadata key of the AMT_GeneralSettings values a console has written (Put). */
 
     private final Hypervisor hypervisor;
@@ -52,7 +54,7 @@ public class GeneralSettingsProvider implements CimProvider {
     @Override
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
         return switch (className.toLowerCase(Locale.ROOT)) {
-            case "amt_generalsettings" -> List.of(withStored(generalSettings(ctx), stored(ctx)));
+            case "amt_generalsettings" -> List.of(withHostFqdn(withStored(generalSettings(ctx), stored(ctx))));
             case "ips_hostbasedsetupservice" -> List.of(hostBasedSetup(ctx));
             default -> List.of(setupAndConfiguration());
         };
@@ -71,6 +73,9 @@ public class GeneralSettingsProvider implements CimProvider {
                 .setDigestRealm(ctx.digestRealm())
                 .setDomainName("")
                 .setHostName(hostName(ctx.machineName()))
+                // AMT's default: stay powered "forever" (65535 minutes) after a wake-up; a VM's AMT
+                // costs nothing while the VM sleeps.
+                .setIdleWakeTimeout(65535L)
                 .setNetworkInterfaceEnabled(true)
                 .setPingResponseEnabled(true)
                 .setPowerSource(0)
@@ -133,6 +138,8 @@ public class GeneralSettingsProvider implements CimProvider {
                 .setProvisioningState(2)
                 .setRequestedState(12)
                 .setZeroTouchConfigurationEnabled(false)
+                // AMT answers with 32 zero bytes when no one-time password was set (none can be, here)
+                .setProvisioningServerOTP(NO_OTP)
                 .toInstance();
     }
 
@@ -162,7 +169,7 @@ public class GeneralSettingsProvider implements CimProvider {
         try {
             GeneralSettingsState stored = new StateStore<>(hypervisor, GeneralSettingsState.STATE)
                     .update(ctx.machineId(), s -> s.with(changes));
-            return withStored(generalSettings(ctx), stored.written());
+            return withHostFqdn(withStored(generalSettings(ctx), stored.written()));
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
@@ -174,6 +181,21 @@ public class GeneralSettingsProvider implements CimProvider {
         } catch (HypervisorException e) {
             throw Machines.toCim(e);
         }
+    }
+
+    /**
+     * HostOSFQDN, unless a console wrote one: with SharedFQDN the host's name is AMT's, so it is
+     * HostName, plus "." and DomainName when a domain is set (as consoles wrote them or the VM's name).
+     */
+    private static CimInstance withHostFqdn(CimInstance settings) {
+        Object written = settings.get("HostOSFQDN");
+        if (written != null && !written.toString().isEmpty()) {
+            return settings;
+        }
+        String host = String.valueOf(settings.get("HostName"));
+        Object domain = settings.get("DomainName");
+        String fqdn = domain == null || domain.toString().isEmpty() ? host : host + "." + domain;
+        return settings.toBuilder().property("HostOSFQDN", fqdn).build();
     }
 
     /** The defaults with what consoles wrote on top (as text; the CIMOM types it by the MOF). */

@@ -123,8 +123,9 @@ class GeneralSettingsProviderTest {
         assertEquals(2L, s.get("ProvisioningState"));
         assertEquals(1L, s.get("ProvisioningMode"));
         assertEquals(false, s.get("ZeroTouchConfigurationEnabled"));
-        assertNull(s.get("ProvisioningServerOTP"));
-        assertFalse(s.properties().containsKey("ProvisioningServerOTP"));
+        // a provisioned AMT reports 32 zero bytes (no one-time password is ever held)
+        assertEquals("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", s.get("ProvisioningServerOTP"));
+        assertEquals(32, Base64.getDecoder().decode((String) s.get("ProvisioningServerOTP")).length);
     }
 
     @Test
@@ -152,6 +153,13 @@ class GeneralSettingsProviderTest {
     }
 
     @Test
+    void hostOsFqdnAndIdleWakeTimeoutAsAmtReportsThem() throws Exception {
+        CimInstance s = settings("desktop-01");
+        assertEquals("desktop-01", s.get("HostOSFQDN"), "no domain: the host name alone");
+        assertEquals(65535L, s.get("IdleWakeTimeout"));
+    }
+
+    @Test
     void putOfTheHostNameIsKeptWithTheVm() throws Exception {
         RequestContext ctx = ctx(UUID_1, "desktop-01", REALM_1);
         CimInstance current = only(ctx, "AMT_GeneralSettings");
@@ -159,6 +167,7 @@ class GeneralSettingsProviderTest {
                 .build();
         CimInstance answer = provider.modifyInstance(ctx, current, changed);
         assertEquals("reception", answer.get("HostName"));
+        assertEquals("reception.corp.example", answer.get("HostOSFQDN"), "SharedFQDN: the host's FQDN is AMT's");
         GeneralSettingsProvider restarted = new GeneralSettingsProvider(demo.hypervisor());
         CimInstance again = restarted.enumerateInstances(ctx, "AMT_GeneralSettings").get(0);
         assertEquals("reception", again.get("HostName"));

@@ -12,8 +12,9 @@ import org.vamt.cim.spi.RequestContext;
 /**
  * CIM_SoftwareIdentity as AMT firmware reports it. Consoles read the AMT version from the
  * instance "AMT" (MeshCommander, Intel's toolkit); it must agree with the Server header and
- * Identify, so all come from {@link VamtProduct#amtVersion()}. The instance "vAMT" tells the
- * truth about what answers. Only enumeration is implemented: the CIMOM derives Get.
+ * Identify, so all come from {@link VamtProduct#amtVersion()}. The 11 instances AMT has, no more:
+ * consoles count and list them, so vAMT's own version is told to the operator instead
+ * ({@code vamt:provider-list}). Only enumeration is implemented: the CIMOM derives Get.
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=CIM_SoftwareIdentity",
@@ -36,7 +37,6 @@ public class SoftwareIdentityProvider extends CIM_SoftwareIdentityProviderSkelet
         list.add(identity("Recovery Build Num", v[3]));
         list.add(identity("Legacy Mode", "False"));
         list.add(identity("AMT FW Core Version", threePart));
-        list.add(identity("vAMT", VamtProduct.vamtVersion()));
         return list;
     }
 

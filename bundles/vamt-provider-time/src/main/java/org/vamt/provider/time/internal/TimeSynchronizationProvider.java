@@ -59,7 +59,9 @@ public class TimeSynchronizationProvider extends AMT_TimeSynchronizationServiceP
                 .setElementName("Intel(r) AMT Time Synchronization Service")
                 .setEnabledState(5)
                 .setRequestedState(12)
-                .setLocalTimeSyncEnabled(0));
+                .setLocalTimeSyncEnabled(0)
+                // 0 as AMT reports it: the VM's RTC is the host's, no configuration software sets it
+                .setTimeSource(0L));
     }
 
     @Override

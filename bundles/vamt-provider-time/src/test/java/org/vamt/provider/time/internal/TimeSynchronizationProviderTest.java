@@ -45,6 +45,12 @@ class TimeSynchronizationProviderTest {
     }
 
     @Test
+    void timeSourceIsAmtsZero() throws Exception {
+        assertEquals(0L, provider.enumerateInstances(vm(DESKTOP_01), "AMT_TimeSynchronizationService").get(0)
+                .get("TimeSource"));
+    }
+
+    @Test
     void clockIsTheHostsUntilAConsoleSetsItAndThenKeepsTheOffsetPerVm() throws Exception {
         assertEquals(NOW, read(DESKTOP_01));
         long consoleTime = NOW + 3600;

@@ -52,7 +52,8 @@ public class PublicKeyManagementServiceProvider extends AMT_PublicKeyManagementS
                 .setName("Intel(r) AMT Public Key Management Service")
                 .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
                 .setSystemName(AmtNames.AMT_SYSTEM)
-                .setElementName("Intel(r) AMT Public Key Management Service")
+                .setElementName("Intel(r) AMT Certificate Store Service")
+                .setEnabledDefault(5)
                 .setEnabledState(5)
                 .setRequestedState(12));
     }

@@ -37,7 +37,8 @@ import org.vamt.tls.TlsIdentity;
 public class TlsConfigurationProvider implements CimProvider {
     static final String REMOTE_SETTINGS = "Intel(r) AMT 802.3 TLS Settings";
     static final String LOCAL_SETTINGS = "Intel(r) AMT LMS TLS Settings";
-    static final String ENDPOINT_COLLECTION = "TLSProtocolEndpointInstances Collection";
+    /** As AMT names it in its answers (Intel's Go client sends "TLSProtocolEndpointInstances Collection" in a Create, which is not checked). */
+    static final String ENDPOINT_COLLECTION = "TLSProtocolEndpoint Instances Collection";
 
     private final Hypervisor hypervisor;
     private final CertificateStore store;

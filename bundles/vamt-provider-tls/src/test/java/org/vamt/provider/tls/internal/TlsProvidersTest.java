@@ -108,6 +108,16 @@ class TlsProvidersTest {
     }
 
     @Test
+    void theServicesNamesAreAmts() throws Exception {
+        CimInstance s = service.enumerateInstances(vm(DESKTOP_01), "AMT_PublicKeyManagementService").get(0);
+        assertEquals("Intel(r) AMT Public Key Management Service", s.get("Name"));
+        assertEquals("Intel(r) AMT Certificate Store Service", s.get("ElementName"));
+        assertEquals(5L, s.get("EnabledDefault"));
+        assertEquals("TLSProtocolEndpoint Instances Collection",
+                enumerate(DESKTOP_01, "AMT_TLSProtocolEndpointCollection").get(0).get("ElementName"));
+    }
+
+    @Test
     void credentialContextAndSettingsSayTlsIsConfigured() throws Exception {
         List<CimInstance> contexts = enumerate(DESKTOP_01, "AMT_TLSCredentialContext");
         assertEquals(1, contexts.size());
@@ -117,7 +127,7 @@ class TlsProvidersTest {
                 "one selector, as MeshCentral reads it");
         CimObjectPath endpoints = (CimObjectPath) contexts.get(0).get("ElementProvidingContext");
         assertEquals("AMT_TLSProtocolEndpointCollection", endpoints.className());
-        assertEquals("TLSProtocolEndpointInstances Collection", endpoints.key("ElementName"));
+        assertEquals("TLSProtocolEndpoint Instances Collection", endpoints.key("ElementName"));
         assertEquals(1, enumerate(DESKTOP_01, "AMT_TLSProtocolEndpointCollection").size());
 
         List<CimInstance> settings = enumerate(DESKTOP_01, "AMT_TLSSettingData");
