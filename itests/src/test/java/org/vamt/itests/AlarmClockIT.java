@@ -49,6 +49,8 @@ public class AlarmClockIT {
                 + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
                 java.nio.file.StandardOpenOption.APPEND);
         karaf = RestartIT.startKaraf(home, PORT, Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD));
+        WsmanClient c = new WsmanClient(BUILD_SERVER, PORT);   // the providers start after the listener
+        c.awaitStatus(c.get(RealGuestIT.AMT + "AMT_AlarmClockService", null), 200);
     }
 
     @AfterClass
@@ -158,6 +160,8 @@ public class AlarmClockIT {
         assertTrue("the restart took too long to test the alarm: " + (due - System.currentTimeMillis()) + " ms left",
                 System.currentTimeMillis() < due - 2000);
         // the class is back (the bundle carries it) and still lists the alarm
+        WsmanClient c = new WsmanClient(BUILD_SERVER, PORT);
+        c.awaitStatus(c.get(RealGuestIT.AMT + "AMT_AlarmClockService", null), 200);
         List<String> alarms = client("dmt-session.js", "alarms");
         assertTrue(alarms.get(0), alarms.get(0).contains("\"InstanceID\":\"restart\""));
         long on = poweredOnAt(due - 1000, due);
