@@ -25,7 +25,8 @@ import org.junit.runners.MethodSorters;
  * alarm on the shut-off demo VM build-server (127.0.0.2): the VM must be powered on within a few
  * seconds of the alarm's time (not before), the alarm deleted on completion, and IPS_HostBootReason
  * must then say "alarm". A third test sets an alarm, restarts the alarm bundle (its scheduler and
- * everything it held in memory go; the alarm is the VM's state) and sees the alarm fire.
+ * everything it held in memory go; the alarm is the VM's state) and sees the alarm fire; a fourth
+ * powers the VM on as MeshCentral does and IPS_HostBootReason says "remote control".
  *
  * <p>On libvirt's test driver the hypervisor lives inside vAMT's process, so a whole-JVM restart
  * would also forget the VMs; the restart here is the alarm bundle's (bundle:restart). Own copy of
@@ -168,6 +169,20 @@ public class AlarmClockIT {
         System.out.printf("AlarmClockIT: after the restart the alarm powered build-server on %d ms after its time%n",
                 on - due);
         client("dmt-session.js", "power:8", "wait-power:8");
+    }
+
+    @Test
+    public void d_aRemotePowerOnIsTheBootReasonRemoteControl() throws Exception {
+        assertEquals(8, powerState());
+        client("meshcentral-session.js", "power:2", "wait-power:2");
+        long deadline = System.currentTimeMillis() + 5000;
+        String reason = bootReason();
+        while (!reason.matches("(?s).*<\\w+:Reason>2</.*") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);   // the start event is recorded as it arrives
+            reason = bootReason();
+        }
+        assertTrue(reason, reason.matches("(?s).*<\\w+:PreviousSxState>7</\\w+:PreviousSxState>\\s*<\\w+:Reason>2</.*"));
+        client("meshcentral-session.js", "power:8", "wait-power:8");
     }
 
     /** One shell command through bin/client (ssh, batch mode). */
