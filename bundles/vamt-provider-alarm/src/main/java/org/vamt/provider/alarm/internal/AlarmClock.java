@@ -54,6 +54,8 @@ public class AlarmClock implements MachineListener {
     /** A start this soon after an alarm or remote power-on is theirs. */
     static final long CAUSE_WINDOW_MS = 60_000;
     static final String THREAD_NAME = "vamt-alarm-clock";
+    /** How soon a due alarm that could not run (hypervisor unreachable) is tried again. */
+    static final long RETRY_MS = 5000;
 
     static final int REASON_OTHER = 1;
     static final int REASON_REMOTE = 2;
@@ -254,6 +256,13 @@ public class AlarmClock implements MachineListener {
             long fwNow = nowMillis / 1000 + offset;
             AtomicReference<List<String>> ran = new AtomicReference<>(List.of());
             AtomicBoolean timely = new AtomicBoolean();
+            MachineInfo vm = hypervisor.machine(uuid).orElse(null);
+            if (vm == null) {
+                due.remove(uuid);
+                return false;
+            }
+            boolean asleep = vm.state() == MachineState.SHUT_OFF || vm.state() == MachineState.CRASHED
+                    || vm.state() == MachineState.SUSPENDED;
             AlarmClockState after = store.update(uuid, s -> {
                 List<String> names = new ArrayList<>();
                 boolean inTime = false;
@@ -279,7 +288,8 @@ public class AlarmClock implements MachineListener {
                 if (names.isEmpty()) {
                     return s;
                 }
-                return new AlarmClockState(list, inTime ? nowMillis : s.alarmPowerOnAt(), s.lastBoot());
+                // recorded before the power-on, so that the start event finds it (IPS_HostBootReason)
+                return new AlarmClockState(list, inTime && asleep ? nowMillis : s.alarmPowerOnAt(), s.lastBoot());
             });
             Optional<Long> next = nextDue(uuid, after);
             if (next.isPresent()) {
@@ -290,17 +300,12 @@ public class AlarmClock implements MachineListener {
             if (ran.get().isEmpty()) {   // nothing due, or another gateway ran it first
                 return false;
             }
-            MachineInfo vm = hypervisor.machine(uuid).orElse(null);
-            if (vm == null) {
-                return false;
-            }
             if (!timely.get()) {
                 LOG.warn("VM {} ({}): alarm(s) {} missed by more than {} s (vAMT was not running); not powering on",
                         vm.name(), uuid, ran.get(), MISSED_LIMIT_SECONDS);
                 return false;
             }
-            if (vm.state() == MachineState.SHUT_OFF || vm.state() == MachineState.CRASHED
-                    || vm.state() == MachineState.SUSPENDED) {
+            if (asleep) {
                 hypervisor.powerOn(uuid);
                 LOG.info("VM {} ({}): alarm {} powered it on (was {})", vm.name(), uuid, ran.get(), vm.state());
                 return true;
@@ -308,7 +313,8 @@ public class AlarmClock implements MachineListener {
             LOG.info("VM {} ({}): alarm {} ran; the VM is already {}", vm.name(), uuid, ran.get(), vm.state());
             return false;
         } catch (HypervisorException | RuntimeException e) {
-            LOG.warn("VM {}: alarm could not run: {}", uuid, e.toString());
+            LOG.warn("VM {}: alarm could not run (tried again in {} s): {}", uuid, RETRY_MS / 1000, e.toString());
+            due.computeIfPresent(uuid, (k, v) -> clock.millis() + RETRY_MS);
             return false;
         }
     }

@@ -279,6 +279,17 @@ class AlarmClockTest {
                 Map.of("AlarmTemplate", template("noop", inSeconds(1), null, "true")));
         assertTrue(within(4, () -> alarms.due(DESKTOP_01).isEmpty()));
         assertEquals(MachineState.RUNNING, state(DESKTOP_01));
+        // the alarm powered nothing on: a start just after it is not the alarm's
+        demo.hypervisor().powerOff(DESKTOP_01);
+        demo.hypervisor().powerOn(DESKTOP_01);
+        assertTrue(within(5, () -> {
+            try {
+                CimInstance b = bootReason.enumerateInstances(desktop, "IPS_HostBootReason").get(0);
+                return Long.valueOf(1).equals(b.get("Reason")) && Long.valueOf(7).equals(b.get("PreviousSxState"));
+            } catch (CimException e) {
+                return false;
+            }
+        }), "other, not alarm");
     }
 
     @Test
