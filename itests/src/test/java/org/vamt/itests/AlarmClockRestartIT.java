@@ -15,7 +15,8 @@ import org.junit.Test;
  * (libvirt qemu:///system, started by {@code tools/real-hypervisor}), where a VM's state lives
  * with the domain, unlike libvirt's test driver, which lives and dies with vAMT's process. An
  * alarm is set on a shut-off domain of this test, vAMT is killed ({@code kill -9}) and started
- * again, and the domain must be powered on within a few seconds of the alarm's time (not before);
+ * again, and the domain must be running within 5 s of the alarm's time (not before; QEMU's own
+ * start is in those seconds);
  * IPS_HostBootReason then says "alarm".
  *
  * <p>Own copy of the distribution ({@code target/alarm-restart}); ports 55992 (55993 TLS), 55181,
@@ -28,7 +29,8 @@ public class AlarmClockRestartIT {
     static final String IPS = "http://intel.com/wbem/wscim/1/ips-schema/1/";
     /** A domain without boot media: SeaBIOS runs, which is all this test needs (libvirt "running"). */
     static final RealGuest GUEST = new RealGuest("alarm", "704", "52:54:00:a7:07:04");
-    static final long LATE_MS = 3000;
+    /** "Within a few seconds": the alarm clock's 0.5 s tick plus QEMU's start on a loaded host. */
+    static final long LATE_MS = 5000;
     Process karaf;
 
     @After

@@ -371,10 +371,11 @@ public class RealGuestIT {
             assertEquals("off until the alarm's time", "shut off", LINUX.domstate());
             Thread.sleep(200);
         }
-        LINUX.awaitState("running", due - System.currentTimeMillis() + 3_000);
+        // "within a few seconds": the 0.5 s tick plus QEMU's start, which takes seconds on a loaded host
+        LINUX.awaitState("running", due - System.currentTimeMillis() + 5_000);
         long late = System.currentTimeMillis() - due;
         measured("alarm: libvirt running after the alarm's time", String.format(java.util.Locale.ROOT, "%.2f s", late / 1e3));
-        assertTrue("running " + late + " ms after the alarm's time", late <= 3_000);
+        assertTrue("running " + late + " ms after the alarm's time", late <= 5_000);
         long start = now();
         LINUX.awaitSerial(LOGIN, logins + 1, BOOT_MS);
         measured("alarm: guest login prompt after power-on", since(start));
