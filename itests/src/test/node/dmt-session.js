@@ -18,6 +18,7 @@
  * Usage: node dmt-session.js <host> <port> <user> <password> <step...>
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke
  *        | boot-settings | boot:<100|101|400|401|cd-on|cd-reset>
+ *        | alarms | add-alarm:<id>:<seconds from now>[:<interval minutes>] | delete-alarm:<id>
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -230,7 +231,7 @@ function responseBody(xml, what, status) {
 
 function usage() {
     console.error('usage: node dmt-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke | boot-settings | boot:<100|101|400|401|cd-on|cd-reset>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke | boot-settings | boot:<100|101|400|401|cd-on|cd-reset> | alarms | add-alarm:<id>:<s>[:<min>] | delete-alarm:<id>');
     process.exit(3);
 }
 
@@ -465,12 +466,14 @@ const SERVED = {
     'AMT_TLSCredentialContext': [() => amt.TLSCredentialContext, false],
     'AMT_TLSSettingData': [() => amt.TLSSettingData, false],
     // served through its subclass AMT_TLSCredentialContext
-    'CIM_CredentialContext': [() => cim.CredentialContext, false]
+    'CIM_CredentialContext': [() => cim.CredentialContext, false],
+    'AMT_AlarmClockService': [() => amt.AlarmClockService, true],
+    'IPS_AlarmClockOccurrence': [() => ips.AlarmClockOccurrence, false]
 };
-// A VM without disks (kiosk) has no media access device; every other served class has an instance.
-const MAY_BE_EMPTY = ['CIM_MediaAccessDevice'];
+// A VM without disks (kiosk) has no media access device, a VM without alarms no alarm; every other
+// served class has an instance.
+const MAY_BE_EMPTY = ['CIM_MediaAccessDevice', 'IPS_AlarmClockOccurrence'];
 const NOT_SERVED = {
-    'AMT_AlarmClockService': () => amt.AlarmClockService,
     'AMT_EnvironmentDetectionSettingData': () => amt.EnvironmentDetectionSettingData,
     'AMT_8021xCredentialContext': () => amt.IEEE8021xCredentialContext,
     'AMT_8021XProfile': () => amt.IEEE8021xProfile,
@@ -486,7 +489,6 @@ const NOT_SERVED = {
     'CIM_IEEE8021xSettings': () => cim.IEEE8021xSettings,
     'CIM_WiFiEndpointSettings': () => cim.WiFiEndpointSettings,
     'CIM_WiFiPort': () => cim.WiFiPort,
-    'IPS_AlarmClockOccurrence': () => ips.AlarmClockOccurrence,
     'IPS_HTTPProxyAccessPoint': () => ips.HTTPProxyAccessPoint,
     'IPS_HTTPProxyService': () => ips.HTTPProxyService,
     'IPS_8021xCredentialContext': () => ips.IEEE8021xCredentialContext,
@@ -641,6 +643,44 @@ async function stepBootSettings() {
     return { status: g.status, settings };
 }
 
+// The alarm clock as DMT's console reads it (go-wsman-messages: Get AMT_AlarmClockService, Enumerate
+// + Pull IPS_AlarmClockOccurrence decoding ElementName, InstanceID, StartTime>Datetime,
+// Interval>Interval, DeleteOnCompletion).
+async function stepAlarms() {
+    const g = await client.post(amt.AlarmClockService.Get(), 'Get AMT_AlarmClockService');
+    const svc = flatInstance(responseBody(g.body, 'Get AMT_AlarmClockService', g.status), 'AMT_AlarmClockService');
+    if (!svc) throw new StepError('Get AMT_AlarmClockService: no <AMT_AlarmClockService> in the body', g.status);
+    const { status, items } = await enumeratePull(ips.AlarmClockOccurrence, 'IPS_AlarmClockOccurrence');
+    const alarms = items.filter((i) => i.name === 'IPS_AlarmClockOccurrence').map((i) => {
+        const start = text(i.xml, 'Datetime');
+        return {
+            ElementName: text(i.xml, 'ElementName'), InstanceID: text(i.xml, 'InstanceID'), StartTime: start,
+            Interval: inner(i.xml, 'Interval') == null ? null : text(inner(i.xml, 'Interval'), 'Interval') || text(i.xml, 'Interval'),
+            DeleteOnCompletion: text(i.xml, 'DeleteOnCompletion'), wakesAt: start ? Date.parse(start) : null,
+            order: children(i.xml).map((c) => c.name)
+        };
+    });
+    return { status, service: { Name: svc.Name, ElementName: svc.ElementName, SystemName: svc.SystemName }, alarms };
+}
+
+// DMT's console "add alarm": AMT.Messages AlarmClockService.AddAlarm({InstanceID, ElementName, StartTime: Date,
+// Interval: minutes, DeleteOnCompletion}); StartTime <s> seconds from now.
+async function stepAddAlarm(id, seconds, minutes) {
+    const startMs = Math.floor(Date.now() / 1000) * 1000 + seconds * 1000;
+    const occurrence = { InstanceID: id, ElementName: id, StartTime: new Date(startMs), DeleteOnCompletion: true };
+    if (minutes) occurrence.Interval = minutes;
+    const r = await client.post(amt.AlarmClockService.AddAlarm(occurrence), 'AMT_AlarmClockService.AddAlarm');
+    const out = inner(responseBody(r.body, 'AddAlarm', r.status), 'AddAlarm_OUTPUT');
+    if (out == null) throw new StepError('AddAlarm: no AddAlarm_OUTPUT in body', r.status);
+    const rv = text(out, 'ReturnValue');
+    return { status: r.status, ReturnValue: rv == null ? null : parseInt(rv, 10), selector: text(out, 'Selector'), startMs };
+}
+
+async function stepDeleteAlarm(id) {
+    const r = await client.post(ips.AlarmClockOccurrence.Delete({ name: 'InstanceID', value: id }), 'Delete IPS_AlarmClockOccurrence');
+    return { status: r.status };
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
@@ -651,6 +691,9 @@ function parseStep(step) {
     if (step === 'invoke') return stepInvoke;
     if (step === 'boot-settings') return stepBootSettings;
     if ((m = /^boot:(100|101|400|401|cd-on|cd-reset)$/.exec(step))) { const a = m[1]; return () => stepBoot(a); }
+    if (step === 'alarms') return stepAlarms;
+    if ((m = /^add-alarm:([\w-]+):(\d+)(?::(\d+))?$/.exec(step))) { const id = m[1], sec = parseInt(m[2], 10), min = m[3] ? parseInt(m[3], 10) : 0; return () => stepAddAlarm(id, sec, min); }
+    if ((m = /^delete-alarm:([\w-]+)$/.exec(step))) { const id = m[1]; return () => stepDeleteAlarm(id); }
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     return null;

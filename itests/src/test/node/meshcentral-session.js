@@ -20,6 +20,7 @@
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | processors
  *        | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings
  *        | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>
+ *        | alarms | add-alarm:<id>:<seconds from now>[:<interval, e.g. P1DT0H0M>] | delete-alarm:<id>
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -76,7 +77,7 @@ function statusError(what, status, response) {
 
 function usage() {
     console.error('usage: node meshcentral-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | processors | enable:<number>:<true|false> | inventory | network | os-power | certs | boot-settings | mc-power:<n> | mcmd-power:<100|101|400|401|cd-on|cd-reset> | alarms | add-alarm:<id>:<s>[:<interval>] | delete-alarm:<id>');
     process.exit(3);
 }
 
@@ -627,6 +628,47 @@ async function stepMeshCommanderPowerAction(actionName) {
     return chainResult(made, timedOut, 'MeshCommander power action ' + actionName);
 }
 
+// Alarm clock, as MeshCommander's "Wake alarms" tab reads it (PullAlarms: Enum IPS_AlarmClockOccurrence,
+// then StartTime.Datetime / Interval.Interval of each item) after a Get of the service.
+async function stepAlarms() {
+    const g = await get('AMT_AlarmClockService');
+    if (g.status !== 200) throw statusError('Get AMT_AlarmClockService', g.status, g.response);
+    const svc = g.response.Body;
+    const e = await enumerate('IPS_AlarmClockOccurrence');
+    if (e.status !== 200) throw statusError('Enum IPS_AlarmClockOccurrence', e.status, null);
+    const alarms = e.items.map((a) => ({
+        InstanceID: a.InstanceID, ElementName: a.ElementName,
+        StartTime: a.StartTime && a.StartTime.Datetime, Interval: a.Interval ? a.Interval.Interval : null,
+        DeleteOnCompletion: a.DeleteOnCompletion, wakesAt: new Date(a.StartTime.Datetime).getTime()
+    }));
+    return { status: e.status, service: { Name: svc.Name, ElementName: svc.ElementName, SystemName: svc.SystemName }, alarms };
+}
+
+// MeshCentral's own AddAlarm (amt.js AMT_AlarmClockService_AddAlarm, as meshcmd's AlarmClock update
+// calls it): StartTime {Datetime}, optional Interval, DeleteOnCompletion true. Starts in <s> seconds.
+async function stepAddAlarm(id, seconds, interval) {
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000 + seconds * 1000).toISOString().split('.')[0] + 'Z';
+    const alarm = { InstanceID: id, ElementName: id, StartTime: { Datetime: start }, DeleteOnCompletion: true };
+    if (interval) alarm.Interval = { Datetime: interval };
+    const r = await new Promise((resolve) => amtstack.AMT_AlarmClockService_AddAlarm(alarm,
+        (stack, n, response, status) => resolve({ response, status })));
+    if (r.status !== 200) throw statusError('AMT_AlarmClockService.AddAlarm', r.status, r.response);
+    const body = r.response.Body;
+    // MeshCentral reads reference outputs at ReferenceParameters/SelectorSet/Selector
+    const ref = body.AlarmClock && body.AlarmClock.ReferenceParameters;
+    const sel = ref && ref.SelectorSet && ref.SelectorSet.Selector;
+    const selector = sel == null ? null : (typeof sel === 'object' ? (sel.Value !== undefined ? sel.Value : sel['#text'] || JSON.stringify(sel)) : sel);
+    return { status: r.status, ReturnValue: body.ReturnValue, ReturnValueStr: body.ReturnValueStr, selector, StartTime: start, startMs: Date.parse(start) };
+}
+
+// MeshCommander's "Remove all alarms": Delete IPS_AlarmClockOccurrence by its InstanceID.
+async function stepDeleteAlarm(id) {
+    const status = await new Promise((resolve) => amtstack.Delete('IPS_AlarmClockOccurrence', { InstanceID: id },
+        (st, n, resp, s2) => resolve(s2)));
+    if (status !== 200) throw statusError('Delete IPS_AlarmClockOccurrence', status, null);
+    return { status };
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
@@ -642,6 +684,9 @@ function parseStep(step) {
     if ((m = /^mcmd-power:(100|101|400|401|cd-on|cd-reset)$/.exec(step))) { const a = m[1]; return () => stepMeshCommanderPowerAction(a); }
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
+    if (step === 'alarms') return stepAlarms;
+    if ((m = /^add-alarm:([\w-]+):(\d+)(?::(P[\dDTHM]+))?$/.exec(step))) { const id = m[1], sec = parseInt(m[2], 10), iv = m[3]; return () => stepAddAlarm(id, sec, iv); }
+    if ((m = /^delete-alarm:([\w-]+)$/.exec(step))) { const id = m[1]; return () => stepDeleteAlarm(id); }
     if ((m = /^enable:(\d+):(true|false)$/.exec(step))) { const n = parseInt(m[1], 10), e = (m[2] === 'true'); return () => stepEnable(n, e); }
     return null;
 }

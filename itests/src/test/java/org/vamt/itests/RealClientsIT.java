@@ -105,8 +105,14 @@ public class RealClientsIT {
      * failing step's line. {@code label} names the VM in failure messages.
      */
     static List<String> runClient(String label, String script, String host, String... steps) throws Exception {
+        return runClient(label, script, host, PORT, steps);
+    }
+
+    /** {@link #runClient(String, String, String, String...)} against another distribution's port. */
+    static List<String> runClient(String label, String script, String host, int port, String... steps)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of("node", node.resolve(script).toString(), host,
-                String.valueOf(PORT), "admin", WsmanClient.PASSWORD));
+                String.valueOf(port), "admin", WsmanClient.PASSWORD));
         cmd.addAll(List.of(steps));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -346,6 +346,45 @@ public class RealGuestIT {
         assertPowerState(client, 2);
     }
 
+    /**
+     * Issue 19: an AMT alarm (AMT_AlarmClockService.AddAlarm, as MeshCentral and DMT send it) powers
+     * the shut-off guest on at its time, the guest boots, and IPS_HostBootReason says "alarm".
+     */
+    @Test
+    public void a6_anAlarmPowersTheShutOffGuestOnAtItsTime() throws Exception {
+        prepare();
+        WsmanClient client = client(LINUX);
+        if (!"shut off".equals(LINUX.domstate())) {
+            assertEquals(0, requestPowerState(client, 8));
+            LINUX.awaitState("shut off", 30_000);
+        }
+        int logins = LINUX.count(LOGIN);
+        long due = (System.currentTimeMillis() / 1000 + 8) * 1000;
+        String alarmService = AMT + "AMT_AlarmClockService";
+        String ips = "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_AlarmClockOccurrence";
+        String answer = invoke(client, alarmService, "AddAlarm", null, "<r:AlarmTemplate xmlns:s=\"" + ips + "\">"
+            + "<s:InstanceID>it7-wake</s:InstanceID><s:StartTime><p:Datetime xmlns:p=\"http://schemas.dmtf.org/wbem/wscim/1/common\">"
+            + java.time.Instant.ofEpochMilli(due) + "</p:Datetime></s:StartTime>"
+            + "<s:DeleteOnCompletion>true</s:DeleteOnCompletion></r:AlarmTemplate>");
+        assertEquals(answer, 0, returnValue(answer));
+        while (System.currentTimeMillis() < due - 500) {
+            assertEquals("off until the alarm's time", "shut off", LINUX.domstate());
+            Thread.sleep(200);
+        }
+        // "within a few seconds": the 0.5 s tick plus QEMU's start, which takes seconds on a loaded host
+        LINUX.awaitState("running", due - System.currentTimeMillis() + 5_000);
+        long late = System.currentTimeMillis() - due;
+        measured("alarm: libvirt running after the alarm's time", String.format(java.util.Locale.ROOT, "%.2f s", late / 1e3));
+        assertTrue("running " + late + " ms after the alarm's time", late <= 5_000);
+        long start = now();
+        LINUX.awaitSerial(LOGIN, logins + 1, BOOT_MS);
+        measured("alarm: guest login prompt after power-on", since(start));
+        String reason = post(client, client.get("http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBootReason", null), 200);
+        assertEquals(reason, List.of("3"), values(reason, "Reason"));
+        assertEquals(reason, List.of("7"), values(reason, "PreviousSxState"));
+        assertEquals("deleted on completion", List.of(), values(enumerate(client, ips), "InstanceID"));
+    }
+
     @Test
     public void a5_powerCycleStartsAFreshQemu() throws Exception {
         prepare();

@@ -21,6 +21,8 @@ final class WsmanOperations {
     /** DSP0226: Pull without MaxElements returns one item. */
     private static final int DEFAULT_MAX_ELEMENTS = 1;
     private static final int MAX_ELEMENTS_CAP = 10_000;
+    /** How deep embedded instances may nest in a method argument. */
+    private static final int MAX_EMBEDDING = 4;
     /** PT_STATUS_AUDIT_FAIL (0x81B): a critical operation whose audit record cannot be written. */
     static final long AUDIT_FAIL = 2075;
 
@@ -303,7 +305,7 @@ final class WsmanOperations {
             if (!(method + "_INPUT").equalsIgnoreCase(body.getLocalName())) {
                 throw WsmanFault.schemaValidation("The body of " + method + " must be " + method + "_INPUT.");
             }
-            args = parameters(body);
+            args = arguments(body);
         }
         MethodResult result = cimom.invokeMethod(ctx, new CimObjectPath(className, req.selectors()), method, args);
         return methodResponse(req, method, result);
@@ -342,6 +344,21 @@ final class WsmanOperations {
 
     /** Child elements as named values: text, references (EPR content), repeated names as lists. */
     private static Map<String, Object> parameters(Element parent) throws WsmanFault {
+        return parameters(parent, -1);
+    }
+
+    /** Method arguments: {@link #parameters(Element, int)} with embedded instances. */
+    private static Map<String, Object> arguments(Element parent) throws WsmanFault {
+        return parameters(parent, 0);
+    }
+
+    /**
+     * Child elements as named values: text (a {@code Datetime}/{@code Interval} wrapper gives its
+     * text), references (EPR content), embedded instances (an argument whose children are the
+     * properties of a class, in that class's ResourceURI namespace, e.g. AddAlarm's AlarmTemplate),
+     * repeated names as lists. A negative depth takes no embedded instances (Put and Create bodies).
+     */
+    private static Map<String, Object> parameters(Element parent, int depth) throws WsmanFault {
         Map<String, Object> values = new LinkedHashMap<>();
         for (Element e : RequestParser.children(parent)) {
             Object v;
@@ -350,6 +367,8 @@ final class WsmanOperations {
                 v = RequestParser.endpointReference(nestedEpr);
             } else if (RequestParser.isEndpointReference(e)) {
                 v = RequestParser.endpointReference(e);
+            } else if (depth >= 0 && isEmbeddedInstance(e)) {
+                v = embeddedInstance(e, depth);
             } else {
                 v = RequestParser.text(e);
             }
@@ -369,6 +388,25 @@ final class WsmanOperations {
             }
         }
         return values;
+    }
+
+    /** An element with element children that are neither an EPR nor a CIM datetime wrapper. */
+    private static boolean isEmbeddedInstance(Element e) {
+        List<Element> children = RequestParser.children(e);
+        return !children.isEmpty() && children.stream().noneMatch(c -> Ns.CIM_COMMON.equals(c.getNamespaceURI()));
+    }
+
+    /** The embedded instance an element holds; its class is the one whose ResourceURI is its properties' namespace. */
+    private static CimInstance embeddedInstance(Element e, int depth) throws WsmanFault {
+        if (depth >= MAX_EMBEDDING) {
+            throw WsmanFault.invalidParameter("Embedded instances are nested too deeply.");
+        }
+        String ns = RequestParser.children(e).get(0).getNamespaceURI();
+        String className = ResourceUris.className(ns).orElseThrow(() -> WsmanFault.invalidParameter(
+                "The argument " + e.getLocalName() + " holds elements of no known class."));
+        CimInstance.Builder b = CimInstance.builder(className);
+        parameters(e, depth + 1).forEach(b::property);
+        return b.build();
     }
 
     private static int count(String text, String what) throws WsmanFault {

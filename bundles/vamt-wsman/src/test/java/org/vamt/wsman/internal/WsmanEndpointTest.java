@@ -62,6 +62,7 @@ class WsmanEndpointTest {
                 [Key] string CreationClassName; [Key] string Name; uint16 EnabledState;
                 uint32 RequestPowerStateChange([In] uint16 PowerState, [In] CIM_ManagedElement REF ManagedElement,
                     [Out] string Echo);
+                uint32 Schedule([In, EmbeddedInstance ("AMT_Policy")] string Template, [Out] string Echo);
             };
             class CIM_ComputerSystem : CIM_ManagedElement { [Key] string Name; };
             [Association] class CIM_ServiceAvailableToElement {
@@ -319,6 +320,37 @@ class WsmanEndpointTest {
         assertTrue(r.body().contains("<c:Items><c:Item><h:CIM_AssociatedPowerManagementService>"), r.body());
         assertTrue(r.body().contains("</h:CIM_AssociatedPowerManagementService><b:EndpointReference>"), r.body());
         assertTrue(r.body().contains("<g:EnumerationContext>"), "one of two items left: context stays");
+    }
+
+    /** An argument holding an instance's properties (AMT's AddAlarm template) reaches the provider as one. */
+    @Test
+    void anEmbeddedInstanceArgumentReachesTheProviderAsAnInstance() throws Exception {
+        String uri = CIM + "CIM_PowerManagementService";
+        String policy = ResourceUris.AMT + "AMT_Policy";
+        String template = "<d:Template xmlns:d=\"" + uri + "\" xmlns:s=\"" + policy + "\"><s:InstanceID>night</s:InstanceID>"
+                + "<s:ElementName><p:Datetime xmlns:p=\"http://schemas.dmtf.org/wbem/wscim/1/common\">2030-01-01T00:00:00Z"
+                + "</p:Datetime></s:ElementName><s:PolicyName>a</s:PolicyName><s:PolicyName>b</s:PolicyName></d:Template>";
+        HttpResponse<String> r = client.post(envelope(uri + "/Schedule", uri, null,
+                "<r:Schedule_INPUT xmlns:r=\"" + uri + "\">" + template + "</r:Schedule_INPUT>"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of("Schedule {Template=AMT_Policy{InstanceID=night, ElementName=2030-01-01T00:00:00Z, "
+                + "PolicyName=[a, b]}}"), calls, "a datetime wrapper is the value's text, repeated names a list");
+
+        HttpResponse<String> unknown = client.post(envelope(uri + "/Schedule", uri, null,
+                "<r:Schedule_INPUT xmlns:r=\"" + uri + "\"><r:Template><x:A xmlns:x=\"urn:nothing\">1</x:A></r:Template>"
+                        + "</r:Schedule_INPUT>"));
+        assertEquals(400, unknown.statusCode(), unknown.body());
+        assertTrue(unknown.body().contains("InvalidParameter"), unknown.body());
+
+        String deep = "1";
+        for (int i = 0; i < 6; i++) {
+            deep = "<s:InstanceID xmlns:s=\"" + policy + "\">" + deep + "</s:InstanceID>";
+        }
+        HttpResponse<String> tooDeep = client.post(envelope(uri + "/Schedule", uri, null,
+                "<r:Schedule_INPUT xmlns:r=\"" + uri + "\"><r:Template>" + deep + "</r:Template></r:Schedule_INPUT>"));
+        assertEquals(400, tooDeep.statusCode(), tooDeep.body());
+        assertTrue(tooDeep.body().contains("InvalidParameter"), tooDeep.body());
+        assertEquals(1, calls.size(), "refused arguments reach no provider");
     }
 
     @Test

@@ -34,6 +34,8 @@ import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.state.StateStore;
+import org.vamt.provider.power.RemotePowerOn;
 import org.vamt.provider.power.internal.GracefulFollowUp.Step;
 import org.vamt.provider.support.AmtNames;
 import org.vamt.provider.support.Machines;
@@ -266,6 +268,7 @@ public class PowerProvider implements CimProvider, MachineListener {
         FollowUp superseded = pending.remove(id);
         boolean accepted = false;
         try {
+            recordBoot(vm, state);
             switch (state) {
                 case PowerStates.ON -> hypervisor.powerOn(id);   // start, resume, or wake up from PM suspend
                 case PowerStates.SLEEP_DEEP -> hypervisor.suspend(id, false);
@@ -326,6 +329,33 @@ public class PowerProvider implements CimProvider, MachineListener {
                     restore(superseded);
                 }
             }
+        }
+    }
+
+    /**
+     * Records a request that (re)boots the VM as its last remote power-on, before the hypervisor
+     * acts (its start event must find it), for IPS_HostBootReason. A failed write is logged and
+     * does not stop the request.
+     */
+    private void recordBoot(MachineInfo vm, int state) {
+        int previous = switch (state) {
+            // ON resumes a paused VM without booting it
+            case PowerStates.ON -> vm.state() == MachineState.PAUSED ? 0
+                    : vm.state() == MachineState.SUSPENDED ? RemotePowerOn.S3 : RemotePowerOn.S5;
+            case PowerStates.RESET, PowerStates.RESET_GRACEFUL -> RemotePowerOn.S0;
+            case PowerStates.POWER_CYCLE_SOFT, PowerStates.POWER_CYCLE_HARD, PowerStates.POWER_CYCLE_SOFT_GRACEFUL,
+                    PowerStates.POWER_CYCLE_HARD_GRACEFUL -> RemotePowerOn.S5;
+            default -> 0;
+        };
+        if (previous == 0) {
+            return;
+        }
+        try {
+            long now = System.currentTimeMillis();
+            new StateStore<>(hypervisor, RemotePowerOn.STATE).update(vm.uuid(), r -> new RemotePowerOn(now, previous));
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.warn("VM {} ({}): could not record the remote power-on for the host boot reason: {}", vm.name(),
+                    vm.uuid(), e.toString());
         }
     }
 

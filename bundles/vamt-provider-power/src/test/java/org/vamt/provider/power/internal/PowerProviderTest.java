@@ -238,6 +238,26 @@ class PowerProviderTest {
         assertEquals(MachineState.RUNNING, state(DESKTOP_01));
     }
 
+    /** What IPS_HostBootReason (vamt-provider-alarm) reads: the last remote (re)boot and the state it left. */
+    @Test
+    void remotePowerOnsAreRecordedForTheBootReason() throws Exception {
+        org.vamt.hypervisor.state.StateStore<org.vamt.provider.power.RemotePowerOn> store =
+                new org.vamt.hypervisor.state.StateStore<>(demo.hypervisor(), org.vamt.provider.power.RemotePowerOn.STATE);
+        assertEquals(org.vamt.provider.power.RemotePowerOn.NEVER, store.get(BUILD_SERVER));
+        long before = System.currentTimeMillis();
+        assertEquals(0, request(ctx(BUILD_SERVER, "build-server"), 2));
+        org.vamt.provider.power.RemotePowerOn on = store.get(BUILD_SERVER);
+        assertTrue(on.atMillis() >= before && on.atMillis() <= System.currentTimeMillis(), on.toString());
+        assertEquals(org.vamt.provider.power.RemotePowerOn.S5, on.previousSxState(), "powered on from off: S5");
+
+        assertEquals(0, request(desktop01(), 10));
+        assertEquals(org.vamt.provider.power.RemotePowerOn.S0, store.get(DESKTOP_01).previousSxState(), "reset: S0");
+        assertEquals(0, request(desktop01(), 8));
+        long offAt = store.get(DESKTOP_01).atMillis();
+        assertEquals(2, request(desktop01(), 10), "a reset of a VM that is off is refused");
+        assertEquals(offAt, store.get(DESKTOP_01).atMillis(), "an off or a refused request records nothing");
+    }
+
     @Test
     void resetShutOffVmIsNotReady() throws Exception {
         assertEquals(2, request(ctx(BUILD_SERVER, "build-server"), 10));
