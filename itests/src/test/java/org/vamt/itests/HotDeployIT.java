@@ -176,7 +176,8 @@ public class HotDeployIT {
     public void providerJarInDeployAnswersWithinTwoSecondsUpgradesInPlaceAndFaultsWhenRemoved() throws Exception {
         WsmanClient client = new WsmanClient("127.0.0.2", PORT);
         List<String> badAnswers = new ArrayList<>();
-        millisUntil(client, 200, System.nanoTime(), badAnswers);
+        // vAMT starting up may answer 404 until its WS-Management path is registered: not a deploy's doing
+        millisUntil(client, 200, System.nanoTime(), new ArrayList<>());
         awaitSettled();
         List<String> disturbances = Collections.synchronizedList(new ArrayList<>());
         BundleListener recorder = recordDisturbances(disturbances);
