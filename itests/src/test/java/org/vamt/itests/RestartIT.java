@@ -210,6 +210,12 @@ public class RestartIT {
         for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
+        // and the endpoint map: another test's VMs would hold the first addresses this test probes
+        try (Stream<Path> s = Files.list(home.resolve("etc"))) {
+            for (Path endpoint : (Iterable<Path>) s.filter(p -> p.getFileName().toString().startsWith("org.vamt.endpoint-"))::iterator) {
+                Files.delete(endpoint);
+            }
+        }
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", String.valueOf(port));
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", String.valueOf(tlsPort));
         DistributionFiles.setProperty(home, "etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port",
