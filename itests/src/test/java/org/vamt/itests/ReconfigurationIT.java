@@ -103,7 +103,7 @@ public class ReconfigurationIT {
             int connectionsBefore = console.connections();
             KeepAlive.Response rest = console.post(pull(context, 100));
             assertEquals(rest.body(), 200, rest.status());
-            assertTrue(rest.body(), rest.body().contains("InstanceID>vAMT</") && rest.body().contains("EndOfSequence"));
+            assertTrue(rest.body(), rest.body().contains("InstanceID>AMT FW Core Version</") && rest.body().contains("EndOfSequence"));
             assertEquals("the same TCP connection served the console throughout", connectionsBefore,
                     console.connections());
             assertEquals(1, console.connections());
