@@ -20,6 +20,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,6 +51,8 @@ final class RemoteServer implements Closeable {
         return t;
     });
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
+    /** Open peer connections: closed with the server, since a thread blocked reading one ignores interrupts. */
+    private final Set<Socket> accepted = ConcurrentHashMap.newKeySet();
     private volatile boolean open = true;
 
     RemoteServer(String bindAddress, int port, byte[] secret) throws IOException {
@@ -90,10 +93,15 @@ final class RemoteServer implements Closeable {
                     s.close();
                     continue;
                 }
+                accepted.add(s);
+                if (!open) {
+                    s.close();   // close() ran between accept and add
+                }
                 threads.execute(() -> {
                     try {
                         serve(s);
                     } finally {
+                        accepted.remove(s);
                         connections.release();
                     }
                 });
@@ -180,6 +188,14 @@ final class RemoteServer implements Closeable {
             socket.close();
         } catch (IOException ignored) {
             // closing anyway
+        }
+        // peers see the end at once (and a gateway's next call fails fast) instead of after the idle timeout
+        for (Socket s : accepted) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
         threads.shutdownNow();
     }
