@@ -55,6 +55,9 @@ import org.vamt.provider.support.Machines;
     CimProvider.CLASSES + "=IPS_IPv6PortSettings",
     CimProvider.CLASSES + "=IPS_LANEndpoint",
     CimProvider.CLASSES + "=CIM_BIOSFeature",
+    CimProvider.CLASSES + "=CIM_Sensor",
+    CimProvider.CLASSES + "=CIM_Fan",
+    CimProvider.CLASSES + "=CIM_Battery",
     CimProvider.REALM_PREFIX + "CIM_ComputerSystemPackage=4",
     CimProvider.REALM_PREFIX + "CIM_SystemPackaging=4",
     CimProvider.REALM_PREFIX + "CIM_PhysicalFrame=4",
@@ -69,7 +72,10 @@ import org.vamt.provider.support.Machines;
     CimProvider.REALM_PREFIX + "IPS_HostIPSettings=4,22",
     CimProvider.REALM_PREFIX + "IPS_IPv6PortSettings=4,22",
     CimProvider.REALM_PREFIX + "IPS_LANEndpoint=4,22",
-    CimProvider.REALM_PREFIX + "CIM_BIOSFeature=4"})
+    CimProvider.REALM_PREFIX + "CIM_BIOSFeature=4",
+    CimProvider.REALM_PREFIX + "CIM_Sensor=4",
+    CimProvider.REALM_PREFIX + "CIM_Fan=4",
+    CimProvider.REALM_PREFIX + "CIM_Battery=4"})
 public class InventoryProvider implements CimProvider {
     static final String DEFAULT_VENDOR = "vAMT";
     /** Memory is reported as DIMMs of at most this size, as a PC of that size would have. */
@@ -99,6 +105,9 @@ public class InventoryProvider implements CimProvider {
             case "ips_ipv6portsettings" -> ipv6Settings(hw);
             case "ips_lanendpoint" -> lanEndpoint(hw);
             case "cim_biosfeature" -> List.of(biosFeature(hw).toInstance());
+            // A VM has no sensors, fans or battery (a libvirt domain defines none of them): served
+            // and empty, as AMT answers on a desktop without them.
+            case "cim_sensor", "cim_fan", "cim_battery" -> List.of();
             default -> List.of();
         };
     }

@@ -198,6 +198,16 @@ class InventoryProviderTest {
     }
 
     @Test
+    void aVmHasNoSensorsFansOrBatteryButMustExist() throws Exception {
+        for (String cls : List.of("CIM_Sensor", "CIM_Fan", "CIM_Battery")) {
+            assertTrue(list(DESKTOP_01, cls).isEmpty(), cls);
+            CimException e = org.junit.jupiter.api.Assertions.assertThrows(CimException.class,
+                    () -> list(DemoHypervisor.UNKNOWN, cls));
+            assertEquals(CimStatus.NOT_FOUND, e.status(), cls);
+        }
+    }
+
+    @Test
     void anUndefinedVmIsNotFound() {
         CimException e = org.junit.jupiter.api.Assertions.assertThrows(CimException.class,
                 () -> list(DemoHypervisor.UNKNOWN, "CIM_Chassis"));
