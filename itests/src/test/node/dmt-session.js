@@ -468,16 +468,24 @@ const SERVED = {
     // served through its subclass AMT_TLSCredentialContext
     'CIM_CredentialContext': [() => cim.CredentialContext, false],
     'AMT_AlarmClockService': [() => amt.AlarmClockService, true],
-    'IPS_AlarmClockOccurrence': [() => ips.AlarmClockOccurrence, false]
+    'IPS_AlarmClockOccurrence': [() => ips.AlarmClockOccurrence, false],
+    // as a wired-only AMT desktop answers them: 802.1X off, Kerberos off, no wireless
+    'AMT_8021XProfile': [() => amt.IEEE8021xProfile, true],
+    'AMT_8021xCredentialContext': [() => amt.IEEE8021xCredentialContext, false],
+    'AMT_KerberosSettingData': [() => amt.KerberosSettingData, true],
+    'CIM_IEEE8021xSettings': [() => cim.IEEE8021xSettings, false],
+    'CIM_WiFiEndpointSettings': [() => cim.WiFiEndpointSettings, false],
+    'CIM_WiFiPort': [() => cim.WiFiPort, false],
+    'IPS_8021xCredentialContext': [() => ips.IEEE8021xCredentialContext, false],
+    'IPS_IEEE8021xSettings': [() => ips.IEEE8021xSettings, true]
 };
-// A VM without disks (kiosk) has no media access device, a VM without alarms no alarm; every other
-// served class has an instance.
-const MAY_BE_EMPTY = ['CIM_MediaAccessDevice', 'IPS_AlarmClockOccurrence'];
+// A VM without disks (kiosk) has no media access device, a VM without alarms no alarm, a wired-only
+// AMT no wireless port or profile and, with 802.1X off, no 802.1X credential; every other served
+// class has an instance.
+const MAY_BE_EMPTY = ['CIM_MediaAccessDevice', 'IPS_AlarmClockOccurrence', 'AMT_8021xCredentialContext',
+    'CIM_WiFiEndpointSettings', 'CIM_WiFiPort', 'IPS_8021xCredentialContext'];
 const NOT_SERVED = {
     'AMT_EnvironmentDetectionSettingData': () => amt.EnvironmentDetectionSettingData,
-    'AMT_8021xCredentialContext': () => amt.IEEE8021xCredentialContext,
-    'AMT_8021XProfile': () => amt.IEEE8021xProfile,
-    'AMT_KerberosSettingData': () => amt.KerberosSettingData,
     'AMT_MPSUsernamePassword': () => amt.MPSUsernamePassword,
     'AMT_ManagementPresenceRemoteSAP': () => amt.ManagementPresenceRemoteSAP,
     'AMT_RemoteAccessPolicyAppliesToMPS': () => amt.RemoteAccessPolicyAppliesToMPS,
@@ -486,13 +494,8 @@ const NOT_SERVED = {
     'AMT_UserInitiatedConnectionService': () => amt.UserInitiatedConnectionService,
     'AMT_WiFiPortConfigurationService': () => amt.WiFiPortConfigurationService,
     'CIM_ConcreteDependency': () => cim.ConcreteDependency,
-    'CIM_IEEE8021xSettings': () => cim.IEEE8021xSettings,
-    'CIM_WiFiEndpointSettings': () => cim.WiFiEndpointSettings,
-    'CIM_WiFiPort': () => cim.WiFiPort,
     'IPS_HTTPProxyAccessPoint': () => ips.HTTPProxyAccessPoint,
     'IPS_HTTPProxyService': () => ips.HTTPProxyService,
-    'IPS_8021xCredentialContext': () => ips.IEEE8021xCredentialContext,
-    'IPS_IEEE8021xSettings': () => ips.IEEE8021xSettings,
     'IPS_ScreenSettingData': () => ips.ScreenSettingData
 };
 

@@ -13,6 +13,7 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.model.AMT_EthernetPortSettings;
 import org.vamt.cim.model.CIM_BIOSElement;
+import org.vamt.cim.model.CIM_BIOSFeature;
 import org.vamt.cim.model.CIM_Card;
 import org.vamt.cim.model.CIM_Chassis;
 import org.vamt.cim.model.CIM_Chip;
@@ -20,6 +21,9 @@ import org.vamt.cim.model.CIM_ComputerSystemPackage;
 import org.vamt.cim.model.CIM_MediaAccessDevice;
 import org.vamt.cim.model.CIM_PhysicalMemory;
 import org.vamt.cim.model.CIM_PhysicalPackage;
+import org.vamt.cim.model.IPS_HostIPSettings;
+import org.vamt.cim.model.IPS_IPv6PortSettings;
+import org.vamt.cim.model.IPS_LANEndpoint;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.hypervisor.Hypervisor;
@@ -47,6 +51,13 @@ import org.vamt.provider.support.Machines;
     CimProvider.CLASSES + "=CIM_BIOSElement",
     CimProvider.CLASSES + "=CIM_MediaAccessDevice",
     CimProvider.CLASSES + "=AMT_EthernetPortSettings",
+    CimProvider.CLASSES + "=IPS_HostIPSettings",
+    CimProvider.CLASSES + "=IPS_IPv6PortSettings",
+    CimProvider.CLASSES + "=IPS_LANEndpoint",
+    CimProvider.CLASSES + "=CIM_BIOSFeature",
+    CimProvider.CLASSES + "=CIM_Sensor",
+    CimProvider.CLASSES + "=CIM_Fan",
+    CimProvider.CLASSES + "=CIM_Battery",
     CimProvider.REALM_PREFIX + "CIM_ComputerSystemPackage=4",
     CimProvider.REALM_PREFIX + "CIM_SystemPackaging=4",
     CimProvider.REALM_PREFIX + "CIM_PhysicalFrame=4",
@@ -57,7 +68,14 @@ import org.vamt.provider.support.Machines;
     CimProvider.REALM_PREFIX + "CIM_PhysicalMemory=4",
     CimProvider.REALM_PREFIX + "CIM_BIOSElement=4",
     CimProvider.REALM_PREFIX + "CIM_MediaAccessDevice=4",
-    CimProvider.REALM_PREFIX + "AMT_EthernetPortSettings=4,22"})
+    CimProvider.REALM_PREFIX + "AMT_EthernetPortSettings=4,22",
+    CimProvider.REALM_PREFIX + "IPS_HostIPSettings=4",
+    CimProvider.REALM_PREFIX + "IPS_IPv6PortSettings=4",
+    CimProvider.REALM_PREFIX + "IPS_LANEndpoint=4",
+    CimProvider.REALM_PREFIX + "CIM_BIOSFeature=4",
+    CimProvider.REALM_PREFIX + "CIM_Sensor=4",
+    CimProvider.REALM_PREFIX + "CIM_Fan=4",
+    CimProvider.REALM_PREFIX + "CIM_Battery=4"})
 public class InventoryProvider implements CimProvider {
     static final String DEFAULT_VENDOR = "vAMT";
     /** Memory is reported as DIMMs of at most this size, as a PC of that size would have. */
@@ -83,6 +101,13 @@ public class InventoryProvider implements CimProvider {
             case "cim_bioselement" -> List.of(bios(hw).toInstance());
             case "cim_mediaaccessdevice" -> mediaDevices(hw);
             case "amt_ethernetportsettings" -> ethernetPorts(ctx, hw);
+            case "ips_hostipsettings" -> List.of(hostIpSettings(ctx, hw).toInstance());
+            case "ips_ipv6portsettings" -> ipv6Settings(hw);
+            case "ips_lanendpoint" -> lanEndpoint(hw);
+            case "cim_biosfeature" -> List.of(biosFeature(hw).toInstance());
+            // A VM has no sensors, fans or battery (a libvirt domain defines none of them): served
+            // and empty, as AMT answers on a desktop without them.
+            case "cim_sensor", "cim_fan", "cim_battery" -> List.of();
             default -> List.of();
         };
     }
@@ -296,6 +321,107 @@ public class InventoryProvider implements CimProvider {
             }
         });
         return List.of(port.toInstance());
+    }
+
+    /** The lease (or guest agent's view) of the VM's first NIC while it runs; empty otherwise. */
+    private Optional<NicAddress> firstNicAddress(RequestContext ctx, MachineHardware hw) throws CimException {
+        if (hw.nics().isEmpty() || hw.nics().get(0).mac() == null) {
+            return Optional.empty();
+        }
+        try {
+            return hypervisor.nicAddress(ctx.machineId(), hw.nics().get(0).mac());
+        } catch (HypervisorException e) {
+            throw Machines.toCim(e);
+        }
+    }
+
+    /**
+     * The host operating system's IPv4 settings as AMT knows them: the running VM's first NIC's
+     * address, mask, gateway and DNS (DHCPEnabled true: a lease). While nothing is known (VM off,
+     * no lease yet, no NIC) AMT answers only DHCPEnabled false and the names, and so does vAMT.
+     */
+    private IPS_HostIPSettings hostIpSettings(RequestContext ctx, MachineHardware hw) throws CimException {
+        IPS_HostIPSettings s = new IPS_HostIPSettings()
+                .setInstanceID("Intel(r) AMT: Host IP Settings")
+                .setElementName("Intel(r) AMT: Host IP Settings")
+                .setDHCPEnabled(false);
+        firstNicAddress(ctx, hw).ifPresent(a -> {
+            s.setDHCPEnabled(true).setIpAddress(a.address()).setSubnetMask(a.subnetMask());
+            if (a.gateway() != null) {
+                s.setDefaultGateway(a.gateway());
+            }
+            if (!a.dns().isEmpty()) {
+                s.setPrimaryDNS(a.dns().get(0));
+            }
+            if (a.dns().size() > 1) {
+                s.setSecondaryDNS(a.dns().get(1));
+            }
+        });
+        return s;
+    }
+
+    /**
+     * IPv6 of the wired port (instance 0, the only port a wired-only AMT has): off, every address
+     * "::", as AMT ships it. vAMT does not manage IPv6 for the VM, so it never reports it on.
+     */
+    private static List<CimInstance> ipv6Settings(MachineHardware hw) {
+        if (hw.nics().isEmpty()) {
+            return List.of();
+        }
+        return List.of(new IPS_IPv6PortSettings()
+                .setInstanceID("Intel(r) IPS IPv6 Settings 0")
+                .setElementName("Intel(r) IPS IPv6 Settings 0")
+                .setIPv6Address("::")
+                .setDefaultRouter("::")
+                .setPrimaryDNS("::")
+                .setSecondaryDNS("::")
+                .setCurrentDefaultRouter("::")
+                .setCurrentPrimaryDNS("::")
+                .setCurrentSecondaryDNS("::")
+                .setInterfaceIDType(0L)
+                .setManualInterfaceID("0000000000000000")
+                .toInstance());
+    }
+
+    /** AMT's wired LAN endpoint: the first NIC's MAC as 12 lower-case hex digits (Ethernet, enabled). */
+    private static List<CimInstance> lanEndpoint(MachineHardware hw) {
+        if (hw.nics().isEmpty()) {
+            return List.of();
+        }
+        String mac = hw.nics().get(0).mac();
+        return List.of(new IPS_LANEndpoint()
+                .setCreationClassName(IPS_LANEndpoint.CLASS_NAME)
+                .setName("Intel(r) AMT LAN Endpoint")
+                .setSystemCreationClassName(AmtNames.COMPUTER_SYSTEM)
+                .setSystemName(AmtNames.AMT_SYSTEM)
+                .setEnabledState(2)
+                .setRequestedState(12)
+                .setLANType(2)
+                .setProtocolType(0)
+                .setMACAddress(mac == null ? "000000000000" : mac.toLowerCase(Locale.ROOT).replace(":", ""))
+                .toInstance());
+    }
+
+    /**
+     * The BIOS features as AMT reports them from SMBIOS: the system's vendor, product and version
+     * (the domain's SMBIOS system entry, else vAMT's defaults, as for the chassis). QEMU's own
+     * SMBIOS type 0 says "characteristics not supported", so the characteristics are what the
+     * VM's firmware does: PCI (7), boot from CD (27) and selectable boot (28) for OVMF and SeaBIOS
+     * alike, plus BIOS shadowing (12) and EDD (31) for SeaBIOS, a legacy BIOS. Never 11
+     * (upgradeable) or 29 (socketed ROM): the guest cannot flash or swap the host's firmware file.
+     */
+    private static CIM_BIOSFeature biosFeature(MachineHardware hw) {
+        SmbiosInfo s = or(hw.system(), null);
+        String version = text(s.version(), "1.0");
+        return new CIM_BIOSFeature()
+                .setName("Primary BIOS Features")
+                .setElementName("Primary BIOS Features")
+                .setVendor(text(s.manufacturer(), DEFAULT_VENDOR))
+                .setProductName(text(s.product(), "Virtual Machine"))
+                .setVersion(version)
+                .setIdentifyingNumber(version)
+                .setCharacteristics(hw.firmware().uefi() ? new long[] {7, 27, 28} : new long[] {7, 12, 27, 28, 31})
+                .setOperationalStatus(0);
     }
 
     private static SmbiosInfo or(SmbiosInfo preferred, SmbiosInfo fallback) {

@@ -141,6 +141,72 @@ class InventoryProviderTest {
         assertNull(ports.get(0).get("WLANLinkProtectionLevel"), "MeshCentral takes that property to mean wireless");
     }
 
+    /** IPS_HostIPSettings: the host OS's IPv4 settings AMT knows, i.e. the running VM's first NIC's lease. */
+    @Test
+    void hostIpSettingsAreTheRunningVmsLeaseAndOnlyDhcpFalseWhileUnknown() throws Exception {
+        List<CimInstance> on = list(DESKTOP_01, "IPS_HostIPSettings");
+        assertEquals(1, on.size());
+        CimInstance s = on.get(0);
+        assertEquals("Intel(r) AMT: Host IP Settings", s.get("InstanceID"));
+        assertEquals(Boolean.TRUE, s.get("DHCPEnabled"), "a libvirt lease is a DHCP address");
+        assertEquals("192.168.122.3", s.get("IpAddress"));
+        assertEquals("255.255.255.0", s.get("SubnetMask"));
+        assertEquals("192.168.122.1", s.get("DefaultGateway"));
+        assertEquals("192.168.122.1", s.get("PrimaryDNS"));
+        assertNull(s.get("SecondaryDNS"));
+        CimInstance off = list(BUILD_SERVER, "IPS_HostIPSettings").get(0);
+        assertEquals(Boolean.FALSE, off.get("DHCPEnabled"), "AMT's answer when it knows nothing of the host's IP");
+        for (String p : List.of("IpAddress", "SubnetMask", "DefaultGateway", "PrimaryDNS", "SecondaryDNS")) {
+            assertNull(off.get(p), p + " is omitted while the VM is off");
+        }
+    }
+
+    @Test
+    void ipv6IsOffOnTheWiredPortAsAmtShipsIt() throws Exception {
+        List<CimInstance> v6 = list(BUILD_SERVER, "IPS_IPv6PortSettings");
+        assertEquals(1, v6.size(), "one wired port, however many NICs");
+        CimInstance s = v6.get(0);
+        assertEquals("Intel(r) IPS IPv6 Settings 0", s.get("InstanceID"));
+        assertEquals(0L, s.get("InterfaceIDType"));
+        assertEquals("0000000000000000", s.get("ManualInterfaceID"));
+        for (String p : List.of("IPv6Address", "DefaultRouter", "PrimaryDNS", "SecondaryDNS", "CurrentDefaultRouter",
+                "CurrentPrimaryDNS", "CurrentSecondaryDNS")) {
+            assertEquals("::", s.get(p), p);
+        }
+    }
+
+    @Test
+    void theLanEndpointCarriesTheFirstNicsMacAsTwelveHexDigits() throws Exception {
+        List<CimInstance> lan = list(BUILD_SERVER, "IPS_LANEndpoint");
+        assertEquals(1, lan.size());
+        CimInstance e = lan.get(0);
+        assertEquals("525400a00003", e.get("MACAddress"));
+        assertEquals("Intel(r) AMT LAN Endpoint", e.get("Name"));
+        assertEquals("Intel(r) AMT", e.get("SystemName"));
+        assertEquals(2L, e.get("LANType"));
+        assertEquals(2L, e.get("EnabledState"));
+    }
+
+    @Test
+    void biosFeaturesFollowTheFirmwareAndTheSystemSmbios() throws Exception {
+        CimInstance uefi = list(DESKTOP_01, "CIM_BIOSFeature").get(0);
+        assertEquals("Primary BIOS Features", uefi.get("Name"));
+        assertEquals(List.of(7L, 27L, 28L), uefi.get("Characteristics"));
+        CimInstance seabios = list(KIOSK, "CIM_BIOSFeature").get(0);
+        assertEquals(List.of(7L, 12L, 27L, 28L, 31L), seabios.get("Characteristics"));
+        assertEquals(seabios.get("Version"), seabios.get("IdentifyingNumber"));
+    }
+
+    @Test
+    void aVmHasNoSensorsFansOrBatteryButMustExist() throws Exception {
+        for (String cls : List.of("CIM_Sensor", "CIM_Fan", "CIM_Battery")) {
+            assertTrue(list(DESKTOP_01, cls).isEmpty(), cls);
+            CimException e = org.junit.jupiter.api.Assertions.assertThrows(CimException.class,
+                    () -> list(DemoHypervisor.UNKNOWN, cls));
+            assertEquals(CimStatus.NOT_FOUND, e.status(), cls);
+        }
+    }
+
     @Test
     void anUndefinedVmIsNotFound() {
         CimException e = org.junit.jupiter.api.Assertions.assertThrows(CimException.class,

@@ -24,6 +24,7 @@ import org.vamt.cim.CimValues;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.model.CIM_AssociatedPowerManagementService;
 import org.vamt.cim.model.CIM_ComputerSystem;
+import org.vamt.cim.model.CIM_PowerManagementCapabilities;
 import org.vamt.cim.model.CIM_PowerManagementService;
 import org.vamt.cim.model.IPS_PowerManagementService;
 import org.vamt.cim.spi.CimProvider;
@@ -58,11 +59,13 @@ import org.slf4j.LoggerFactory;
     CimProvider.CLASSES + "=CIM_AssociatedPowerManagementService",
     CimProvider.CLASSES + "=CIM_ServiceAvailableToElement",
     CimProvider.CLASSES + "=IPS_PowerManagementService",
+    CimProvider.CLASSES + "=CIM_PowerManagementCapabilities",
     CimProvider.REALM_PREFIX + "CIM_ComputerSystem=*",
     CimProvider.REALM_PREFIX + "CIM_PowerManagementService=5",
     CimProvider.REALM_PREFIX + "CIM_AssociatedPowerManagementService=5",
     CimProvider.REALM_PREFIX + "CIM_ServiceAvailableToElement=5",
-    CimProvider.REALM_PREFIX + "IPS_PowerManagementService=5"})
+    CimProvider.REALM_PREFIX + "IPS_PowerManagementService=5",
+    CimProvider.REALM_PREFIX + "CIM_PowerManagementCapabilities=5"})
 @Designate(ocd = PowerProvider.Config.class)
 public class PowerProvider implements CimProvider, MachineListener {
     static final String PID = "org.vamt.provider.power";
@@ -139,6 +142,7 @@ public class PowerProvider implements CimProvider, MachineListener {
             case "cim_computersystem" -> computerSystems(Machines.require(hypervisor, ctx));
             case "cim_powermanagementservice" -> List.of(service().toInstance());
             case "ips_powermanagementservice" -> List.of(osPowerService(Machines.require(hypervisor, ctx)));
+            case "cim_powermanagementcapabilities" -> List.of(capabilities(Machines.require(hypervisor, ctx)));
             default -> List.of(association(Machines.require(hypervisor, ctx)));
         };
     }
@@ -166,6 +170,24 @@ public class PowerProvider implements CimProvider, MachineListener {
                 .setRequestedState(12)
                 .toInstance();
         return List.of(host, amt);
+    }
+
+    /**
+     * What the power service can do, whatever the VM's state now (the state-dependent list is the
+     * association's AvailableRequestedPowerStates): the requests vAMT carries out and AMT 16
+     * advertises, in AMT's order (PowerStates.SUPPORTED); power saving entered automatically (2),
+     * power state settable (3), power cycling (4), timed power on (7, the alarm clock) and graceful
+     * shutdown (8, the guest's ACPI power button). The VM must exist (NOT_FOUND otherwise).
+     */
+    private static CimInstance capabilities(MachineInfo vm) {
+        return new CIM_PowerManagementCapabilities()
+                .setInstanceID("Intel(r) AMT:PowerManagementCapabilities 0")
+                .setElementName("Power Management Capabilities")
+                .setOtherPowerChangeCapabilities("")
+                .setPowerChangeCapabilities(2, 3, 4, 7, 8)
+                .setPowerStatesSupported(PowerStates.SUPPORTED)
+                .setRequestedPowerStatesSupported(PowerStates.SUPPORTED)
+                .toInstance();
     }
 
     private static CIM_PowerManagementService service() {

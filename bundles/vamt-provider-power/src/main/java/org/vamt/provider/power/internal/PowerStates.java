@@ -30,6 +30,13 @@ final class PowerStates {
      */
     private static final List<Long> WHEN_RUNNING = longs(RESET, OFF_SOFT, POWER_CYCLE_SOFT, NMI, RESET_GRACEFUL,
             OFF_SOFT_GRACEFUL);
+    /**
+     * CIM_PowerManagementCapabilities' supported and requestable states: AMT 16's list, in its
+     * order (5, 8, 2, 10, 11, 12, 14). Every one is carried out for a VM (possible() in some state);
+     * sleep (4) and hibernate (7) are not listed, as in the running list above.
+     */
+    static final List<Long> SUPPORTED = longs(POWER_CYCLE_SOFT, OFF_SOFT, ON, RESET, NMI, OFF_SOFT_GRACEFUL,
+            RESET_GRACEFUL);
     private static final List<Long> WHEN_PAUSED = longs(ON, OFF_SOFT, RESET);
     private static final List<Long> WHEN_OFF = longs(ON);
 

@@ -173,6 +173,24 @@ class PowerProviderTest {
         assertEquals(4, service.keyNames().size());
     }
 
+    /** AMT 16's capabilities, and every requestable state is one vAMT carries out in some VM state. */
+    @Test
+    void powerManagementCapabilitiesListWhatTheVmCanBeAskedFor() throws Exception {
+        java.util.List<CimInstance> caps = provider.enumerateInstances(ctx(BUILD_SERVER, "build-server"), "CIM_PowerManagementCapabilities");
+        assertEquals(1, caps.size());
+        CimInstance c = caps.get(0);
+        assertEquals("Intel(r) AMT:PowerManagementCapabilities 0", c.get("InstanceID"));
+        assertEquals("Power Management Capabilities", c.get("ElementName"));
+        assertEquals(java.util.List.of(2L, 3L, 4L, 7L, 8L), c.get("PowerChangeCapabilities"));
+        assertEquals(java.util.List.of(5L, 8L, 2L, 10L, 11L, 12L, 14L), c.get("RequestedPowerStatesSupported"));
+        assertEquals(c.get("RequestedPowerStatesSupported"), c.get("PowerStatesSupported"));
+        for (Object state : (java.util.List<?>) c.get("RequestedPowerStatesSupported")) {
+            int s = ((Long) state).intValue();
+            assertTrue(java.util.Arrays.stream(org.vamt.hypervisor.MachineState.values()).anyMatch(m -> PowerStates.possible(s, m)),
+                    s + " is carried out in some state");
+        }
+    }
+
     @Test
     void associationOfRunningVmUnderBothClassNames() throws Exception {
         for (String className : List.of("CIM_AssociatedPowerManagementService", "CIM_ServiceAvailableToElement")) {

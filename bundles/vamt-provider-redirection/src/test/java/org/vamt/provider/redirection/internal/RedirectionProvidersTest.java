@@ -222,6 +222,26 @@ class RedirectionProvidersTest {
         assertTrue(settings(DESKTOP_01).kvmEnabled());
     }
 
+    /** CIM_RedirectionService is AMT's KVM service: enabled (2) or disabled (3) as the SAP switched it. */
+    @Test
+    void kvmRedirectionServiceFollowsTheKvmStateTheSapSwitches() throws Exception {
+        KvmRedirectionServiceProvider service = new KvmRedirectionServiceProvider(hv);
+        CimInstance s = only(service, DESKTOP_01, "CIM_RedirectionService");
+        assertEquals("Intel(r) AMT KVM Redirection Service", s.get("Name"));
+        assertEquals("Intel(r) ME KVM Redirection Service", s.get("ElementName"));
+        assertEquals("Intel(r) AMT", s.get("SystemName"));
+        assertEquals(List.of(3L), s.get("RedirectionServiceType"));
+        assertEquals(1L, s.get("MaxCurrentEnabledSAPs"));
+        assertEquals(3L, s.get("SharingMode"));
+        assertEquals(2L, s.get("EnabledState"));
+        KvmRedirectionSapProvider sap = new KvmRedirectionSapProvider(hv);
+        assertEquals(0, call(sap, DESKTOP_01, SAP, "RequestStateChange", Map.of("RequestedState", 3L)));
+        assertEquals(3L, only(service, DESKTOP_01, "CIM_RedirectionService").get("EnabledState"));
+        assertEquals(2L, only(service, KIOSK, "CIM_RedirectionService").get("EnabledState"), "per VM");
+        assertEquals(0, call(sap, DESKTOP_01, SAP, "RequestStateChange", Map.of("RequestedState", 2L)));
+        assertEquals(2L, only(service, DESKTOP_01, "CIM_RedirectionService").get("EnabledState"));
+    }
+
     @Test
     void kvmRefusesStatesOtherThanEnableAndDisable() throws Exception {
         KvmRedirectionSapProvider provider = new KvmRedirectionSapProvider(hv);

@@ -20,9 +20,11 @@ import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.MethodResult;
+import org.vamt.cim.model.AMT_CryptographicCapabilities;
 import org.vamt.cim.model.AMT_GeneralSettings;
 import org.vamt.cim.model.AMT_SetupAndConfigurationService;
 import org.vamt.cim.model.IPS_HostBasedSetupService;
+import org.vamt.cim.model.IPS_ProvisioningRecordLog;
 import org.vamt.cim.spi.CimProvider;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.provider.support.AmtNames;
@@ -37,6 +39,8 @@ import org.vamt.provider.support.AmtNames;
     CimProvider.CLASSES + "=AMT_GeneralSettings",
     CimProvider.CLASSES + "=IPS_HostBasedSetupService",
     CimProvider.CLASSES + "=AMT_SetupAndConfigurationService",
+    CimProvider.CLASSES + "=IPS_ProvisioningRecordLog",
+    CimProvider.CLASSES + "=AMT_CryptographicCapabilities",
     CimProvider.REALM_PREFIX + "AMT_GeneralSettings=*,3",
     CimProvider.REALM_PREFIX + "IPS_HostBasedSetupService=*,3"})
 public class GeneralSettingsProvider implements CimProvider {
@@ -56,6 +60,8 @@ public class GeneralSettingsProvider implements CimProvider {
         return switch (className.toLowerCase(Locale.ROOT)) {
             case "amt_generalsettings" -> List.of(withHostFqdn(withStored(generalSettings(ctx), stored(ctx))));
             case "ips_hostbasedsetupservice" -> List.of(hostBasedSetup(ctx));
+            case "ips_provisioningrecordlog" -> List.of(provisioningRecordLog());
+            case "amt_cryptographiccapabilities" -> List.of(cryptographicCapabilities());
             default -> List.of(setupAndConfiguration());
         };
     }
@@ -123,6 +129,40 @@ public class GeneralSettingsProvider implements CimProvider {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * AMT's provisioning record log. A real AMT keeps one record of how it was provisioned (by a
+     * provisioning server or host-based setup); a VM's vAMT was never provisioned by anyone, it is
+     * in admin control mode by construction, so its log is empty (CurrentNumberOfRecords 0) and a
+     * console finds no record that vAMT would have to invent. The rest is AMT's: room for one
+     * record, wraps, enabled, LogState 4 (not applicable).
+     */
+    private static CimInstance provisioningRecordLog() {
+        return new IPS_ProvisioningRecordLog()
+                .setInstanceID("Intel(r) AMT: RecordLog 1")
+                .setName("Intel(r) AMT Provisioning Record Log")
+                .setElementName("Intel(r) AMT Provisioning Record Log")
+                .setCurrentNumberOfRecords(0)
+                .setMaxNumberOfRecords(1)
+                .setOverwritePolicy(2)
+                .setLogState(4)
+                .setEnabledState(2)
+                .setRequestedState(12)
+                .setHealthState(0)
+                .toInstance();
+    }
+
+    /**
+     * The AMT subsystem's cryptography, AMT's answer: hardware acceleration (1). vAMT's TLS and
+     * Digest run on the host's CPU, whose AES and SHA instructions are the acceleration a VM has.
+     */
+    private static CimInstance cryptographicCapabilities() {
+        return new AMT_CryptographicCapabilities()
+                .setInstanceID("Intel(r) AMT: Cryptographic Capabilities 0")
+                .setElementName("Intel(r) AMT: Cryptographic Capabilities")
+                .setHardwareAcceleration(1)
+                .toInstance();
     }
 
     private static CimInstance setupAndConfiguration() {

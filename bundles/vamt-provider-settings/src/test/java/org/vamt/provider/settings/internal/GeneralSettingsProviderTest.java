@@ -54,6 +54,27 @@ class GeneralSettingsProviderTest {
         return only(ctx(UUID_1, name, REALM_1), "AMT_GeneralSettings");
     }
 
+    // ---------------------------------------------------------------- provisioning log, crypto
+
+    @Test
+    void provisioningRecordLogIsAmtsLogWithoutARecord() throws Exception {
+        CimInstance log = only(ctx(UUID_1, "vm", REALM_1), "IPS_ProvisioningRecordLog");
+        assertEquals("Intel(r) AMT: RecordLog 1", log.get("InstanceID"));
+        assertEquals("Intel(r) AMT Provisioning Record Log", log.get("Name"));
+        assertEquals(0L, log.get("CurrentNumberOfRecords"), "nobody provisioned the VM's AMT: no record to invent");
+        assertEquals(1L, log.get("MaxNumberOfRecords"));
+        assertEquals(4L, log.get("LogState"));
+        assertEquals(2L, log.get("OverwritePolicy"));
+    }
+
+    @Test
+    void cryptographicCapabilitiesAsAmtAnswers() throws Exception {
+        CimInstance c = only(ctx(UUID_1, "vm", REALM_1), "AMT_CryptographicCapabilities");
+        assertEquals("Intel(r) AMT: Cryptographic Capabilities 0", c.get("InstanceID"));
+        assertEquals("Intel(r) AMT: Cryptographic Capabilities", c.get("ElementName"));
+        assertEquals(1L, c.get("HardwareAcceleration"));
+    }
+
     // ---------------------------------------------------------------- AMT_GeneralSettings
 
     @Test
