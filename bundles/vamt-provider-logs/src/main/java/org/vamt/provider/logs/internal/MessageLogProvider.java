@@ -140,7 +140,7 @@ public class MessageLogProvider extends AMT_MessageLogProviderSkeleton implement
         return decode(uuid, store.get(uuid).records());
     }
 
-    private static List<EventRecord> decode(String uuid, String text) {
+    static List<EventRecord> decode(String uuid, String text) {
         List<EventRecord> records = new ArrayList<>();
         if (text == null || text.isBlank()) {
             return records;
