@@ -60,6 +60,26 @@ class WiredOnlyNetworkProviderTest {
     }
 
     @Test
+    void theWirelessServiceIsThereWithNothingToConfigure() throws Exception {
+        List<CimInstance> list = list(DESKTOP_01, "AMT_WiFiPortConfigurationService");
+        assertEquals(1, list.size());
+        CimInstance s = list.get(0);
+        assertEquals("Intel(r) AMT WiFi Port Configuration Service", s.get("Name"));
+        assertEquals("Intel(r) AMT WiFiPort Configuration Service", s.get("ElementName"));
+        assertEquals("Intel(r) AMT", s.get("SystemName"));
+        assertEquals(5L, s.get("EnabledState"));
+        assertEquals(12L, s.get("RequestedState"));
+        assertEquals(0L, s.get("localProfileSynchronizationEnabled"));
+        assertEquals("", s.get("LastConnectedSsidUnderMeControl"));
+        assertEquals(Boolean.FALSE, s.get("UEFIWiFiProfileShareEnabled"));
+    }
+
+    @Test
+    void noConcreteDependencyBetweenServedClasses() throws Exception {
+        assertTrue(list(DESKTOP_01, "CIM_ConcreteDependency").isEmpty());
+    }
+
+    @Test
     void anUndefinedVmIsNotFound() {
         CimException e = assertThrows(CimException.class, () -> list(DemoHypervisor.UNKNOWN, "CIM_WiFiPort"));
         assertEquals(CimStatus.NOT_FOUND, e.status());
