@@ -477,13 +477,18 @@ const SERVED = {
     'CIM_WiFiEndpointSettings': [() => cim.WiFiEndpointSettings, false],
     'CIM_WiFiPort': [() => cim.WiFiPort, false],
     'IPS_8021xCredentialContext': [() => ips.IEEE8021xCredentialContext, false],
-    'IPS_IEEE8021xSettings': [() => ips.IEEE8021xSettings, true]
+    'IPS_IEEE8021xSettings': [() => ips.IEEE8021xSettings, true],
+    'AMT_WiFiPortConfigurationService': [() => amt.WiFiPortConfigurationService, true],
+    'CIM_ConcreteDependency': [() => cim.ConcreteDependency, false],
+    // the VM's screen as AMT's KVM reports screens
+    'IPS_ScreenSettingData': [() => ips.ScreenSettingData, true]
 };
 // A VM without disks (kiosk) has no media access device, a VM without alarms no alarm, a wired-only
-// AMT no wireless port or profile and, with 802.1X off, no 802.1X credential; every other served
+// AMT no wireless port or profile and, with 802.1X off, no 802.1X credential, nor a dependency
+// (CIM_ConcreteDependency) between classes vAMT serves; every other served
 // class has an instance.
 const MAY_BE_EMPTY = ['CIM_MediaAccessDevice', 'IPS_AlarmClockOccurrence', 'AMT_8021xCredentialContext',
-    'CIM_WiFiEndpointSettings', 'CIM_WiFiPort', 'IPS_8021xCredentialContext'];
+    'CIM_WiFiEndpointSettings', 'CIM_WiFiPort', 'IPS_8021xCredentialContext', 'CIM_ConcreteDependency'];
 const NOT_SERVED = {
     'AMT_EnvironmentDetectionSettingData': () => amt.EnvironmentDetectionSettingData,
     'AMT_MPSUsernamePassword': () => amt.MPSUsernamePassword,
@@ -492,11 +497,8 @@ const NOT_SERVED = {
     'AMT_RemoteAccessPolicyRule': () => amt.RemoteAccessPolicyRule,
     'AMT_RemoteAccessService': () => amt.RemoteAccessService,
     'AMT_UserInitiatedConnectionService': () => amt.UserInitiatedConnectionService,
-    'AMT_WiFiPortConfigurationService': () => amt.WiFiPortConfigurationService,
-    'CIM_ConcreteDependency': () => cim.ConcreteDependency,
     'IPS_HTTPProxyAccessPoint': () => ips.HTTPProxyAccessPoint,
-    'IPS_HTTPProxyService': () => ips.HTTPProxyService,
-    'IPS_ScreenSettingData': () => ips.ScreenSettingData
+    'IPS_HTTPProxyService': () => ips.HTTPProxyService
 };
 
 // Posts and returns {status, body} also for a 400 (with its fault), instead of throwing.

@@ -153,6 +153,48 @@ public class ShellCommandsIT {
     }
 
     @Test
+    public void alarmsAreListedAddedDeletedAndPowerTheVmOn() throws Exception {
+        awaitVmList();
+        assertTrue(run("vamt:alarm kiosk").contains("VM kiosk has no alarm"));
+        String added = run("vamt:alarm -i 1440 kiosk add morning 2035-06-01T06:30:00Z");
+        assertTrue(added, added.contains("alarm morning added for 2035-06-01T06:30:00Z, every 1440 min"));
+        String list = run("vamt:alarm kiosk list");
+        assertTrue(list, list.contains("morning  next 2035-06-01T06:30:00Z  every P1DT0H0M"));
+        try {
+            run("vamt:alarm kiosk add morning +1h");
+            fail("a second alarm with the same id must be refused");
+        } catch (CommandException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("AMT return code 2058"));
+        }
+        try {
+            run("vamt:alarm kiosk add past 2001-01-01T00:00:00Z");
+            fail("a start in the past must be refused");
+        } catch (CommandException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("AMT return code 36"));
+        }
+        assertTrue(run("vamt:alarm kiosk delete morning").contains("alarm morning deleted"));
+        assertTrue(run("vamt:alarm kiosk").contains("VM kiosk has no alarm"));
+        try {
+            run("vamt:alarm kiosk delete morning");
+            fail("deleting an unknown alarm must be an error");
+        } catch (CommandException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("has no alarm 'morning'"));
+        }
+
+        // an alarm set in the shell really powers the shut-off VM on, and goes when asked to
+        assertTrue(run("vamt:power kiosk off").contains("off requested"));
+        assertTrue(run("vamt:alarm -d kiosk add wake +2s").contains("alarm wake added"));
+        long deadline = System.currentTimeMillis() + 15_000;
+        String vms = run("vamt:vm-list");
+        while (!vms.matches("(?s).*kiosk\\s*\\|\\s*running.*") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(250);
+            vms = run("vamt:vm-list");
+        }
+        assertTrue(vms, vms.matches("(?s).*kiosk\\s*\\|\\s*running.*"));
+        assertTrue(run("vamt:alarm kiosk").contains("VM kiosk has no alarm"));
+    }
+
+    @Test
     public void theBuiltInWsmanClientTalksToAnyEndpoint() throws Exception {
         awaitVmList();
         String identify = run("vamt:wsman-identify 127.0.0.5:" + PORT);
