@@ -208,8 +208,11 @@ final class HttpDoor {
 
     private void serve(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("Server", serverHeader);
-        MachineEndpoints.Endpoint ep = endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(),
-                req.getHeader("Host")).orElse(null);
+        // a tunnelled stream names its VM; a listener's connection is routed by where it arrived
+        String tunnelled = TunnelServer.vmOf(req);
+        MachineEndpoints.Endpoint ep = (tunnelled != null ? endpoints.byUuid(tunnelled)
+                : endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(), req.getHeader("Host")))
+                .orElse(null);
         if (ep == null) {
             plain(resp, 404, "No AMT device at this address.");
             return;

@@ -1,0 +1,139 @@
+package org.vamt.endpoints.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.endpoints.TunnelDoor;
+import org.vamt.security.UserDirectory;
+import org.vamt.security.digest.DigestMath;
+import org.vamt.security.digest.DigestSession;
+import org.vamt.security.internal.TestSecurity;
+
+/**
+ * A tunnelled stream (what a CIRA channel carries) is served by the same door as a listener: the
+ * VM it names picks the endpoint, whatever the Host header says; Digest with that VM's realm; the
+ * handler sees the VM and user; 401 closes the connection; an authenticated connection persists.
+ */
+class TunnelDoorTest {
+    static final String VM = "55e3ae13-bfd2-61bb-17a0-88aedd7037ea";
+    static final String OTHER = "66e3ae13-bfd2-61bb-17a0-88aedd7037eb";
+    static final String PASSWORD = "P@ssw0rd-door";
+    static final InetSocketAddress MPS = new InetSocketAddress("127.0.0.9", 4433);
+
+    final List<String> handled = new CopyOnWriteArrayList<>();
+    final EndpointPathHandler echo = call -> {
+        handled.add(call.context().machineId() + " " + call.context().user() + " " + call.remoteAddress() + " "
+                + new String(call.body(), StandardCharsets.UTF_8));
+        return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, "ok");
+    };
+    TestTransport transport;
+
+    /** The peer's end of one stream: what the door sent, and whether it closed. */
+    static final class Peer implements TunnelDoor.Sink {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final CountDownLatch closed = new CountDownLatch(1);
+
+        @Override
+        public synchronized void send(ByteBuffer bytes) {
+            byte[] b = new byte[bytes.remaining()];
+            bytes.get(b);
+            out.write(b, 0, b.length);
+            notifyAll();
+        }
+
+        @Override
+        public void closed() {
+            closed.countDown();
+        }
+
+        synchronized String awaitContaining(String text) throws InterruptedException {
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!out.toString(StandardCharsets.ISO_8859_1).contains(text) && System.nanoTime() < end) {
+                wait(100);
+            }
+            return out.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        UserDirectory admin = new UserDirectory() {
+            @Override
+            public Optional<String> ha1(String user, String machineId, String realm) {
+                return user.equals("admin") ? Optional.of(DigestMath.ha1(user, realm, PASSWORD)) : Optional.empty();
+            }
+
+            @Override
+            public boolean permits(String user, String machineId, int realm) {
+                return user.equals("admin");
+            }
+        };
+        transport = new TestTransport(TestSecurity.create(admin, 5, 60_000, 600_000, e -> { }), 65536, 4, 200, 5_000)
+                .machine(OTHER, "other").machine(VM, "desktop-01").serve(echo, "/wsman");
+    }
+
+    @AfterEach
+    void stop() {
+        transport.close();
+    }
+
+    private static void send(TunnelDoor.Stream s, String text) {
+        // in small pieces, as CHANNEL_DATA may split it anywhere
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < b.length; i += 7) {
+            s.received(ByteBuffer.wrap(b, i, Math.min(7, b.length - i)));
+        }
+    }
+
+    @Test
+    void aTunnelledStreamIsServedByTheDoorOfItsVm() throws Exception {
+        TunnelDoor door = transport.tunnels();
+        Peer first = new Peer();
+        TunnelDoor.Stream s = door.open(VM, 16992, MPS, first).orElseThrow();
+        send(s, "POST /wsman HTTP/1.1\r\nHost: 55e3ae13-bfd2-61bb-17a0-88aedd7037ea:16992\r\nContent-Length: 0\r\n\r\n");
+        String challenge = first.awaitContaining("</html>");
+        assertTrue(challenge.startsWith("HTTP/1.1 401"), challenge);
+        assertTrue(challenge.contains("Server: Intel(R) Active Management Technology 16.1.30.2307"), challenge);
+        assertTrue(challenge.contains("realm=\"Digest:55E3AE13BFD261BB17A088AEDD7037EA\""), "the VM's realm: "
+                + challenge);
+        assertTrue(first.closed.await(10, TimeUnit.SECONDS), "AMT closes the connection after a 401");
+        String header = challenge.lines().filter(l -> l.startsWith("WWW-Authenticate:")).findFirst().orElseThrow();
+        DigestSession digest = new DigestSession("admin", PASSWORD);
+        assertTrue(digest.learn(header.substring(header.indexOf(':') + 1).trim()));
+
+        Peer second = new Peer();
+        TunnelDoor.Stream s2 = door.open(VM, 16992, MPS, second).orElseThrow();
+        send(s2, "POST /wsman HTTP/1.1\r\nHost: 11111111-bfd2-61bb-17a0-88aedd7037ea:16992\r\nAuthorization: "
+                + digest.authorization("POST", "/wsman") + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        String r = second.awaitContaining("\r\n\r\nok");
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        send(s2, "POST /wsman HTTP/1.1\r\nHost: 11111111-bfd2-61bb-17a0-88aedd7037ea:16992\r\nAuthorization: "
+                + digest.authorization("POST", "/wsman") + "\r\nContent-Length: 5\r\n\r\nagain");
+        r = second.awaitContaining("\r\n\r\nok" + "HTTP/1.1 200");
+        assertEquals(List.of(VM + " admin 127.0.0.9 hello", VM + " admin 127.0.0.9 again"), handled,
+                "the VM named by the tunnel, not by the Host header; the MPS is the client address");
+        assertEquals(1, second.closed.getCount(), "an authenticated connection stays open: " + r);
+        s2.close();
+        assertTrue(second.closed.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aVmWithoutAnEndpointOrAnotherPortIsRefused() {
+        TunnelDoor door = transport.tunnels();
+        assertTrue(door.open("11111111-2222-3333-4444-555555555555", 16992, MPS, new Peer()).isEmpty());
+        assertTrue(door.open(VM, 623, MPS, new Peer()).isEmpty());
+    }
+}
