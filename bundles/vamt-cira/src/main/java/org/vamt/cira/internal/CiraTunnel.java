@@ -193,6 +193,7 @@ final class CiraTunnel implements Runnable {
     }
 
     private void handle(ApfMessage m) throws IOException {
+        LOG.trace("CIRA VM '{}': <- {}", vmName, m);
         if (m instanceof ApfMessage.ServiceAccept a) {
             if (a.service().equals(ApfMessage.AUTH_SERVICE)) {
                 write(new ApfMessage.UserAuthRequest(mps.user(), ApfMessage.PFWD_SERVICE, "password", mps.password()));
@@ -329,7 +330,7 @@ final class CiraTunnel implements Runnable {
         }
     }
 
-    /** Ends the connection gracefully (DISCONNECT, then TLS close); {@link #run} returns. */
+    /** Ends the connection gracefully (DISCONNECT, then the TCP connection closed); {@link #run} returns. */
     void close() {
         closing = true;
         try {
@@ -339,7 +340,15 @@ final class CiraTunnel implements Runnable {
         } catch (IOException e) {
             LOG.debug("CIRA VM '{}': DISCONNECT not sent: {}", vmName, e.toString());
         }
-        for (Socket s : new Socket[] {socket, raw}) {
+        closeSockets();
+    }
+
+    /**
+     * Closes the TCP socket under TLS first: SSLSocket.close() alone waits for the MPS's own
+     * close_notify (JDK 17 TLS 1.3 duplex close), which an MPS need not send.
+     */
+    private void closeSockets() {
+        for (Socket s : new Socket[] {raw, socket}) {
             if (s != null) {
                 try {
                     s.close();
@@ -359,13 +368,6 @@ final class CiraTunnel implements Runnable {
         streams.values().forEach(TunnelDoor.Stream::close);
         streams.clear();
         channels.clear();
-        Socket s = socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // gone
-            }
-        }
+        closeSockets();
     }
 }
