@@ -308,7 +308,8 @@ final class CiraTunnel implements Runnable {
             }
         });
         if (stream.isEmpty()) {
-            LOG.debug("CIRA VM '{}': channel to port {} refused (not served through CIRA)", vmName, o.connectedPort());
+            LOG.debug("CIRA VM '{}': channel to port {} refused (not served through CIRA, or no TLS identity)", vmName,
+                    o.connectedPort());
             write(new ApfMessage.ChannelOpenFailure(o.sender(), ApfMessage.OPEN_CONNECT_FAILED));
             return;
         }

@@ -163,7 +163,8 @@ final class ConnectionGuard implements Connection.Listener {
         EndPoint endPoint = connection.getEndPoint();
         InetSocketAddress remote = endPoint.getRemoteAddress();
         String source = remote == null || remote.getAddress() == null ? "?" : remote.getAddress().getHostAddress();
-        if (endPoint instanceof TunnelServer.TunnelEndPoint tunnelled) {
+        TunnelServer.TunnelEndPoint tunnelled = TunnelServer.tunnelOf(endPoint);
+        if (tunnelled != null) {
             // every VM's channels come from the one MPS: each VM is a source of its own
             source += " for VM " + tunnelled.vm;
         }

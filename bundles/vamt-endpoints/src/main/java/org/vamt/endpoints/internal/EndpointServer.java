@@ -679,7 +679,8 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     /**
      * A tunnelled stream (a CIRA channel) to VM {@code vmUuid}'s port: the same door as the
-     * listeners, routed by the VM. Only the plain WS-Management port is served this way for now.
+     * listeners, routed by the VM: WS-Management on 16992, and on 16993 with TLS inside the stream
+     * (while a TLS identity is there).
      */
     @Override
     public Optional<TunnelDoor.Stream> open(String vmUuid, int port, java.net.InetSocketAddress peer, Sink toPeer) {
@@ -693,7 +694,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             }
             t = tunnels;
         }
-        return t.open(vmUuid, port, peer, toPeer);
+        return t.open(vmUuid, port, peer, toPeer, tls);
     }
 
     @Override

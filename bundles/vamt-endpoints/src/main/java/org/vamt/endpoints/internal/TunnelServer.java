@@ -10,20 +10,26 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.endpoints.TunnelDoor;
+import org.vamt.tls.TlsIdentity;
 
 /**
  * The HTTP stack of tunnelled streams ({@link TunnelDoor}): a Jetty server with no socket, whose
@@ -38,20 +44,22 @@ final class TunnelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelServer.class);
 
     private final Server server;
+    private final HttpConfiguration http;
     private final TunnelConnector connector;
+    /** TLS inside the stream (16993) with the identity it was made for; replaced when the identity is. */
+    private TunnelConnector tlsConnector;
+    private TlsIdentity tlsIdentity;
 
     TunnelServer(HttpDoor door) {
         QueuedThreadPool threads = new QueuedThreadPool(door.listenerThreads(), Math.min(4, door.listenerThreads()));
         threads.setName("vamt-tunnel-http");
         threads.setDaemon(true);
         server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
+        http = new HttpConfiguration();
         http.setSendServerVersion(false);   // the door's Server header names the AMT version
         http.setSendXPoweredBy(false);
-        connector = new TunnelConnector(server, new HttpConnectionFactory(http));
-        connector.setIdleTimeout(CxfHttpListener.IDLE_TIMEOUT_MS);
-        connector.addBean(door.guard());
-        server.addConnector(connector);
+        connector = connector(door, new HttpConnectionFactory(http));
+        this.door = door;
         server.setHandler(new AbstractHandler() {
             @Override
             public void handle(String target, Request base, HttpServletRequest req, HttpServletResponse resp)
@@ -68,23 +76,101 @@ final class TunnelServer implements AutoCloseable {
         }
     }
 
-    /** A new connection of VM {@code vm} on AMT {@code port} from {@code peer}, fed by the caller. */
-    Optional<TunnelDoor.Stream> open(String vm, int port, InetSocketAddress peer, TunnelDoor.Sink sink) {
-        if (port != TunnelDoor.HTTP_PORT) {
-            return Optional.empty();
+    private final HttpDoor door;
+
+    private TunnelConnector connector(HttpDoor door, ConnectionFactory... factories) {
+        TunnelConnector c = new TunnelConnector(server, factories);
+        c.setIdleTimeout(CxfHttpListener.IDLE_TIMEOUT_MS);
+        c.addBean(door.guard());
+        server.addConnector(c);
+        return c;
+    }
+
+    /**
+     * A new connection of VM {@code vm} on AMT {@code port} from {@code peer}, fed by the caller:
+     * 16992 plain, 16993 with a TLS handshake inside the stream ({@code tls}'s certificate,
+     * protocols and suites, as on the VM's 16993 listener); empty for other ports or without TLS.
+     */
+    Optional<TunnelDoor.Stream> open(String vm, int port, InetSocketAddress peer, TunnelDoor.Sink sink,
+                                     TlsIdentity tls) {
+        if (port == TunnelDoor.HTTP_PORT) {
+            return Optional.of(connector.connect(vm, port, peer, sink).stream());
         }
-        return Optional.of(connector.connect(vm, port, peer, sink).stream());
+        if (port == TunnelDoor.TLS_PORT && tls != null) {
+            return Optional.of(tlsConnector(tls).connect(vm, port, peer, sink).stream());
+        }
+        return Optional.empty();
+    }
+
+    private synchronized TunnelConnector tlsConnector(TlsIdentity tls) {
+        if (tlsConnector != null && tlsIdentity == tls) {
+            return tlsConnector;
+        }
+        if (tlsConnector != null) {
+            try {
+                tlsConnector.stop();   // its sessions end, as a TLS listener's do when the identity changes
+            } catch (Exception e) {
+                LOG.debug("Stopping the TLS connector of tunnels: {}", e.toString());
+            }
+            server.removeConnector(tlsConnector);
+        }
+        try {
+            SslContextFactory.Server scf = new SslContextFactory.Server();
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(tls.keyManagers(), null, null);
+            scf.setSslContext(ctx);
+            scf.setIncludeProtocols(tls.protocols().toArray(String[]::new));
+            scf.setExcludeProtocols("SSLv2Hello", "SSLv3", "TLSv1", "TLSv1.1");
+            scf.setIncludeCipherSuites(tls.cipherSuites().toArray(String[]::new));
+            // Jetty's own exclusions drop the TLS_RSA_* suites MeshCentral needs (as CxfHttpListener says)
+            scf.setExcludeCipherSuites(".*_NULL_.*", ".*_anon_.*", ".*_RC4_.*", ".*_3DES_.*", "^SSL_.*");
+            // Consoles reach a VM by any name; the certificate names none of them (as on the TLS listener)
+            HttpConfiguration https = new HttpConfiguration(http);
+            org.eclipse.jetty.server.SecureRequestCustomizer secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+            secure.setSniHostCheck(false);
+            https.addCustomizer(secure);
+            TunnelConnector c = connector(door, sslFactory(scf), new HttpConnectionFactory(https));
+            c.start();
+            tlsConnector = c;
+            tlsIdentity = tls;
+            return c;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot serve TLS in tunnels: " + e, e);
+        }
+    }
+
+    /**
+     * Jetty's TLS connection factory; its constructor takes an SslContextFactory in 9.4 and an
+     * SslContextFactory.Server in 10, so it is found by what it accepts rather than linked.
+     */
+    private static ConnectionFactory sslFactory(SslContextFactory.Server scf) throws ReflectiveOperationException {
+        for (java.lang.reflect.Constructor<?> k : SslConnectionFactory.class.getConstructors()) {
+            Class<?>[] p = k.getParameterTypes();
+            if (p.length == 2 && p[1] == String.class && p[0].isInstance(scf)) {
+                return (ConnectionFactory) k.newInstance(scf, "http/1.1");
+            }
+        }
+        throw new NoSuchMethodException("SslConnectionFactory(SslContextFactory, String)");
     }
 
     /** The VM a request came through a tunnel for, or null for a request of a listener. */
     static String vmOf(HttpServletRequest req) {
-        EndPoint e = ConnectionGuard.endPoint(req);
-        return e instanceof TunnelEndPoint t ? t.vm : null;
+        TunnelEndPoint t = tunnelOf(ConnectionGuard.endPoint(req));
+        return t == null ? null : t.vm;
+    }
+
+    /** The tunnel under {@code e} (TLS inside a tunnel included), or null. */
+    static TunnelEndPoint tunnelOf(EndPoint e) {
+        if (e instanceof SslConnection.DecryptedEndPoint d) {
+            e = d.getSslConnection().getEndPoint();
+        }
+        return e instanceof TunnelEndPoint t ? t : null;
     }
 
     /** Tunnelled connections open now. */
-    int connections() {
-        return connector.getConnectedEndPoints().size();
+    synchronized int connections() {
+        return connector.getConnectedEndPoints().size()
+                + (tlsConnector == null ? 0 : tlsConnector.getConnectedEndPoints().size());
     }
 
     @Override
@@ -98,8 +184,8 @@ final class TunnelServer implements AutoCloseable {
 
     /** Connections come from {@link #connect}, never from an acceptor. */
     private static final class TunnelConnector extends AbstractConnector {
-        TunnelConnector(Server server, HttpConnectionFactory factory) {
-            super(server, null, null, null, 0, factory);
+        TunnelConnector(Server server, ConnectionFactory... factories) {
+            super(server, null, null, null, 0, factories);
         }
 
         TunnelEndPoint connect(String vm, int port, InetSocketAddress peer, TunnelDoor.Sink sink) {

@@ -78,13 +78,18 @@ public final class TestTransport implements AutoCloseable {
     }
 
     /** The door of tunnelled streams (CIRA channels) of these VMs, as the endpoint component offers it. */
-    public synchronized TunnelDoor tunnels() {
+    public TunnelDoor tunnels() {
+        return tunnels(null);
+    }
+
+    /** As above, with TLS inside 16993 streams with {@code tls} (null: 16993 refused). */
+    public synchronized TunnelDoor tunnels(TlsIdentity tls) {
         if (tunnelServer == null) {
             tunnelServer = new TunnelServer(door);
         }
         TunnelServer t = tunnelServer;
         return (vm, port, peer, sink) -> endpoints.byUuid(vm).isEmpty() ? java.util.Optional.empty()
-                : t.open(vm, port, peer, sink);
+                : t.open(vm, port, peer, sink, tls);
     }
 
     /** Tunnelled connections open now. */

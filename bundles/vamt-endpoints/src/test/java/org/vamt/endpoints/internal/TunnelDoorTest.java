@@ -135,5 +135,140 @@ class TunnelDoorTest {
         TunnelDoor door = transport.tunnels();
         assertTrue(door.open("11111111-2222-3333-4444-555555555555", 16992, MPS, new Peer()).isEmpty());
         assertTrue(door.open(VM, 623, MPS, new Peer()).isEmpty());
+        assertTrue(door.open(VM, 16993, MPS, new Peer()).isEmpty(), "no TLS identity: no TLS port");
+    }
+
+    /**
+     * 16993 through a tunnel: the TLS handshake runs inside the stream with the VM's TLS identity
+     * (MeshCentral's web relay does this when 16992 is not forwarded), then the same door answers.
+     */
+    @Test
+    void tlsInsideATunnelIsServedWithTheVmsIdentity(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        org.vamt.tls.TlsIdentity identity = identityIn(dir);
+        TunnelDoor door = transport.tunnels(identity);
+        Peer peer = new Peer();
+        TunnelDoor.Stream s = door.open(VM, 16993, MPS, peer).orElseThrow();
+        java.util.concurrent.atomic.AtomicReference<java.security.cert.X509Certificate> seen =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+                seen.set(c[0]);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        TlsClient client = new TlsClient(ctx.createSSLEngine("vm", 16993), s, peer);
+        client.send("POST /wsman HTTP/1.1\r\nHost: " + VM + ":16993\r\nContent-Length: 0\r\n\r\n");
+        String answer = client.receiveUntil("</html>");
+        assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+        assertTrue(answer.contains("realm=\"Digest:55E3AE13BFD261BB17A088AEDD7037EA\""), answer);
+        assertEquals(identity.certificate(), seen.get(), "the VM's TLS identity");
+    }
+
+    static org.vamt.tls.TlsIdentity identityIn(java.nio.file.Path dir) throws Exception {
+        org.vamt.tls.internal.TlsIdentityComponent.Config config =
+                (org.vamt.tls.internal.TlsIdentityComponent.Config) java.lang.reflect.Proxy.newProxyInstance(
+                TunnelDoorTest.class.getClassLoader(),
+                new Class<?>[] {org.vamt.tls.internal.TlsIdentityComponent.Config.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "keystore" -> dir.resolve("vamt-tls.p12").toString();
+                    case "passwordFile" -> dir.resolve("vamt-tls.password").toString();
+                    default -> method.getDefaultValue();
+                });
+        return new org.vamt.tls.internal.TlsIdentityComponent(config);
+    }
+
+    /** A TLS client driven by hand over a tunnelled stream (an SSLEngine, as an MPS's relay would). */
+    static final class TlsClient {
+        final javax.net.ssl.SSLEngine engine;
+        final TunnelDoor.Stream stream;
+        final Peer peer;
+        int consumed;
+        ByteBuffer netIn = ByteBuffer.allocate(1 << 17);
+        final ByteArrayOutputStream app = new ByteArrayOutputStream();
+
+        TlsClient(javax.net.ssl.SSLEngine engine, TunnelDoor.Stream stream, Peer peer) throws Exception {
+            this.engine = engine;
+            this.stream = stream;
+            this.peer = peer;
+            engine.setUseClientMode(true);
+            engine.beginHandshake();
+            pump(ByteBuffer.allocate(0));
+        }
+
+        /** Drives the engine until the handshake is done and {@code out} is sent. */
+        private void pump(ByteBuffer out) throws Exception {
+            ByteBuffer net = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+            ByteBuffer appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize() * 2);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                javax.net.ssl.SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
+                if (hs == javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    Runnable task;
+                    while ((task = engine.getDelegatedTask()) != null) {
+                        task.run();
+                    }
+                } else if (hs == javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_WRAP || (out.hasRemaining()
+                        && hs == javax.net.ssl.SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING)) {
+                    net.clear();
+                    engine.wrap(out, net);
+                    net.flip();
+                    stream.received(net);
+                } else if (hs == javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
+                    if (!unwrapOnce(appIn)) {
+                        Thread.sleep(10);
+                    }
+                } else {
+                    return;   // handshake done and nothing (more) to send
+                }
+            }
+            throw new AssertionError("TLS inside the tunnel did not complete");
+        }
+
+        /** Unwraps what the door sent so far; false when it was not enough for a record. */
+        private boolean unwrapOnce(ByteBuffer appIn) throws Exception {
+            byte[] all;
+            synchronized (peer) {
+                all = peer.out.toByteArray();
+            }
+            if (all.length > consumed) {
+                netIn.put(all, consumed, all.length - consumed);
+                consumed = all.length;
+            }
+            netIn.flip();
+            javax.net.ssl.SSLEngineResult r = engine.unwrap(netIn, appIn);
+            netIn.compact();
+            appIn.flip();
+            byte[] b = new byte[appIn.remaining()];
+            appIn.get(b);
+            app.writeBytes(b);
+            appIn.clear();
+            return r.getStatus() != javax.net.ssl.SSLEngineResult.Status.BUFFER_UNDERFLOW;
+        }
+
+        void send(String text) throws Exception {
+            pump(ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)));
+        }
+
+        String receiveUntil(String end) throws Exception {
+            ByteBuffer appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize() * 2);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!app.toString(StandardCharsets.ISO_8859_1).contains(end) && System.nanoTime() < deadline) {
+                if (!unwrapOnce(appIn)) {
+                    Thread.sleep(10);
+                }
+            }
+            return app.toString(StandardCharsets.ISO_8859_1);
+        }
     }
 }
