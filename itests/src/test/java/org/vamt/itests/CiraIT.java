@@ -236,6 +236,11 @@ public class CiraIT {
         assertEquals("desktop-01's power state after MeshCentral's command through CIRA", state, now);
     }
 
+    /** How often the VMs connected so far (vAMT's log). */
+    static int connections() throws IOException {
+        return karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
+    }
+
     static String karafLog() throws IOException {
         return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
     }
@@ -278,6 +283,27 @@ public class CiraIT {
         String on = meshctrl("devicepower", "--amton", "--id", nodeId(DESKTOP_01));
         assertTrue(on, on.trim().startsWith("ok"));
         awaitPowerState(2);
+
+        // a new MPS password from the shell: sealed into the file, never logged, the tunnels come back with it
+        String sealedBefore = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        int connectedBefore = connections();
+        String changed = shell("vamt:cira-password -p Cira-Pass-2");
+        assertTrue(changed, changed.contains("MPS password changed"));
+        long deadline = System.currentTimeMillis() + 20_000;
+        String sealedAfter = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        while (sealedAfter.equals(sealedBefore) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            sealedAfter = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        }
+        assertTrue(sealedAfter, sealedAfter.matches("(?s).*\\npassword\\s*=\\s*aesgcm:.*")
+                && !sealedAfter.contains("Cira-Pass-2") && !sealedAfter.equals(sealedBefore));
+        deadline = System.currentTimeMillis() + 60_000;
+        while (connections() < connectedBefore + 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue("both VMs logged in again with the new password", connections() >= connectedBefore + 2);
+        awaitConnectedAndManaged(60_000);
+        assertFalse("the new password is never in vAMT's log", karafLog().contains("Cira-Pass-2"));
     }
 
     @Test
