@@ -32,11 +32,19 @@ final class ApfChannel {
     private final Deque<byte[]> queued = new ArrayDeque<>();
     private int queuedBytes;
     private int consumed;
+    /** Our CONFIRMATION went out: before it, data and our close wait (the door may answer at once). */
+    private boolean confirmed;
     private boolean closeWanted;
     private boolean closeSent;
     private boolean closeReceived;
 
+    /** A channel whose confirmation is sent with {@link #confirm}. */
     ApfChannel(int localId, int remoteId, int port, int initialCredit, Writer writer) {
+        this(localId, remoteId, port, initialCredit, writer, false);
+    }
+
+    ApfChannel(int localId, int remoteId, int port, int initialCredit, Writer writer, boolean confirmed) {
+        this.confirmed = confirmed;
         this.localId = localId;
         this.remoteId = remoteId;
         this.port = port;
@@ -65,7 +73,17 @@ final class ApfChannel {
         flush();
     }
 
+    /** Sends our CHANNEL_OPEN_CONFIRMATION, then whatever the door produced meanwhile. */
+    synchronized void confirm(ApfMessage.ChannelOpenConfirmation confirmation) throws IOException {
+        writer.write(confirmation);
+        confirmed = true;
+        flush();
+    }
+
     private void flush() throws IOException {
+        if (!confirmed) {
+            return;
+        }
         while (!queued.isEmpty() && credit > 0) {
             byte[] head = queued.peek();
             if (head.length <= credit) {

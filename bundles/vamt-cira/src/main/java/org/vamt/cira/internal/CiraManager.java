@@ -141,6 +141,8 @@ public class CiraManager implements Cira, MachineListener {
     private final TunnelDoor door;
     private final ConfigurationAdmin configAdmin;
     private final List<CiraProfileSource> sources = new CopyOnWriteArrayList<>();
+    /** Who serves which AMT port through a tunnel (endpoints: 16992/16993; redirection: 16994). */
+    private final Map<Integer, TunnelDoor> doors = new ConcurrentHashMap<>();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
     private final AtomicInteger threadNumber = new AtomicInteger();
@@ -152,11 +154,17 @@ public class CiraManager implements Cira, MachineListener {
     private volatile SSLContext operatorTls;
 
     @Activate
-    public CiraManager(@Reference Hypervisor hypervisor, @Reference TunnelDoor door, Config config,
+    public CiraManager(@Reference Hypervisor hypervisor,
+                       @Reference(target = "(vamt.tunnel.ports=16992)") TunnelDoor door, Config config,
                        @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                        ConfigurationAdmin configAdmin) {
         this.hypervisor = hypervisor;
-        this.door = door;
+        doors.put(TunnelDoor.HTTP_PORT, door);
+        doors.put(TunnelDoor.TLS_PORT, door);
+        this.door = (vm, port, peer, sink) -> {
+            TunnelDoor d = doors.get(port);
+            return d == null ? Optional.empty() : d.open(vm, port, peer, sink);
+        };
         this.configAdmin = configAdmin;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2, r -> {
             Thread th = new Thread(r, "vamt-cira-timer");
@@ -188,6 +196,40 @@ public class CiraManager implements Cira, MachineListener {
 
     public void removeSource(CiraProfileSource source) {
         sources.remove(source);
+    }
+
+    /** Other services of AMT ports (vamt-redirection's 16994), by their vamt.tunnel.ports property. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(!(vamt.tunnel.ports=16992))")
+    public void addDoor(TunnelDoor door, Map<String, Object> properties) {
+        for (int port : ports(properties)) {
+            doors.put(port, door);
+        }
+    }
+
+    public void removeDoor(TunnelDoor door, Map<String, Object> properties) {
+        for (int port : ports(properties)) {
+            doors.remove(port, door);
+        }
+    }
+
+    private static List<Integer> ports(Map<String, Object> properties) {
+        Object p = properties.get("vamt.tunnel.ports");
+        List<Integer> list = new ArrayList<>();
+        if (p instanceof Integer i) {
+            list.add(i);
+        } else if (p instanceof Integer[] a) {
+            list.addAll(List.of(a));
+        } else if (p instanceof int[] a) {
+            for (int i : a) {
+                list.add(i);
+            }
+        } else if (p instanceof java.util.Collection<?> c) {
+            c.forEach(x -> list.add(Integer.valueOf(String.valueOf(x))));
+        } else if (p != null) {
+            list.add(Integer.valueOf(String.valueOf(p)));
+        }
+        return list;
     }
 
     private synchronized void apply(Config c) {

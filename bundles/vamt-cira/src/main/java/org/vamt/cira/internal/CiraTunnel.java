@@ -315,7 +315,8 @@ final class CiraTunnel implements Runnable {
         }
         channels.put(id, channel);
         streams.put(id, stream.get());
-        write(new ApfMessage.ChannelOpenConfirmation(o.sender(), id, ApfChannel.RECEIVE_WINDOW, 0xFFFFFFFF));
+        channel.confirm(new ApfMessage.ChannelOpenConfirmation(o.sender(), id, ApfChannel.RECEIVE_WINDOW,
+                0xFFFFFFFF));
     }
 
     /** One APF message, one write. */

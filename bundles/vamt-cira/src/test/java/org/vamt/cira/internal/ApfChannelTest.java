@@ -18,7 +18,7 @@ class ApfChannelTest {
     final List<ApfMessage> sent = new ArrayList<>();
 
     ApfChannel channel(int credit) {
-        return new ApfChannel(101, 4, 16992, credit, sent::add);
+        return new ApfChannel(101, 4, 16992, credit, sent::add, true);
     }
 
     private int dataBytes() {

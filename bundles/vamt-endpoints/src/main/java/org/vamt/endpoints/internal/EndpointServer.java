@@ -48,7 +48,9 @@ import org.vamt.tls.TlsIdentity;
  * configuration is applied in place: only listeners whose address or port changed are closed or
  * opened, so connections, nonces and the enumeration contexts of protocol handlers survive.
  */
-@Component(service = {MachineListener.class, Endpoints.class, TunnelDoor.class}, immediate = true, configurationPid = EndpointServer.PID,
+@Component(service = {MachineListener.class, Endpoints.class, TunnelDoor.class}, immediate = true,
+        property = {"vamt.tunnel.ports:Integer=16992", "vamt.tunnel.ports:Integer=16993"},
+        configurationPid = EndpointServer.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = EndpointServer.Config.class)
 public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
