@@ -185,7 +185,8 @@ public class CiraManager implements Cira, MachineListener {
     @Deactivate
     public void deactivate() {
         stopAll();
-        timers.shutdownNow();
+        // delayed tasks still run after shutdown (the closing tunnels' last close), periodic ones stop
+        timers.shutdown();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,

@@ -178,11 +178,17 @@ final class CiraTunnel implements Runnable {
     private void read() throws IOException {
         InputStream in = socket.getInputStream();
         byte[] buf = new byte[16384];
-        while (!closing) {
+        while (true) {
             int n = in.read(buf);
             if (n < 0) {
+                if (closing) {
+                    return;   // the MPS's end after our DISCONNECT
+                }
                 throw new IOException(loggedIn ? "the MPS closed the connection" : "the MPS closed the connection "
                         + "during the login");
+            }
+            if (closing) {
+                continue;   // drained, not served: unread data would turn our close into a reset
             }
             decoder.feed(buf, 0, n);
             ApfMessage m;
@@ -332,18 +338,39 @@ final class CiraTunnel implements Runnable {
         }
     }
 
-    /** Ends the connection gracefully (DISCONNECT, then the TCP connection closed); {@link #run} returns. */
+    /**
+     * Ends the connection gracefully: DISCONNECT, our half of TCP closed, the MPS's last bytes
+     * drained by the reader until it closes too, or for {@link #CLOSE_GRACE_MILLIS} at most (closing
+     * a socket with unread input sends a reset, which may destroy the DISCONNECT in flight).
+     */
     void close() {
         closing = true;
+        boolean graceful = false;
         try {
             if (out != null) {
                 write(new ApfMessage.Disconnect(ApfMessage.DISCONNECT_BY_APPLICATION));
+                Socket r = raw;
+                if (r != null) {
+                    r.shutdownOutput();
+                    graceful = true;
+                }
             }
         } catch (IOException e) {
             LOG.debug("CIRA VM '{}': DISCONNECT not sent: {}", vmName, e.toString());
         }
+        if (graceful) {
+            try {
+                timers.schedule(this::closeSockets, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // no timer any more: at once
+            }
+        }
         closeSockets();
     }
+
+    /** How long a closing tunnel waits for the MPS to close its side. */
+    static final long CLOSE_GRACE_MILLIS = 2_000;
 
     /**
      * Closes the TCP socket under TLS first: SSLSocket.close() alone waits for the MPS's own

@@ -100,4 +100,16 @@ class ApfChannelTest {
         c.close();
         assertEquals(1, sent.size());
     }
+
+    @Test
+    void nothingOfTheDoorPrecedesOurConfirmation() throws IOException {
+        ApfChannel c = new ApfChannel(101, 4, 16994, 1000, sent::add);
+        c.send(ByteBuffer.wrap(new byte[] {1, 2, 3}));   // a door that answers (or closes) at once
+        c.close();
+        assertTrue(sent.isEmpty());
+        ApfMessage.ChannelOpenConfirmation ok = new ApfMessage.ChannelOpenConfirmation(4, 101, 32768, -1);
+        c.confirm(ok);
+        assertEquals(List.of(ok, new ApfMessage.ChannelData(4, new byte[] {1, 2, 3}), new ApfMessage.ChannelClose(4)),
+                sent);
+    }
 }
