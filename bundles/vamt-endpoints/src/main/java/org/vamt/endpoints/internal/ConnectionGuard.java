@@ -163,6 +163,11 @@ final class ConnectionGuard implements Connection.Listener {
         EndPoint endPoint = connection.getEndPoint();
         InetSocketAddress remote = endPoint.getRemoteAddress();
         String source = remote == null || remote.getAddress() == null ? "?" : remote.getAddress().getHostAddress();
+        TunnelServer.TunnelEndPoint tunnelled = TunnelServer.tunnelOf(endPoint);
+        if (tunnelled != null) {
+            // every VM's channels come from the one MPS: each VM is a source of its own
+            source += " for VM " + tunnelled.vm;
+        }
         Conn conn = new Conn(endPoint, source);
         if (connections.putIfAbsent(endPoint, conn) != null) {
             return;   // told twice (the listener may be registered with the connector and its factory)

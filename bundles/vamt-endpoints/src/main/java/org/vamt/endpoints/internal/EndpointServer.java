@@ -30,6 +30,7 @@ import org.vamt.cim.VamtProduct;
 import org.vamt.endpoints.EndpointPathHandler;
 import org.vamt.endpoints.Endpoints;
 import org.vamt.endpoints.HostAddresses;
+import org.vamt.endpoints.TunnelDoor;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
@@ -47,10 +48,12 @@ import org.vamt.tls.TlsIdentity;
  * configuration is applied in place: only listeners whose address or port changed are closed or
  * opened, so connections, nonces and the enumeration contexts of protocol handlers survive.
  */
-@Component(service = {MachineListener.class, Endpoints.class}, immediate = true, configurationPid = EndpointServer.PID,
+@Component(service = {MachineListener.class, Endpoints.class, TunnelDoor.class}, immediate = true,
+        property = {"vamt.tunnel.ports:Integer=16992", "vamt.tunnel.ports:Integer=16993"},
+        configurationPid = EndpointServer.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = EndpointServer.Config.class)
-public class EndpointServer implements MachineListener, Endpoints {
+public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     /** The operator's file keeps its name from when WS-Management was the only protocol: etc/org.vamt.wsman.cfg. */
     static final String PID = "org.vamt.wsman";
     private static final Logger LOG = LoggerFactory.getLogger(EndpointServer.class);
@@ -142,6 +145,8 @@ public class EndpointServer implements MachineListener, Endpoints {
     private final PathHandlers pathHandlers = new PathHandlers();
     private final HttpDoor door;
     private final Map<Binding, CxfHttpListener> listeners = new LinkedHashMap<>();
+    /** The HTTP stack of tunnelled streams (CIRA channels), made on first use. */
+    private TunnelServer tunnels;
     private volatile MachineEndpoints endpoints;
     private volatile Config config;
     private ScheduledExecutorService retry;
@@ -667,7 +672,31 @@ public class EndpointServer implements MachineListener, Endpoints {
         poolWork.shutdownNow();
         listeners.values().forEach(CxfHttpListener::close);
         listeners.clear();
+        if (tunnels != null) {
+            tunnels.close();
+            tunnels = null;
+        }
         door.close();
+    }
+
+    /**
+     * A tunnelled stream (a CIRA channel) to VM {@code vmUuid}'s port: the same door as the
+     * listeners, routed by the VM: WS-Management on 16992, and on 16993 with TLS inside the stream
+     * (while a TLS identity is there).
+     */
+    @Override
+    public Optional<TunnelDoor.Stream> open(String vmUuid, int port, java.net.InetSocketAddress peer, Sink toPeer) {
+        if (endpoints.byUuid(vmUuid).isEmpty()) {
+            return Optional.empty();
+        }
+        TunnelServer t;
+        synchronized (this) {
+            if (tunnels == null) {
+                tunnels = new TunnelServer(door);
+            }
+            t = tunnels;
+        }
+        return t.open(vmUuid, port, peer, toPeer, tls);
     }
 
     @Override

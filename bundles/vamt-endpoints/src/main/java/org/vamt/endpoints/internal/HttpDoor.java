@@ -208,8 +208,11 @@ final class HttpDoor {
 
     private void serve(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("Server", serverHeader);
-        MachineEndpoints.Endpoint ep = endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(),
-                req.getHeader("Host")).orElse(null);
+        // a tunnelled stream names its VM; a listener's connection is routed by where it arrived
+        String tunnelled = TunnelServer.vmOf(req);
+        MachineEndpoints.Endpoint ep = (tunnelled != null ? endpoints.byUuid(tunnelled)
+                : endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(), req.getHeader("Host")))
+                .orElse(null);
         if (ep == null) {
             plain(resp, 404, "No AMT device at this address.");
             return;
@@ -542,9 +545,23 @@ final class HttpDoor {
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         resp.setStatus(reply.status());
         resp.setContentType(reply.contentType());
-        resp.setContentLength(bytes.length);
+        // Through a CIRA tunnel answers are chunked: Intel DMT's MPS sees an answer's end only at the
+        // last chunk (or </html>) and reads no Content-Length body (research notes §3.2). Answers that
+        // close the connection (the 401 ends with </html>) keep their length.
+        boolean chunked = tunnelled(resp) && !"close".equalsIgnoreCase(resp.getHeader("Connection"));
+        if (!chunked) {
+            resp.setContentLength(bytes.length);
+        }
         try (OutputStream out = resp.getOutputStream()) {
             out.write(bytes);
+            if (chunked) {
+                out.flush();   // committed before its length is known: HTTP/1.1 chunked
+            }
         }
+    }
+
+    private static boolean tunnelled(HttpServletResponse resp) {
+        return resp instanceof org.eclipse.jetty.server.Response r && r.getHttpChannel() != null
+                && TunnelServer.tunnelOf(r.getHttpChannel().getEndPoint()) != null;
     }
 }

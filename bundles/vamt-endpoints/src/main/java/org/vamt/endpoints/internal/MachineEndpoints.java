@@ -381,6 +381,15 @@ final class MachineEndpoints {
         return colon < 0 ? h : h.substring(0, colon);
     }
 
+    /** The endpoint of VM {@code uuid} (any case), whatever the strategy: the route of tunnelled streams. */
+    Optional<Endpoint> byUuid(String uuid) {
+        Endpoint e = byUuid.get(uuid);
+        if (e == null) {
+            e = byUuid.values().stream().filter(x -> x.uuid().equalsIgnoreCase(uuid)).findFirst().orElse(null);
+        }
+        return Optional.ofNullable(e);
+    }
+
     Optional<Endpoint> byAddress(String localAddress) {
         return route(localAddress, 0, false, null);
     }

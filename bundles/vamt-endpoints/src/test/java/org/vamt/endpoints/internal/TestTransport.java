@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.endpoints.TunnelDoor;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.security.SecurityService;
@@ -20,6 +21,7 @@ public final class TestTransport implements AutoCloseable {
     private final HttpDoor door;
     private final List<CxfHttpListener> listeners = new ArrayList<>();
     private final List<MachineInfo> machines = new ArrayList<>();
+    private TunnelServer tunnelServer;
 
     /**
      * @param maxRequestBytes    largest body
@@ -75,6 +77,26 @@ public final class TestTransport implements AutoCloseable {
         return this;
     }
 
+    /** The door of tunnelled streams (CIRA channels) of these VMs, as the endpoint component offers it. */
+    public TunnelDoor tunnels() {
+        return tunnels(null);
+    }
+
+    /** As above, with TLS inside 16993 streams with {@code tls} (null: 16993 refused). */
+    public synchronized TunnelDoor tunnels(TlsIdentity tls) {
+        if (tunnelServer == null) {
+            tunnelServer = new TunnelServer(door);
+        }
+        TunnelServer t = tunnelServer;
+        return (vm, port, peer, sink) -> endpoints.byUuid(vm).isEmpty() ? java.util.Optional.empty()
+                : t.open(vm, port, peer, sink, tls);
+    }
+
+    /** Tunnelled connections open now. */
+    public synchronized int tunnelConnections() {
+        return tunnelServer == null ? 0 : tunnelServer.connections();
+    }
+
     /** Closes the listeners only (the door stays, as a component's listeners close on reconfiguration). */
     public void closeListeners() {
         listeners.forEach(CxfHttpListener::close);
@@ -84,6 +106,11 @@ public final class TestTransport implements AutoCloseable {
     @Override
     public void close() {
         closeListeners();
+        synchronized (this) {
+            if (tunnelServer != null) {
+                tunnelServer.close();
+            }
+        }
         door.close();
     }
 }

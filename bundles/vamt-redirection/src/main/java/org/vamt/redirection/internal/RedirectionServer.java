@@ -34,6 +34,7 @@ import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.provider.redirection.UserConsentCodes;
 import org.vamt.tls.TlsIdentity;
 import org.vamt.endpoints.Endpoints;
+import org.vamt.endpoints.TunnelDoor;
 import org.vamt.endpoints.Endpoints.Endpoint;
 
 /**
@@ -45,9 +46,10 @@ import org.vamt.endpoints.Endpoints.Endpoint;
  * {@link RedirectionSessions}, so the redirection providers can see and end sessions.
  */
 @Component(immediate = true, configurationPid = RedirectionServer.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        service = RedirectionSessions.class)
+        service = {RedirectionSessions.class, TunnelDoor.class},
+        property = "vamt.tunnel.ports:Integer=16994")
 @Designate(ocd = RedirectionServer.Config.class)
-public class RedirectionServer implements RedirectionSessions {
+public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     static final String PID = "org.vamt.redirection";
     private static final Logger LOG = LoggerFactory.getLogger(RedirectionServer.class);
 
@@ -213,7 +215,29 @@ public class RedirectionServer implements RedirectionSessions {
             closeQuietly(s);
             return;
         }
-        Endpoint e = atAddress.get(0);
+        dispatch(s, atAddress.get(0));
+    }
+
+    /**
+     * A redirection connection through a tunnel (a CIRA channel to 16994) to VM {@code vmUuid}: the
+     * same checks and session code as a connection to the listener, the VM named by the tunnel.
+     */
+    @Override
+    public java.util.Optional<TunnelDoor.Stream> open(String vmUuid, int port, InetSocketAddress peer, Sink toPeer) {
+        if (port != 16994) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<Endpoint> e = endpoints.endpoint(vmUuid);
+        if (e.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        ChannelSocket s = new ChannelSocket(peer, toPeer);
+        TunnelDoor.Stream stream = s.stream();
+        dispatch(s, e.get());   // a refusal closes it, as the listener closes a refused connection
+        return java.util.Optional.of(stream);
+    }
+
+    private void dispatch(Socket s, Endpoint e) {
         try {
             if (!VmPolicy.read(hypervisor, e.uuid()).listenerEnabled()) {
                 LOG.info("Redirection connection from {} to VM '{}' closed: its redirection listener is disabled "

@@ -166,6 +166,114 @@ class RedirectionServerTest {
         }
     }
 
+    /**
+     * Through a CIRA channel to 16994 (issue 20): the VM named by the tunnel, the same session code —
+     * the listener flag, Digest login with the VM's realm, SOL with the VM's power state.
+     */
+    @Test
+    void aTunnelledConnectionIsTheSameSessionAsOneOnTheListener() throws Exception {
+        java.net.InetSocketAddress mps = new java.net.InetSocketAddress("127.0.0.9", 4433);
+        try (TunnelConsole refused = new TunnelConsole(server, mps)) {
+            assertTrue(refused.closed.await(10, java.util.concurrent.TimeUnit.SECONDS),
+                    "closed: ListenerEnabled is false by default");
+        }
+        assertTrue(server.open("11111111-2222-3333-4444-555555555555", 16994, mps, new TunnelConsole.Collector())
+                .isEmpty(), "no such VM");
+        assertTrue(server.open(KIOSK, 16993, mps, new TunnelConsole.Collector()).isEmpty(), "not a redirection port");
+        enableListener();
+        try (TunnelConsole c = new TunnelConsole(server, mps)) {
+            c.write(new byte[] {0x10, 0, 0, 0, 'S', 'O', 'L', ' '});
+            assertEquals(0x11, c.in.readUnsignedByte());
+            assertEquals(0, c.in.readUnsignedByte());
+            c.in.readFully(new byte[11]);
+            c.write(SessionAuthenticatorTest.message(4, List.of("admin", "", "", "/RedirectionService", "", "", "", "")));
+            byte[] head = new byte[9];
+            c.in.readFully(head);
+            byte[] challenge = new byte[9 + Messages.getInt(head, 5)];
+            System.arraycopy(head, 0, challenge, 0, 9);
+            c.in.readFully(challenge, 9, challenge.length - 9);
+            List<String> f = SessionAuthenticatorTest.fields(challenge);
+            assertEquals(REALM, f.get(0), "the VM's realm");
+            String ha1 = DigestMath.md5Hex("admin:" + f.get(0) + ":" + PASSWORD);
+            String response = DigestMath.md5Hex(ha1 + ":" + f.get(1) + ":00000002:cafe:auth:"
+                    + DigestMath.md5Hex("POST:/RedirectionService"));
+            c.write(SessionAuthenticatorTest.message(4, List.of("admin", f.get(0), f.get(1), "/RedirectionService",
+                    "cafe", "00000002", response, "auth")));
+            c.in.readFully(head);
+            assertEquals(0, head[1], "logged in");
+            c.in.readFully(new byte[Messages.getInt(head, 5)]);
+            byte[] solStart = new byte[24];
+            solStart[0] = 0x20;
+            solStart[4] = 1;
+            c.write(solStart);
+            byte[] reply = new byte[23];
+            c.in.readFully(reply);
+            assertEquals(0x21, reply[0]);
+            byte[] controls = new byte[10];
+            c.in.readFully(controls);
+            assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+            assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
+        }
+    }
+
+    /** A console at the MPS's end of a channel: what it writes goes into the door's stream. */
+    static final class TunnelConsole implements AutoCloseable {
+        /** The door's output, readable as a stream; and whether the door closed. */
+        static final class Collector implements org.vamt.endpoints.TunnelDoor.Sink {
+            final java.io.PipedInputStream pipe = new java.io.PipedInputStream(1 << 16);
+            final java.io.PipedOutputStream feed;
+            final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+            Collector() {
+                try {
+                    feed = new java.io.PipedOutputStream(pipe);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void send(java.nio.ByteBuffer bytes) {
+                byte[] b = new byte[bytes.remaining()];
+                bytes.get(b);
+                try {
+                    feed.write(b);
+                    feed.flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void closed() {
+                closed.countDown();
+                try {
+                    feed.close();
+                } catch (IOException ignored) {
+                    // gone
+                }
+            }
+        }
+
+        final Collector out = new Collector();
+        final org.vamt.endpoints.TunnelDoor.Stream stream;
+        final DataInputStream in = new DataInputStream(out.pipe);
+        final java.util.concurrent.CountDownLatch closed = out.closed;
+
+        TunnelConsole(RedirectionServer server, java.net.InetSocketAddress mps) {
+            stream = server.open(KIOSK, 16994, mps, out).orElseThrow();
+        }
+
+        void write(byte[] b) {
+            stream.received(java.nio.ByteBuffer.wrap(b));
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+
     @Test
     void aVmWhoseListenerIsDisabledHasItsPortClosed() throws Exception {
         try (Console c = new Console(port)) {

@@ -1,0 +1,362 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+/**
+ * CIRA against an unmodified MeshCentral 1.1.55 (npm) on loopback: its MPS on 51433, its web
+ * server on 51443 (exactPorts: it fails rather than move). An "Intel AMT only" device group is
+ * made with meshctrl; vAMT (own copy of the distribution: 51992/51993, redirection 51994/51995,
+ * 51181, 51101, 51099/51444) dials the MPS for desktop-01 and desktop-02, with the MPS's root
+ * certificate as trust anchor. MeshCentral must list both VMs as connected through CIRA, read
+ * their AMT version and realm through the tunnel, and power desktop-01 off and on (the VM's state
+ * in libvirt, read directly from vAMT's own endpoint, really changes); then MeshCentral is
+ * restarted and the VMs reconnect by themselves; then a wrong certificate pin: no connection,
+ * a clear log line, and no login reaches the MPS.
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class CiraIT {
+    static final int PORT = 51992;
+    static final int MC_PORT = 51443;
+    static final int MPS_PORT = 51433;
+    static final String MC_ADMIN_PASSWORD = "Mc-Admin-Pw1!";
+    static final String MPS_PASSWORD = "Cira-Pass1";
+    static final String DESKTOP_01 = "6F8C1A52-4B1E-4D6A-9A01-000000000001";
+    static final String DESKTOP_02 = "6F8C1A52-4B1E-4D6A-9A01-000000000002";
+    static Path node = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
+    static Path meshcentral;
+    static Path mcData;
+    static Process mc;
+    static Path home;
+    static Process karaf;
+    static String ciraUser;
+
+    @BeforeClass
+    public static void start() throws Exception {
+        meshcentral = node.resolve("node_modules/meshcentral");
+        if (!Files.isDirectory(meshcentral)) {
+            fail("Node packages missing: run 'npm ci --omit=optional --ignore-scripts' in " + node);
+        }
+        home = RestartIT.freshCopyOfTheDistribution("cira", PORT, PORT + 1, 51181, 51101, 51099, 51444);
+        mcData = home.getParent().resolve("meshcentral-data");
+        Files.createDirectories(mcData);
+        Files.writeString(mcData.resolve("config.json"), """
+                {
+                  "settings": {
+                    "cert": "mc.cira.test", "WANonly": true,
+                    "port": %d, "portBind": "127.0.0.1", "exactPorts": true, "redirPort": 0,
+                    "mpsPort": %d, "mpsPortBind": "127.0.0.1",
+                    "amtScanner": false, "meshScanner": false, "selfUpdate": false, "noAgentUpdate": true,
+                    "debug": "mps,mpscmd,amt"
+                  },
+                  "domains": { "": { "newAccounts": false,
+                    "amtManager": { "adminAccounts": [ { "user": "admin", "pass": "%s" } ] } } }
+                }
+                """.formatted(MC_PORT, MPS_PORT, WsmanClient.PASSWORD));
+        meshcentralCommand("--createaccount", "admin", "--pass", MC_ADMIN_PASSWORD, "--name", "admin");
+        meshcentralCommand("--adminaccount", "admin");
+        startMeshCentral();
+        String group = meshctrl("adddevicegroup", "--name", "ciragroup", "--amtonly").trim();
+        assertTrue(group, group.startsWith("ok mesh//"));
+        // MeshCentral's CIRA user name: the group id's first 16 characters, '@' and '$' as 'X'
+        ciraUser = group.substring("ok mesh//".length(), "ok mesh//".length() + 16).replace('@', 'X').replace('$', 'X');
+
+        DistributionFiles.setProperty(home, "etc/org.vamt.redirection.cfg", "port", String.valueOf(PORT + 2));
+        DistributionFiles.setProperty(home, "etc/org.vamt.redirection.cfg", "tlsPort", String.valueOf(PORT + 3));
+        Files.copy(mcData.resolve("root-cert-public.crt"), home.resolve("etc/mps-root.pem"));
+        String cfg = "etc/org.vamt.cira.cfg";
+        DistributionFiles.setProperty(home, cfg, "enabled", "true");
+        DistributionFiles.setProperty(home, cfg, "mpsHost", "127.0.0.1");
+        DistributionFiles.setProperty(home, cfg, "mpsPort", String.valueOf(MPS_PORT));
+        DistributionFiles.setProperty(home, cfg, "user", ciraUser);
+        DistributionFiles.setProperty(home, cfg, "password", MPS_PASSWORD);
+        DistributionFiles.setProperty(home, cfg, "trustPemFile", "mps-root.pem");
+        DistributionFiles.setProperty(home, cfg, "vms", "desktop-0?");
+        DistributionFiles.setProperty(home, cfg, "backoffMaxSeconds", "4");
+        Files.writeString(home.resolve("etc/users.properties"), "karaf = karaf,_g_:admingroup\n"
+                + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        karaf = RestartIT.startKaraf(home, PORT, Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD));
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (karaf != null) {
+            RestartIT.killTree(karaf);
+        }
+        if (mc != null) {
+            RestartIT.killTree(mc);
+        }
+    }
+
+    // ------------------------------------------------------------------ MeshCentral
+
+    private static void meshcentralCommand(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", meshcentral.resolve("meshcentral").toString(),
+                "--datapath", mcData.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("meshcentral " + String.join(" ", args) + " did not finish: " + out, p.waitFor(120, TimeUnit.SECONDS));
+    }
+
+    private static void startMeshCentral() throws Exception {
+        Path log = mcData.resolveSibling("meshcentral.log");
+        mc = new ProcessBuilder("node", meshcentral.resolve("meshcentral").toString(), "--datapath", mcData.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (!mcLog().contains("HTTPS server running on mc.cira.test:" + MC_PORT)
+                || countInMcLog("Intel(R) AMT server running") < countInMcLog("HTTPS server running on")) {
+            if (!mc.isAlive() || System.currentTimeMillis() > deadline) {
+                fail("MeshCentral did not start (is port " + MC_PORT + " or " + MPS_PORT + " taken?): " + mcLog());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static String mcLog() throws IOException {
+        Path log = mcData.resolveSibling("meshcentral.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    static int countInMcLog(String text) throws IOException {
+        return mcLog().split(Pattern.quote(text), -1).length - 1;
+    }
+
+    static String meshctrl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", meshcentral.resolve("meshctrl.js").toString(), "--url",
+                "wss://127.0.0.1:" + MC_PORT, "--loginuser", "admin", "--loginpass", MC_ADMIN_PASSWORD));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("meshctrl " + String.join(" ", args) + " did not finish", p.waitFor(60, TimeUnit.SECONDS));
+        return out;
+    }
+
+    /** MeshCentral's node id of a CIRA device in an "Intel AMT only" group: base64 of its UUID three times. */
+    static String nodeId(String uuid) {
+        UUID u = UUID.fromString(uuid);
+        ByteBuffer b = ByteBuffer.allocate(48);
+        for (int i = 0; i < 3; i++) {
+            b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        }
+        return "node//" + Base64.getEncoder().encodeToString(b.array()).replace('+', '@').replace('/', '$');
+    }
+
+    /** The device's entry of meshctrl listdevices --json (one flat object but for intelamt), or null. */
+    static String device(String listing, String uuid) {
+        int at = listing.indexOf("\"_id\": \"" + nodeId(uuid) + "\"");
+        if (at < 0) {
+            return null;
+        }
+        int start = listing.lastIndexOf('{', at);
+        int end = listing.indexOf("\"groupname\"", at);
+        return listing.substring(start, end < 0 ? listing.length() : end);
+    }
+
+    static String jsonField(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":\\s*(\"[^\"]*\"|[^,}\\s]+)").matcher(json);
+        return m.find() ? m.group(1).replaceAll("^\"|\"$", "") : null;
+    }
+
+    /** Polls meshctrl until both VMs are CIRA-connected (conn bit 2) with their AMT version read through the tunnel. */
+    static String awaitConnectedAndManaged(long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        String listing = "";
+        while (System.currentTimeMillis() < deadline) {
+            listing = meshctrl("listdevices", "--json");
+            boolean all = true;
+            for (String uuid : List.of(DESKTOP_01, DESKTOP_02)) {
+                String d = device(listing, uuid);
+                String conn = d == null ? null : jsonField(d, "conn");
+                all &= conn != null && (Integer.parseInt(conn) & 2) != 0 && jsonField(d, "ver") != null;
+            }
+            if (all) {
+                return listing;
+            }
+            Thread.sleep(500);
+        }
+        fail("MeshCentral does not list desktop-01 and desktop-02 as CIRA-connected and managed: " + listing
+                + "\nvAMT: " + shell("vamt:cira-status"));
+        return null;
+    }
+
+    // ------------------------------------------------------------------ vAMT
+
+    /** One shell command through bin/client (ssh, batch mode). */
+    static String shell(String command) throws Exception {
+        Process p = new ProcessBuilder(home.resolve("bin/client").toString(), "-a", "51101", "-u", "karaf", "-p",
+                "karaf", "-b").directory(home.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(command + " did not finish", p.waitFor(60, TimeUnit.SECONDS));
+        return out;
+    }
+
+    /** desktop-01's PowerState, asked of vAMT directly on its own endpoint (not through the tunnel). */
+    static int powerStateOfDesktop01() throws Exception {
+        WsmanClient c = new WsmanClient("127.0.0.3", PORT);
+        HttpResponse<String> r = c.post(c.enumerateAll(WsmanClient.CIM + "CIM_AssociatedPowerManagementService"));
+        Matcher m = Pattern.compile("<[\\w]+:PowerState>(\\d+)<").matcher(r.body());
+        assertTrue(r.body(), m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
+    static void awaitPowerState(int state) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        int now = powerStateOfDesktop01();
+        while (now != state && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            now = powerStateOfDesktop01();
+        }
+        assertEquals("desktop-01's power state after MeshCentral's command through CIRA", state, now);
+    }
+
+    /** How often the VMs connected so far (vAMT's log). */
+    static int connections() throws IOException {
+        return karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
+    }
+
+    static String karafLog() throws IOException {
+        return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    public void a_meshCentralManagesTheVmsThroughTheirTunnels() throws Exception {
+        String listing = awaitConnectedAndManaged(60_000);
+        for (String uuid : List.of(DESKTOP_01, DESKTOP_02)) {
+            String d = device(listing, uuid);
+            assertEquals(d, "1", jsonField(d, "mtype"));
+            // read through the tunnel: the Server header's version, the VM's Digest realm, the ACM flag
+            String direct = new WsmanClient(uuid.equals(DESKTOP_01) ? "127.0.0.3" : "127.0.0.4", PORT)
+                    .send(WsmanClient.identify(), null).headers().firstValue("Server").orElseThrow();
+            // MeshCentral keeps major.minor.maintenance of "Intel(R) Active Management Technology 16.1.30.2307"
+            String version = direct.substring(direct.lastIndexOf(' ') + 1);
+            assertTrue(d + " vs " + version, jsonField(d, "ver") != null && !jsonField(d, "ver").isEmpty()
+                    && (version + ".").startsWith(jsonField(d, "ver") + "."));
+            assertEquals(d, "Digest:" + uuid.replace("-", ""), jsonField(d, "realm"));
+            assertEquals(d, "admin", jsonField(d, "user"));
+        }
+        assertTrue("MeshCentral's AMT manager logged in through CIRA: " + mcLog(),
+                mcLog().contains("CIRA-Connect NoTLS") && mcLog().contains("Intel AMT connected."));
+        // the password typed in clear was sealed at once, and never logged
+        String cfg = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        assertFalse(cfg, cfg.contains(MPS_PASSWORD));
+        assertTrue(cfg, cfg.matches("(?s).*\\npassword\\s*=\\s*aesgcm:.*"));
+        assertFalse("the MPS password is never in vAMT's log", karafLog().contains(MPS_PASSWORD));
+        String status = shell("vamt:cira-status");
+        assertTrue(status, status.matches("(?s).*desktop-01\\s*\\|\\s*connected.*"));
+        assertTrue(status, status.matches("(?s).*desktop-02\\s*\\|\\s*connected.*"));
+        assertFalse("kiosk is not named by vms = desktop-0?: " + status, status.contains("kiosk"));
+
+        // power through the tunnel; the VM's state is read from vAMT's own endpoint
+        assertEquals(2, powerStateOfDesktop01());
+        String off = meshctrl("devicepower", "--amtoff", "--id", nodeId(DESKTOP_01));
+        assertTrue(off, off.trim().startsWith("ok"));
+        awaitPowerState(8);
+        String on = meshctrl("devicepower", "--amton", "--id", nodeId(DESKTOP_01));
+        assertTrue(on, on.trim().startsWith("ok"));
+        awaitPowerState(2);
+
+        // a new MPS password from the shell: sealed into the file, never logged, the tunnels come back with it
+        String sealedBefore = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        int connectedBefore = connections();
+        String changed = shell("vamt:cira-password -p Cira-Pass-2");
+        assertTrue(changed, changed.contains("MPS password changed"));
+        long deadline = System.currentTimeMillis() + 20_000;
+        String sealedAfter = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        while (sealedAfter.equals(sealedBefore) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            sealedAfter = Files.readString(home.resolve("etc/org.vamt.cira.cfg"));
+        }
+        assertTrue(sealedAfter, sealedAfter.matches("(?s).*\\npassword\\s*=\\s*aesgcm:.*")
+                && !sealedAfter.contains("Cira-Pass-2") && !sealedAfter.equals(sealedBefore));
+        deadline = System.currentTimeMillis() + 60_000;
+        while (connections() < connectedBefore + 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue("both VMs logged in again with the new password", connections() >= connectedBefore + 2);
+        awaitConnectedAndManaged(60_000);
+        assertFalse("the new password is never in vAMT's log", karafLog().contains("Cira-Pass-2"));
+    }
+
+    @Test
+    public void b_theVmsReconnectAfterTheMpsRestarts() throws Exception {
+        int connectedBefore = karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
+        RestartIT.killTree(mc);
+        long deadline = System.currentTimeMillis() + 30_000;
+        String status = shell("vamt:cira-status");
+        while (!status.contains("backing off") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            status = shell("vamt:cira-status");
+        }
+        assertTrue("with the MPS gone the tunnels back off: " + status, status.contains("backing off"));
+        startMeshCentral();
+        awaitConnectedAndManaged(60_000);
+        int connectedAfter = karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
+        assertTrue("each VM connected again: " + connectedBefore + " -> " + connectedAfter,
+                connectedAfter >= connectedBefore + 2);
+    }
+
+    @Test
+    public void c_aWrongCertificatePinMeansNoConnectionAndNoLogin() throws Exception {
+        int logins = countInMcLog("USERAUTH_REQUEST");
+        String cfg = "etc/org.vamt.cira.cfg";
+        DistributionFiles.setProperty(home, cfg, "trustPemFile", "");
+        DistributionFiles.setProperty(home, cfg, "trustSha256", "00".repeat(32));
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!karafLog().contains("is not trusted, not connected, no credentials sent")
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        String log = karafLog();
+        assertTrue("a clear log line names the refused certificate",
+                log.matches("(?s).*CIRA VM 'desktop-0[12]': the MPS 127\\.0\\.0\\.1:" + MPS_PORT + " is not trusted, "
+                        + "not connected, no credentials sent: the MPS's certificate is not trusted: no certificate "
+                        + "of the MPS's chain matches the SHA-256 pin \\(leaf SHA-256 [0-9a-f]{64}, subject "
+                        + "CN=mc\\.cira\\.test\\).*"));
+        String status = shell("vamt:cira-status");
+        assertTrue(status, status.contains("backing off") && status.contains("not trusted"));
+        // the old tunnels were closed by the reconfiguration; none comes back, and no login reached the MPS
+        deadline = System.currentTimeMillis() + 20_000;
+        String listing;
+        boolean anyConnected;
+        do {
+            listing = meshctrl("listdevices", "--json");
+            anyConnected = false;
+            for (String uuid : List.of(DESKTOP_01, DESKTOP_02)) {
+                String d = device(listing, uuid);
+                String conn = d == null ? null : jsonField(d, "conn");
+                anyConnected |= conn != null && (Integer.parseInt(conn) & 2) != 0;
+            }
+        } while (anyConnected && System.currentTimeMillis() < deadline);
+        assertFalse("no CIRA connection: " + listing, anyConnected);
+        assertEquals("no USERAUTH_REQUEST (no password) reached the MPS", logins, countInMcLog("USERAUTH_REQUEST"));
+    }
+}
