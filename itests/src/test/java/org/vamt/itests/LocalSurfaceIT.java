@@ -169,6 +169,17 @@ public class LocalSurfaceIT {
         String log = Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
         assertFalse("the generated admin password is not logged", log.contains(newPassword));
         assertTrue("the reset is logged without it", log.contains("Password of user admin reset from the local shell"));
+
+        // a password given on the command line: Karaf names the command's thread after the line
+        String given = "Given-Passw0rd#9";
+        Result passwd = client("vamt:user-passwd -p '" + given + "' admin"); // one argument: bin/client has a -p of its own
+        assertEquals(passwd.output(), 0, passwd.exit());
+        adminPassword = given;
+        assertEquals("the given password logs in", 200,
+                new WsmanClient(DESKTOP_01, PORT, "admin", given).post(generalSettings).statusCode());
+        log = Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+        assertTrue("the change is logged", log.contains("Password of user admin changed"));
+        assertFalse("a password given with -p is not logged (thread name)", log.contains(given));
     }
 
     @Test

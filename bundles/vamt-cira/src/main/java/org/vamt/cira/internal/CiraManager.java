@@ -334,9 +334,7 @@ public class CiraManager implements Cira, MachineListener {
         } finally {
             java.util.Arrays.fill(password, '\0');
         }
-        // not on the caller's thread: Karaf names a command's thread after its command line, which
-        // may hold the password (vamt:cira-password -p …), and the log shows thread names
-        timers.execute(() -> LOG.info("CIRA: MPS password changed (sealed in etc/{}.cfg)", PID));
+        LOG.info("CIRA: MPS password changed (sealed in etc/{}.cfg)", PID);
     }
 
     /** Globs (* ?) of VM names, comma separated; null = all. */
