@@ -147,6 +147,25 @@ public class HotDeployIT {
         throw new AssertionError("no HTTP " + status + " within 30 s; last: " + last.statusCode() + " " + last.body());
     }
 
+    /** Polls until the class answers 200; refused connections and early answers are vAMT starting. */
+    private static void awaitAnswering(WsmanClient client) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        String last = "nothing";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                HttpResponse<String> answer = client.post(client.enumerateAll(TIME_SERVICE));
+                if (answer.statusCode() == 200) {
+                    return;
+                }
+                last = answer.statusCode() + " " + answer.body();
+            } catch (java.io.IOException notListeningYet) {
+                last = notListeningYet.toString();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("vAMT did not answer within 60 s after boot; last: " + last);
+    }
+
     /** Copies in one step (a move within the same disk), so the deployer never sees half a jar. */
     private static void drop(Path jar, Path deploy) throws Exception {
         Path staged = deploy.resolveSibling("staged-" + jar.getFileName());
@@ -176,9 +195,10 @@ public class HotDeployIT {
     public void providerJarInDeployAnswersWithinTwoSecondsUpgradesInPlaceAndFaultsWhenRemoved() throws Exception {
         WsmanClient client = new WsmanClient("127.0.0.2", PORT);
         List<String> badAnswers = new ArrayList<>();
-        // vAMT starting up may answer 404 until its WS-Management path is registered: not a deploy's doing
-        millisUntil(client, 200, System.nanoTime(), new ArrayList<>());
         awaitSettled();
+        // vAMT opens its listeners once the boot features are started, and may answer 404 until its
+        // WS-Management path is registered: not a deploy's doing
+        awaitAnswering(client);
         List<String> disturbances = Collections.synchronizedList(new ArrayList<>());
         BundleListener recorder = recordDisturbances(disturbances);
 

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.apache.karaf.features.BootFinished;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -138,6 +139,13 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     private record Binding(String address, int port, boolean secure) {
     }
 
+    /**
+     * Only Karaf's signal that its boot features are started: listeners open after it, because
+     * until then providers are still registering and a request would be refused (AccessDenied,
+     * DestinationUnreachable) for a class that is about to be served.
+     */
+    @Reference
+    private BootFinished bootFinished;
     private final Hypervisor hypervisor;
     /** The TLS identity; it may come, go or be replaced at any time (dynamic: nothing restarts). */
     private volatile TlsIdentity tls;
