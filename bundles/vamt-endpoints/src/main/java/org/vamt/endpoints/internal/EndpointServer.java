@@ -189,15 +189,39 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             // the host address service binds after this constructor; its arrival hands out the addresses
             LOG.info("Address pool {} on {}: VMs get their endpoints once the host address service (bundle "
                     + "vamt-address-pool) is there", pool(config), config.poolInterface());
-        } else if (!syncMachines()) {
+        } else {
             retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
-            retry.scheduleWithFixedDelay(() -> {
-                if (syncMachines()) {
-                    retry.shutdown();
-                }
-            }, 5, 5, TimeUnit.SECONDS);
+            if (syncMachines()) {
+                retry.schedule(this::addMissedMachines, 2, TimeUnit.SECONDS);
+            } else {
+                retry.scheduleWithFixedDelay(() -> {
+                    if (syncMachines()) {
+                        retry.shutdown();
+                    }
+                }, 5, 5, TimeUnit.SECONDS);
+            }
         }
         reconcileListeners();
+    }
+
+    /**
+     * The hypervisor tells this component about changes only once its listener service is
+     * registered, after this constructor's listing: a VM defined in between (a test or a
+     * provisioning script defining VMs while vAMT starts) would get no endpoint. A second look
+     * shortly after activation adds those, as their DEFINED event would have.
+     */
+    private void addMissedMachines() {
+        try {
+            java.util.Set<String> served = new java.util.HashSet<>();
+            endpoints.all().forEach(e -> served.add(e.uuid().toLowerCase(java.util.Locale.ROOT)));
+            for (MachineInfo m : hypervisor.listMachines()) {
+                if (!served.contains(m.uuid().toLowerCase(java.util.Locale.ROOT))) {
+                    apply(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.DEFINED));
+                }
+            }
+        } catch (HypervisorException e) {
+            LOG.warn("Cannot list VMs for a second look ({}); their events still come", e.getMessage());
+        }
     }
 
     /**
