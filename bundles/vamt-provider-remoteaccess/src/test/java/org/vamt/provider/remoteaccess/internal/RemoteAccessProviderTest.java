@@ -148,10 +148,10 @@ class RemoteAccessProviderTest {
     /** Intel DMT RPS's CIRA state machine (cira.md §4.3), step by step, then the VM's profile. */
     @Test
     void rpsSequenceMakesTheVmDialItsMps() throws Exception {
-        // a fresh VM: no policy to delete (RPS tolerates the fault), no MPS
+        // a fresh VM: no policy to delete (RPS names them by PolicyRuleName alone and tolerates the fault), no MPS
         for (String rule : List.of("User Initiated", "Alert", "Periodic")) {
             CimException e = assertThrows(CimException.class, () -> cimom.deleteInstance(CTX,
-                    path("AMT_RemoteAccessPolicyRule", "PolicyRuleName", rule)));
+                    CimObjectPath.of("AMT_RemoteAccessPolicyRule", "PolicyRuleName", rule)));
             assertEquals(CimStatus.NOT_FOUND, e.status(), rule);
         }
         assertEquals(0, cimom.enumerateInstances(CTX, "AMT_ManagementPresenceRemoteSAP").size());
@@ -176,8 +176,10 @@ class RemoteAccessProviderTest {
         assertEquals(4433L, sapInstance.get("Port"));
         assertEquals("127.0.0.1", sapInstance.get("CN"));
 
-        assertEquals(0, addPolicy("2", "0", "AAAAAAAAABk=", sap).returnValue());   // periodic, 25 s
-        MethodResult user = addPolicy("0", "300", "", sap);
+        // DMT's EPR of the MPS carries its Name only
+        CimObjectPath byName = CimObjectPath.of("AMT_ManagementPresenceRemoteSAP", "Name", sap.key("Name"));
+        assertEquals(0, addPolicy("2", "0", "AAAAAAAAABk=", byName).returnValue());   // periodic, 25 s
+        MethodResult user = addPolicy("0", "300", "", byName);
         assertEquals(0, user.returnValue());
         assertEquals("User Initiated", ((CimObjectPath) user.outputs().get("PolicyRule")).key("PolicyRuleName"));
         List<CimInstance> applies = cimom.enumerateInstances(CTX, "AMT_RemoteAccessPolicyAppliesToMPS");
@@ -187,6 +189,9 @@ class RemoteAccessProviderTest {
                     .property("MpsType", 2).property("OrderOfAccess", 0).build();
             assertEquals(2L, cimom.modifyInstance(CTX, a.path(), put).get("MpsType"));
         }
+        // DMT's Put names no instance (no selectors): the first one
+        assertEquals(1L, cimom.modifyInstance(CTX, CimObjectPath.of("AMT_RemoteAccessPolicyAppliesToMPS"),
+                CimInstance.builder("AMT_RemoteAccessPolicyAppliesToMPS").property("MpsType", 1).build()).get("MpsType"));
         assertEquals(0, cimom.invokeMethod(CTX, CimObjectPath.of("AMT_UserInitiatedConnectionService"),
                 "RequestStateChange", Map.of("RequestedState", "32771")).returnValue());
         assertEquals(32771L, cimom.enumerateInstances(CTX, "AMT_UserInitiatedConnectionService").get(0).get("EnabledState"));
@@ -286,7 +291,8 @@ class RemoteAccessProviderTest {
         CimException absent = assertThrows(CimException.class, () -> cimom.deleteInstance(CTX,
                 path("AMT_RemoteAccessPolicyRule", "PolicyRuleName", "Periodic")));
         assertEquals(CimStatus.NOT_FOUND, absent.status(), "DestinationUnreachable, which RPS tolerates");
-        cimom.deleteInstance(CTX, saps.get(0));
+        // by Name alone, as DMT and MeshCentral delete MPSes
+        cimom.deleteInstance(CTX, CimObjectPath.of("AMT_ManagementPresenceRemoteSAP", "Name", saps.get(0).key("Name")));
         assertEquals(5, cimom.enumerateInstances(CTX, "AMT_ManagementPresenceRemoteSAP").size());
         assertEquals(5, cimom.enumerateInstances(CTX, "AMT_MPSUsernamePassword").size());
         assertEquals(5, cimom.enumerateInstances(CTX, "AMT_RemoteAccessCredentialContext").size());
