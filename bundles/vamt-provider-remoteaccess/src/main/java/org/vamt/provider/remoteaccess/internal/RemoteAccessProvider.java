@@ -601,9 +601,9 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
             throw Machines.toCim(e);
         }
         changed(ctx);
-        String key = current.keyNames().iterator().next();
         return enumerateInstances(ctx, cls).stream()
-                .filter(i -> Objects.equals(String.valueOf(i.get(key)), String.valueOf(current.get(key))))
+                .filter(i -> current.keyNames().stream().allMatch(k -> Objects.equals(String.valueOf(i.get(k)),
+                        String.valueOf(current.get(k)))))
                 .findFirst().orElse(current);
     }
 

@@ -189,9 +189,12 @@ class RemoteAccessProviderTest {
                     .property("MpsType", 2).property("OrderOfAccess", 0).build();
             assertEquals(2L, cimom.modifyInstance(CTX, a.path(), put).get("MpsType"));
         }
-        // DMT's Put names no instance (no selectors): the first one
-        assertEquals(1L, cimom.modifyInstance(CTX, CimObjectPath.of("AMT_RemoteAccessPolicyAppliesToMPS"),
-                CimInstance.builder("AMT_RemoteAccessPolicyAppliesToMPS").property("MpsType", 1).build()).get("MpsType"));
+        // DMT's Put names no instance (no selectors): the first one, and only it
+        CimInstance first = cimom.modifyInstance(CTX, CimObjectPath.of("AMT_RemoteAccessPolicyAppliesToMPS"),
+                CimInstance.builder("AMT_RemoteAccessPolicyAppliesToMPS").property("MpsType", 1).build());
+        assertEquals(1L, first.get("MpsType"));
+        assertEquals(applies.get(0).path(), first.path());
+        assertEquals(2L, cimom.getInstance(CTX, applies.get(1).path()).get("MpsType"));
         assertEquals(0, cimom.invokeMethod(CTX, CimObjectPath.of("AMT_UserInitiatedConnectionService"),
                 "RequestStateChange", Map.of("RequestedState", "32771")).returnValue());
         assertEquals(32771L, cimom.enumerateInstances(CTX, "AMT_UserInitiatedConnectionService").get(0).get("EnabledState"));
