@@ -571,10 +571,11 @@ public class CiraManager implements Cira, MachineListener {
         Config c = config;
         CiraProfile p = operatorProfile;
         if (!c.enabled()) {
-            return "CIRA off (enabled = false in etc/" + PID + ".cfg)";
+            return "Operator configuration off (enabled = false in etc/" + PID + ".cfg); VMs a console set CIRA up on "
+                    + "dial as it set them up";
         }
         if (p == null) {
-            return "CIRA configuration unusable (see the log); no VM dials";
+            return "Operator configuration unusable (see the log); only VMs a console set CIRA up on dial";
         }
         return "MPS " + p.servers().get(0) + ", trust " + trustText(p.trust()) + ", VMs " + c.vms() + ", keep-alive "
                 + c.keepAliveSeconds() + " s";
