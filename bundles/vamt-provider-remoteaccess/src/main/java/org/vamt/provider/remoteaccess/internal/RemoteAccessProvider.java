@@ -664,6 +664,21 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
 
     /** The tunnel follows the set-up at once: vamt-cira asks {@link #profile} again. */
     private void changed(RequestContext ctx) {
+        try {
+            RemoteAccessState s = store.get(ctx.machineId());
+            if (s.servers().isEmpty()) {
+                LOG.info("VM {}: no MPS set up by a console: the operator's CIRA configuration applies", ctx.machineName());
+            } else {
+                Decision d = decide(ctx.machineId(), s);
+                if (d.profile() != null) {
+                    LOG.info("VM {}: CIRA as its console set it up: dials {}", ctx.machineName(), d.profile().servers().get(0));
+                } else {
+                    LOG.info("VM {}: CIRA as its console set it up: does not dial ({})", ctx.machineName(), d.why());
+                }
+            }
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.debug("VM {}: CIRA set-up not read back: {}", ctx.machineName(), e.getMessage());
+        }
         Cira c = cira;
         if (c != null) {
             try {
