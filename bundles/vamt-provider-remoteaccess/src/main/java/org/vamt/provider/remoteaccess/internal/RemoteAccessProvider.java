@@ -10,15 +10,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.cim.CimException;
@@ -145,19 +146,79 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
     private final StateStore<AddedCertificates> certificates;
     private final MpsPasswords passwords;
     private volatile List<String> intranetDomains;
-    private volatile Cira cira;
+    /**
+     * vamt-cira's tunnels, looked up when first needed (a request), not bound by DS nor tracked
+     * eagerly: vamt-cira binds this component as its profile source while it activates, so getting
+     * its service back then would be a cycle (SCR reports it).
+     */
+    private final Supplier<Cira> cira;
+    private final LazyCira lazy;
 
-    @Activate
-    public RemoteAccessProvider(@Reference Hypervisor hypervisor, Config config) {
-        this(hypervisor, config, new MpsPasswords());
+    /** The Cira service, got on first use and kept while it stays the registered one. */
+    static final class LazyCira implements Supplier<Cira> {
+        private final BundleContext context;
+        private ServiceReference<Cira> held;
+        private Cira service;
+
+        LazyCira(BundleContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public synchronized Cira get() {
+            ServiceReference<Cira> now = context.getServiceReference(Cira.class);
+            if (!java.util.Objects.equals(now, held)) {
+                release();
+                if (now != null) {
+                    service = context.getService(now);
+                    held = service == null ? null : now;
+                }
+            }
+            return service;
+        }
+
+        synchronized void release() {
+            if (held != null) {
+                try {
+                    context.ungetService(held);
+                } catch (IllegalStateException stopping) {
+                    // the bundle is stopping
+                }
+            }
+            held = null;
+            service = null;
+        }
     }
 
-    RemoteAccessProvider(Hypervisor hypervisor, Config config, MpsPasswords passwords) {
+    @Activate
+    public RemoteAccessProvider(@Reference Hypervisor hypervisor, Config config, BundleContext context) {
+        this(hypervisor, config, new MpsPasswords(), new LazyCira(context));
+    }
+
+    private RemoteAccessProvider(Hypervisor hypervisor, Config config, MpsPasswords passwords, LazyCira lazy) {
+        this(hypervisor, config, passwords, lazy, lazy);
+    }
+
+    RemoteAccessProvider(Hypervisor hypervisor, Config config, MpsPasswords passwords, Supplier<Cira> cira) {
+        this(hypervisor, config, passwords, null, cira);
+    }
+
+    private RemoteAccessProvider(Hypervisor hypervisor, Config config, MpsPasswords passwords, LazyCira lazy,
+                                 Supplier<Cira> cira) {
         this.hypervisor = hypervisor;
         this.store = new StateStore<>(hypervisor, RemoteAccessState.STATE);
         this.certificates = new StateStore<>(hypervisor, AddedCertificates.STATE);
         this.passwords = passwords;
         this.intranetDomains = domains(config.intranetDomains());
+        this.lazy = lazy;
+        this.cira = cira;
+    }
+
+    @Deactivate
+    public void deactivate() {
+        if (lazy != null) {
+            lazy.release();
+        }
     }
 
     @Modified
@@ -165,22 +226,10 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
         List<String> before = intranetDomains;
         intranetDomains = domains(config.intranetDomains());
         if (!before.equals(intranetDomains)) {
-            Cira c = cira;
+            Cira c = cira.get();
             if (c != null) {
                 c.refresh(null);   // environment detection may say otherwise now
             }
-        }
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void setCira(Cira c) {
-        this.cira = c;
-    }
-
-    void unsetCira(Cira c) {
-        if (this.cira == c) {
-            this.cira = null;
         }
     }
 
@@ -339,7 +388,7 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
     }
 
     private Optional<Cira.Tunnel> tunnel(String uuid) {
-        Cira c = cira;
+        Cira c = cira.get();
         if (c == null) {
             return Optional.empty();
         }
@@ -370,7 +419,7 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
                 case "addremoteaccesspolicyrule":
                     return addPolicy(ctx, arguments);
                 case "closeremoteaccessconnection":
-                    Cira c = cira;
+                    Cira c = cira.get();
                     if (c != null) {
                         c.refresh(ctx.machineId());   // dropped now; dialled again as its set-up says
                     }
@@ -679,7 +728,7 @@ public class RemoteAccessProvider implements CimProvider, CiraProfileSource {
         } catch (HypervisorException | RuntimeException e) {
             LOG.debug("VM {}: CIRA set-up not read back: {}", ctx.machineName(), e.getMessage());
         }
-        Cira c = cira;
+        Cira c = cira.get();
         if (c != null) {
             try {
                 c.refresh(ctx.machineId());

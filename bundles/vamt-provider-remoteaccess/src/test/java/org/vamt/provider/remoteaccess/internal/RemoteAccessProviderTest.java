@@ -66,7 +66,7 @@ class RemoteAccessProviderTest {
 
     private RemoteAccessProvider provider(String intranetDomains) throws Exception {
         RemoteAccessProvider p = new RemoteAccessProvider(demo.hypervisor(), config(intranetDomains),
-                new MpsPasswords(dir.resolve("vamt-remoteaccess.key")));
+                new MpsPasswords(dir.resolve("vamt-remoteaccess.key")), () -> null);
         cimom = new TestCimom().serve(p, "AMT_RemoteAccessService", "AMT_ManagementPresenceRemoteSAP",
                 "AMT_MPSUsernamePassword", "AMT_RemoteAccessPolicyRule", "AMT_RemoteAccessPolicyAppliesToMPS",
                 "AMT_EnvironmentDetectionSettingData", "AMT_UserInitiatedConnectionService",
