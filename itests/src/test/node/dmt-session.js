@@ -19,6 +19,7 @@
  * Steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke
  *        | boot-settings | boot:<100|101|400|401|cd-on|cd-reset>
  *        | alarms | add-alarm:<id>:<seconds from now>[:<interval minutes>] | delete-alarm:<id>
+ *        | cira:<mps host>:<mps port>:<mps user>:<mps password>:<MPS root PEM file>  (RPS's CIRA profile)
  * Each step prints ONE JSON line on stdout. Exit codes: 0 all steps ok, 1 a step failed (its line
  * carries "error"), 2 overall timeout (VAMT_CLIENT_TIMEOUT_MS, default 60000), 3 usage error.
  */
@@ -231,7 +232,7 @@ function responseBody(xml, what, status) {
 
 function usage() {
     console.error('usage: node dmt-session.js <host> <port> <user> <password> <step...>');
-    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke | boot-settings | boot:<100|101|400|401|cd-on|cd-reset> | alarms | add-alarm:<id>:<s>[:<min>] | delete-alarm:<id>');
+    console.error('steps: connect | version | power-state | power:<n> | wait-power:<n> | inventory | classes | invoke | boot-settings | boot:<100|101|400|401|cd-on|cd-reset> | alarms | add-alarm:<id>:<s>[:<min>] | delete-alarm:<id> | cira:<host>:<port>:<user>:<password>:<pem>');
     process.exit(3);
 }
 
@@ -481,24 +482,28 @@ const SERVED = {
     'AMT_WiFiPortConfigurationService': [() => amt.WiFiPortConfigurationService, true],
     'CIM_ConcreteDependency': [() => cim.ConcreteDependency, false],
     // the VM's screen as AMT's KVM reports screens
-    'IPS_ScreenSettingData': [() => ips.ScreenSettingData, true]
+    'IPS_ScreenSettingData': [() => ips.ScreenSettingData, true],
+    // CIRA set-up (vamt-provider-remoteaccess); no HTTP proxy
+    'AMT_EnvironmentDetectionSettingData': [() => amt.EnvironmentDetectionSettingData, true],
+    'AMT_MPSUsernamePassword': [() => amt.MPSUsernamePassword, false],
+    'AMT_ManagementPresenceRemoteSAP': [() => amt.ManagementPresenceRemoteSAP, false],
+    'AMT_RemoteAccessPolicyAppliesToMPS': [() => amt.RemoteAccessPolicyAppliesToMPS, false],
+    'AMT_RemoteAccessPolicyRule': [() => amt.RemoteAccessPolicyRule, false],
+    'AMT_RemoteAccessService': [() => amt.RemoteAccessService, true],
+    'AMT_UserInitiatedConnectionService': [() => amt.UserInitiatedConnectionService, true],
+    'IPS_HTTPProxyAccessPoint': [() => ips.HTTPProxyAccessPoint, false],
+    'IPS_HTTPProxyService': [() => ips.HTTPProxyService, false]
 };
 // A VM without disks (kiosk) has no media access device, a VM without alarms no alarm, a wired-only
 // AMT no wireless port or profile and, with 802.1X off, no 802.1X credential, nor a dependency
-// (CIM_ConcreteDependency) between classes vAMT serves; every other served
-// class has an instance.
+// (CIM_ConcreteDependency) between classes vAMT serves, a VM no console set CIRA up on no MPS,
+// policy or MPS credential, and vAMT no HTTP proxy; every other served class has an instance.
 const MAY_BE_EMPTY = ['CIM_MediaAccessDevice', 'IPS_AlarmClockOccurrence', 'AMT_8021xCredentialContext',
-    'CIM_WiFiEndpointSettings', 'CIM_WiFiPort', 'IPS_8021xCredentialContext', 'CIM_ConcreteDependency'];
+    'CIM_WiFiEndpointSettings', 'CIM_WiFiPort', 'IPS_8021xCredentialContext', 'CIM_ConcreteDependency',
+    'AMT_MPSUsernamePassword', 'AMT_ManagementPresenceRemoteSAP', 'AMT_RemoteAccessPolicyAppliesToMPS',
+    'AMT_RemoteAccessPolicyRule', 'IPS_HTTPProxyAccessPoint', 'IPS_HTTPProxyService'];
+// Classes the library builds that vAMT does not serve (none left): they must answer DestinationUnreachable.
 const NOT_SERVED = {
-    'AMT_EnvironmentDetectionSettingData': () => amt.EnvironmentDetectionSettingData,
-    'AMT_MPSUsernamePassword': () => amt.MPSUsernamePassword,
-    'AMT_ManagementPresenceRemoteSAP': () => amt.ManagementPresenceRemoteSAP,
-    'AMT_RemoteAccessPolicyAppliesToMPS': () => amt.RemoteAccessPolicyAppliesToMPS,
-    'AMT_RemoteAccessPolicyRule': () => amt.RemoteAccessPolicyRule,
-    'AMT_RemoteAccessService': () => amt.RemoteAccessService,
-    'AMT_UserInitiatedConnectionService': () => amt.UserInitiatedConnectionService,
-    'IPS_HTTPProxyAccessPoint': () => ips.HTTPProxyAccessPoint,
-    'IPS_HTTPProxyService': () => ips.HTTPProxyService
 };
 
 // Posts and returns {status, body} also for a 400 (with its fault), instead of throwing.
@@ -686,6 +691,73 @@ async function stepDeleteAlarm(id) {
     return { status: r.status };
 }
 
+// Intel DMT RPS's CIRA profile (rps src/stateMachines/ciraConfiguration.ts; cira.md 4.3), with the
+// library's builders: delete the three policies (a missing one answers DestinationUnreachable, which
+// RPS tolerates) and every MPS, read environment detection, add the MPS's root (2058: already
+// there), AddMpServer, AddRemoteAccessPolicyRule periodic (25 s) and user-initiated (300 s) naming
+// the MPS by Name, Put MpsType 2 on each AppliesToMPS, RequestStateChange(32771), Put environment
+// detection with "<guid>.com".
+async function stepCira(mpsHost, mpsPort, mpsUser, mpsPassword, pemFile) {
+    const fs = require('fs');
+    const result = { status: 200, deleted: [] };
+    for (const name of ['User Initiated', 'Alert', 'Periodic']) {
+        const r = await postAllowingFault(amt.RemoteAccessPolicyRule.Delete({ name: 'PolicyRuleName', value: name }), 'Delete policy ' + name);
+        if (r.status === 200) result.deleted.push(name);
+        else if (!/DestinationUnreachable/.test(r.fault || '')) throw new StepError('Delete policy ' + name + ': ' + r.fault, r.status, result);
+    }
+    const saps = await enumeratePull(amt.ManagementPresenceRemoteSAP, 'AMT_ManagementPresenceRemoteSAP');
+    for (const sap of saps.items) {
+        const name = text(sap.xml, 'Name');
+        await client.post(amt.ManagementPresenceRemoteSAP.Delete({ name: 'Name', value: name }), 'Delete ' + name);
+        result.deleted.push(name);
+    }
+    const envGet = await client.post(amt.EnvironmentDetectionSettingData.Get(), 'Get AMT_EnvironmentDetectionSettingData');
+    const env = flatInstance(responseBody(envGet.body, 'Get environment detection', envGet.status), 'AMT_EnvironmentDetectionSettingData');
+    const pem = fs.readFileSync(pemFile, 'ascii');
+    const blob = pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const root = await client.post(amt.PublicKeyManagementService.AddTrustedRootCertificate({ CertificateBlob: blob }), 'AddTrustedRootCertificate');
+    result.addTrustedRootCertificate = parseInt(text(responseBody(root.body, 'AddTrustedRootCertificate', root.status), 'ReturnValue'), 10);
+    if (result.addTrustedRootCertificate !== 0 && result.addTrustedRootCertificate !== 2058) throw new StepError('AddTrustedRootCertificate: ' + result.addTrustedRootCertificate, root.status, result);
+    const ip = /^\d+\.\d+\.\d+\.\d+$/.test(mpsHost);
+    const mpsBody = { AccessInfo: mpsHost, InfoFormat: ip ? 3 : 201, Port: parseInt(mpsPort, 10), AuthMethod: 2, Username: mpsUser, Password: mpsPassword };
+    if (ip) mpsBody.CommonName = mpsHost; // RPS sends CN only for an IP address
+    const add = await client.post(amt.RemoteAccessService.AddMPS(mpsBody), 'AddMpServer');
+    result.addMpServer = parseInt(text(responseBody(add.body, 'AddMpServer', add.status), 'ReturnValue'), 10);
+    if (result.addMpServer !== 0) throw new StepError('AddMpServer: ' + result.addMpServer, add.status, result);
+    const added = await enumeratePull(amt.ManagementPresenceRemoteSAP, 'AMT_ManagementPresenceRemoteSAP');
+    const sapName = added.items.length ? text(added.items[0].xml, 'Name') : null;
+    result.mps = sapName;
+    result.policies = {};
+    for (const [trigger, lifetime, data] of [[2, 0, 'AAAAAAAAABk='], [0, 300, '']]) {
+        const r = await client.post(amt.RemoteAccessService.AddRemoteAccessPolicyRule({ Trigger: trigger, TunnelLifeTime: lifetime, ExtendedData: data }, { name: 'Name', value: sapName }), 'AddRemoteAccessPolicyRule ' + trigger);
+        const out = responseBody(r.body, 'AddRemoteAccessPolicyRule', r.status);
+        result.policies[trigger] = parseInt(text(out, 'ReturnValue'), 10);
+        if (result.policies[trigger] !== 0) throw new StepError('AddRemoteAccessPolicyRule ' + trigger + ': ' + result.policies[trigger], r.status, result);
+    }
+    const applies = await enumeratePull(amt.RemoteAccessPolicyAppliesToMPS, 'AMT_RemoteAccessPolicyAppliesToMPS');
+    result.appliesToMps = applies.items.length;
+    const epr = (xml) => {
+        const sel = [];
+        const re = /<(?:[\w.-]+:)?Selector Name="([^"]+)">([^<]*)</g;
+        let m;
+        while ((m = re.exec(xml))) sel.push({ _: decodeEntities(m[2]), $: { Name: m[1] } });
+        return { Address: text(xml, 'Address'), ReferenceParameters: { ResourceURI: text(xml, 'ResourceURI'), SelectorSet: { Selector: sel } } };
+    };
+    for (const item of applies.items) {
+        const put = { ManagedElement: epr(inner(item.xml, 'ManagedElement')), PolicySet: epr(inner(item.xml, 'PolicySet')),
+            MpsType: 2, OrderOfAccess: parseInt(text(item.xml, 'OrderOfAccess') || '0', 10) };
+        await client.post(amt.RemoteAccessPolicyAppliesToMPS.Put(put), 'Put AMT_RemoteAccessPolicyAppliesToMPS');
+    }
+    const uic = await client.post(amt.UserInitiatedConnectionService.RequestStateChange(32771), 'RequestStateChange 32771');
+    result.userInitiated = parseInt(text(responseBody(uic.body, 'RequestStateChange', uic.status), 'ReturnValue'), 10);
+    const guid = crypto.randomUUID();
+    const envPut = await client.post(amt.EnvironmentDetectionSettingData.Put({ ElementName: env.ElementName, InstanceID: env.InstanceID,
+        DetectionAlgorithm: 0, DetectionStrings: [guid + '.com'], ChangeableType: 0 }), 'Put AMT_EnvironmentDetectionSettingData');
+    const envAfter = flatInstance(responseBody(envPut.body, 'Put environment detection', envPut.status), 'AMT_EnvironmentDetectionSettingData');
+    result.detectionStrings = envAfter ? envAfter.DetectionStrings : null;
+    return result;
+}
+
 function parseStep(step) {
     let m;
     if (step === 'connect') return stepConnect;
@@ -699,6 +771,7 @@ function parseStep(step) {
     if (step === 'alarms') return stepAlarms;
     if ((m = /^add-alarm:([\w-]+):(\d+)(?::(\d+))?$/.exec(step))) { const id = m[1], sec = parseInt(m[2], 10), min = m[3] ? parseInt(m[3], 10) : 0; return () => stepAddAlarm(id, sec, min); }
     if ((m = /^delete-alarm:([\w-]+)$/.exec(step))) { const id = m[1]; return () => stepDeleteAlarm(id); }
+    if ((m = /^cira:([^:]+):(\d+):([^:]+):([^:]+):(.+)$/.exec(step))) { const a = m.slice(1); return () => stepCira(...a); }
     if ((m = /^power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepPower(n); }
     if ((m = /^wait-power:(\d+)$/.exec(step))) { const n = parseInt(m[1], 10); return () => stepWaitPower(n); }
     return null;

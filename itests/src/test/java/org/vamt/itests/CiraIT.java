@@ -35,7 +35,11 @@ import org.junit.runners.MethodSorters;
  * their AMT version and realm through the tunnel, and power desktop-01 off and on (the VM's state
  * in libvirt, read directly from vAMT's own endpoint, really changes); then MeshCentral is
  * restarted and the VMs reconnect by themselves; then a wrong certificate pin: no connection,
- * a clear log line, and no login reaches the MPS.
+ * a clear log line, and no login reaches the MPS. Last, a console sets CIRA up on a VM that the
+ * operator's configuration leaves out (kiosk), over its LAN endpoint, with Intel DMT's own
+ * wsman-messages library performing DMT RPS's CIRA profile: kiosk then dials MeshCentral by itself
+ * (trusting the root the console added, whatever the operator's pin says), and keeps its set-up
+ * across a restart of the bundle that keeps it.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class CiraIT {
@@ -46,6 +50,9 @@ public class CiraIT {
     static final String MPS_PASSWORD = "Cira-Pass1";
     static final String DESKTOP_01 = "6F8C1A52-4B1E-4D6A-9A01-000000000001";
     static final String DESKTOP_02 = "6F8C1A52-4B1E-4D6A-9A01-000000000002";
+    static final String KIOSK = "6F8C1A52-4B1E-4D6A-9A01-000000000004";
+    /** The MPS password the console gives kiosk (AddMpServer). */
+    static final String CONSOLE_MPS_PASSWORD = "Console#Mps42";
     static Path node = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
     static Path meshcentral;
     static Path mcData;
@@ -184,12 +191,17 @@ public class CiraIT {
 
     /** Polls meshctrl until both VMs are CIRA-connected (conn bit 2) with their AMT version read through the tunnel. */
     static String awaitConnectedAndManaged(long millis) throws Exception {
+        return awaitConnectedAndManaged(millis, DESKTOP_01, DESKTOP_02);
+    }
+
+    /** Polls meshctrl until the VMs are CIRA-connected with their AMT version read through the tunnel. */
+    static String awaitConnectedAndManaged(long millis, String... uuids) throws Exception {
         long deadline = System.currentTimeMillis() + millis;
         String listing = "";
         while (System.currentTimeMillis() < deadline) {
             listing = meshctrl("listdevices", "--json");
             boolean all = true;
-            for (String uuid : List.of(DESKTOP_01, DESKTOP_02)) {
+            for (String uuid : uuids) {
                 String d = device(listing, uuid);
                 String conn = d == null ? null : jsonField(d, "conn");
                 all &= conn != null && (Integer.parseInt(conn) & 2) != 0 && jsonField(d, "ver") != null;
@@ -199,7 +211,7 @@ public class CiraIT {
             }
             Thread.sleep(500);
         }
-        fail("MeshCentral does not list desktop-01 and desktop-02 as CIRA-connected and managed: " + listing
+        fail("MeshCentral does not list " + String.join(", ", uuids) + " as CIRA-connected and managed: " + listing
                 + "\nvAMT: " + shell("vamt:cira-status"));
         return null;
     }
@@ -358,5 +370,54 @@ public class CiraIT {
         } while (anyConnected && System.currentTimeMillis() < deadline);
         assertFalse("no CIRA connection: " + listing, anyConnected);
         assertEquals("no USERAUTH_REQUEST (no password) reached the MPS", logins, countInMcLog("USERAUTH_REQUEST"));
+    }
+
+    @Test
+    public void d_aConsoleSetsCiraUpOnTheLanAndTheVmDialsByItself() throws Exception {
+        assertFalse("kiosk is not named by vms = desktop-0?", shell("vamt:cira-status").contains("kiosk"));
+        String before = meshctrl("listdevices", "--json");
+        assertEquals("MeshCentral knows no kiosk yet", null, device(before, KIOSK));
+        // DMT RPS's CIRA profile, built by Intel's wsman-messages, on kiosk's own LAN endpoint
+        List<String> lines = RealClientsIT.runClient("kiosk", "dmt-session.js", "127.0.0.5", PORT,
+                "cira:127.0.0.1:" + MPS_PORT + ":" + ciraUser + ":" + CONSOLE_MPS_PASSWORD + ":"
+                        + mcData.resolve("root-cert-public.crt").toAbsolutePath());
+        String r = lines.get(0);
+        assertEquals(r, "0", RealClientsIT.field(r, "addTrustedRootCertificate"));
+        assertEquals(r, "0", RealClientsIT.field(r, "addMpServer"));
+        assertEquals(r, "Intel(r) AMT:Management Presence Server 0", RealClientsIT.field(r, "mps"));
+        assertEquals(r, "2", RealClientsIT.field(r, "appliesToMps"));
+        assertEquals(r, "0", RealClientsIT.field(r, "userInitiated"));
+        assertTrue(r, RealClientsIT.field(r, "detectionStrings").endsWith(".com"));
+
+        // kiosk dials by itself: MeshCentral lists it as CIRA-connected and reads its version through the tunnel
+        String listing = awaitConnectedAndManaged(60_000, KIOSK);
+        String d = device(listing, KIOSK);
+        assertEquals(d, "Digest:" + KIOSK.replace("-", ""), jsonField(d, "realm"));
+        String status = shell("vamt:cira-status");
+        assertTrue(status, status.matches("(?s).*kiosk\\s*\\|\\s*connected.*"));
+        assertTrue(status, status.contains(ciraUser + "@127.0.0.1:" + MPS_PORT));
+        assertFalse("the console's MPS password is never in vAMT's log", karafLog().contains(CONSOLE_MPS_PASSWORD));
+        // read back as AMT shows it: the tunnel is up; the password is write-only
+        WsmanClient kiosk = new WsmanClient("127.0.0.5", PORT);
+        String service = kiosk.post(kiosk.get(RealGuestIT.AMT + "AMT_RemoteAccessService", null)).body();
+        assertTrue(service, service.matches("(?s).*<\\w+:IsRemoteTunnelConnected>true<.*"));
+        String credentials = kiosk.post(kiosk.enumerateAll(RealGuestIT.AMT + "AMT_MPSUsernamePassword")).body();
+        assertTrue(credentials, credentials.contains(">" + ciraUser + "<") && !credentials.contains("Secret"));
+
+        // the set-up is the VM's own state: the bundle that keeps it restarts, kiosk's tunnel closes and comes back
+        int connected = karafLog().split("CIRA VM 'kiosk': connected to", -1).length - 1;
+        String restarted = shell("bundle:restart vamt-provider-remoteaccess");
+        assertFalse(restarted, restarted.toLowerCase(java.util.Locale.ROOT).contains("error"));
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (karafLog().split("CIRA VM 'kiosk': connected to", -1).length - 1 <= connected
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue("kiosk dialled again from its kept set-up: " + shell("vamt:cira-status"),
+                karafLog().split("CIRA VM 'kiosk': connected to", -1).length - 1 > connected);
+        awaitConnectedAndManaged(60_000, KIOSK);
+        // vamt-cira and the set-up classes refer to each other (profile source / tunnels) without a DS cycle
+        assertFalse("no service cycle between vamt-cira and vamt-provider-remoteaccess",
+                karafLog().contains("Circular reference detected"));
     }
 }

@@ -13,9 +13,20 @@ import java.util.Objects;
  * @param servers          MPSes in order of preference (at least one when enabled)
  * @param trust            how the MPS's certificate is checked
  * @param keepAliveSeconds interval of the device's KEEPALIVE_REQUESTs (an MPS may ask for a shorter one)
+ * @param redialSeconds    first delay before dialling again after a failed attempt or a dropped
+ *                         tunnel (AMT's periodic policy interval), doubled per failure with jitter up
+ *                         to the operator's longest back-off; 0: the operator's back-off
  */
-public record CiraProfile(boolean enabled, List<Mps> servers, Trust trust, int keepAliveSeconds) {
+public record CiraProfile(boolean enabled, List<Mps> servers, Trust trust, int keepAliveSeconds, int redialSeconds) {
+    /** A profile that redials after the operator's back-off. */
+    public CiraProfile(boolean enabled, List<Mps> servers, Trust trust, int keepAliveSeconds) {
+        this(enabled, servers, trust, keepAliveSeconds, 0);
+    }
+
     public CiraProfile {
+        if (redialSeconds < 0) {
+            throw new IllegalArgumentException("redialSeconds must be 0 or more, got " + redialSeconds);
+        }
         servers = List.copyOf(servers);
         if (enabled && servers.isEmpty()) {
             throw new IllegalArgumentException("an enabled CIRA profile needs an MPS");

@@ -227,7 +227,10 @@ public class CimObjectManagerImpl implements CimObjectManager {
                             "Delete needs the keys of " + path.className());
                 }
             }
-            CimInstance target = resolve(ctx, schema, path, false);
+            // as AMT: some of the keys are enough when they name exactly one instance (DMT RPS, rpc-go and
+            // MeshCentral delete CIRA policies by PolicyRuleName and MPSes by Name alone); keys several
+            // instances fit stay insufficient, so a Delete never picks one of many
+            CimInstance target = resolve(ctx, schema, path, true);
             providerOf(schema, target.className()).deleteInstance(ctx, target);
             return null;
         });

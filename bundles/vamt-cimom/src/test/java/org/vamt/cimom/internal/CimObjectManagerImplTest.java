@@ -254,13 +254,19 @@ class CimObjectManagerImplTest {
         InvalidKeyException unknown = assertThrows(InvalidKeyException.class,
                 () -> cimom.getInstance(CTX, new CimObjectPath("Svc", Map.of("Name", "Power", "Color", "red"))));
         assertEquals(InvalidKeyException.Problem.UNEXPECTED_SELECTORS, unknown.problem());
-        InvalidKeyException deleting = assertThrows(InvalidKeyException.class, () -> cimom.deleteInstance(CTX, byName));
-        assertEquals(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS, deleting.problem(), "Delete names exactly");
         services.add(svc("Power", "Other"));
         InvalidKeyException ambiguous = assertThrows(InvalidKeyException.class, () -> cimom.getInstance(CTX, byName));
         assertEquals(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS, ambiguous.problem(),
                 "keys that fit several instances are not enough");
+        InvalidKeyException deletingOneOfMany = assertThrows(InvalidKeyException.class,
+                () -> cimom.deleteInstance(CTX, byName));
+        assertEquals(InvalidKeyException.Problem.INSUFFICIENT_SELECTORS, deletingOneOfMany.problem(),
+                "a Delete never picks one of several instances");
         assertEquals(List.of("Power/Host"), went);
+        // the keys that name one instance are enough for a Delete too, as on AMT (consoles delete CIRA
+        // policies by PolicyRuleName alone)
+        cimom.deleteInstance(CTX, new CimObjectPath("Svc", Map.of("Name", "Power", "SystemName", "Other")));
+        assertEquals(List.of("Power/Host", "deleted"), went);
     }
 
     private static CimInstance svc(String name, String system) {

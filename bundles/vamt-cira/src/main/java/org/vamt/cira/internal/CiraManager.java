@@ -193,10 +193,33 @@ public class CiraManager implements Cira, MachineListener {
             policyOption = ReferencePolicyOption.GREEDY)
     public void addSource(CiraProfileSource source) {
         sources.add(source);
+        reconsiderAll();
     }
 
     public void removeSource(CiraProfileSource source) {
         sources.remove(source);
+        reconsiderAll();
+    }
+
+    /** Every VM's profile again (a source came or went): new tunnels dial, tunnels no profile enables close. */
+    private void reconsiderAll() {
+        if (timers == null || timers.isShutdown()) {
+            return;   // called by DS before the constructor finished, or while deactivating
+        }
+        timers.execute(() -> {
+            try {
+                for (MachineInfo m : hypervisor.listMachines()) {
+                    Slot s = slots.get(m.uuid().toLowerCase(Locale.ROOT));
+                    if (s == null) {
+                        consider(m.uuid(), m.name());
+                    } else if (profile(m.uuid(), m.name()).filter(CiraProfile::enabled).isEmpty()) {
+                        refresh(m.uuid());
+                    }
+                }
+            } catch (HypervisorException | RuntimeException e) {
+                LOG.warn("CIRA: cannot list VMs after a configuration source changed ({})", e.getMessage());
+            }
+        });
     }
 
     /** Other services of AMT ports (vamt-redirection's 16994), by their vamt.tunnel.ports property. */
@@ -240,9 +263,22 @@ public class CiraManager implements Cira, MachineListener {
         operatorProfile = null;
         operatorTls = null;
         if (!c.enabled()) {
-            LOG.info("CIRA: off (enabled = false in etc/{}.cfg)", PID);
-            return;
+            LOG.info("CIRA: operator configuration off (enabled = false in etc/{}.cfg); VMs a console set up "
+                    + "still dial", PID);
+        } else {
+            operatorProfile(c);
         }
+        try {
+            for (MachineInfo m : hypervisor.listMachines()) {
+                consider(m.uuid(), m.name());
+            }
+        } catch (HypervisorException e) {
+            LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
+        }
+    }
+
+    /** Reads the operator's profile into operatorProfile/operatorTls; logs why not when unusable. */
+    private void operatorProfile(Config c) {
         try {
             String password = password(c);
             if (password == null) {
@@ -257,15 +293,7 @@ public class CiraManager implements Cira, MachineListener {
                     c.vms(), p.servers().get(0), trustText(p.trust()), c.keepAliveSeconds(), c.backoffMinSeconds(),
                     c.backoffMaxSeconds(), c.maxConcurrentHandshakes());
         } catch (IllegalArgumentException | IOException | GeneralSecurityException e) {
-            LOG.error("CIRA: etc/{}.cfg cannot be used, no VM dials: {}", PID, e.getMessage());
-            return;
-        }
-        try {
-            for (MachineInfo m : hypervisor.listMachines()) {
-                consider(m.uuid(), m.name());
-            }
-        } catch (HypervisorException e) {
-            LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
+            LOG.error("CIRA: etc/{}.cfg cannot be used, no VM dials by it: {}", PID, e.getMessage());
         }
     }
 
@@ -451,7 +479,12 @@ public class CiraManager implements Cira, MachineListener {
         String before = slot.lastError;
         slot.lastError = error;
         Config c = config;
-        long delay = backoffMillis(n, c.backoffMinSeconds(), c.backoffMaxSeconds());
+        // a console's periodic policy sets the first delay (AMT redials per its interval); still doubled
+        // per failure up to the longest back-off, with jitter, so that a fleet does not stampede an MPS
+        int redial = profile(slot.uuid, slot.name).map(CiraProfile::redialSeconds).orElse(0);
+        long delay = redial > 0
+                ? backoffMillis(n, redial, Math.max(redial, c.backoffMaxSeconds()))
+                : backoffMillis(n, c.backoffMinSeconds(), c.backoffMaxSeconds());
         slot.state = State.BACKING_OFF;
         slot.since = Instant.now();
         slot.nextAttempt = Instant.now().plusMillis(delay);
@@ -538,10 +571,11 @@ public class CiraManager implements Cira, MachineListener {
         Config c = config;
         CiraProfile p = operatorProfile;
         if (!c.enabled()) {
-            return "CIRA off (enabled = false in etc/" + PID + ".cfg)";
+            return "Operator configuration off (enabled = false in etc/" + PID + ".cfg); VMs a console set CIRA up on "
+                    + "dial as it set them up";
         }
         if (p == null) {
-            return "CIRA configuration unusable (see the log); no VM dials";
+            return "Operator configuration unusable (see the log); only VMs a console set CIRA up on dial";
         }
         return "MPS " + p.servers().get(0) + ", trust " + trustText(p.trust()) + ", VMs " + c.vms() + ", keep-alive "
                 + c.keepAliveSeconds() + " s";

@@ -21,19 +21,18 @@ import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.hypervisor.state.StateType;
-import java.util.Set;
 import org.vamt.provider.support.Machines;
+import org.vamt.provider.tls.AddedCertificates;
 import org.vamt.tls.TlsIdentity;
 
 /**
  * A VM's certificate store as AMT shows it: handle 0 is vAMT's own TLS certificate and key
  * (read-only, in use by TLS), further handles are the certificates consoles added to this VM,
- * kept with the VM as typed per-VM state (namespace {@code tls}, {@link Stored}); changes are a
+ * kept with the VM as typed per-VM state (namespace {@code tls}, {@link AddedCertificates}); changes are a
  * compare-and-set, so two gateways adding certificates at once both keep theirs.
  */
 final class CertificateStore {
-    /** The key of the untyped metadata form before typed state: one line per certificate. */
-    static final String LEGACY_KEY = "tls.certificates";
+    static final String LEGACY_KEY = AddedCertificates.LEGACY_KEY;
     static final String CERTIFICATE_PREFIX = "Intel(r) AMT Certificate: Handle: ";
     static final String KEY_PREFIX = "Intel(r) AMT Key: Handle: ";
     static final String OWN_CERTIFICATE_ID = CERTIFICATE_PREFIX + "0";
@@ -61,24 +60,12 @@ final class CertificateStore {
         }
     }
 
-    /** The certificates consoles added to a VM, as kept with it (DER as Base64). */
-    record Stored(List<StoredCertificate> certificates) {
-        static final Stored NONE = new Stored(List.of());
-
-        Stored {
-            certificates = certificates == null ? List.of() : List.copyOf(certificates);
-        }
-    }
-
-    record StoredCertificate(int handle, boolean trustedRoot, String der) {
-    }
-
-    static final StateType<Stored> STATE = StateType.of("tls", Stored.class, Stored.NONE)
-            .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> fromLines(legacy.get(LEGACY_KEY)));
+    /** The certificates consoles added to a VM, as kept with it (exported: CIRA reads the trusted roots). */
+    static final StateType<AddedCertificates> STATE = AddedCertificates.STATE;
 
     private final Hypervisor hypervisor;
     private final TlsIdentity tls;
-    private final StateStore<Stored> store;
+    private final StateStore<AddedCertificates> store;
 
     CertificateStore(Hypervisor hypervisor, TlsIdentity tls) {
         this.hypervisor = hypervisor;
@@ -131,7 +118,7 @@ final class CertificateStore {
             throw new AddRefused(PublicKeyManagementServiceProvider.INVALID_CERT, "not an X.509 certificate");
         }
         byte[] own = encoded(tls.certificate());
-        Stored after;
+        AddedCertificates after;
         try {
             after = store.modify(ctx.machineId(), stored -> {
                 List<Entry> entries = entries(stored);
@@ -188,9 +175,9 @@ final class CertificateStore {
         }
     }
 
-    private static List<Entry> entries(Stored stored) {
+    private static List<Entry> entries(AddedCertificates stored) {
         List<Entry> entries = new ArrayList<>();
-        for (StoredCertificate c : stored.certificates()) {
+        for (AddedCertificates.Certificate c : stored.certificates()) {
             try {
                 entries.add(new Entry(c.handle(), c.trustedRoot(), Base64.getDecoder().decode(c.der())));
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -200,30 +187,12 @@ final class CertificateStore {
         return entries;
     }
 
-    private static Stored stored(List<Entry> entries) {
-        List<StoredCertificate> out = new ArrayList<>();
+    private static AddedCertificates stored(List<Entry> entries) {
+        List<AddedCertificates.Certificate> out = new ArrayList<>();
         for (Entry e : entries) {
-            out.add(new StoredCertificate(e.handle(), e.trustedRoot(), Base64.getEncoder().encodeToString(e.der())));
+            out.add(new AddedCertificates.Certificate(e.handle(), e.trustedRoot(), Base64.getEncoder().encodeToString(e.der())));
         }
-        return new Stored(out);
-    }
-
-    /** The old form: {@code <handle> <root|cert> <base64 DER>} per line; damaged lines are skipped. */
-    static Stored fromLines(String text) {
-        List<StoredCertificate> out = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split(" ");
-            if (f.length != 3) {
-                continue;
-            }
-            try {
-                Base64.getDecoder().decode(f[2]);
-                out.add(new StoredCertificate(Integer.parseInt(f[0]), "root".equals(f[1]), f[2]));
-            } catch (IllegalArgumentException e) {
-                // skipped, as before
-            }
-        }
-        return new Stored(out);
+        return new AddedCertificates(out);
     }
 
     private static AMT_PublicKeyCertificate describe(String instanceId, X509Certificate cert, boolean trustedRoot,
