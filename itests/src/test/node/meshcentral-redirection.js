@@ -15,7 +15,14 @@
  * WebSocket stand-in connects straight to the endpoint instead, and a canvas stand-in receives
  * what the viewer draws. hex_md5 (from amt-0.2.0.js in the browser) is node's MD5.
  *
- * Usage: node meshcentral-redirection.js [--tls] <host> <port> <user> <password> <step...>
+ * With --relay, the WebSocket is a real one (the ws package MeshCentral itself uses) to the given
+ * MeshCentral server's webrelay.ashx, logged in as a MeshCentral user: the bytes then travel as in a
+ * browser, through MeshCentral's relay and, for a CIRA-connected device, through its MPS and the
+ * device's CIRA tunnel. <host> is then MeshCentral's node id, and MeshCentral puts its own stored
+ * AMT credentials into the Digest authentication (its redirection interceptor).
+ *
+ * Usage: node meshcentral-redirection.js [--tls] [--relay <https://server:port> <mc-user> <mc-password>]
+ *                                        <host> <port> <user> <password> <step...>
  *        --tls: the port is the TLS one (16995); MeshCentral's TLS options, no certificate check
  * Steps: sol          SOL session: log in on the serial console if needed, run a command, read its output
  *        kvm          KVM session: RFB handshake and the first framebuffer update; prints the frame size
@@ -39,6 +46,11 @@ const STEP_TIMEOUT_MS = parseInt(process.env.VAMT_CLIENT_TIMEOUT_MS || '60000', 
 const args = process.argv.slice(2);
 const useTls = args[0] === '--tls';
 if (useTls) args.shift();
+let relay = null;
+if (args[0] === '--relay') {
+    const [, server, mcUser, mcPassword] = args.splice(0, 4);
+    relay = { server: new URL(server), mcUser, mcPassword };
+}
 const [host, portText, user, password, ...steps] = args;
 if (!host || !portText || !user || password === undefined || steps.length === 0) {
     process.stderr.write('usage: meshcentral-redirection.js <host> <port> <user> <password> <step...>\n');
@@ -48,6 +60,34 @@ const port = parseInt(portText, 10);
 
 /** The browser globals MeshCentral's scripts use, and nothing else. */
 function browserContext() {
+    /** The browser's WebSocket to MeshCentral's webrelay.ashx, logged in with the MeshCentral user's name and password. */
+    class MeshCentralRelaySocket {
+        constructor(url) {
+            const WebSocket = require('ws');
+            const target = new URL(url.replace(/^ws/, 'http'));
+            target.searchParams.set('user', relay.mcUser);
+            target.searchParams.set('pass', relay.mcPassword);
+            this.readyState = 0;
+            this.binaryType = 'arraybuffer';
+            // the test's own MeshCentral on loopback, with its self-signed certificate
+            this.ws = new WebSocket(target.toString().replace(/^http/, 'ws'), { rejectUnauthorized: false });
+            this.ws.on('open', () => { this.readyState = 1; if (this.onopen) this.onopen(); });
+            this.ws.on('message', (b, isBinary) => {
+                if (!isBinary) { process.stderr.write('relay text: ' + b.toString() + '\n'); }
+                const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
+                if (this.onmessage) this.onmessage({ data: ab });
+            });
+            this.ws.on('close', (code, reason) => {
+                process.stderr.write('relay closed: ' + code + ' ' + reason + '\n');
+                this.readyState = 3; if (this.onclose) this.onclose();
+            });
+            this.ws.on('error', (e) => { process.stderr.write('relay error: ' + e.message + '\n'); });
+        }
+        send(arrayBuffer) { this.ws.send(Buffer.from(new Uint8Array(arrayBuffer))); }
+        close() { this.readyState = 3; this.ws.close(); }
+    }
+    MeshCentralRelaySocket.OPEN = 1;
+
     class RelaySocket {
         // Stands in for the browser's WebSocket to webrelay.ashx?p=2: the relay copies bytes both ways.
         constructor(url) {
@@ -93,8 +133,9 @@ function browserContext() {
     const ctx = {
         console, setTimeout, clearTimeout, setInterval, clearInterval, Uint8Array, Uint8ClampedArray,
         Uint16Array, Uint32Array, Int32Array, ArrayBuffer, DataView, String, Math, Date, Array, Object,
-        WebSocket: RelaySocket, document, navigator: { userAgent: 'node' },
-        window: { location: { protocol: 'http:', host: 'meshcentral.invalid', pathname: '/default.htm' }, document },
+        WebSocket: relay ? MeshCentralRelaySocket : RelaySocket, document, navigator: { userAgent: 'node' },
+        window: { location: relay ? { protocol: relay.server.protocol, host: relay.server.host, pathname: '/default.htm' }
+            : { protocol: 'http:', host: 'meshcentral.invalid', pathname: '/default.htm' }, document },
         hex_md5: (s) => crypto.createHash('md5').update(Buffer.from(s, 'latin1')).digest('hex'),
         drawn,
     };

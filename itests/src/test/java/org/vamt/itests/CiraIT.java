@@ -7,16 +7,12 @@ import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,7 +42,6 @@ public class CiraIT {
     static final int PORT = 51992;
     static final int MC_PORT = 51443;
     static final int MPS_PORT = 51433;
-    static final String MC_ADMIN_PASSWORD = "Mc-Admin-Pw1!";
     static final String MPS_PASSWORD = "Cira-Pass1";
     static final String DESKTOP_01 = "6F8C1A52-4B1E-4D6A-9A01-000000000001";
     static final String DESKTOP_02 = "6F8C1A52-4B1E-4D6A-9A01-000000000002";
@@ -54,46 +49,23 @@ public class CiraIT {
     /** The MPS password the console gives kiosk (AddMpServer). */
     static final String CONSOLE_MPS_PASSWORD = "Console#Mps42";
     static Path node = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
-    static Path meshcentral;
+    static MeshCentralServer meshCentral;
     static Path mcData;
-    static Process mc;
     static Path home;
     static Process karaf;
     static String ciraUser;
 
     @BeforeClass
     public static void start() throws Exception {
-        meshcentral = node.resolve("node_modules/meshcentral");
-        if (!Files.isDirectory(meshcentral)) {
-            fail("Node packages missing: run 'npm ci --omit=optional --ignore-scripts' in " + node);
-        }
         home = RestartIT.freshCopyOfTheDistribution("cira", PORT, PORT + 1, 51181, 51101, 51099, 51444);
-        mcData = home.getParent().resolve("meshcentral-data");
-        Files.createDirectories(mcData);
-        Files.writeString(mcData.resolve("config.json"), """
-                {
-                  "settings": {
-                    "cert": "mc.cira.test", "WANonly": true,
-                    "port": %d, "portBind": "127.0.0.1", "exactPorts": true, "redirPort": 0,
-                    "mpsPort": %d, "mpsPortBind": "127.0.0.1",
-                    "amtScanner": false, "meshScanner": false, "selfUpdate": false, "noAgentUpdate": true,
-                    "debug": "mps,mpscmd,amt"
-                  },
-                  "domains": { "": { "newAccounts": false,
-                    "amtManager": { "adminAccounts": [ { "user": "admin", "pass": "%s" } ] } } }
-                }
-                """.formatted(MC_PORT, MPS_PORT, WsmanClient.PASSWORD));
-        meshcentralCommand("--createaccount", "admin", "--pass", MC_ADMIN_PASSWORD, "--name", "admin");
-        meshcentralCommand("--adminaccount", "admin");
-        startMeshCentral();
-        String group = meshctrl("adddevicegroup", "--name", "ciragroup", "--amtonly").trim();
-        assertTrue(group, group.startsWith("ok mesh//"));
-        // MeshCentral's CIRA user name: the group id's first 16 characters, '@' and '$' as 'X'
-        ciraUser = group.substring("ok mesh//".length(), "ok mesh//".length() + 16).replace('@', 'X').replace('$', 'X');
+        meshCentral = new MeshCentralServer(node, home.getParent().resolve("meshcentral-data"), MC_PORT, MPS_PORT);
+        mcData = meshCentral.data;
+        meshCentral.create(WsmanClient.PASSWORD);
+        ciraUser = meshCentral.addAmtOnlyGroup("ciragroup");
 
         DistributionFiles.setProperty(home, "etc/org.vamt.redirection.cfg", "port", String.valueOf(PORT + 2));
         DistributionFiles.setProperty(home, "etc/org.vamt.redirection.cfg", "tlsPort", String.valueOf(PORT + 3));
-        Files.copy(mcData.resolve("root-cert-public.crt"), home.resolve("etc/mps-root.pem"));
+        Files.copy(meshCentral.rootCertificate(), home.resolve("etc/mps-root.pem"));
         String cfg = "etc/org.vamt.cira.cfg";
         DistributionFiles.setProperty(home, cfg, "enabled", "true");
         DistributionFiles.setProperty(home, cfg, "mpsHost", "127.0.0.1");
@@ -114,79 +86,79 @@ public class CiraIT {
         if (karaf != null) {
             RestartIT.killTree(karaf);
         }
-        if (mc != null) {
-            RestartIT.killTree(mc);
+        if (meshCentral != null) {
+            meshCentral.stop();
         }
     }
 
     // ------------------------------------------------------------------ MeshCentral
 
-    private static void meshcentralCommand(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("node", meshcentral.resolve("meshcentral").toString(),
-                "--datapath", mcData.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue("meshcentral " + String.join(" ", args) + " did not finish: " + out, p.waitFor(120, TimeUnit.SECONDS));
-    }
-
-    private static void startMeshCentral() throws Exception {
-        Path log = mcData.resolveSibling("meshcentral.log");
-        mc = new ProcessBuilder("node", meshcentral.resolve("meshcentral").toString(), "--datapath", mcData.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (!mcLog().contains("HTTPS server running on mc.cira.test:" + MC_PORT)
-                || countInMcLog("Intel(R) AMT server running") < countInMcLog("HTTPS server running on")) {
-            if (!mc.isAlive() || System.currentTimeMillis() > deadline) {
-                fail("MeshCentral did not start (is port " + MC_PORT + " or " + MPS_PORT + " taken?): " + mcLog());
-            }
-            Thread.sleep(200);
-        }
-    }
-
     static String mcLog() throws IOException {
-        Path log = mcData.resolveSibling("meshcentral.log");
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        return meshCentral.log();
     }
 
     static int countInMcLog(String text) throws IOException {
-        return mcLog().split(Pattern.quote(text), -1).length - 1;
+        return meshCentral.countInLog(text);
     }
 
     static String meshctrl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("node", meshcentral.resolve("meshctrl.js").toString(), "--url",
-                "wss://127.0.0.1:" + MC_PORT, "--loginuser", "admin", "--loginpass", MC_ADMIN_PASSWORD));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue("meshctrl " + String.join(" ", args) + " did not finish", p.waitFor(60, TimeUnit.SECONDS));
-        return out;
+        return meshCentral.meshctrl(args);
     }
 
-    /** MeshCentral's node id of a CIRA device in an "Intel AMT only" group: base64 of its UUID three times. */
     static String nodeId(String uuid) {
-        UUID u = UUID.fromString(uuid);
-        ByteBuffer b = ByteBuffer.allocate(48);
-        for (int i = 0; i < 3; i++) {
-            b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        }
-        return "node//" + Base64.getEncoder().encodeToString(b.array()).replace('+', '@').replace('/', '$');
+        return MeshCentralServer.nodeId(uuid);
     }
 
-    /** The device's entry of meshctrl listdevices --json (one flat object but for intelamt), or null. */
     static String device(String listing, String uuid) {
-        int at = listing.indexOf("\"_id\": \"" + nodeId(uuid) + "\"");
-        if (at < 0) {
-            return null;
-        }
-        int start = listing.lastIndexOf('{', at);
-        int end = listing.indexOf("\"groupname\"", at);
-        return listing.substring(start, end < 0 ? listing.length() : end);
+        return MeshCentralServer.device(listing, uuid);
     }
 
     static String jsonField(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":\\s*(\"[^\"]*\"|[^,}\\s]+)").matcher(json);
-        return m.find() ? m.group(1).replaceAll("^\"|\"$", "") : null;
+        return MeshCentralServer.jsonField(json, name);
+    }
+
+    /** MeshCentral's power state for an AMT PowerState (1 = S0 on, 6 = S5 soft-off), as its AMT manager converts it. */
+    static String meshPowerState(int amtPowerState) {
+        return switch (amtPowerState) {
+            case 2 -> "1";
+            case 3 -> "2";
+            case 4 -> "3";
+            case 5, 6, 8 -> "6";
+            case 7 -> "5";
+            default -> "?" + amtPowerState;
+        };
+    }
+
+    /** The power state MeshCentral lists for a device, once its AMT manager has polled it. */
+    static String awaitMeshPowerState(String uuid, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        String listing;
+        do {
+            listing = meshctrl("listdevices", "--json");
+            String d = device(listing, uuid);
+            String pwr = d == null ? null : jsonField(d, "pwr");
+            if (pwr != null) {
+                return pwr;
+            }
+            Thread.sleep(500);
+        } while (System.currentTimeMillis() < deadline);
+        fail("MeshCentral shows no power state for " + uuid + ": " + listing);
+        return null;
+    }
+
+    /** The hardware inventory MeshCentral keeps for a device (meshctrl deviceinfo --raw), once it has one. */
+    static String awaitInventory(String uuid, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        String info;
+        do {
+            info = meshctrl("deviceinfo", "--id", nodeId(uuid), "--raw");
+            if (info.contains("\"identifiers\"")) {
+                return info;
+            }
+            Thread.sleep(500);
+        } while (System.currentTimeMillis() < deadline);
+        fail("MeshCentral has no hardware inventory of " + uuid + ": " + info);
+        return null;
     }
 
     /** Polls meshctrl until both VMs are CIRA-connected (conn bit 2) with their AMT version read through the tunnel. */
@@ -196,24 +168,12 @@ public class CiraIT {
 
     /** Polls meshctrl until the VMs are CIRA-connected with their AMT version read through the tunnel. */
     static String awaitConnectedAndManaged(long millis, String... uuids) throws Exception {
-        long deadline = System.currentTimeMillis() + millis;
-        String listing = "";
-        while (System.currentTimeMillis() < deadline) {
-            listing = meshctrl("listdevices", "--json");
-            boolean all = true;
-            for (String uuid : uuids) {
-                String d = device(listing, uuid);
-                String conn = d == null ? null : jsonField(d, "conn");
-                all &= conn != null && (Integer.parseInt(conn) & 2) != 0 && jsonField(d, "ver") != null;
-            }
-            if (all) {
-                return listing;
-            }
-            Thread.sleep(500);
+        String listing = meshCentral.awaitCiraConnected(millis, uuids);
+        if (listing == null) {
+            fail("MeshCentral does not list " + String.join(", ", uuids) + " as CIRA-connected and managed: "
+                    + meshctrl("listdevices", "--json") + "\nvAMT: " + shell("vamt:cira-status"));
         }
-        fail("MeshCentral does not list " + String.join(", ", uuids) + " as CIRA-connected and managed: " + listing
-                + "\nvAMT: " + shell("vamt:cira-status"));
-        return null;
+        return listing;
     }
 
     // ------------------------------------------------------------------ vAMT
@@ -231,7 +191,12 @@ public class CiraIT {
 
     /** desktop-01's PowerState, asked of vAMT directly on its own endpoint (not through the tunnel). */
     static int powerStateOfDesktop01() throws Exception {
-        WsmanClient c = new WsmanClient("127.0.0.3", PORT);
+        return powerStateOf("127.0.0.3");
+    }
+
+    /** A VM's PowerState, asked of vAMT directly on its own endpoint (not through the tunnel). */
+    static int powerStateOf(String address) throws Exception {
+        WsmanClient c = new WsmanClient(address, PORT);
         HttpResponse<String> r = c.post(c.enumerateAll(WsmanClient.CIM + "CIM_AssociatedPowerManagementService"));
         Matcher m = Pattern.compile("<[\\w]+:PowerState>(\\d+)<").matcher(r.body());
         assertTrue(r.body(), m.find());
@@ -274,6 +239,21 @@ public class CiraIT {
                     && (version + ".").startsWith(jsonField(d, "ver") + "."));
             assertEquals(d, "Digest:" + uuid.replace("-", ""), jsonField(d, "realm"));
             assertEquals(d, "admin", jsonField(d, "user"));
+        }
+        // MeshCentral's own view, read through the tunnels: each VM's power state (its poll right after the
+        // hardware inventory) and the hardware inventory of an "Intel AMT only" group, against vAMT's direct answers
+        for (String uuid : List.of(DESKTOP_01, DESKTOP_02)) {
+            String address = uuid.equals(DESKTOP_01) ? "127.0.0.3" : "127.0.0.4";
+            assertEquals("MeshCentral's power state of " + uuid, meshPowerState(powerStateOf(address)),
+                    awaitMeshPowerState(uuid, 60_000));
+            String inventory = awaitInventory(uuid, 60_000);
+            assertTrue(inventory, inventory.toLowerCase(java.util.Locale.ROOT).contains(
+                    "\"product_uuid\": \"" + uuid.toLowerCase(java.util.Locale.ROOT) + "\""));
+            WsmanClient direct = new WsmanClient(address, PORT);
+            Matcher capacity = Pattern.compile("<\\w+:Capacity>(\\d+)<").matcher(
+                    direct.post(direct.enumerateAll(WsmanClient.CIM + "CIM_PhysicalMemory")).body());
+            assertTrue("vAMT serves desktop's memory", capacity.find());
+            assertTrue(inventory, inventory.matches("(?s).*\"Capacity\": \"?" + capacity.group(1) + "\\b.*"));
         }
         assertTrue("MeshCentral's AMT manager logged in through CIRA: " + mcLog(),
                 mcLog().contains("CIRA-Connect NoTLS") && mcLog().contains("Intel AMT connected."));
@@ -321,7 +301,7 @@ public class CiraIT {
     @Test
     public void b_theVmsReconnectAfterTheMpsRestarts() throws Exception {
         int connectedBefore = karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
-        RestartIT.killTree(mc);
+        meshCentral.stop();
         long deadline = System.currentTimeMillis() + 30_000;
         String status = shell("vamt:cira-status");
         while (!status.contains("backing off") && System.currentTimeMillis() < deadline) {
@@ -329,7 +309,7 @@ public class CiraIT {
             status = shell("vamt:cira-status");
         }
         assertTrue("with the MPS gone the tunnels back off: " + status, status.contains("backing off"));
-        startMeshCentral();
+        meshCentral.start();
         awaitConnectedAndManaged(60_000);
         int connectedAfter = karafLog().split("CIRA VM 'desktop-0[12]': connected to", -1).length - 1;
         assertTrue("each VM connected again: " + connectedBefore + " -> " + connectedAfter,
