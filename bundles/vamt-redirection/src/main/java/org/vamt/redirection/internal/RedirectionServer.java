@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -47,7 +48,7 @@ import org.vamt.endpoints.Endpoints.Endpoint;
  */
 @Component(immediate = true, configurationPid = RedirectionServer.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = {RedirectionSessions.class, TunnelDoor.class},
-        property = "vamt.tunnel.ports:Integer=16994")
+        property = {"vamt.tunnel.ports:Integer=16994", "vamt.tunnel.ports:Integer=16995"})
 @Designate(ocd = RedirectionServer.Config.class)
 public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     static final String PID = "org.vamt.redirection";
@@ -90,6 +91,8 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     private final Session.Context context;
     private final ServerSocket plain;
     private final ServerSocket tls;
+    /** The identity of the TLS port, also presented inside tunnelled 16995 channels; null: no TLS. */
+    private final TlsIdentity tlsIdentity;
     /** Connections being served, closed on deactivation (a blocked read ignores thread interrupts). */
     private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The accept threads: a closed listening socket is only released once its accept() returned. */
@@ -108,6 +111,7 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
             throws IOException {
         this.hypervisor = hypervisor;
         this.endpoints = endpoints;
+        this.tlsIdentity = tlsIdentity;
         check(config.port() >= 0 && config.port() <= 65535, "port must be 0-65535");
         check(config.tlsPort() >= 0 && config.tlsPort() <= 65535, "tlsPort must be 0-65535");
         check(config.tlsPort() == 0 || config.tlsPort() != config.port(), "tlsPort must differ from port");
@@ -224,7 +228,8 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
      */
     @Override
     public java.util.Optional<TunnelDoor.Stream> open(String vmUuid, int port, InetSocketAddress peer, Sink toPeer) {
-        if (port != 16994) {
+        TlsIdentity identity = tlsIdentity;
+        if (port != 16994 && !(port == 16995 && identity != null)) {
             return java.util.Optional.empty();
         }
         java.util.Optional<Endpoint> e = endpoints.endpoint(vmUuid);
@@ -233,7 +238,23 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         }
         ChannelSocket s = new ChannelSocket(peer, toPeer);
         TunnelDoor.Stream stream = s.stream();
-        dispatch(s, e.get());   // a refusal closes it, as the listener closes a refused connection
+        Socket served = s;
+        if (port == 16995) {
+            // TLS inside the channel, server side, with the TLS port's identity and parameters; the
+            // handshake runs on the session's thread at its first read, as on the TLS listener
+            try {
+                SSLSocket t = (SSLSocket) identity.sslContext().getSocketFactory()
+                        .createSocket(s, peer.getHostString(), peer.getPort(), true);
+                t.setUseClientMode(false);
+                t.setSSLParameters(identity.serverParameters());
+                served = t;
+            } catch (IOException ex) {
+                LOG.info("Redirection over TLS through a tunnel to VM '{}' refused: {}", e.get().name(),
+                        ex.getMessage());
+                return java.util.Optional.empty();
+            }
+        }
+        dispatch(served, e.get());   // a refusal closes it, as the listener closes a refused connection
         return java.util.Optional.of(stream);
     }
 

@@ -114,7 +114,11 @@ class RedirectionServerTest {
         final DataInputStream in;
 
         Console(int port) throws IOException {
-            socket = new Socket(ADDRESS, port);
+            this(new Socket(ADDRESS, port));
+        }
+
+        Console(Socket connected) throws IOException {
+            socket = connected;
             socket.setSoTimeout(10_000);
             in = new DataInputStream(socket.getInputStream());
         }
@@ -213,6 +217,100 @@ class RedirectionServerTest {
             c.in.readFully(controls);
             assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
             assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
+        }
+    }
+
+    /**
+     * Through a CIRA channel to 16995: TLS inside the channel with the TLS port's identity, then the
+     * same session. The MPS's end of the channel is a loopback socket the test relays, so that the
+     * console is an ordinary client SSLSocket.
+     */
+    @Test
+    void redirectionOverTlsThroughATunnelPresentsTheTlsIdentity(@TempDir Path tlsDir) throws Exception {
+        assertTrue(server.open(KIOSK, 16995, new java.net.InetSocketAddress("127.0.0.9", 4433),
+                new TunnelConsole.Collector()).isEmpty(), "no TLS identity: 16995 is refused, as the TLS port is off");
+        org.vamt.tls.TlsIdentity identity = new org.vamt.tls.internal.TlsIdentityComponent(TestConfigs.of(
+                org.vamt.tls.internal.TlsIdentityComponent.Config.class,
+                Map.of("keystore", tlsDir.resolve("vamt-tls.p12").toString(),
+                        "passwordFile", tlsDir.resolve("vamt-tls.password").toString())));
+        server.deactivate();
+        server = new RedirectionServer(hv, TestSecurity.create(users, 3, 60_000, 600_000, e -> { }), endpoints(),
+                config(port, false), identity);
+        enableListener();
+        java.util.concurrent.atomic.AtomicReference<java.security.cert.X509Certificate> seen =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+                seen.set(c[0]);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        try (ServerSocket mpsEnd = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket()) {
+            tls.connect(mpsEnd.getLocalSocketAddress(), 5000);
+            Socket relay = mpsEnd.accept();
+            org.vamt.endpoints.TunnelDoor.Stream stream = server.open(KIOSK, 16995,
+                    new java.net.InetSocketAddress("127.0.0.9", 4433), new org.vamt.endpoints.TunnelDoor.Sink() {
+                        @Override
+                        public void send(java.nio.ByteBuffer bytes) {
+                            byte[] b = new byte[bytes.remaining()];
+                            bytes.get(b);
+                            try {
+                                relay.getOutputStream().write(b);
+                            } catch (IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+
+                        @Override
+                        public void closed() {
+                            try {
+                                relay.close();
+                            } catch (IOException ignored) {
+                                // gone
+                            }
+                        }
+                    }).orElseThrow();
+            Thread pump = new Thread(() -> {
+                byte[] b = new byte[4096];
+                try {
+                    for (int n; (n = relay.getInputStream().read(b)) > 0; ) {
+                        stream.received(java.nio.ByteBuffer.wrap(b, 0, n));
+                    }
+                } catch (IOException e) {
+                    // relay closed
+                }
+                stream.close();
+            });
+            pump.setDaemon(true);
+            pump.start();
+            try (Console c = new Console(tls)) {
+                tls.startHandshake();
+                assertEquals(identity.certificate(), seen.get(), "the TLS port's identity inside the channel");
+                assertEquals(0, c.start("SOL "));
+                assertEquals(0, c.digestLogin("admin", PASSWORD), "Digest with the VM's realm, inside TLS");
+                byte[] solStart = new byte[24];
+                solStart[0] = 0x20;
+                solStart[4] = 1;
+                tls.getOutputStream().write(solStart);
+                byte[] reply = new byte[23];
+                c.in.readFully(reply);
+                assertEquals(0x21, reply[0]);
+                byte[] controls = new byte[10];
+                c.in.readFully(controls);
+                assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+                assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
+            }
         }
     }
 
