@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What one VM's CIRA client does: whether it dials, which MPS (the first is dialled; more are the
- * backups AMT's policies name), how it checks the MPS's certificate, and its keep-alive. Made from
- * the operator's configuration today; a console's WS-Management set-up (AddMpServer,
- * AddRemoteAccessPolicyRule, AddTrustedRootCertificate…) will make the same record per VM.
+ * What one VM's CIRA client does: whether it dials, which MPS (the first first; after a failed
+ * attempt the next, as AMT dials a policy's backup MPS), how it checks the MPS's certificate, and its
+ * keep-alive. Made from the operator's configuration, or per VM from a console's WS-Management
+ * set-up (AddMpServer, AddRemoteAccessPolicyRule, AddTrustedRootCertificate…).
  *
  * @param enabled          whether the VM dials at all
  * @param servers          MPSes in order of preference (at least one when enabled)

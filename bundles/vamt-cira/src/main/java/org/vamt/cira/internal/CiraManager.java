@@ -130,6 +130,8 @@ public class CiraManager implements Cira, MachineListener {
         volatile ScheduledFuture<?> retry;
         volatile boolean stopped;
         volatile String mps;
+        /** Which of the profile's MPSes the next attempt dials (modulo their number): a failed attempt moves on. */
+        volatile int serverIndex;
 
         Slot(String uuid, String name) {
             this.uuid = uuid;
@@ -427,7 +429,9 @@ public class CiraManager implements Cira, MachineListener {
             return;
         }
         CiraProfile profile = p.get();
-        CiraProfile.Mps mps = profile.servers().get(0);
+        // AMT dials a policy's MPSes in their order of access: after a failed attempt, the next one (the backup)
+        List<CiraProfile.Mps> servers = profile.servers();
+        CiraProfile.Mps mps = servers.get(Math.floorMod(slot.serverIndex, servers.size()));
         SSLContext ctx;
         try {
             ctx = profile == operatorProfile ? operatorTls : tls(profile.trust());
@@ -481,10 +485,17 @@ public class CiraManager implements Cira, MachineListener {
         Config c = config;
         // a console's periodic policy sets the first delay (AMT redials per its interval); still doubled
         // per failure up to the longest back-off, with jitter, so that a fleet does not stampede an MPS
-        int redial = profile(slot.uuid, slot.name).map(CiraProfile::redialSeconds).orElse(0);
+        Optional<CiraProfile> profile = profile(slot.uuid, slot.name);
+        int redial = profile.map(CiraProfile::redialSeconds).orElse(0);
+        // a failed attempt moves on to the next MPS; the back-off grows once per round of all of them
+        int servers = profile.map(x -> x.servers().size()).filter(x -> x > 0).orElse(1);
+        if (!wasConnected) {
+            slot.serverIndex++;
+        }
+        int rounds = (n + servers - 1) / servers;
         long delay = redial > 0
-                ? backoffMillis(n, redial, Math.max(redial, c.backoffMaxSeconds()))
-                : backoffMillis(n, c.backoffMinSeconds(), c.backoffMaxSeconds());
+                ? backoffMillis(rounds, redial, Math.max(redial, c.backoffMaxSeconds()))
+                : backoffMillis(rounds, c.backoffMinSeconds(), c.backoffMaxSeconds());
         slot.state = State.BACKING_OFF;
         slot.since = Instant.now();
         slot.nextAttempt = Instant.now().plusMillis(delay);
