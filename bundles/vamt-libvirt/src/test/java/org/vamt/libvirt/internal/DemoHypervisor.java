@@ -117,6 +117,27 @@ public final class DemoHypervisor implements AutoCloseable {
         });
     }
 
+    /** Defines a machine from domain XML (virDomainDefineXML): libvirt sends DEFINED to the listeners. */
+    public void define(String domainXml) throws HypervisorException {
+        hv.connection().call("define", "new", c -> {
+            c.domainDefineXML(domainXml).free();
+            return null;
+        });
+    }
+
+    /** Removes a shut-off machine's definition (virDomainUndefine): libvirt sends UNDEFINED. */
+    public void undefine(String uuid) throws HypervisorException {
+        hv.connection().call("undefine", uuid, c -> {
+            org.libvirt.Domain d = c.domainLookupByUUIDString(uuid);
+            try {
+                d.undefine();
+            } finally {
+                d.free();
+            }
+            return null;
+        });
+    }
+
     /** Pauses a running machine (virDomainSuspend), which the Hypervisor SPI does not do. */
     public void pause(String uuid) throws HypervisorException {
         hv.connection().call("pause", uuid, c -> {

@@ -19,12 +19,10 @@ import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.security.internal.TestConfigs;
 
 /**
- * A console's policy names a primary and a backup MPS (AMT_RemoteAccessPolicyAppliesToMPS,
- * OrderOfAccess 0 and 1): when the primary cannot be reached, the VM dials the backup next, as AMT
- * does; the test driver's desktop-01, the primary a closed loopback port, the backup a loopback
- * listener that sees the VM's TLS client arrive.
+ * The fleet manager over the libvirt test driver's VMs and its real events; the MPS is a loopback
+ * listener that sees each VM's TLS client arrive (and leave).
  */
-class BackupMpsTest {
+class CiraManagerTest {
     static final String DESKTOP_01 = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
 
     DemoHypervisor demo;
@@ -44,6 +42,11 @@ class BackupMpsTest {
         demo.close();
     }
 
+    /**
+     * A console's policy names a primary and a backup MPS (AMT_RemoteAccessPolicyAppliesToMPS,
+     * OrderOfAccess 0 and 1): when the primary cannot be reached, the VM dials the backup next, as
+     * AMT does; the primary is a closed loopback port.
+     */
     @Test
     void whenThePrimaryMpsCannotBeReachedTheBackupIsDialledNext() throws Exception {
         int closed;
@@ -74,6 +77,39 @@ class BackupMpsTest {
                         .findFirst().orElseThrow().mps();
             }
             assertEquals(primary.toString(), mps, "the next attempt dials the primary again");
+        }
+    }
+
+    /** A VM defined while vAMT runs opens its tunnel; undefined, it closes it and is no longer listed. */
+    @Test
+    void aNewVmDialsAndAnUndefinedOneClosesItsTunnel() throws Exception {
+        String uuid = "6f8c1a52-4b1e-4d6a-9a01-0000000000c1";
+        demo.addMachineListener(manager);
+        try (ServerSocket mps = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            mps.setSoTimeout(15_000);
+            CiraProfile profile = new CiraProfile(true, List.of(new CiraProfile.Mps("127.0.0.1", mps.getLocalPort(),
+                    "fleetUser", "Fleet-Pw1")), new CiraProfile.Trust(null, "ab".repeat(32)), 30);
+            manager.addSource((id, name) -> name.startsWith("cira-new") ? Optional.of(profile) : Optional.empty());
+            assertTrue(manager.tunnels().isEmpty(), "no demo VM is named cira-new*: " + manager.tunnels());
+
+            demo.define("<domain type='test'><name>cira-new-1</name><uuid>" + uuid + "</uuid>"
+                    + "<memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>");
+            try (Socket arrived = mps.accept()) {
+                // the VM's TLS client waits for the MPS's answer; the test gives none
+                assertEquals(List.of("cira-new-1"), manager.tunnels().stream().map(Cira.Tunnel::vmName).toList());
+                demo.undefine(uuid);
+                // the tunnel is closed: the rest of its ClientHello, then the end of the stream (a timeout fails)
+                arrived.setSoTimeout(10_000);
+                byte[] b = new byte[4096];
+                while (arrived.getInputStream().read(b) >= 0) {
+                    // the ClientHello
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!manager.tunnels().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(manager.tunnels().isEmpty(), "undefined: no tunnel listed: " + manager.tunnels());
+            }
         }
     }
 }
