@@ -7,8 +7,6 @@ import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +33,6 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.vamt.endpoints.Endpoints;
 
 /**
@@ -159,13 +156,13 @@ public class AddressPoolIT {
         assertTrue(pool, pool.contains("added by vAMT") && pool.contains("skipped"));
 
         // a VM defined later takes the last free address; the next one finds the pool exhausted and waits
-        libvirt(true, ECHO, "pool-echo");
+        TestDriverDomains.define(context, ECHO, TestDriverDomains.xml(ECHO, "pool-echo"));
         await("pool-echo at 198.18.99.55", 30_000, () -> "198.18.99.55".equals(addresses().get("pool-echo")));
         assertTrue(onHostEnd().contains("198.18.99.55"));
         String echo = lan(true, "curl", "-s", "-i", "-m", "10", "http://198.18.99.55:" + PORT + "/wsman",
                 "-X", "POST", "--data-binary", WsmanClient.identify());
         assertTrue("pool-echo answers Identify from the LAN: " + echo, echo.startsWith("HTTP/1.1 200"));
-        libvirt(true, LATE, "pool-late");
+        TestDriverDomains.define(context, LATE, TestDriverDomains.xml(LATE, "pool-late"));
         await("pool-late listed without an endpoint", 30_000, () -> quietShell("vamt:address-pool")
                 .contains("VMs without an endpoint (no address of the pool could be taken; see the log): pool-late"));
         assertFalse(addresses().containsKey("pool-late"));
@@ -173,10 +170,10 @@ public class AddressPoolIT {
         assertTrue("vm-list shows no endpoint for pool-late: " + vms, vms.matches("(?s).*pool-late[^\\n]*[│|]\\s*-\\s*[│|].*"));
 
         // undefined, a VM's address leaves the interface, and the waiting VM gets it
-        libvirt(false, ECHO, "pool-echo");
+        TestDriverDomains.undefine(context, ECHO);
         await("pool-late at the address pool-echo gave back", 30_000,
                 () -> "198.18.99.55".equals(addresses().get("pool-late")) && !addresses().containsKey("pool-echo"));
-        libvirt(false, LATE, "pool-late");
+        TestDriverDomains.undefine(context, LATE);
         await("198.18.99.55 off the interface", 30_000, () -> !onHostEnd().contains("198.18.99.55"));
         assertFalse(addresses().containsKey("pool-late"));
 
@@ -237,34 +234,6 @@ public class AddressPoolIT {
         } catch (Exception e) {
             return "";
         }
-    }
-
-    /** Defines or undefines a small test domain on vAMT's own libvirt connection (see {@link EndpointsIT}). */
-    private void libvirt(boolean define, String uuid, String name) throws Exception {
-        String xml = "<domain type='test'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
-                + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
-        ServiceReference<?> ref = context.getServiceReference("org.vamt.hypervisor.Hypervisor");
-        Object hypervisor = context.getService(ref);
-        Method connectionOf = hypervisor.getClass().getDeclaredMethod("connection");
-        connectionOf.setAccessible(true);
-        Object connection = connectionOf.invoke(hypervisor);
-        Class<?> callType = hypervisor.getClass().getClassLoader()
-                .loadClass("org.vamt.libvirt.internal.LibvirtConnection$Call");
-        Object call = Proxy.newProxyInstance(callType.getClassLoader(), new Class<?>[] {callType}, (proxy, m, args) -> {
-            Object connect = args[0];
-            if (define) {
-                Object domain = connect.getClass().getMethod("domainDefineXML", String.class).invoke(connect, xml);
-                domain.getClass().getMethod("free").invoke(domain);
-            } else {
-                Object domain = connect.getClass().getMethod("domainLookupByUUIDString", String.class)
-                        .invoke(connect, uuid);
-                domain.getClass().getMethod("undefine").invoke(domain);
-            }
-            return null;
-        });
-        Method callMethod = connection.getClass().getDeclaredMethod("call", String.class, String.class, callType);
-        callMethod.setAccessible(true);
-        callMethod.invoke(connection, define ? "define" : "undefine", uuid, call);
     }
 
     private static void await(String what, long millis, BooleanSupplier condition) throws Exception {

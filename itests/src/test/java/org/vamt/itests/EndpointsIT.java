@@ -7,8 +7,6 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.Dictionary;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
@@ -22,7 +20,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -36,8 +33,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 public class EndpointsIT {
     static final int PORT = 61994;
     static final String UUID = "0be5a1e0-0000-4000-8000-0000000000e1";
-    static final String XML = "<domain type='test'><name>ops-echo</name><uuid>" + UUID + "</uuid>"
-            + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+    static final String XML = TestDriverDomains.xml(UUID, "ops-echo");
 
     @Inject
     BundleContext context;
@@ -86,36 +82,6 @@ public class EndpointsIT {
         return all == null ? 0 : all.length;
     }
 
-    /**
-     * Defines or undefines a domain on the libvirt connection vAMT itself uses (the test driver
-     * keeps its domains per connection). The connection is internal to the libvirt bundle, so it
-     * is reached by reflection; libvirt then sends its lifecycle event as it would for virsh.
-     */
-    private void libvirt(boolean define) throws Exception {
-        ServiceReference<?> ref = context.getServiceReference("org.vamt.hypervisor.Hypervisor");
-        Object hypervisor = context.getService(ref);
-        Method connectionOf = hypervisor.getClass().getDeclaredMethod("connection");
-        connectionOf.setAccessible(true);
-        Object connection = connectionOf.invoke(hypervisor);
-        Class<?> callType = hypervisor.getClass().getClassLoader()
-                .loadClass("org.vamt.libvirt.internal.LibvirtConnection$Call");
-        Object call = Proxy.newProxyInstance(callType.getClassLoader(), new Class<?>[] {callType}, (proxy, m, args) -> {
-            Object connect = args[0];
-            if (define) {
-                Object domain = connect.getClass().getMethod("domainDefineXML", String.class).invoke(connect, XML);
-                domain.getClass().getMethod("free").invoke(domain);
-            } else {
-                Object domain = connect.getClass().getMethod("domainLookupByUUIDString", String.class)
-                        .invoke(connect, UUID);
-                domain.getClass().getMethod("undefine").invoke(domain);
-            }
-            return null;
-        });
-        Method callMethod = connection.getClass().getDeclaredMethod("call", String.class, String.class, callType);
-        callMethod.setAccessible(true);
-        callMethod.invoke(connection, define ? "define" : "undefine", UUID, call);
-    }
-
     @Test
     public void endpointsAppearAndDisappearWithDomainsAndKeepTheirIdentityInConfigAdmin() throws Exception {
         await("the four demo VMs listed", 60_000, () -> endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
@@ -130,7 +96,7 @@ public class EndpointsIT {
         assertNotNull("kiosk's identity", kiosk);
 
         long start = System.nanoTime();
-        libvirt(true);
+        TestDriverDomains.define(context, UUID, XML);
         await("ops-echo's endpoint", 5_000, () -> endpointList().contains("ops-echo"));
         long appearedMs = (System.nanoTime() - start) / 1_000_000;
         System.out.println("EndpointsIT: endpoint of a newly defined domain listed after " + appearedMs + " ms");
@@ -160,7 +126,7 @@ public class EndpointsIT {
         assertTrue(endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
 
         start = System.nanoTime();
-        libvirt(false);
+        TestDriverDomains.undefine(context, UUID);
         await("ops-echo's endpoint removed", 5_000, () -> !endpointList().contains("ops-echo")
                 && endpointList().contains("kiosk"));
         System.out.println("EndpointsIT: endpoint of an undefined domain gone after "
