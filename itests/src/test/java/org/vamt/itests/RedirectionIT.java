@@ -187,9 +187,9 @@ public class RedirectionIT {
             int login = t.toString().length();
             type(keys, "root\r");
             if (!t.awaitQuietly(s -> s.indexOf("/root #", login) >= 0, 15)) {
-                // seen once in about ten runs: the guest's output stopped after "/root " for 30 s, no byte lost
-                // in vAMT's log (cause not found; busybox's line editing asks the terminal for the cursor
-                // position, which script(1)'s terminal never answers); Enter, as a user would
+                // seen once in about ten runs: the guest's output stopped after "/root " for 30 s with one clean
+                // session in vAMT's log (cause not proven; likely the emulated 8250 UART's transmitter waiting
+                // for an interrupt under TCG, which input gives it); Enter, as a user would
                 System.out.println("amtterm: no shell prompt after 15 s, pressing Enter");
                 type(keys, "\r");
             }
