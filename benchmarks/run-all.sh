@@ -225,6 +225,21 @@ await_mc() {
     return 1
 }
 
+# the largest heap users (after a full GC): what a tunnel costs
+# (histo <label>: the whole histogram is kept in $SCRATCH/histo-<label>.txt for histo_growth)
+histo() {
+    jcmd "$(cat "$DIST/karaf.pid")" GC.class_histogram > "$SCRATCH/histo-$1.txt"
+    sed -n '2,18p' "$SCRATCH/histo-$1.txt"
+}
+
+# histo_growth <from> <to>: the classes whose bytes grew most between two histograms
+histo_growth() {
+    echo "heap growth by class, $1 -> $2 (bytes, instances):"
+    awk 'FNR == NR && $1 ~ /:$/ {b[$4] = $3; i[$4] = $2; next}
+         $1 ~ /:$/ {d = $3 - b[$4]; if (d > 0) printf "%12d %9d  %s\n", d, $2 - i[$4], $4}' \
+        "$SCRATCH/histo-$1.txt" "$SCRATCH/histo-$2.txt" | sort -rn | head -25
+}
+
 vamt_threads() { awk '/^Threads/ {print $2}' "/proc/$(cat "$DIST/karaf.pid")/status"; }
 
 cira_status_counts() {
@@ -292,6 +307,7 @@ cira() {
         await_mc "$n" "$t0"
         sleep 30
         echo "all connected, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        histo connected
         await_mc "$n" "$t0"
 
         echo "## MPS restart storm: MeshCentral's process group killed (SIGKILL) at t0 and started again at once; thread dumps every 5 s"
@@ -303,7 +319,20 @@ cira() {
         wait $restarter
         await_mc "$n" "$t0"
         cira_status_counts
-        echo "after the storm: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        sleep 30
+        echo "after the storm, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        histo storm
+        histo_growth connected storm
+        (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-status') 2>/dev/null | sed -n '1,4p'
+        # CIRA_CYCLES=k: k more reconnects of the whole fleet, heap after GC after each (a leak grows)
+        for cycle in $(seq 1 "${CIRA_CYCLES:-0}"); do
+            (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-reconnect') > /dev/null 2>&1 &
+            java -cp "$CP" org.vamt.bench.CiraFleet "$DIST/data/log/karaf.log" "$MC_LOG" "$(cat "$DIST/karaf.pid")" "$n" 600 | tail -1
+            wait
+            sleep 30
+            echo "reconnect cycle $cycle, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        done
+        if [ "${CIRA_CYCLES:-0}" != 0 ]; then histo cycles; histo_growth storm cycles; fi
         stop
         stop_mc
     } 2>&1 | tee "$out"
