@@ -176,13 +176,16 @@ meshctrl() {
 # start_mc: MeshCentral in a process group of its own (it is a launcher with a child server), until
 # its MPS says it runs.
 start_mc() {
-    local before
+    local before now
     before=$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)
-    setsid node "$MC_HOME/meshcentral" --datapath "$MC_DATA" >> "$MC_LOG" 2>&1 &
+    # each line of its output after the epoch ms it came (CiraFleet rates)
+    setsid bash -c 'node "$1/meshcentral" --datapath "$2" 2>&1 | perl -MTime::HiRes=time -ne '"'"'$| = 1; printf "%d %s", time * 1000, $_'"'"' >> "$3"' \
+        mc "$MC_HOME" "$MC_DATA" "$MC_LOG" &
     MC_PID=$!
     echo "$MC_PID" > "$SCRATCH/meshcentral.pid"
     for _ in $(seq 1 900); do
-        [ "$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+        now=$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)
+        [ "${now:-0}" -gt "${before:-0}" ] && return 0
         kill -0 "$MC_PID" 2>/dev/null || break
         sleep 0.2
     done
@@ -240,6 +243,16 @@ histo_growth() {
         "$SCRATCH/histo-$1.txt" "$SCRATCH/histo-$2.txt" | sort -rn | head -25
 }
 
+# fleet watch <n> <timeout s> <t0> [dump every s] | fleet rates <t0> <t1>   (org.vamt.bench.CiraFleet)
+fleet() {
+    local mode=$1; shift
+    if [ "$mode" = watch ]; then
+        java -cp "$CP" org.vamt.bench.CiraFleet watch "$DIST/data/log/karaf.log" "$(cat "$DIST/karaf.pid")" "$@"
+    else
+        java -cp "$CP" org.vamt.bench.CiraFleet rates "$DIST/data/log/karaf.log" "$MC_LOG" "$@"
+    fi
+}
+
 vamt_threads() { awk '/^Threads/ {print $2}' "/proc/$(cat "$DIST/karaf.pid")/status"; }
 
 cira_status_counts() {
@@ -295,16 +308,18 @@ cira() {
             -e "s|^maxConcurrentHandshakes =.*|maxConcurrentHandshakes = ${CIRA_HANDSHAKES:-8}|" "$cfg"
         t0=$(now_ms)
         sed -i "s|^enabled =.*|enabled = true|" "$cfg"
-        java -cp "$CP" org.vamt.bench.CiraFleet "$DIST/data/log/karaf.log" "$MC_LOG" "$(cat "$DIST/karaf.pid")" "$n" 600
+        fleet watch "$n" 600 "$t0"
         await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
         cira_status_counts
 
         echo "## vamt:cira-reconnect at t0 (every tunnel dropped and dialled again at once, no back-off); thread dumps every 2 s"
         t0=$(now_ms)
         (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-reconnect') > /dev/null 2>&1 &
-        java -cp "$CP" org.vamt.bench.CiraFleet "$DIST/data/log/karaf.log" "$MC_LOG" "$(cat "$DIST/karaf.pid")" "$n" 600 2
+        fleet watch "$n" 600 "$t0" 2
         wait
         await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
         sleep 30
         echo "all connected, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
         histo connected
@@ -315,9 +330,10 @@ cira() {
         stop_mc KILL
         (start_mc && echo "MeshCentral's MPS running again $(( $(now_ms) - t0 )) ms after t0") &
         restarter=$!
-        java -cp "$CP" org.vamt.bench.CiraFleet "$DIST/data/log/karaf.log" "$MC_LOG" "$(cat "$DIST/karaf.pid")" "$n" 900 5
+        fleet watch "$n" 900 "$t0" 5
         wait $restarter
         await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
         cira_status_counts
         sleep 30
         echo "after the storm, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
@@ -326,8 +342,9 @@ cira() {
         (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-status') 2>/dev/null | sed -n '1,4p'
         # CIRA_CYCLES=k: k more reconnects of the whole fleet, heap after GC after each (a leak grows)
         for cycle in $(seq 1 "${CIRA_CYCLES:-0}"); do
+            t0=$(now_ms)
             (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-reconnect') > /dev/null 2>&1 &
-            java -cp "$CP" org.vamt.bench.CiraFleet "$DIST/data/log/karaf.log" "$MC_LOG" "$(cat "$DIST/karaf.pid")" "$n" 600 | tail -1
+            fleet watch "$n" 600 "$t0" | tail -1
             wait
             sleep 30
             echo "reconnect cycle $cycle, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
