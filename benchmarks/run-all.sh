@@ -182,6 +182,7 @@ start_mc() {
     setsid bash -c 'node "$1/meshcentral" --datapath "$2" 2>&1 | perl -MTime::HiRes=time -ne '"'"'$| = 1; printf "%d %s", time * 1000, $_'"'"' >> "$3"' \
         mc "$MC_HOME" "$MC_DATA" "$MC_LOG" &
     MC_PID=$!
+    disown "$MC_PID" 2>/dev/null || true   # its SIGKILL (the storm) is no job report in the results
     echo "$MC_PID" > "$SCRATCH/meshcentral.pid"
     for _ in $(seq 1 900); do
         now=$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)
