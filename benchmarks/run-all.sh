@@ -2,7 +2,8 @@
 # Runs the issue 8 end-to-end benchmarks against a fresh copy of the distribution and writes the
 # raw output to benchmarks/results/ (the figures in docs/benchmarks.md come from there).
 # Usage (from the repository root, after `mvn install`):  benchmarks/run-all.sh [stage...]
-# Stages: cold paper concurrency inventory scale million plot (default: all, in that order).
+# Stages: cold paper concurrency inventory scale million plot (default: all, in that order), and
+# cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
@@ -154,8 +155,211 @@ plot() {
     gnuplot "$ROOT/benchmarks/latency.gp"
 }
 
+# --- CIRA fleet: 1,000 test-driver VMs dial one unmodified MeshCentral MPS (npm package of the
+# itests), both on loopback: web 18443, MPS 18433 (no IT uses them). MeshCentral is set up as
+# CiraIT/MeshCentralServer do: an "Intel AMT only" group (meshctrl), the CIRA user = the group id's
+# first 16 characters with @/$ as X, its root certificate as trustPemFile. CIRA_ADMIN_ACCOUNTS=false
+# leaves out amtManager.adminAccounts (then MeshCentral does not log in to the VMs through the tunnels).
+MC_WEB_PORT=18443
+MC_MPS_PORT=18433
+MC_HOME=$ROOT/itests/src/test/node/node_modules/meshcentral
+MC_DATA=$SCRATCH/meshcentral-data
+MC_LOG=$SCRATCH/meshcentral.log
+MC_ADMIN_PASSWORD='Mc-Admin-Pw1!'
+CIRA_PASSWORD='Cira-Bench1'
+
+meshctrl() {
+    node "$MC_HOME/meshctrl.js" --url "wss://127.0.0.1:$MC_WEB_PORT" --loginuser admin \
+        --loginpass "$MC_ADMIN_PASSWORD" "$@"
+}
+
+# start_mc: MeshCentral in a process group of its own (it is a launcher with a child server), until
+# its MPS says it runs.
+start_mc() {
+    local before now
+    before=$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)
+    # each line of its output after the epoch ms it came (CiraFleet rates)
+    setsid bash -c 'node "$1/meshcentral" --datapath "$2" 2>&1 | perl -MTime::HiRes=time -ne '"'"'$| = 1; printf "%d %s", time * 1000, $_'"'"' >> "$3"' \
+        mc "$MC_HOME" "$MC_DATA" "$MC_LOG" &
+    MC_PID=$!
+    disown "$MC_PID" 2>/dev/null || true   # its SIGKILL (the storm) is no job report in the results
+    echo "$MC_PID" > "$SCRATCH/meshcentral.pid"
+    for _ in $(seq 1 900); do
+        now=$(grep -c "Intel(R) AMT server running" "$MC_LOG" 2>/dev/null || true)
+        [ "${now:-0}" -gt "${before:-0}" ] && return 0
+        kill -0 "$MC_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "MeshCentral did not start: $(tail -20 "$MC_LOG")" >&2
+    return 1
+}
+
+stop_mc() { # stop_mc [signal]: MeshCentral's process group
+    MC_PID=$(cat "$SCRATCH/meshcentral.pid" 2>/dev/null || true)
+    [ -n "${MC_PID:-}" ] || return 0
+    kill -"${1:-TERM}" -- -"$MC_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 -- -"$MC_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- -"$MC_PID" 2>/dev/null || true
+    rm -f "$SCRATCH/meshcentral.pid"
+}
+
+# mc_connected: "<VMs MeshCentral lists as connected through CIRA (conn bit 2)> <of them with their AMT version read>"
+# (meshctrl exits before a pipe has taken all of a long listing: through a file)
+mc_connected() {
+    meshctrl listdevices --json > "$SCRATCH/listdevices.json"
+    node -e '
+        let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+            let a = []; try { a = JSON.parse(s.slice(s.indexOf("["))); } catch (e) { }
+            const c = a.filter(d => (d.conn & 2) != 0);
+            console.log(c.length + " " + c.filter(d => d.intelamt && d.intelamt.ver).length); });' < "$SCRATCH/listdevices.json"
+}
+
+# await_mc <n> <t0 ms>: polls meshctrl until MeshCentral lists n VMs connected through CIRA.
+await_mc() {
+    local seen
+    for _ in $(seq 1 300); do
+        seen=$(mc_connected)
+        if [ "${seen%% *}" -ge "$1" ]; then
+            echo "MeshCentral lists ${seen%% *} VMs connected through CIRA (${seen##* } with their AMT version read) $(( $(now_ms) - $2 )) ms after t0"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "MeshCentral lists only $seen VMs connected through CIRA" >&2
+    return 1
+}
+
+# the largest heap users (after a full GC): what a tunnel costs
+# (histo <label>: the whole histogram is kept in $SCRATCH/histo-<label>.txt for histo_growth)
+histo() {
+    jcmd "$(cat "$DIST/karaf.pid")" GC.class_histogram > "$SCRATCH/histo-$1.txt"
+    sed -n '2,18p' "$SCRATCH/histo-$1.txt"
+}
+
+# histo_growth <from> <to>: the classes whose bytes grew most between two histograms
+histo_growth() {
+    echo "heap growth by class, $1 -> $2 (bytes, instances):"
+    awk 'FNR == NR && $1 ~ /:$/ {b[$4] = $3; i[$4] = $2; next}
+         $1 ~ /:$/ {d = $3 - b[$4]; if (d > 0) printf "%12d %9d  %s\n", d, $2 - i[$4], $4}' \
+        "$SCRATCH/histo-$1.txt" "$SCRATCH/histo-$2.txt" | sort -rn | head -25
+}
+
+# fleet watch <n> <timeout s> <t0> [dump every s] | fleet rates <t0> <t1>   (org.vamt.bench.CiraFleet)
+fleet() {
+    local mode=$1; shift
+    if [ "$mode" = watch ]; then
+        java -cp "$CP" org.vamt.bench.CiraFleet watch "$DIST/data/log/karaf.log" "$(cat "$DIST/karaf.pid")" "$@"
+    else
+        java -cp "$CP" org.vamt.bench.CiraFleet rates "$DIST/data/log/karaf.log" "$MC_LOG" "$@"
+    fi
+}
+
+vamt_threads() { awk '/^Threads/ {print $2}' "/proc/$(cat "$DIST/karaf.pid")/status"; }
+
+cira_status_counts() {
+    (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-status') 2>/dev/null | awk '
+        / connected/ {c++} /backing off/ {b++} / connecting/ {n++}
+        END {printf "vamt:cira-status: %d connected, %d backing off, %d connecting\n", c, b, n}'
+}
+
+cira() {
+    local n=${CIRA_VMS:-1000} admin=${CIRA_ADMIN_ACCOUNTS:-true} out accounts group user cfg t0 restarter
+    out=$RESULTS/cira-fleet-$n${CIRA_SUFFIX:-}.txt
+    stop_mc
+    fresh_dist
+    rm -rf "$MC_DATA" "$MC_LOG"
+    mkdir -p "$MC_DATA"
+    accounts='"amtManager": { "adminAccounts": [ { "user": "admin", "pass": "'"$PASSWORD"'" } ] }'
+    [ "$admin" = true ] || accounts='"amtManager": { }'
+    printf '%s\n' '{' '  "settings": {' \
+        '    "cert": "mc.cira.bench", "WANonly": true,' \
+        "    \"port\": $MC_WEB_PORT, \"portBind\": \"127.0.0.1\", \"exactPorts\": true, \"redirPort\": 0," \
+        "    \"mpsPort\": $MC_MPS_PORT, \"mpsPortBind\": \"127.0.0.1\"," \
+        '    "amtScanner": false, "meshScanner": false, "selfUpdate": false, "noAgentUpdate": true,' \
+        '    "debug": "mps"' '  },' \
+        "  \"domains\": { \"\": { \"newAccounts\": false, $accounts } }" '}' > "$MC_DATA/config.json"
+    node "$MC_HOME/meshcentral" --datapath "$MC_DATA" --createaccount admin --pass "$MC_ADMIN_PASSWORD" --name admin > /dev/null
+    node "$MC_HOME/meshcentral" --datapath "$MC_DATA" --adminaccount admin > /dev/null
+    start_mc
+    group=$(meshctrl adddevicegroup --name vms --amtonly)
+    user=$(echo "$group" | sed -n 's|^ok mesh//\(.\{16\}\).*|\1|p' | tr '@$' 'XX')
+    [ -n "$user" ] || { echo "no device group: $group" >&2; return 1; }
+    cp "$MC_DATA/root-cert-public.crt" "$DIST/etc/mps-root.pem"
+    # a shell user for vamt:cira-status (bin/client)
+    printf '%s\n' 'karaf = karaf,_g_:admingroup' '_g_\:admingroup = group,admin,manager,viewer,systembundles,ssh' \
+        >> "$DIST/etc/users.properties"
+    # every attempt on the log (failures repeat at DEBUG)
+    printf 'log4j2.logger.cira.name = org.vamt.cira\nlog4j2.logger.cira.level = DEBUG\n' \
+        >> "$DIST/etc/org.ops4j.pax.logging.cfg"
+    java -cp "$CP" org.vamt.bench.TestDriverXml "$n" "$DIST/etc/scale-$n.xml"
+    sed -i "s|^uri = .*|uri = test://\${karaf.etc}/scale-$n.xml|" "$DIST/etc/org.vamt.libvirt.cfg"
+    forget_endpoints
+    {
+        echo "## $n test-driver VMs, MeshCentral $(node -p "require('$MC_HOME/package.json').version")" \
+            "(amtManager adminAccounts: $admin), $(date -u '+%F %T') UTC, $(nproc) cores"
+        start "$n"
+        sleep 5
+        echo "before CIRA: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+
+        echo "## enabling CIRA: etc/org.vamt.cira.cfg enabled = true at t0 (maxConcurrentHandshakes ${CIRA_HANDSHAKES:-8}, back-off 2-300 s)"
+        cfg=$DIST/etc/org.vamt.cira.cfg
+        sed -i -e "s|^mpsHost =.*|mpsHost = 127.0.0.1|" -e "s|^mpsPort =.*|mpsPort = $MC_MPS_PORT|" \
+            -e "s|^user =.*|user = $user|" -e "s|^password =.*|password = $CIRA_PASSWORD|" \
+            -e "s|^trustPemFile =.*|trustPemFile = mps-root.pem|" \
+            -e "s|^maxConcurrentHandshakes =.*|maxConcurrentHandshakes = ${CIRA_HANDSHAKES:-8}|" "$cfg"
+        t0=$(now_ms)
+        sed -i "s|^enabled =.*|enabled = true|" "$cfg"
+        fleet watch "$n" 600 "$t0"
+        await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
+        cira_status_counts
+
+        echo "## vamt:cira-reconnect at t0 (every tunnel dropped and dialled again at once, no back-off); thread dumps every 2 s"
+        t0=$(now_ms)
+        (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-reconnect') > /dev/null 2>&1 &
+        fleet watch "$n" 600 "$t0" 2
+        wait
+        await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
+        sleep 30
+        echo "all connected, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        histo connected
+        await_mc "$n" "$t0"
+
+        echo "## MPS restart storm: MeshCentral's process group killed (SIGKILL) at t0 and started again at once; thread dumps every 5 s"
+        t0=$(now_ms)
+        stop_mc KILL
+        (start_mc && echo "MeshCentral's MPS running again $(( $(now_ms) - t0 )) ms after t0") &
+        restarter=$!
+        fleet watch "$n" 900 "$t0" 5
+        wait $restarter
+        await_mc "$n" "$t0"
+        fleet rates "$t0" "$(now_ms)"
+        cira_status_counts
+        sleep 30
+        echo "after the storm, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        histo storm
+        histo_growth connected storm
+        (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-status') 2>/dev/null | sed -n '1,4p'
+        # CIRA_CYCLES=k: k more reconnects of the whole fleet, heap after GC after each (a leak grows)
+        for cycle in $(seq 1 "${CIRA_CYCLES:-0}"); do
+            t0=$(now_ms)
+            (cd "$DIST" && bin/client -u karaf -p karaf -b <<< 'vamt:cira-reconnect') > /dev/null 2>&1 &
+            fleet watch "$n" 600 "$t0" | tail -1
+            wait
+            sleep 30
+            echo "reconnect cycle $cycle, 30 s later: threads $(vamt_threads), heap after GC $(heap_after_gc), RSS $(rss)"
+        done
+        if [ "${CIRA_CYCLES:-0}" != 0 ]; then histo cycles; histo_growth storm cycles; fi
+        stop
+        stop_mc
+    } 2>&1 | tee "$out"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    forget_endpoints
+}
+
 # Never leave a Karaf behind, even when a stage fails.
-trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop' EXIT
+trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop; stop_mc' EXIT
 [ $# -eq 0 ] && set -- cold paper concurrency inventory scale million plot
 [ -d "$DIST" ] || fresh_dist
 for stage in "$@"; do "$stage"; done

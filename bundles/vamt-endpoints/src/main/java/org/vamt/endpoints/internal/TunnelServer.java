@@ -312,6 +312,31 @@ final class TunnelServer implements AutoCloseable {
             tell();
             if (unregistered.compareAndSet(false, true)) {
                 connector.closed(this);
+                // No selector manages this endpoint, so nothing else tells its connection (and the
+                // connection's listeners: the ConnectionGuard) that it closed (as Jetty's own
+                // LocalConnector endpoints do). Without it the guard kept every tunnelled
+                // connection for ever, counted against its VM's unauthenticated connections.
+                Connection c = getConnection();
+                if (c != null) {
+                    onClose(c);
+                }
+            }
+        }
+
+        /**
+         * Connection.onClose: {@code onClose()} in Jetty 9.4 (Karaf), {@code onClose(Throwable)} in
+         * 10 (the build), so called by what the running Jetty has.
+         */
+        private void onClose(Connection c) {
+            for (java.lang.reflect.Method m : Connection.class.getMethods()) {
+                if (m.getName().equals("onClose") && m.getParameterCount() <= 1) {
+                    try {
+                        m.invoke(c, m.getParameterCount() == 0 ? new Object[0] : new Object[] {null});
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        LOG.debug("Tunnel stream of VM {}: closing its connection: {}", vm, e.toString());
+                    }
+                    return;
+                }
             }
         }
 

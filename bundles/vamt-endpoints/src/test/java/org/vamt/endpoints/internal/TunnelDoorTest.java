@@ -136,6 +136,32 @@ class TunnelDoorTest {
         assertTrue(second.closed.await(10, TimeUnit.SECONDS));
     }
 
+    /**
+     * Every Digest exchange through a tunnel starts with a 401 that closes its channel (as AMT does).
+     * A closed tunnelled connection must leave the connection guard: it counted against the VM's
+     * unauthenticated connections (32 here) for ever, so the VM refused every channel after the
+     * 32nd 401, and the guard kept every connection (Jetty objects, buffers, the tunnel behind them)
+     * for the life of the process (found by the CIRA fleet benchmark: heap growing with every
+     * reconnect of the fleet).
+     */
+    @Test
+    void closedTunnelStreamsLeaveTheConnectionGuard() throws Exception {
+        TunnelDoor door = transport.tunnels();
+        for (int i = 0; i < 40; i++) {
+            Peer p = new Peer();
+            TunnelDoor.Stream s = door.open(VM, 16992, MPS, p).orElseThrow();
+            send(s, "POST /wsman HTTP/1.1\r\nHost: 55e3ae13-bfd2-61bb-17a0-88aedd7037ea:16992\r\n"
+                    + "Content-Length: 0\r\n\r\n");
+            String r = p.awaitContaining("</html>");
+            assertTrue(r.startsWith("HTTP/1.1 401"), "channel " + (i + 1) + " of the VM not answered: " + r);
+            assertTrue(p.closed.await(10, TimeUnit.SECONDS), "AMT closes the connection after a 401");
+            s.close();   // the MPS's CHANNEL_CLOSE
+        }
+        assertEquals(0, transport.tunnelConnections());
+        assertEquals(0, transport.door().guard().unauthenticatedConnections(),
+                "closed tunnelled connections still counted by the guard");
+    }
+
     @Test
     void aVmWithoutAnEndpointOrAnotherPortIsRefused() {
         TunnelDoor door = transport.tunnels();
