@@ -82,9 +82,10 @@ public interface EndpointPathHandler {
         }
 
         /**
-         * Runs {@code work} on the transport's operation threads for at most {@code timeoutMillis}
-         * (capped by the configured maximum); on timeout the work is interrupted and
-         * {@link TimeoutException} thrown. The exception of the work comes as {@link ExecutionException}.
+         * Runs {@code work} on this thread under an {@link org.vamt.hypervisor.OperationDeadline} of
+         * {@code timeoutMillis} (capped by the configured maximum): a hypervisor call that does not
+         * answer by then gives up, and {@link TimeoutException} is thrown whatever the work made of
+         * that failure. The exception of the work comes as {@link ExecutionException}.
          */
         <T> T bounded(Callable<T> work, long timeoutMillis)
                 throws TimeoutException, ExecutionException, InterruptedException;

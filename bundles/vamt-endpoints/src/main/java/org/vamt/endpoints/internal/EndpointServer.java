@@ -101,10 +101,6 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
         @AttributeDefinition(description = "Longest an operation may run (a client's OperationTimeout may be shorter)")
         long maxOperationSeconds() default 60;
 
-        @AttributeDefinition(description = "Operations that overran maxOperationSeconds and whose thread has not "
-                + "come back (a hung hypervisor call) that may pile up; beyond, new operations get HTTP 503")
-        int maxHungOperations() default 64;
-
         @AttributeDefinition(description = "Total time for a request's headers, from the connection's opening (TLS "
                 + "handshake included) or the end of its previous request; past it: 408 and the connection closed")
         int requestHeaderSeconds() default 10;
@@ -453,7 +449,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     private static HttpDoor.Limits limits(Config c) {
         return new HttpDoor.Limits(c.maxRequestBytes(), c.maxConcurrentOperations(), 2_000,
-                c.maxOperationSeconds() * 1000, c.maxHungOperations(), c.requestBodySeconds() * 1000L);
+                c.maxOperationSeconds() * 1000, c.requestBodySeconds() * 1000L);
     }
 
     private static ConnectionGuard.Limits connectionLimits(Config c) {

@@ -10,21 +10,16 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.hypervisor.OperationDeadline;
 import org.vamt.security.AuditEvent;
 import org.vamt.security.Login;
 import org.vamt.security.SecurityService;
@@ -36,10 +31,11 @@ import org.vamt.security.SecurityService;
  * the VM), concurrency is bounded (HTTP 503 beyond), and the Server header AMT clients look for
  * is on every answer. Every wait is bounded by a total deadline: request headers (the
  * {@link ConnectionGuard}, which also caps connections without an authenticated request), bodies
- * (2 s without credentials, {@code bodyMillis} with), operations ({@code maxOperationMillis}, on
- * a bounded pool of threads: {@code maxConcurrent} plus {@code maxHungOperations} left behind by
- * operations that overran and did not stop; beyond it the handler's busy answer). Limits change
- * in place ({@link #limits(Limits)}).
+ * (2 s without credentials, {@code bodyMillis} with), operations ({@code maxOperationMillis}). An
+ * operation runs on the request's own thread (no hand-off per request) under an
+ * {@link OperationDeadline}: what may block without end, a hypervisor call, waits only until it
+ * and keeps its own bounded threads when it hangs (vamt-libvirt's {@code maxCallThreads}). Limits
+ * change in place ({@link #limits(Limits)}).
  */
 final class HttpDoor {
     private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
@@ -62,35 +58,30 @@ final class HttpDoor {
     /** Sized to the largest maxConcurrent ever configured; the unused permits are held back. */
     private final Semaphore slots = new Semaphore(0, true);
     private int grantedSlots;
-    /** Runs {@link EndpointPathHandler.Call#bounded} work: as many threads as may be reserved, no more. */
-    private final ThreadPoolExecutor workers;
-    /** Worker threads reserved (by a request, or by work still running, hung or not); guarded by {@code this}. */
-    private int workersInUse;
-    private int workerCapacity;
     private final ConnectionGuard guard;
+    /** A hung hypervisor times out every request: one warning a second, not one per request. */
+    private final TimeoutWarnings timeoutWarnings = new TimeoutWarnings();
     private volatile int listenerThreads = 200;
 
     /**
      * @param maxRequestBytes    largest body accepted
      * @param maxConcurrent      operations at once; others wait up to {@code queueMillis}, then get 503
      * @param maxOperationMillis cap of {@link EndpointPathHandler.Call#bounded}
-     * @param maxHungOperations  operations past their deadline whose thread has not come back (a hung
-     *                           hypervisor call) that may pile up; beyond, new operations get the busy answer
      * @param bodyMillis         total time an authenticated client has to send its body
      */
     record Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis,
-                  int maxHungOperations, long bodyMillis) {
+                  long bodyMillis) {
         Limits {
             if (maxRequestBytes < 1 || maxConcurrent < 1 || maxConcurrent > MAX_SLOTS || maxOperationMillis < 1
-                    || maxHungOperations < 0 || maxHungOperations > MAX_SLOTS || bodyMillis < 1) {
+                    || bodyMillis < 1) {
                 throw new IllegalArgumentException("maxRequestBytes, maxConcurrentOperations, maxOperationSeconds "
-                        + "and requestBodySeconds must be positive, maxHungOperations not negative");
+                        + "and requestBodySeconds must be positive");
             }
         }
 
-        /** With the defaults of the configuration for the hung operations (64) and the body deadline (30 s). */
+        /** With the configuration's default body deadline (30 s). */
         Limits(int maxRequestBytes, int maxConcurrent, long queueMillis, long maxOperationMillis) {
-            this(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis, 64, 30_000);
+            this(maxRequestBytes, maxConcurrent, queueMillis, maxOperationMillis, 30_000);
         }
     }
 
@@ -106,13 +97,6 @@ final class HttpDoor {
         this.pathHandlers = pathHandlers;
         this.serverHeader = "Intel(R) Active Management Technology " + amtVersion;
         this.guard = new ConnectionGuard(serverHeader, connectionLimits);
-        AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "vamt-endpoint-op-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        workers.allowCoreThreadTimeOut(true);
         limits(limits);
     }
 
@@ -160,34 +144,7 @@ final class HttpDoor {
             t.start();
         }
         grantedSlots = next.maxConcurrent();
-        int capacity = next.maxConcurrent() + next.maxHungOperations();
-        if (capacity >= workers.getMaximumPoolSize()) {
-            workers.setMaximumPoolSize(capacity);
-            workers.setCorePoolSize(capacity);
-        } else {
-            workers.setCorePoolSize(capacity);
-            workers.setMaximumPoolSize(capacity);
-        }
-        workerCapacity = capacity;
         this.limits = next;
-    }
-
-    /** A worker thread for one operation, if one is free (work still running, hung or not, holds its own). */
-    private synchronized boolean reserveWorker() {
-        if (workersInUse >= workerCapacity) {
-            return false;
-        }
-        workersInUse++;
-        return true;
-    }
-
-    private synchronized void releaseWorker() {
-        workersInUse--;
-    }
-
-    /** Worker threads held now (by requests, or by work that overran and has not returned). */
-    synchronized int workersInUse() {
-        return workersInUse;
     }
 
     void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -274,26 +231,14 @@ final class HttpDoor {
             plain(resp, 503, "Shutting down.");
             return;
         }
-        if (!reserveWorker()) {
-            slots.release();
-            LOG.warn("VM {}: {} operation threads held (operations that overran and have not returned); "
-                    + "answering 503", ep.name(), l.maxConcurrent() + l.maxHungOperations());
-            resp.setHeader("Retry-After", "1");
-            write(resp, handler.busy());
-            return;
-        }
         EndpointPathHandler.Reply reply;
         Call call = new Call(req, body, ctx, ep, l);
-        call.reservedWorker = true;
         try {
             reply = handler.handle(call);
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} failed", ep.name(), path, e);
             reply = null;
         } finally {
-            if (call.reservedWorker) {
-                releaseWorker();   // the handler ran no bounded work
-            }
             slots.release();
         }
         write(resp, reply == null ? new EndpointPathHandler.Reply(500, EndpointPathHandler.TEXT, "Internal error.")
@@ -351,6 +296,24 @@ final class HttpDoor {
         }
     }
 
+    /** Warns of operations that timed out, at most once a second, with the count of those not told. */
+    private static final class TimeoutWarnings {
+        private long nextWarningNanos = System.nanoTime();
+        private int untold;
+
+        synchronized void warn(String vm, String path, long timeoutMillis, String why) {
+            long now = System.nanoTime();
+            if (now - nextWarningNanos < 0) {
+                untold++;
+                return;
+            }
+            LOG.warn("VM {}: {} did not finish within {} ms: {}{}", vm, path, timeoutMillis, why,
+                    untold == 0 ? "" : " (and " + untold + " more operations timed out in the last second)");
+            untold = 0;
+            nextWarningNanos = now + 1_000_000_000L;
+        }
+    }
+
     /** What a handler sees of its request. */
     private final class Call implements EndpointPathHandler.Call {
         private final String path;
@@ -359,8 +322,6 @@ final class HttpDoor {
         private final RequestContext ctx;
         private final MachineEndpoints.Endpoint ep;
         private final Limits limits;
-        /** The request's worker reservation, not yet handed to bounded work. */
-        boolean reservedWorker;
 
         Call(HttpServletRequest req, byte[] body, RequestContext ctx, MachineEndpoints.Endpoint ep, Limits limits) {
             this.path = req.getRequestURI();
@@ -417,28 +378,18 @@ final class HttpDoor {
         public <T> T bounded(Callable<T> work, long timeoutMillis)
                 throws TimeoutException, ExecutionException, InterruptedException {
             long timeout = Math.min(timeoutMillis, limits.maxOperationMillis());
-            if (reservedWorker) {
-                reservedWorker = false;
-            } else if (!reserveWorker()) {
-                throw new RejectedExecutionException("every operation thread is held");
+            OperationDeadline.Outcome<T> outcome = OperationDeadline.run(timeout, work);
+            if (outcome.expired()) {
+                timeoutWarnings.warn(ep.name(), path, timeout, outcome.expiredBecause());
+                throw new TimeoutException(outcome.expiredBecause());
             }
-            FutureTask<T> f = reservedTask(work);
-            try {
-                workers.execute(f);
-            } catch (RejectedExecutionException shutDown) {
-                releaseWorker();
-                throw shutDown;
-            }
-            try {
-                return f.get(timeout, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                LOG.warn("VM {}: {} did not finish within {} ms", ep.name(), path, timeout);
-                throw e;
-            } catch (InterruptedException e) {
-                f.cancel(true);
+            if (outcome.failure() instanceof InterruptedException e) {
                 throw e;
             }
+            if (outcome.failure() != null) {
+                throw new ExecutionException(outcome.failure());
+            }
+            return outcome.result();
         }
 
         @Override
@@ -447,40 +398,8 @@ final class HttpDoor {
         }
     }
 
-    /**
-     * {@code work} holding a worker reservation until it returns — not merely until it is
-     * cancelled: a cancelled call that ignores the interrupt (a hung native hypervisor call) keeps
-     * its thread, and so its place in the bounded pool. Work cancelled before it started gives the
-     * place back at once.
-     */
-    private <T> FutureTask<T> reservedTask(Callable<T> work) {
-        AtomicBoolean started = new AtomicBoolean();
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                releaseWorker();
-            }
-        };
-        return new FutureTask<>(() -> {
-            started.set(true);
-            try {
-                return work.call();
-            } finally {
-                release.run();
-            }
-        }) {
-            @Override
-            protected void done() {
-                if (isCancelled() && !started.get()) {
-                    release.run();
-                }
-            }
-        };
-    }
-
-    /** Stops the operation threads and the connection deadlines (transport shutdown). */
+    /** Stops the connection deadlines (transport shutdown). */
     void close() {
-        workers.shutdownNow();
         guard.close();
     }
 

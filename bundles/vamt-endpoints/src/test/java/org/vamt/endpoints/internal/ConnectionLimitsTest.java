@@ -2,6 +2,7 @@ package org.vamt.endpoints.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.endpoints.internal.RawHttp.SERVER;
 import static org.vamt.endpoints.internal.RawHttp.closedByServer;
@@ -15,19 +16,20 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.hypervisor.OperationDeadline;
 import org.vamt.security.digest.DigestSession;
 
 /**
- * The door's total deadlines, connection caps and bounded operation threads over a real Jetty
+ * The door's total deadlines, connection caps and operation deadlines over a real Jetty
  * (issue 17, defect 2 and "bounded resources"): a client that drips its headers or its body gets
  * 408/400 at the deadline however steadily it drips; connections without an authenticated request
- * are capped per source and in all (the oldest of the busiest source makes room); operations whose
- * thread hangs fill a bounded pool, then the handler's busy answer (503) comes instead of new threads.
+ * are capped per source and in all (the oldest of the busiest source makes room); an operation runs
+ * on the request's thread and times out when a hypervisor call gave up at its deadline (the bounded
+ * threads of hung calls are vamt-libvirt's, see HungHypervisorIT).
  */
 class ConnectionLimitsTest {
     final List<String> handled = new CopyOnWriteArrayList<>();
@@ -41,7 +43,7 @@ class ConnectionLimitsTest {
 
     private void start(long headerMillis, long bodyMillis) throws IOException {
         port = RawHttp.freePort();
-        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, headerMillis, bodyMillis, 32, 256, 4), call -> {
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, headerMillis, bodyMillis, 32, 256), call -> {
                     handled.add(new String(call.body(), java.nio.charset.StandardCharsets.UTF_8));
                     return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, "ok");
                 });
@@ -144,7 +146,7 @@ class ConnectionLimitsTest {
     @Test
     void connectionsBeyondThePerSourceCapAreClosedOthersStay() throws Exception {
         port = RawHttp.freePort();
-        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 5, 100, 4), RawHttp.OK);
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 5, 100), RawHttp.OK);
         List<Socket> six = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             six.add(open("127.0.0.7", 100));
@@ -176,7 +178,7 @@ class ConnectionLimitsTest {
     @Test
     void whenAllAreTakenTheOldestOfTheBusiestSourceMakesRoomForANewcomer() throws Exception {
         port = RawHttp.freePort();
-        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 10, 12, 4), RawHttp.OK);
+        start(DoorLimits.transport(RawHttp.security(), 4, 5_000, 10_000, 30_000, 10, 12), RawHttp.OK);
         DigestSession digest = RawHttp.session(port);
         // an authenticated connection is not counted, so it is never the one to go
         Socket kept = open("127.0.0.9", 3_000);
@@ -222,57 +224,43 @@ class ConnectionLimitsTest {
     }
 
     @Test
-    void operationsWhoseThreadsHangFillABoundedPoolThen503() throws Exception {
-        CountDownLatch hypervisorBack = new CountDownLatch(1);
-        EndpointPathHandler hanging = call -> {
+    void anOperationRunsOnTheRequestsThreadAndTimesOutWhenAHypervisorCallGaveUpAtItsDeadline() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EndpointPathHandler handler = call -> {
             try {
                 String r = call.bounded(() -> {
-                    // a native call that ignores interrupts
-                    while (true) {
-                        try {
-                            hypervisorBack.await();
-                            return "back";
-                        } catch (InterruptedException ignored) {
-                            // keeps waiting
-                        }
+                    OperationDeadline d = OperationDeadline.current();
+                    seen.add(Thread.currentThread().getName() + " " + (d.remainingNanos() <= 100_000_000L));
+                    if (call.body().length == 4) {   // "hung": what vamt-libvirt does when libvirtd does not answer
+                        d.expire("libvirt did not answer in time");
+                        throw new IllegalStateException("the provider made its own failure of it");
                     }
+                    return "answered";
                 }, 100);
                 return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, r);
             } catch (TimeoutException e) {
-                return new EndpointPathHandler.Reply(504, EndpointPathHandler.TEXT, "timed out");
+                return new EndpointPathHandler.Reply(504, EndpointPathHandler.TEXT, e.getMessage());
             } catch (Exception e) {
                 return new EndpointPathHandler.Reply(500, EndpointPathHandler.TEXT, e.toString());
             }
         };
-        // 2 at once, 1 hung thread tolerated: 3 threads in all
         port = RawHttp.freePort();
-        start(DoorLimits.transport(RawHttp.security(), 2, 5_000, 10_000, 30_000, 32, 256, 1), hanging);
-        try {
-            DigestSession digest = RawHttp.session(port);
-            Socket s = open("127.0.0.1", 5_000);
-            for (int i = 0; i < 3; i++) {
-                send(s, post(digest, "op"));
-                assertEquals(504, read(s).status(), "operation " + i + " overran; its thread stays hung");
-            }
-            send(s, post(digest, "op"));
-            RawHttp.Response busy = read(s);
-            assertEquals(503, busy.status(), "no fourth thread: " + busy);
-            assertEquals("1", busy.header("Retry-After"));
-            assertTrue(busy.head().contains(SERVER), busy.head());
-            assertEquals(3, DoorLimits.workersInUse(transport));
-        } finally {
-            hypervisorBack.countDown();
-        }
-        // the hung calls return, their threads with them
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (DoorLimits.workersInUse(transport) > 0 && System.nanoTime() < end) {
-            Thread.onSpinWait();
-        }
+        start(DoorLimits.transport(RawHttp.security(), 2, 5_000, 10_000, 30_000, 32, 256), handler);
         DigestSession digest = RawHttp.session(port);
         Socket s = open("127.0.0.1", 5_000);
-        send(s, post(digest, "op"));
-        RawHttp.Response r = read(s);
-        assertEquals(200, r.status(), r.toString());
-        assertEquals("back", r.body());
+        send(s, post(digest, "hung"));
+        RawHttp.Response timedOut = read(s);
+        assertEquals(504, timedOut.status(), "whatever the work made of the failure: " + timedOut);
+        assertEquals("libvirt did not answer in time", timedOut.body());
+        send(s, post(digest, "ok"));
+        RawHttp.Response fine = read(s);
+        assertEquals(200, fine.status(), fine.toString());
+        assertEquals("answered", fine.body());
+        assertEquals(2, seen.size(), seen.toString());
+        for (String w : seen) {
+            assertFalse(w.startsWith("vamt-endpoint-op"), "no hand-off to an operation thread: " + w);
+            assertTrue(w.endsWith(" true"), "the deadline is the operation's (100 ms): " + w);
+        }
+        assertNull(OperationDeadline.current(), "no deadline outside an operation");
     }
 }

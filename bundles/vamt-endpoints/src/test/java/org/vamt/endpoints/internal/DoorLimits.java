@@ -12,18 +12,12 @@ final class DoorLimits {
      * @param bodyMillis   total time for an authenticated body
      * @param perSource    unauthenticated connections per address
      * @param total        unauthenticated connections in all
-     * @param hung         operation threads that may hang beyond {@code maxConcurrent}
      */
     static TestTransport transport(SecurityService security, int maxConcurrent, long maxOperationMillis,
-                                   long headerMillis, long bodyMillis, int perSource, int total, int hung) {
+                                   long headerMillis, long bodyMillis, int perSource, int total) {
         return new TestTransport(security,
-                new HttpDoor.Limits(262144, maxConcurrent, 200, maxOperationMillis, hung, bodyMillis),
+                new HttpDoor.Limits(262144, maxConcurrent, 200, maxOperationMillis, bodyMillis),
                 new ConnectionGuard.Limits(headerMillis, perSource, total), "16.1.30.2307");
-    }
-
-    /** Operation threads held now. */
-    static int workersInUse(TestTransport t) {
-        return t.door().workersInUse();
     }
 
     /** What the connection guard did, for failure messages. */

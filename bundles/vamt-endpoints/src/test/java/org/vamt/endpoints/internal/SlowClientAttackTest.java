@@ -57,7 +57,7 @@ class SlowClientAttackTest {
     void start() throws IOException {
         port = RawHttp.freePort();
         // the defaults of the configuration (EndpointServer.Config)
-        transport = DoorLimits.transport(RawHttp.security(), 64, 60_000, 10_000, 30_000, 32, 256, 64)
+        transport = DoorLimits.transport(RawHttp.security(), 64, 60_000, 10_000, 30_000, 32, 256)
                 .machine(RawHttp.VM, "desktop-01").serve(RawHttp.OK, "/echo").listen(port);
     }
 

@@ -3,7 +3,11 @@ package org.vamt.libvirt.internal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
+import org.vamt.hypervisor.OperationDeadline;
 
 /**
  * The one libvirt connection of the component, shared by all callers (libvirt connections are
@@ -26,6 +31,12 @@ import org.vamt.hypervisor.HypervisorException.Reason;
  * <ul>
  *   <li>Opening happens on the "connector" thread; callers wait at most {@code connectTimeout} and
  *       get {@link Reason#UNAVAILABLE} otherwise, so a hanging libvirtd never blocks them forever.</li>
+ *   <li>A call made for a client operation ({@link OperationDeadline}) to a libvirtd (not the
+ *       in-process test driver, which cannot hang) runs on a bounded pool of call threads and is
+ *       waited for only until the operation's deadline: a hung libvirtd costs the client a
+ *       timeout, not its request thread. A call that overran keeps its thread until libvirt
+ *       returns (a native call ignores interrupts); once {@code maxCallThreads} are held, further
+ *       calls are refused at once (the operation times out), so threads never pile up.</li>
  *   <li>The connection is found dead by libvirt's close callback (socket closed, keepalive timeout),
  *       by {@code virConnectIsAlive} before each call, or by a connection error of a call. It is then
  *       retired, and reopened in the background every {@code reconnectInterval} until that works;
@@ -71,6 +82,9 @@ final class LibvirtConnection {
     private final Observer observer;
     private final ScheduledExecutorService connector;
     private final AtomicLong generations = new AtomicLong();
+    /** Null for the in-process test driver: its calls run on the caller's thread. */
+    private final ThreadPoolExecutor callers;
+    private final int maxCallThreads;
 
     private final Object lock = new Object();
     private Handle current;                            // guarded by lock
@@ -81,8 +95,10 @@ final class LibvirtConnection {
     private boolean stopped;                           // guarded by lock
 
     LibvirtConnection(String uri, int keepaliveInterval, int keepaliveCount, long connectTimeoutMs,
-                      long reconnectIntervalMs, LifecycleListener lifecycle, Observer observer) {
+                      long reconnectIntervalMs, int maxCallThreads, LifecycleListener lifecycle, Observer observer) {
         this.uri = uri;
+        this.maxCallThreads = maxCallThreads;
+        this.callers = inProcess(uri) ? null : callThreads(maxCallThreads);
         this.keepaliveInterval = keepaliveInterval;
         this.keepaliveCount = keepaliveCount;
         this.connectTimeoutMs = connectTimeoutMs;
@@ -129,6 +145,72 @@ final class LibvirtConnection {
      * @param subject the machine (name/uuid) or other subject, for messages
      */
     <T> T call(String op, String subject, Call<T> call) throws HypervisorException {
+        OperationDeadline deadline = callers == null ? null : OperationDeadline.current();
+        return deadline == null ? callHere(op, subject, call) : callBefore(deadline, op, subject, call);
+    }
+
+    /**
+     * The libvirt test driver keeps its domains in this process ({@code test:///…}); every other
+     * URI, {@code test+unix://} included, talks to a daemon that may stop answering.
+     */
+    static boolean inProcess(String uri) {
+        return uri.startsWith("test:");
+    }
+
+    private static ThreadPoolExecutor callThreads(int max) {
+        AtomicInteger n = new AtomicInteger();
+        // no queue: a call gets a thread at once or is refused
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, max, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "vamt-libvirt-call-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        return pool;
+    }
+
+    /** {@code call} on a call thread, waited for until the operation's deadline. */
+    private <T> T callBefore(OperationDeadline deadline, String op, String subject, Call<T> call)
+            throws HypervisorException {
+        String what = op + (subject == null || subject.isEmpty() ? "" : " " + subject);
+        FutureTask<T> task = new FutureTask<>(() -> callHere(op, subject, call));
+        try {
+            callers.execute(task);
+        } catch (RejectedExecutionException allHeld) {
+            deadline.expire("libvirt at " + uri + " has not returned " + maxCallThreads + " calls");
+            throw new HypervisorException(Reason.UNAVAILABLE, what + ": not attempted, libvirt at " + uri
+                    + " has not returned " + maxCallThreads + " earlier calls");
+        }
+        try {
+            return task.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // not interrupted: the native call would ignore it; its thread comes back when libvirt answers
+            deadline.expire("libvirt at " + uri + " did not answer " + what + " in time");
+            LOG.debug("libvirt at {} did not answer {} before the operation's deadline", uri, what);
+            throw new HypervisorException(Reason.UNAVAILABLE, what + ": libvirt at " + uri + " did not answer in time");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HypervisorException he) {
+                throw he;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof java.lang.Error err) {
+                throw err;
+            }
+            throw new HypervisorException(Reason.FAILED, what + ": " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException(Reason.UNAVAILABLE, what + ": interrupted");
+        }
+    }
+
+    /** Call threads held now (by calls running or hung); 0 for the in-process driver. */
+    int callThreadsHeld() {
+        return callers == null ? 0 : callers.getActiveCount();
+    }
+
+    private <T> T callHere(String op, String subject, Call<T> call) throws HypervisorException {
         Handle h = acquire();
         try {
             return call.call(h.connect);
@@ -177,6 +259,9 @@ final class LibvirtConnection {
             }
         }
         connector.shutdownNow();
+        if (callers != null) {
+            callers.shutdownNow();
+        }
         try {
             if (!connector.awaitTermination(waitMs, TimeUnit.MILLISECONDS)) {
                 LOG.warn("libvirt connector thread for {} did not stop (a connection attempt may hang)", uri);

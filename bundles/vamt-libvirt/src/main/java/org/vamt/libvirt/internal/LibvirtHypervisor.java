@@ -74,6 +74,12 @@ public class LibvirtHypervisor implements Hypervisor {
         @AttributeDefinition(name = "Keepalive count",
                 description = "Unanswered keepalives before libvirt declares the connection dead")
         int keepaliveCount() default 3;
+
+        @AttributeDefinition(name = "Call threads",
+                description = "Threads for the libvirtd calls of client operations, running or hung past their "
+                        + "operation's deadline; when all are held, further calls are refused at once and the "
+                        + "client gets wsman:TimedOut (not used by the in-process test driver)")
+        int maxCallThreads() default 128;
     }
 
     private volatile LibvirtConnection connection;
@@ -95,7 +101,7 @@ public class LibvirtHypervisor implements Hypervisor {
         org.vamt.hypervisor.state.StateJson.warmUp();   // not on the first event's state write
         connection = new LibvirtConnection(uri, config.keepaliveInterval(), config.keepaliveCount(),
                 Math.max(100, config.connectTimeoutMs()), Math.max(100, config.reconnectIntervalMs()),
-                events.lifecycle(), events::onConnected);
+                Math.max(1, config.maxCallThreads()), events.lifecycle(), events::onConnected);
         connection.start();
         LOG.info("vAMT libvirt hypervisor started for {}", uri);
     }

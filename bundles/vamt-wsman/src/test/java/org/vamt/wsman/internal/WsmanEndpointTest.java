@@ -26,6 +26,8 @@ import org.vamt.security.AmtRealm;
 import org.vamt.security.AuditEvent;
 import org.vamt.accounts.internal.UserStore;
 import org.vamt.cim.CimDateTime;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimStatus;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
@@ -143,12 +145,17 @@ class WsmanEndpointTest {
 
         @Override
         public MethodResult invokeMethod(RequestContext ctx, CimObjectPath target, String method,
-                                         Map<String, Object> arguments) {
+                                         Map<String, Object> arguments) throws CimException {
             calls.add(method + " " + arguments);
             if ("7".equals(String.valueOf(arguments.get("PowerState")))) {
+                // a hypervisor that hangs until the test lets go, waited for as vamt-libvirt does:
+                // until the operation's deadline, which then expires
+                org.vamt.hypervisor.OperationDeadline d = org.vamt.hypervisor.OperationDeadline.current();
                 try {
-                    // a hypervisor that hangs: held until the test lets go
-                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    if (!release.await(Math.max(0, d.remainingNanos()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                        d.expire("the hypervisor did not answer in time");
+                        throw new CimException(CimStatus.UNAVAILABLE, "the hypervisor did not answer");
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
