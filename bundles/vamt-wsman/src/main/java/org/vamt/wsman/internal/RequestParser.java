@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -32,23 +33,66 @@ final class RequestParser {
     private static final int MAX_SELECTORS = 32;
 
     /**
-     * A factory per thread, but a new parser per request: a Xerces parser kept for reuse holds on to
-     * the largest attribute list and every distinct name it has ever seen, so a pooled thread that
-     * once parsed a hostile envelope (thousands of attributes, random names) kept megabytes for
-     * good, and its symbol table grew with every new name.
+     * A factory per thread, and a few parsers reused with a budget. A reused Xerces parser holds
+     * on to the largest attribute list and every distinct name it has seen (reset() keeps its
+     * symbol table), so a pooled parser that once parsed a hostile envelope (thousands of
+     * attributes, random names) kept megabytes for good. So a parser is reused only until it has
+     * read {@link #PARSER_BUDGET_BYTES} in all, never after an envelope above
+     * {@link #REUSED_ENVELOPE_BYTES}, and at most {@link #POOLED_PARSERS} wait for reuse: what they
+     * keep is bounded by what they read (about 8 × 32 KiB of names), whatever the load. Building
+     * a parser costs more than parsing a Get (the profile: XML11Configuration.<init>).
      */
     private final ThreadLocal<DocumentBuilderFactory> factories = ThreadLocal.withInitial(RequestParser::newFactory);
+    static final int POOLED_PARSERS = 8;
+    static final int PARSER_BUDGET_BYTES = 32 * 1024;
+    static final int REUSED_ENVELOPE_BYTES = 8 * 1024;
+    private final ArrayBlockingQueue<PooledParser> parsers = new ArrayBlockingQueue<>(POOLED_PARSERS);
+
+    /** A builder and the bytes it has read. */
+    private static final class PooledParser {
+        final DocumentBuilder builder;
+        long bytesRead;
+
+        PooledParser(DocumentBuilder builder) {
+            this.builder = builder;
+        }
+    }
 
     private static DocumentBuilderFactory newFactory() {
         return SafeXml.factory();
     }
 
+    /** Parsers waiting for reuse now (for tests). */
+    int pooledParsers() {
+        return parsers.size();
+    }
+
+    private Document parseDocument(byte[] body) throws ParserConfigurationException, SAXException, IOException {
+        PooledParser p = parsers.poll();
+        if (p == null) {
+            DocumentBuilder builder = factories.get().newDocumentBuilder();
+            builder.setErrorHandler(null);
+            p = new PooledParser(builder);
+        }
+        boolean reusable = false;
+        try {
+            Document doc = p.builder.parse(new ByteArrayInputStream(body));
+            reusable = true;
+            return doc;
+        } finally {
+            p.bytesRead += body.length;
+            if (reusable && body.length <= REUSED_ENVELOPE_BYTES && p.bytesRead <= PARSER_BUDGET_BYTES) {
+                p.builder.reset();
+                p.builder.setErrorHandler(null);
+                parsers.offer(p);   // dropped when the pool is full
+            }
+        }
+    }
+
     WsmanRequest parse(byte[] body) throws WsmanFault {
         Document doc;
         try {
-            DocumentBuilder builder = factories.get().newDocumentBuilder();
-            builder.setErrorHandler(null);
-            doc = builder.parse(new ByteArrayInputStream(body));
+            doc = parseDocument(body);
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("XML parser cannot be hardened", e);
         } catch (SAXException | IOException e) {
