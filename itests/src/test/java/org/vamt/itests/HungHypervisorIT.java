@@ -1,0 +1,244 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Issue 21, "a hung hypervisor call under 16 clients": vAMT ({@code bin/karaf}) on a libvirtd of
+ * the test's own (started as {@code nobody} with its own socket directory, serving the demo VMs on
+ * libvirt's test driver through {@code test+unix://}), 16 keep-alive Digest clients enumerating
+ * CIM_AssociatedPowerManagementService (a libvirt call per request) with {@code OperationTimeout}
+ * PT2S. The libvirtd is stopped with SIGSTOP for {@code vamt.hangSeconds} (20 by default; the
+ * {@code hang} stage of {@code benchmarks/run-all.sh} holds it 60 s), then continued. While it is
+ * stopped every answer is {@code wsman:TimedOut}, none later than the operation timeout plus 1 s;
+ * the JVM's thread count stays under its count before the hang + {@code maxCallThreads} (set to
+ * {@value #CALL_THREADS} here) + one Jetty thread per client + {@value #SLACK_THREADS}; within 2 s
+ * of SIGCONT the clients are answered again, and every request sent from then on succeeds. Own
+ * ports (39992/39993, 39181, 39101, 39199, 39444).
+ */
+public class HungHypervisorIT {
+    static final int PORT = 39992;
+    static final int CLIENTS = 16;
+    static final int CALL_THREADS = 32;
+    /** Threads the JVM may start besides those bounded here (a timer, a GC or compiler thread, a log flush). */
+    static final int SLACK_THREADS = 12;
+    static final long OPERATION_TIMEOUT_MS = 2_000;
+    static final String[] VMS = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"};
+
+    Process karaf;
+    Process libvirtd;
+
+    @After
+    public void stopWhatIsLeft() throws Exception {
+        if (libvirtd != null) {
+            signal(libvirtd.pid(), "CONT");
+            libvirtd.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        if (karaf != null) {
+            RestartIT.killTree(karaf);
+        }
+    }
+
+    /** One answer a client got: when it was sent and answered (ms since the test's epoch), and what it was. */
+    record Answer(long sentMs, long answeredMs, int status, boolean timedOut, String body) {
+    }
+
+    @Test
+    public void aStoppedLibvirtdGivesTimedOutBoundedThreadsAndRecoversWithinTwoSeconds() throws Exception {
+        int hangSeconds = Integer.getInteger("vamt.hangSeconds", 20);
+        Path home = RestartIT.freshCopyOfTheDistribution("hung-hypervisor", PORT, PORT + 1, 39181, 39101, 39199,
+                39444);
+        Path socket = startPrivateLibvirtd(home.resolveSibling("libvirtd"), home.resolve("etc/vamt-demo-vms.xml"));
+        DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "uri",
+                "test+unix://" + socket.getParent().resolveSibling("vms.xml") + "?socket=" + socket);
+        DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "maxCallThreads",
+                String.valueOf(CALL_THREADS));
+        karaf = RestartIT.startKaraf(home, PORT, Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD));
+        long pid = karaf.descendants().filter(h -> h.info().arguments().map(a -> List.of(a)
+                .contains("org.apache.karaf.main.Main")).orElse(false)).findFirst().orElseThrow(() ->
+                new AssertionError("no Karaf JVM below bin/karaf")).pid();
+        String request = powerEnumeration();
+        for (String vm : VMS) {
+            HttpResponse<String> first = RestartIT.untilAnswered(new WsmanClient(vm, PORT), request);
+            assertEquals(first.body(), 200, first.statusCode());
+        }
+
+        long epoch = System.nanoTime();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<?>> clients = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            String vm = VMS[c % VMS.length];
+            clients.add(pool.submit(() -> {
+                WsmanClient client = new WsmanClient(vm, PORT);
+                while (running.get()) {
+                    long sent = sinceMs(epoch);
+                    try {
+                        HttpResponse<String> r = client.post(request);
+                        answers.add(new Answer(sent, sinceMs(epoch), r.statusCode(),
+                                r.body().contains("TimedOut"), r.body()));
+                    } catch (IOException e) {
+                        answers.add(new Answer(sent, sinceMs(epoch), -1, false, e.toString()));
+                    }
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(3_000);
+        int threadsBefore = threads(pid);
+        long stoppedMs = sinceMs(epoch);
+        signal(libvirtd.pid(), "STOP");
+        int maxThreads = threadsBefore;
+        while (sinceMs(epoch) < stoppedMs + hangSeconds * 1000L) {
+            maxThreads = Math.max(maxThreads, threads(pid));
+            Thread.sleep(200);
+        }
+        long continuedMs = sinceMs(epoch);
+        signal(libvirtd.pid(), "CONT");
+        while (sinceMs(epoch) < continuedMs + 5_000) {
+            maxThreads = Math.max(maxThreads, threads(pid));
+            Thread.sleep(200);
+        }
+        running.set(false);
+        for (Future<?> f : clients) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        List<Answer> before = new ArrayList<>();
+        List<Answer> during = new ArrayList<>();
+        List<Answer> after = new ArrayList<>();
+        for (Answer a : answers) {
+            if (a.answeredMs() < stoppedMs) {
+                before.add(a);
+            } else if (a.sentMs() > stoppedMs + 100 && a.answeredMs() < continuedMs) {
+                during.add(a);
+            } else if (a.sentMs() >= continuedMs + 2_000) {
+                after.add(a);
+            }
+        }
+        long firstAnsweredAfter = answers.stream().filter(a -> a.sentMs() >= continuedMs && a.status() == 200)
+                .mapToLong(Answer::answeredMs).min().orElse(Long.MAX_VALUE) - continuedMs;
+        long slowest = during.stream().mapToLong(a -> a.answeredMs() - a.sentMs()).max().orElse(-1);
+        long timedOut = during.stream().filter(a -> a.status() == 400 && a.timedOut()).count();
+        int bound = threadsBefore + CALL_THREADS + CLIENTS + SLACK_THREADS;
+        System.out.printf("HungHypervisorIT: libvirtd stopped %d s under %d clients: %d answers before, %d during "
+                        + "(%d wsman:TimedOut, slowest %d ms), %d from 2 s after SIGCONT (%d OK); first OK %d ms after "
+                        + "SIGCONT; JVM threads %d before, at most %d (bound %d)%n",
+                hangSeconds, CLIENTS, before.size(), during.size(), timedOut, slowest, after.size(),
+                after.stream().filter(a -> a.status() == 200).count(), firstAnsweredAfter, threadsBefore, maxThreads,
+                bound);
+
+        assertTrue("answers before the hang", before.size() > CLIENTS);
+        assertTrue("all OK before the hang: " + notOk(before), before.stream().allMatch(a -> a.status() == 200));
+        assertTrue("answers while libvirtd is stopped", during.size() >= CLIENTS);
+        assertEquals("every answer while libvirtd is stopped is wsman:TimedOut: " + notTimedOut(during),
+                during.size(), timedOut);
+        assertTrue("none later than the operation timeout + 1 s: " + slowest + " ms",
+                slowest <= OPERATION_TIMEOUT_MS + 1_000);
+        assertTrue("JVM threads stay bounded: at most " + maxThreads + ", bound " + bound, maxThreads <= bound);
+        assertTrue("answered again within 2 s of SIGCONT: " + firstAnsweredAfter + " ms", firstAnsweredAfter <= 2_000);
+        assertTrue("requests from 2 s after SIGCONT on", after.size() > CLIENTS);
+        assertTrue("all OK from 2 s after SIGCONT on: " + notOk(after), after.stream().allMatch(a -> a.status() == 200));
+    }
+
+    private static long sinceMs(long epoch) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - epoch);
+    }
+
+    private static String notOk(List<Answer> answers) {
+        return answers.stream().filter(a -> a.status() != 200).limit(3).map(Answer::toString).toList().toString();
+    }
+
+    private static String notTimedOut(List<Answer> answers) {
+        return answers.stream().filter(a -> !a.timedOut()).limit(3).map(Answer::toString).toList().toString();
+    }
+
+    /** The optimized enumeration of the VM's power association (its state read from libvirt), PT2S. */
+    static String powerEnumeration() {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + WsmanClient.CIM + "CIM_AssociatedPowerManagementService</w:ResourceURI>"
+                + "<a:MessageID>uuid:1</a:MessageID><w:OperationTimeout>PT" + OPERATION_TIMEOUT_MS / 1000
+                + "S</w:OperationTimeout></s:Header><s:Body><n:Enumerate><w:OptimizeEnumeration/>"
+                + "<w:MaxElements>10</w:MaxElements></n:Enumerate></s:Body></s:Envelope>";
+    }
+
+    /**
+     * A libvirtd of this test's own, as {@code nobody} (session mode: its state under {@code dir}, not
+     * the host's), serving the test driver with {@code vms} copied beside its socket; its socket.
+     */
+    Path startPrivateLibvirtd(Path dir, Path vms) throws Exception {
+        DistributionFiles.deleteTree(dir);
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("home"));
+        Files.copy(vms, dir.resolve("vms.xml"));
+        Path conf = dir.resolve("libvirtd.conf");
+        Files.writeString(conf, "unix_sock_dir = \"" + run + "\"\nunix_sock_rw_perms = \"0777\"\n"
+                + "auth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n");
+        for (Path p : List.of(dir, run, dir.resolve("home"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
+        for (Path p : List.of(conf, dir.resolve("vms.xml"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new AssertionError(p + " is not searchable by nobody; the private libvirtd cannot reach "
+                        + dir);
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "env", "HOME=" + dir.resolve("home"), "XDG_RUNTIME_DIR=" + run,
+                "XDG_CONFIG_HOME=" + dir.resolve("home"), "XDG_CACHE_HOME=" + dir.resolve("home"),
+                "/usr/sbin/libvirtd", "-f", conf.toString())
+                .directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("libvirtd.log").toFile());
+        libvirtd = pb.start();
+        Path socket = run.resolve("libvirt-sock");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!Files.exists(socket)) {
+            if (!libvirtd.isAlive() || System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the private libvirtd did not start (needs root, setpriv and "
+                        + "libvirt-daemon): " + Files.readString(dir.resolve("libvirtd.log")));
+            }
+            Thread.sleep(100);
+        }
+        return socket;
+    }
+
+    static int threads(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            if (l.startsWith("Threads:")) {
+                return Integer.parseInt(l.substring(8).trim());
+            }
+        }
+        throw new IllegalStateException("no Threads in /proc/" + pid + "/status");
+    }
+
+    static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true).start();
+        assertTrue("kill -" + signal + " " + pid, kill.waitFor(10, TimeUnit.SECONDS));
+    }
+}
