@@ -3,6 +3,10 @@ package org.vamt.provider.software.internal;
 import java.util.ArrayList;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
+import org.vamt.cim.CimException;
+import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
 import org.vamt.cim.model.CIM_SoftwareIdentity;
 import org.vamt.cim.model.CIM_SoftwareIdentityProviderSkeleton;
 import org.vamt.cim.VamtProduct;
@@ -14,7 +18,8 @@ import org.vamt.cim.spi.RequestContext;
  * instance "AMT" (MeshCommander, Intel's toolkit); it must agree with the Server header and
  * Identify, so all come from {@link VamtProduct#amtVersion()}. The 11 instances AMT has, no more:
  * consoles count and list them, so vAMT's own version is told to the operator instead
- * ({@code vamt:provider-list}). Only enumeration is implemented: the CIMOM derives Get.
+ * ({@code vamt:provider-list}). Get by the key, InstanceID (the paper's Get: no search of the
+ * enumeration by the CIMOM, no NOT_SUPPORTED thrown first).
  */
 @Component(service = CimProvider.class, property = {
     CimProvider.CLASSES + "=CIM_SoftwareIdentity",
@@ -38,6 +43,17 @@ public class SoftwareIdentityProvider extends CIM_SoftwareIdentityProviderSkelet
         list.add(identity("Legacy Mode", "False"));
         list.add(identity("AMT FW Core Version", threePart));
         return list;
+    }
+
+    @Override
+    public CimInstance getInstance(RequestContext ctx, CimObjectPath path) throws CimException {
+        Object id = path.key("InstanceID");
+        for (CIM_SoftwareIdentity i : enumerate(ctx)) {
+            if (i.getInstanceID().equals(id)) {
+                return i.toInstance();
+            }
+        }
+        throw new CimException(CimStatus.NOT_FOUND, "no CIM_SoftwareIdentity " + id);
     }
 
     private static CIM_SoftwareIdentity identity(String instanceId, String version) {

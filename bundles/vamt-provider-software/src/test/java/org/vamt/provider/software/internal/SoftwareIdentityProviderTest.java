@@ -1,10 +1,15 @@
 package org.vamt.provider.software.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.vamt.cim.CimException;
 import org.vamt.cim.CimInstance;
+import org.vamt.cim.CimObjectPath;
+import org.vamt.cim.CimStatus;
 import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.RequestContext;
 
@@ -20,6 +25,20 @@ class SoftwareIdentityProviderTest {
                 "Recovery Version", "Recovery Build Num", "Legacy Mode", "AMT FW Core Version"),
                 all.stream().map(i -> i.get("InstanceID")).toList(), "AMT's 11 instances, no vAMT one");
         assertEquals(Boolean.TRUE, find(all, "AMT").get("IsEntity"));
+    }
+
+    @Test
+    void getFindsAnInstanceByItsInstanceIdAndNotFoundOtherwise() throws Exception {
+        SoftwareIdentityProvider p = new SoftwareIdentityProvider();
+        RequestContext ctx = new RequestContext("u", "vm", "admin", "Digest:X");
+        List<CimInstance> all = p.enumerateInstances(ctx, "CIM_SoftwareIdentity");
+        for (CimInstance i : all) {
+            assertEquals(i.toString(), p.getInstance(ctx, new CimObjectPath("CIM_SoftwareIdentity",
+                    Map.of("InstanceID", i.get("InstanceID")))).toString());
+        }
+        CimException e = assertThrows(CimException.class, () -> p.getInstance(ctx,
+                new CimObjectPath("CIM_SoftwareIdentity", Map.of("InstanceID", "amt"))));
+        assertEquals(CimStatus.NOT_FOUND, e.status(), "InstanceID is matched exactly");
     }
 
     private static CimInstance find(List<CimInstance> all, String id) {
