@@ -31,10 +31,10 @@ import org.junit.Test;
  * the JVM's thread count stays under its count before the hang + {@code maxCallThreads} (set to
  * {@value #CALL_THREADS} here) + one Jetty thread per client + {@value #SLACK_THREADS}; within 2 s
  * of SIGCONT the clients are answered again, and every request sent from then on succeeds. Own
- * ports (39992/39993, 39181, 39101, 39199, 39444).
+ * ports, below the ephemeral range (no client socket holds them): 29992/29993, 29181, 29101, 29199, 29444.
  */
 public class HungHypervisorIT {
-    static final int PORT = 39992;
+    static final int PORT = 29992;
     static final int CLIENTS = 16;
     static final int CALL_THREADS = 32;
     /** Threads the JVM may start besides those bounded here (a timer, a GC or compiler thread, a log flush). */
@@ -63,8 +63,8 @@ public class HungHypervisorIT {
     @Test
     public void aStoppedLibvirtdGivesTimedOutBoundedThreadsAndRecoversWithinTwoSeconds() throws Exception {
         int hangSeconds = Integer.getInteger("vamt.hangSeconds", 20);
-        Path home = RestartIT.freshCopyOfTheDistribution("hung-hypervisor", PORT, PORT + 1, 39181, 39101, 39199,
-                39444);
+        Path home = RestartIT.freshCopyOfTheDistribution("hung-hypervisor", PORT, PORT + 1, 29181, 29101, 29199,
+                29444);
         Path socket = startPrivateLibvirtd(home.resolveSibling("libvirtd"), home.resolve("etc/vamt-demo-vms.xml"));
         DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "uri",
                 "test+unix://" + socket.getParent().resolveSibling("vms.xml") + "?socket=" + socket);
