@@ -289,6 +289,11 @@ public class RestartIT {
 
     /** {@code bin/karaf server} in {@code home} with these environment variables, once it answers Identify. */
     static Process startKaraf(Path home, int port, Map<String, String> environment) throws Exception {
+        return startKaraf(home, port, environment, 120);
+    }
+
+    /** bin/karaf server, then Identify until it answers; fails after {@code seconds}. */
+    static Process startKaraf(Path home, int port, Map<String, String> environment, int seconds) throws Exception {
         WsmanClient probe = new WsmanClient("127.0.0.2", port);
         try {
             probe.send(WsmanClient.identify(), null);
@@ -302,7 +307,7 @@ public class RestartIT {
         pb.environment().putAll(environment);
         long start = System.nanoTime();
         Process p = pb.start();
-        long deadline = System.currentTimeMillis() + 120_000;
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
         while (true) {
             try {
                 if (probe.send(WsmanClient.identify(), null).statusCode() == 200) {
@@ -313,7 +318,8 @@ public class RestartIT {
             }
             if (!p.isAlive() || System.currentTimeMillis() > deadline) {
                 killTree(p);
-                fail("vAMT did not answer Identify within 120 s; see " + home.resolve("karaf-console.log"));
+                fail("vAMT did not answer Identify within " + seconds + " s; see " + home.resolve("karaf-console.log")
+                        + " and " + home.resolve("data/log/karaf.log"));
             }
             Thread.sleep(100);
         }

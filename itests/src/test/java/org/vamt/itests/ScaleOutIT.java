@@ -329,14 +329,15 @@ public class ScaleOutIT {
     }
 
     /**
-     * Boots the given role features instead of the all-in-one {@code vamt}, with JNA in the first
-     * stage (docs/scale-out.md: JNA in the second stage refreshes the shell during the boot).
+     * Boots the given role features instead of the all-in-one {@code vamt}. JNA is in the first
+     * stage already, and in etc/startup.properties (docs/scale-out.md: JNA in the second stage
+     * refreshes the shell during the boot).
      */
     static void boot(Path home, String features) throws IOException {
         Path cfg = home.resolve("etc/org.apache.karaf.features.cfg");
         String text = Files.readString(cfg);
-        assertTrue("featuresBoot ends with scr), (vamt): " + text, text.contains("scr), (vamt)"));
-        Files.writeString(cfg, text.replace("scr), (vamt)", "scr, vamt-jna), (" + features + ")")
+        assertTrue("featuresBoot ends with scr, vamt-jna), (vamt): " + text, text.contains("scr, vamt-jna), (vamt)"));
+        Files.writeString(cfg, text.replace("scr, vamt-jna), (vamt)", "scr, vamt-jna), (" + features + ")")
                 // a synchronous boot deadlocked twice here (4 Karafs booting on 2 busy cores): the
                 // start-level thread held the features bundle while its install waited to stop it
                 .replace("featuresBootAsynchronous=false", "featuresBootAsynchronous=true"));
