@@ -17,13 +17,14 @@ import org.junit.Test;
  * Issue 21: one fresh start in about sixteen never answered (the features service refreshed Karaf's
  * boot bundles in the middle of the synchronous boot and stalled). The distribution is started 20
  * times, each time a first start (data/ removed: the features service installs vAMT again), by
- * {@code bin/karaf} as an operator would, and each start must answer Identify within 60 s; then
- * {@code bin/stop}. Own ports (39992/39993, 39181, 39101, 39099, 39444).
+ * {@code bin/karaf} as an operator would, and each start must answer Identify within 120 s (the
+ * stall never answered; an unloaded 2-core machine answers in a few seconds, a loaded test machine
+ * took up to a minute); then {@code bin/stop}. Own ports (39992/39993, 39181, 39101, 39099, 39444).
  */
 public class EveryStartAnswersIT {
     static final int PORT = 39992;
     static final int STARTS = Integer.getInteger("vamt.starts", 20);
-    static final int SECONDS_PER_START = 60;
+    static final int SECONDS_PER_START = 120;
 
     Process karaf;
 
