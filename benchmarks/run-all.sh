@@ -2,7 +2,8 @@
 # Runs the issue 8 end-to-end benchmarks against a fresh copy of the distribution and writes the
 # raw output to benchmarks/results/ (the figures in docs/benchmarks.md come from there).
 # Usage (from the repository root, after `mvn install`):  benchmarks/run-all.sh [stage...]
-# Stages: cold paper concurrency inventory hang scale million plot (default: all, in that order), and
+# Stages: cold paper concurrency inventory hang scale million plot (default: all, in that order; scale runs
+# SCALE_COUNTS="4 10 100 1000 10000" VMs unless told otherwise), and
 # cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,9 +121,23 @@ forget_endpoints() {
     rm -f "$DIST"/data/log/karaf.log*
 }
 
+# vamt:vm-list through bin/client, less the client's own start (the same client running 'echo'),
+# best of three each; the table is written to a file to count its rows.
+vm_list_time() {
+    local best_echo=999999 best_list=999999 a b c rows
+    for _ in 1 2 3; do
+        a=$(now_ms); (cd "$DIST" && bin/client -b <<< 'echo' > /dev/null 2>&1); b=$(now_ms)
+        (cd "$DIST" && bin/client -b <<< 'vamt:vm-list' > "$SCRATCH/vm-list.txt" 2>&1); c=$(now_ms)
+        [ $((b - a)) -lt $best_echo ] && best_echo=$((b - a))
+        [ $((c - b)) -lt $best_list ] && best_list=$((c - b))
+    done
+    rows=$(grep -c ' | http://' "$SCRATCH/vm-list.txt" || true)
+    echo "vamt:vm-list: $((best_list - best_echo)) ms (bin/client with vm-list $best_list ms, with echo $best_echo ms, best of 3; $rows rows in the last)"
+}
+
 scale() {
     : > "$RESULTS/scale.txt"
-    for n in 4 10 100 1000; do
+    for n in ${SCALE_COUNTS:-4 10 100 1000 10000}; do
         forget_endpoints
         if [ $n = 4 ]; then
             sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
@@ -134,7 +149,8 @@ scale() {
             echo "## $n VMs"
             start $n
             bench first-last "$DIST/data/log/karaf.log" 16992 admin "$PASSWORD" 20000
-            echo "heap after GC: $(heap_after_gc); RSS $(rss)"
+            vm_list_time
+            echo "heap after GC: $(heap_after_gc); RSS $(rss); CPU $(ps -o cputime= -p "$(cat "$DIST/karaf.pid")")"
             stop
         } 2>&1 | tee -a "$RESULTS/scale.txt"
     done
