@@ -67,6 +67,23 @@ class MachineEndpointsTest {
     }
 
     @Test
+    void addressesGivenBackInARunGoToTheNextNewcomerAndKeptOnesStayReserved() {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints first = addresses(file);
+        first.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie"), vm("d", "delta")));
+        MachineEndpoints map = addresses(file);   // delta is not there this time: its address stays its own
+        map.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie")));
+        map.remove("b");
+        assertEquals("127.0.0.3", map.add("e", "echo").address(), "bravo's address, given back in this run");
+        map.move("a", "127.0.0.20");
+        assertEquals("127.0.0.2", map.add("f", "foxtrot").address(), "alpha's old address, moved away from");
+        assertEquals("127.0.0.6", map.add("g", "golf").address(), "past charlie (.4) and the absent delta (.5)");
+        map.remove("d");
+        assertEquals("127.0.0.5", map.add("h", "hotel").address(), "delta's address once delta is forgotten");
+        assertEquals("127.0.0.7", map.add("i", "india").address());
+    }
+
+    @Test
     void theFirstFileFormatIsReadAndRenamesKeepTheEndpoint() throws Exception {
         Path file = etc.resolve("vamt-endpoints.properties");
         Files.writeString(file, "b = 127.0.0.7\n");
