@@ -49,11 +49,13 @@ class CiraManagerTest {
      */
     @Test
     void whenThePrimaryMpsCannotBeReachedTheBackupIsDialledNext() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
-        try (ServerSocket backup = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+        // a socket bound but not listening: its port refuses connections and stays out of the
+        // ephemeral pool, so the backup's server socket cannot be given the same port
+        try (Socket closedPort = new Socket();
+             ServerSocket backup = new ServerSocket()) {
+            closedPort.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            int closed = closedPort.getLocalPort();
+            backup.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
             backup.setSoTimeout(15_000);
             CiraProfile.Mps primary = new CiraProfile.Mps("127.0.0.1", closed, "primaryUser", "Primary-Pw1");
             CiraProfile.Mps second = new CiraProfile.Mps("127.0.0.1", backup.getLocalPort(), "backupUser", "Backup-Pw1");
