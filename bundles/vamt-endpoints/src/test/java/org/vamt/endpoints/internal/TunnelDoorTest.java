@@ -187,30 +187,14 @@ class TunnelDoorTest {
         TunnelDoor door = transport.tunnels(identity);
         Peer peer = new Peer();
         TunnelDoor.Stream s = door.open(VM, 16993, MPS, peer).orElseThrow();
-        java.util.concurrent.atomic.AtomicReference<java.security.cert.X509Certificate> seen =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
-                seen.set(c[0]);
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        }}, null);
+        RecordingTlsClient trust = new RecordingTlsClient();
+        javax.net.ssl.SSLContext ctx = trust.context();
         TlsClient client = new TlsClient(ctx.createSSLEngine("vm", 16993), s, peer);
         client.send("POST /wsman HTTP/1.1\r\nHost: " + VM + ":16993\r\nContent-Length: 0\r\n\r\n");
         String answer = client.receiveUntil("</html>");
         assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
         assertTrue(answer.contains("realm=\"Digest:55E3AE13BFD261BB17A088AEDD7037EA\""), answer);
-        assertEquals(identity.certificate(), seen.get(), "the VM's TLS identity");
+        assertEquals(identity.certificate(), trust.seen(), "the VM's TLS identity");
     }
 
     static org.vamt.tls.TlsIdentity identityIn(java.nio.file.Path dir) throws Exception {

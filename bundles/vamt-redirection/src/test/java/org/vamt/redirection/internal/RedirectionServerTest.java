@@ -29,6 +29,7 @@ import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.redirection.RedirectionSettings;
 import org.vamt.provider.redirection.RedirectionSessions;
 import org.vamt.endpoints.Endpoints;
+import org.vamt.endpoints.internal.RecordingTlsClient;
 import org.vamt.security.digest.DigestMath;
 import org.vamt.security.internal.TestConfigs;
 import org.vamt.security.internal.TestSecurity;
@@ -109,6 +110,25 @@ class RedirectionServerTest {
     }
 
     /** A console: connects, starts a session of {@code type} and returns the start reply status. */
+    /** What a console sees a running kiosk answer to SOL's start: 0x21, then the controls with power on. */
+    static void startSolOnTheRunningKiosk(SolSend send, DataInputStream in) throws IOException {
+        byte[] solStart = new byte[24];
+        solStart[0] = 0x20;
+        solStart[4] = 1;
+        send.write(solStart);
+        byte[] reply = new byte[23];
+        in.readFully(reply);
+        assertEquals(0x21, reply[0]);
+        byte[] controls = new byte[10];
+        in.readFully(controls);
+        assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+    }
+
+    @FunctionalInterface
+    interface SolSend {
+        void write(byte[] message) throws IOException;
+    }
+
     static final class Console implements AutoCloseable {
         final Socket socket;
         final DataInputStream in;
@@ -206,16 +226,7 @@ class RedirectionServerTest {
             c.in.readFully(head);
             assertEquals(0, head[1], "logged in");
             c.in.readFully(new byte[Messages.getInt(head, 5)]);
-            byte[] solStart = new byte[24];
-            solStart[0] = 0x20;
-            solStart[4] = 1;
-            c.write(solStart);
-            byte[] reply = new byte[23];
-            c.in.readFully(reply);
-            assertEquals(0x21, reply[0]);
-            byte[] controls = new byte[10];
-            c.in.readFully(controls);
-            assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+            startSolOnTheRunningKiosk(c::write, c.in);
             assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
         }
     }
@@ -237,24 +248,8 @@ class RedirectionServerTest {
         server = new RedirectionServer(hv, TestSecurity.create(users, 3, 60_000, 600_000, e -> { }), endpoints(),
                 config(port, false), identity);
         enableListener();
-        java.util.concurrent.atomic.AtomicReference<java.security.cert.X509Certificate> seen =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
-                seen.set(c[0]);
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        }}, null);
+        RecordingTlsClient trust = new RecordingTlsClient();
+        javax.net.ssl.SSLContext ctx = trust.context();
         try (ServerSocket mpsEnd = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket()) {
             tls.connect(mpsEnd.getLocalSocketAddress(), 5000);
@@ -296,19 +291,10 @@ class RedirectionServerTest {
             pump.start();
             try (Console c = new Console(tls)) {
                 tls.startHandshake();
-                assertEquals(identity.certificate(), seen.get(), "the TLS port's identity inside the channel");
+                assertEquals(identity.certificate(), trust.seen(), "the TLS port's identity inside the channel");
                 assertEquals(0, c.start("SOL "));
                 assertEquals(0, c.digestLogin("admin", PASSWORD), "Digest with the VM's realm, inside TLS");
-                byte[] solStart = new byte[24];
-                solStart[0] = 0x20;
-                solStart[4] = 1;
-                tls.getOutputStream().write(solStart);
-                byte[] reply = new byte[23];
-                c.in.readFully(reply);
-                assertEquals(0x21, reply[0]);
-                byte[] controls = new byte[10];
-                c.in.readFully(controls);
-                assertEquals(Messages.SOL_STATUS_POWER_ON, controls[9], "the kiosk VM runs");
+                startSolOnTheRunningKiosk(tls.getOutputStream()::write, c.in);
                 assertTrue(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
             }
         }
