@@ -103,7 +103,13 @@ public class HungHypervisorIT {
                 return null;
             }));
         }
-        Thread.sleep(3_000);
+        // every client under way (several answers each) before the hang, so its thread count is the steady one
+        long warm = System.currentTimeMillis() + 30_000;
+        while (answers.stream().filter(a -> a.status() == 200).count() < 4L * CLIENTS) {
+            assertTrue("the clients got fewer than " + 4 * CLIENTS + " answers in 30 s: " + answers.size(),
+                    System.currentTimeMillis() < warm);
+            Thread.sleep(20);
+        }
         int threadsBefore = threads(pid);
         long stoppedMs = sinceMs(epoch);
         signal(libvirtd.pid(), "STOP");
