@@ -106,8 +106,12 @@ class EndpointServerTlsTest {
             int first = freePort();
             boolean free = true;
             for (int p = first; p < first + count && free; p++) {
-                try (ServerSocket s = new ServerSocket(p)) {
+                // bound as Jetty binds (address reuse on): a port held only by a closed client
+                // connection in TIME_WAIT is free for the listener; binding without reuse called it
+                // taken, and after the suite's many connections no 10 ports in a row were "free"
+                try (ServerSocket s = new ServerSocket()) {
                     s.setReuseAddress(true);
+                    s.bind(new java.net.InetSocketAddress(p));
                 } catch (IOException taken) {
                     free = false;
                 }
