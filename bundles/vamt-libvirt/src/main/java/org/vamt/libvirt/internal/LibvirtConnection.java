@@ -35,9 +35,12 @@ import org.vamt.hypervisor.OperationDeadline;
  *       in-process test driver, which cannot hang) runs on a bounded pool of call threads and is
  *       waited for only until the operation's deadline: a hung libvirtd costs the client a
  *       timeout, not its request thread. A call that overran keeps its thread until libvirt
- *       returns (a native call ignores interrupts); once {@code maxCallThreads} are held, further
- *       calls are refused at once (the operation times out), so threads never pile up.</li>
- *   <li>The connection is found dead by libvirt's close callback (socket closed, keepalive timeout),
+ *       returns (a native call ignores interrupts). While such an overdue call has not returned,
+ *       libvirtd counts as frozen ({@link OverdueCalls}) and further calls are refused at once (the
+ *       operation times out); so are they once {@code maxCallThreads} are held: threads never pile up.</li>
+ *   <li>The connection is found dead by libvirt's close callback (socket closed, keepalive timeout if
+ *       configured: off by default, since libvirt 9.0's client crashes when its keepalive closes a
+ *       connection under several waiting calls),
  *       by {@code virConnectIsAlive} before each call, or by a connection error of a call. It is then
  *       retired, and reopened in the background every {@code reconnectInterval} until that works;
  *       each new connection gets the keepalive, the close callback and the lifecycle listener.</li>
@@ -85,6 +88,8 @@ final class LibvirtConnection {
     /** Null for the in-process test driver: its calls run on the caller's thread. */
     private final ThreadPoolExecutor callers;
     private final int maxCallThreads;
+    /** Calls past their deadline still in libvirtd: while there is one, new calls are refused. */
+    private final OverdueCalls overdue;
 
     private final Object lock = new Object();
     private Handle current;                            // guarded by lock
@@ -99,6 +104,7 @@ final class LibvirtConnection {
         this.uri = uri;
         this.maxCallThreads = maxCallThreads;
         this.callers = inProcess(uri) ? null : callThreads(maxCallThreads);
+        this.overdue = new OverdueCalls(uri);
         this.keepaliveInterval = keepaliveInterval;
         this.keepaliveCount = keepaliveCount;
         this.connectTimeoutMs = connectTimeoutMs;
@@ -168,11 +174,27 @@ final class LibvirtConnection {
         return pool;
     }
 
-    /** {@code call} on a call thread, waited for until the operation's deadline. */
+    /**
+     * {@code call} on a call thread, waited for until the operation's deadline. Refused at once while
+     * an earlier call is overdue (libvirtd looks frozen): the client gets the same timeout as at its
+     * deadline, and no further thread joins the wait.
+     */
     private <T> T callBefore(OperationDeadline deadline, String op, String subject, Call<T> call)
             throws HypervisorException {
         String what = op + (subject == null || subject.isEmpty() ? "" : " " + subject);
-        FutureTask<T> task = new FutureTask<>(() -> callHere(op, subject, call));
+        if (overdue.frozen()) {
+            deadline.expire("an earlier call to libvirt at " + uri + " is overdue");
+            throw new HypervisorException(Reason.UNAVAILABLE, what + ": not attempted, an earlier call to libvirt at "
+                    + uri + " has not returned");
+        }
+        OverdueCalls.Call inFlight = overdue.start();
+        FutureTask<T> task = new FutureTask<>(() -> {
+            try {
+                return callHere(op, subject, call);
+            } finally {
+                inFlight.returned();
+            }
+        });
         try {
             callers.execute(task);
         } catch (RejectedExecutionException allHeld) {
@@ -184,6 +206,7 @@ final class LibvirtConnection {
             return task.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             // not interrupted: the native call would ignore it; its thread comes back when libvirt answers
+            inFlight.overran(what);
             deadline.expire("libvirt at " + uri + " did not answer " + what + " in time");
             LOG.debug("libvirt at {} did not answer {} before the operation's deadline", uri, what);
             throw new HypervisorException(Reason.UNAVAILABLE, what + ": libvirt at " + uri + " did not answer in time");
@@ -203,6 +226,11 @@ final class LibvirtConnection {
             Thread.currentThread().interrupt();
             throw new HypervisorException(Reason.UNAVAILABLE, what + ": interrupted");
         }
+    }
+
+    /** How many calls overran their operation's deadline and are still in libvirtd. */
+    int overdueCalls() {
+        return overdue.count();
     }
 
     /** Call threads held now (by calls running or hung); 0 for the in-process driver. */

@@ -17,13 +17,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.OperationDeadline;
 import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineEvent.Type;
 import org.vamt.hypervisor.MachineState;
 
 /**
  * Reconnect against a real libvirtd (its test driver, over a private UNIX socket): daemon killed
- * and restarted, daemon frozen (keepalive). Runs in every build (./vamt test installs the daemon);
+ * and restarted, daemon frozen (libvirt's keepalive; calls of operations past their deadline). Runs in every build (./vamt test installs the daemon);
  * point it elsewhere with {@code -Dvamt.test.libvirtd=...} (Debian package libvirt-daemon; run as
  * root: the daemon runs as nobody in session mode, so it needs no libvirt-qemu user).
  */
@@ -47,12 +48,17 @@ class LibvirtdReconnectTest {
                 + "\"\nauth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n");
         exec("chown", "-R", "65534:65534", dir.toString());
         startDaemon();
+        activate(1);
+    }
+
+    /** A new component on the daemon; {@code keepaliveInterval} s x 2 unanswered keepalives, or none when <= 0. */
+    private void activate(int keepaliveInterval) throws Exception {
         hv = new LibvirtHypervisor();
         events = new TestSupport.Recorder();
         hv.addMachineListener(events);
         hv.activate(TestSupport.config(Map.of(
                 "uri", "test+unix:///default?socket=" + dir.resolve("sock/libvirt-sock"),
-                "keepaliveInterval", 1, "keepaliveCount", 2,
+                "keepaliveInterval", keepaliveInterval, "keepaliveCount", 2,
                 "connectTimeoutMs", 3000L, "reconnectIntervalMs", 300L)));
     }
 
@@ -102,6 +108,40 @@ class LibvirtdReconnectTest {
         waitForMachines();
         hv.powerOff(TEST);
         events.await(TEST, Type.STOPPED);
+    }
+
+    @Test
+    void aCallPastItsDeadlineOnAFrozenDaemonRefusesFurtherCallsAtOnceUntilTheDaemonAnswers() throws Exception {
+        hv.deactivate();
+        activate(0);   // the default: no keepalive, nothing closes the connection under the waiting call
+        waitForMachines();
+        long generation = hv.connection().generation();
+        exec("kill", "-STOP", Long.toString(daemon.pid()));
+        try {
+            OperationDeadline.Outcome<?> first = OperationDeadline.run(300, () -> hv.listMachines());
+            assertTrue(first.expired(), "the first call gives up at its deadline: " + first);
+            assertEquals(Reason.UNAVAILABLE, ((HypervisorException) first.failure()).reason());
+            assertEquals(1, hv.connection().overdueCalls());
+
+            long t0 = System.nanoTime();
+            OperationDeadline.Outcome<?> next = OperationDeadline.run(10_000, () -> hv.machine(TEST));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(next.expired(), "the next call is refused: " + next);
+            assertEquals(Reason.UNAVAILABLE, ((HypervisorException) next.failure()).reason());
+            assertTrue(tookMs < 1_000, "refused at once, not at its 10 s deadline: " + tookMs + " ms");
+            assertEquals(1, hv.connection().overdueCalls(), "a refused call is not counted");
+            assertEquals(1, hv.connection().callThreadsHeld(), "a refused call holds no thread");
+        } finally {
+            exec("kill", "-CONT", Long.toString(daemon.pid()));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (hv.connection().overdueCalls() > 0) {
+            assertTrue(System.nanoTime() < deadline, "the overdue call returned within 2 s of SIGCONT");
+            Thread.sleep(10);
+        }
+        OperationDeadline.Outcome<?> after = OperationDeadline.run(10_000, () -> hv.machine(TEST));
+        assertTrue(after.failure() == null && !after.expired(), "answered again: " + after);
+        assertEquals(generation, hv.connection().generation(), "the same connection, never closed under the call");
     }
 
     private void waitForMachines() throws InterruptedException {
