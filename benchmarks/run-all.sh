@@ -103,9 +103,10 @@ inventory() {
 
 # A libvirtd stopped with SIGSTOP for 60 s under 16 clients (issue 21): HungHypervisorIT with a longer
 # hang; it starts its own copy of the distribution (itests/target) and its own libvirtd (needs root).
-# MVN_FLAGS pass through to Maven (e.g. -Dmaven.repo.local=...). At 60 s libvirt's keepalive closes the
-# connection under the waiting calls; with Debian 12's libvirt 9.0 the JVM then crashed in libvirt's
-# client (SIGSEGV in g_main_loop_quit), before issue 21's change as after it (2026-12-05): open.
+# MVN_FLAGS pass through to Maven (e.g. -Dmaven.repo.local=...). With libvirt's client keepalive on (the
+# default until 2026-12-05) it closed the connection under the waiting calls after ~20 s, and Debian 12's
+# libvirt 9.0 client then crashed the JVM (SIGSEGV in g_main_loop_quit), often; now the keepalive is off
+# and a call past its deadline makes further calls fail at once until libvirtd answers.
 hang() {
     (cd "$ROOT" && mvn -B -ntp ${MVN_FLAGS:-} -pl itests verify -Dit.test=HungHypervisorIT -Dtest=none \
         -Dsurefire.failIfNoSpecifiedTests=false -Dvamt.hangSeconds=60) 2>&1 \

@@ -68,8 +68,11 @@ public class LibvirtHypervisor implements Hypervisor {
         long reconnectIntervalMs() default 5_000;
 
         @AttributeDefinition(name = "Keepalive interval (s)",
-                description = "Seconds of silence before libvirt sends a keepalive; <= 0 disables (remote URIs only)")
-        int keepaliveInterval() default 5;
+                description = "Seconds of silence before libvirt's client sends a keepalive; <= 0 (the default) "
+                        + "disables it. Off because libvirt 9.0's client crashes the JVM when its keepalive closes "
+                        + "a connection under several waiting calls (a frozen libvirtd under load); a frozen "
+                        + "libvirtd is noticed instead by calls overrunning their operation's deadline")
+        int keepaliveInterval() default 0;
 
         @AttributeDefinition(name = "Keepalive count",
                 description = "Unanswered keepalives before libvirt declares the connection dead")
