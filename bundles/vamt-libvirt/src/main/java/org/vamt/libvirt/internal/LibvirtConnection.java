@@ -35,9 +35,10 @@ import org.vamt.hypervisor.OperationDeadline;
  *       in-process test driver, which cannot hang) runs on a bounded pool of call threads and is
  *       waited for only until the operation's deadline: a hung libvirtd costs the client a
  *       timeout, not its request thread. A call that overran keeps its thread until libvirt
- *       returns (a native call ignores interrupts). While such an overdue call has not returned,
- *       libvirtd counts as frozen ({@link OverdueCalls}) and further calls are refused at once (the
- *       operation times out); so are they once {@code maxCallThreads} are held: threads never pile up.</li>
+ *       returns (a native call ignores interrupts). Such an overdue call sends libvirtd a probe; left
+ *       unanswered for {@value #PROBE_TIMEOUT_MS} ms, libvirtd counts as frozen ({@link OverdueCalls})
+ *       and further calls are refused at once (the operation times out) until the probe is answered; so
+ *       are they once {@code maxCallThreads} are held: threads never pile up.</li>
  *   <li>The connection is found dead by libvirt's close callback (socket closed, keepalive timeout if
  *       configured: off by default, since libvirt 9.0's client crashes when its keepalive closes a
  *       connection under several waiting calls),
@@ -88,8 +89,10 @@ final class LibvirtConnection {
     /** Null for the in-process test driver: its calls run on the caller's thread. */
     private final ThreadPoolExecutor callers;
     private final int maxCallThreads;
-    /** Calls past their deadline still in libvirtd: while there is one, new calls are refused. */
+    /** Calls past their deadline still in libvirtd, and whether libvirtd looks frozen because of them. */
     private final OverdueCalls overdue;
+    /** How long libvirtd may take to answer a probe after a call overran before it counts as frozen. */
+    static final long PROBE_TIMEOUT_MS = 2_000;
 
     private final Object lock = new Object();
     private Handle current;                            // guarded by lock
@@ -104,7 +107,7 @@ final class LibvirtConnection {
         this.uri = uri;
         this.maxCallThreads = maxCallThreads;
         this.callers = inProcess(uri) ? null : callThreads(maxCallThreads);
-        this.overdue = new OverdueCalls(uri);
+        this.overdue = new OverdueCalls(uri, PROBE_TIMEOUT_MS, () -> callHere("probe", null, VamtConnect::getLibVersion));
         this.keepaliveInterval = keepaliveInterval;
         this.keepaliveCount = keepaliveCount;
         this.connectTimeoutMs = connectTimeoutMs;
@@ -176,16 +179,16 @@ final class LibvirtConnection {
 
     /**
      * {@code call} on a call thread, waited for until the operation's deadline. Refused at once while
-     * an earlier call is overdue (libvirtd looks frozen): the client gets the same timeout as at its
-     * deadline, and no further thread joins the wait.
+     * libvirtd looks frozen (a call overran and a probe went unanswered): the client gets the same
+     * timeout as at its deadline, and no further thread joins the wait.
      */
     private <T> T callBefore(OperationDeadline deadline, String op, String subject, Call<T> call)
             throws HypervisorException {
         String what = op + (subject == null || subject.isEmpty() ? "" : " " + subject);
         if (overdue.frozen()) {
-            deadline.expire("an earlier call to libvirt at " + uri + " is overdue");
-            throw new HypervisorException(Reason.UNAVAILABLE, what + ": not attempted, an earlier call to libvirt at "
-                    + uri + " has not returned");
+            deadline.expire("libvirt at " + uri + " does not answer");
+            throw new HypervisorException(Reason.UNAVAILABLE, what + ": not attempted, libvirt at " + uri
+                    + " does not answer");
         }
         OverdueCalls.Call inFlight = overdue.start();
         FutureTask<T> task = new FutureTask<>(() -> {
@@ -231,6 +234,11 @@ final class LibvirtConnection {
     /** How many calls overran their operation's deadline and are still in libvirtd. */
     int overdueCalls() {
         return overdue.count();
+    }
+
+    /** True while libvirtd counts as frozen and calls are refused at once. */
+    boolean frozen() {
+        return overdue.frozen();
     }
 
     /** Call threads held now (by calls running or hung); 0 for the in-process driver. */

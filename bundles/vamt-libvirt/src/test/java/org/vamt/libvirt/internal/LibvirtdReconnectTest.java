@@ -122,6 +122,11 @@ class LibvirtdReconnectTest {
             assertTrue(first.expired(), "the first call gives up at its deadline: " + first);
             assertEquals(Reason.UNAVAILABLE, ((HypervisorException) first.failure()).reason());
             assertEquals(1, hv.connection().overdueCalls());
+            long probeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LibvirtConnection.PROBE_TIMEOUT_MS + 3_000);
+            while (!hv.connection().frozen()) {
+                assertTrue(System.nanoTime() < probeDeadline, "frozen once the probe went unanswered");
+                Thread.sleep(10);
+            }
 
             long t0 = System.nanoTime();
             OperationDeadline.Outcome<?> next = OperationDeadline.run(10_000, () -> hv.machine(TEST));
@@ -130,12 +135,12 @@ class LibvirtdReconnectTest {
             assertEquals(Reason.UNAVAILABLE, ((HypervisorException) next.failure()).reason());
             assertTrue(tookMs < 1_000, "refused at once, not at its 10 s deadline: " + tookMs + " ms");
             assertEquals(1, hv.connection().overdueCalls(), "a refused call is not counted");
-            assertEquals(1, hv.connection().callThreadsHeld(), "a refused call holds no thread");
+            assertEquals(1, hv.connection().callThreadsHeld(), "a refused call holds no thread (the probe has its own)");
         } finally {
             exec("kill", "-CONT", Long.toString(daemon.pid()));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (hv.connection().overdueCalls() > 0) {
+        while (hv.connection().overdueCalls() > 0 || hv.connection().frozen()) {
             assertTrue(System.nanoTime() < deadline, "the overdue call returned within 2 s of SIGCONT");
             Thread.sleep(10);
         }
