@@ -11,14 +11,21 @@ import java.util.Map;
 /** The MD5 arithmetic of HTTP Digest (RFC 2617), and the parser of its header parameters. */
 public final class DigestMath {
     private static final HexFormat HEX = HexFormat.of();
+    /** One MD5 per thread: getInstance is a provider lookup on every call (two per authenticated request). */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(DigestMath::newMd5);
 
     private DigestMath() {
     }
 
     /** Lower-case hex MD5 of the UTF-8 bytes of {@code s}. */
     public static String md5Hex(String s) {
+        // digest() resets the instance, so the next caller on this thread starts clean
+        return HEX.formatHex(MD5.get().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest newMd5() {
         try {
-            return HEX.formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("MD5 is required by HTTP Digest", e);
         }
