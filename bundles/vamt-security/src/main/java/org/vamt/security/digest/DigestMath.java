@@ -78,23 +78,40 @@ public final class DigestMath {
             while (i < n && Character.isWhitespace(s.charAt(i))) {
                 i++;
             }
-            StringBuilder v = new StringBuilder();
+            String value;
             if (i < n && s.charAt(i) == '"') {
-                i++;
+                // substrings, not a character at a time: this runs for every authenticated request
+                int start = ++i;
+                boolean escaped = false;
                 while (i < n && s.charAt(i) != '"') {
                     if (s.charAt(i) == '\\' && i + 1 < n) {
+                        escaped = true;
                         i++;
                     }
-                    v.append(s.charAt(i++));
+                    i++;
                 }
+                value = escaped ? unescape(s, start, Math.min(i, n)) : s.substring(start, Math.min(i, n));
                 i++;
             } else {
-                while (i < n && s.charAt(i) != ',') {
-                    v.append(s.charAt(i++));
-                }
+                int comma = s.indexOf(',', i);
+                int end = comma < 0 ? n : comma;
+                value = s.substring(i, end);
+                i = end;
             }
-            out.putIfAbsent(key, v.toString().trim());
+            out.putIfAbsent(key, value.trim());
         }
         return out;
+    }
+
+    /** A quoted value's characters from {@code start} to {@code end}, each backslash dropped before what it escapes. */
+    private static String unescape(String s, int start, int end) {
+        StringBuilder v = new StringBuilder(end - start);
+        for (int i = start; i < end; i++) {
+            if (s.charAt(i) == '\\' && i + 1 < end) {
+                i++;
+            }
+            v.append(s.charAt(i));
+        }
+        return v.toString();
     }
 }
