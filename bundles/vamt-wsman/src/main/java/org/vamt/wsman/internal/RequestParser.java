@@ -38,14 +38,33 @@ final class RequestParser {
 
     /**
      * A factory per thread. The JDK's DOM parser cost a Get ~14 % of its CPU and an inventory sweep
-     * ~40 % (the profile: Xerces' scanner, part of it too large to be compiled), and a reused Xerces
-     * parser keeps every name it has seen; Woodstox reads an envelope several times faster, and
-     * what a factory keeps of the names it has seen is bounded by Woodstox itself (its symbol
-     * table starts afresh beyond 12,000 names).
+     * ~40 % (the profile: Xerces' scanner, part of it too large to be compiled); Woodstox reads an
+     * envelope several times faster. A factory keeps every name its readers have seen (Woodstox
+     * starts afresh only beyond 12,000 names, however long), and Identify is parsed before any
+     * credentials: so a thread's factory is replaced once it has read {@link #FACTORY_BUDGET_BYTES},
+     * and what it keeps is bounded by that plus one envelope, whatever the load.
      */
-    private static final ThreadLocal<XMLInputFactory> FACTORIES = ThreadLocal.withInitial(RequestParser::newFactory);
+    private static final ThreadLocal<BudgetedFactory> FACTORIES = new ThreadLocal<>();
+    static final int FACTORY_BUDGET_BYTES = 64 * 1024;
     /** The documents the envelopes are built into; creating one is cheap, parsing was not. */
     private static final ThreadLocal<DocumentBuilder> BUILDERS = ThreadLocal.withInitial(RequestParser::newBuilder);
+
+    /** A hardened factory and the bytes its readers have read. */
+    private static final class BudgetedFactory {
+        final XMLInputFactory factory = newFactory();
+        long bytesRead;
+    }
+
+    /** This thread's factory, charged with {@code bytes}; a new one when the last has read its budget. */
+    static XMLInputFactory factory(int bytes) {
+        BudgetedFactory f = FACTORIES.get();
+        if (f == null || f.bytesRead > FACTORY_BUDGET_BYTES) {
+            f = new BudgetedFactory();
+            FACTORIES.set(f);
+        }
+        f.bytesRead += bytes;
+        return f.factory;
+    }
 
     private static XMLInputFactory newFactory() {
         XMLInputFactory f = SafeXml.harden(new WstxInputFactory());
@@ -72,7 +91,7 @@ final class RequestParser {
     private static Document parseDocument(byte[] body, boolean[] tooDeep) throws XMLStreamException, WsmanFault {
         Document doc = BUILDERS.get().newDocument();
         doc.setStrictErrorChecking(false);   // the names come from a namespace-aware parser
-        XMLStreamReader r = FACTORIES.get().createXMLStreamReader(new ByteArrayInputStream(body));
+        XMLStreamReader r = factory(body.length).createXMLStreamReader(new ByteArrayInputStream(body));
         try {
             Node parent = doc;
             int depth = 0;

@@ -36,6 +36,23 @@ class RequestParserTest {
     }
 
     @Test
+    void aThreadsFactoryIsReplacedOnceItHasReadItsBudget() throws Exception {
+        RequestParser parser = new RequestParser();
+        byte[] one = get("x".repeat(1_000));
+        javax.xml.stream.XMLInputFactory earlier = RequestParser.factory(0);
+        while (RequestParser.factory(0) == earlier) {   // this thread may have parsed before: a fresh one
+            parser.parse(one);
+        }
+        javax.xml.stream.XMLInputFactory first = RequestParser.factory(0);
+        int parsed = 0;
+        while (RequestParser.factory(0) == first) {
+            parser.parse(one);
+            parsed++;
+        }
+        assertEquals(RequestParser.FACTORY_BUDGET_BYTES / one.length + 1, parsed, "kept until its budget is spent");
+    }
+
+    @Test
     void textReadsAsTheDomParserReadIt() throws Exception {
         RequestParser parser = new RequestParser();
         assertEquals("a&b<c>d", parser.parse(get(" a&amp;b<![CDATA[<c>]]>d ")).selectors().get("InstanceID"));
