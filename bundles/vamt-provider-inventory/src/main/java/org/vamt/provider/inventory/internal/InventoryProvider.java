@@ -90,21 +90,9 @@ public class InventoryProvider implements CimProvider {
 
     @Override
     public List<CimInstance> enumerateInstances(RequestContext ctx, String className) throws CimException {
-        String name = className.toLowerCase(Locale.ROOT);
-        switch (name) {
-            // Nothing of these comes from the definition: no libvirt call (an inventory sweep asks for each).
-            case "cim_computersystempackage" -> {
-                return List.of(systemPackage(ctx).toInstance());
-            }
-            // A VM has no sensors, fans or battery (a libvirt domain defines none of them): served
-            // and empty, as AMT answers on a desktop without them.
-            case "cim_sensor", "cim_fan", "cim_battery" -> {
-                return List.of();
-            }
-            default -> { }
-        }
         MachineHardware hw = hardware(ctx);
-        return switch (name) {
+        return switch (className.toLowerCase(Locale.ROOT)) {
+            case "cim_computersystempackage" -> List.of(systemPackage(ctx).toInstance());
             case "cim_chassis" -> List.of(chassis(ctx, hw).toInstance());
             case "cim_card" -> List.of(card(ctx, hw).toInstance());
             case "cim_physicalpackage" -> physicalPackages(ctx, hw);
@@ -117,6 +105,9 @@ public class InventoryProvider implements CimProvider {
             case "ips_ipv6portsettings" -> ipv6Settings(hw);
             case "ips_lanendpoint" -> lanEndpoint(hw);
             case "cim_biosfeature" -> List.of(biosFeature(hw).toInstance());
+            // A VM has no sensors, fans or battery (a libvirt domain defines none of them): served
+            // and empty, as AMT answers on a desktop without them.
+            case "cim_sensor", "cim_fan", "cim_battery" -> List.of();
             default -> List.of();
         };
     }
