@@ -34,6 +34,8 @@ public final class CimSchema implements Serializable {
     /** Computed once: every request asks for lineages and subclasses, and the schema never changes. */
     private final Map<String, List<String>> lineages = new LinkedHashMap<>();
     private final Map<String, List<String>> subclasses = new LinkedHashMap<>();
+    /** Key properties, computed once: every Get checks its selectors against them (a qualifier scan each). */
+    private final Map<String, List<CimPropertyDef>> keys = new LinkedHashMap<>();
 
     private CimSchema(Collection<CimClassDef> defs) {
         for (CimClassDef c : defs) {
@@ -47,6 +49,8 @@ public final class CimSchema implements Serializable {
         for (CimClassDef c : defs) {
             effectiveProperties.put(key(c.name()), Collections.unmodifiableList(resolve(c, new ArrayList<>())));
         }
+        effectiveProperties.forEach((name, props) -> keys.put(name,
+                props.stream().filter(CimPropertyDef::isKey).toList()));
         for (CimClassDef c : defs) {
             amtOrders.put(key(c.name()), Collections.unmodifiableList(amtOrderOf(c)));
         }
@@ -184,7 +188,11 @@ public final class CimSchema implements Serializable {
 
     /** The key properties, in schema order. */
     public List<CimPropertyDef> keys(String className) {
-        return properties(className).stream().filter(CimPropertyDef::isKey).toList();
+        List<CimPropertyDef> k = keys.get(key(className));
+        if (k == null) {
+            throw new IllegalArgumentException("unknown class " + className);
+        }
+        return k;
     }
 
     /** A method declared by the class or inherited. */

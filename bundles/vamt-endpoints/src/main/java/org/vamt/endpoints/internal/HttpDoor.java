@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -172,6 +174,11 @@ final class HttpDoor {
                 .orElse(null);
         if (ep == null) {
             plain(resp, 404, "No AMT device at this address.");
+            return;
+        }
+        if (!knownCharset(req.getCharacterEncoding())) {
+            // refused before anything reads the body, as CXF's destination did when it stood in front of us
+            plain(resp, 400, "Unsupported charset.");
             return;
         }
         String path = req.getRequestURI();
@@ -454,6 +461,19 @@ final class HttpDoor {
         resp.setHeader("Connection", "close");
         write(resp, new EndpointPathHandler.Reply(401, "text/html", "<html><head><title>401 Unauthorized</title>"
                 + "</head><body><h1>401 Unauthorized</h1><p>Digest authentication is required.</p></body></html>"));
+    }
+
+    /** Whether the charset a Content-Type names (null: none) is one Java can decode. */
+    static boolean knownCharset(String charset) {
+        if (charset == null) {
+            return true;
+        }
+        String name = charset.replace("\"", "").replace("'", "").trim();
+        try {
+            return name.isEmpty() || Charset.isSupported(name);
+        } catch (IllegalCharsetNameException e) {
+            return false;
+        }
     }
 
     private static void plain(HttpServletResponse resp, int status, String text) throws IOException {

@@ -7,7 +7,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.libvirt.Domain;
@@ -38,6 +40,32 @@ final class HardwareMapping {
     private final Domains domains;
     /** The host's SMBIOS facts, once read. */
     private volatile HostSmbios hostSmbios;
+    /**
+     * The last definitions parsed, by machine: an inventory sweep asks for the hardware once per class,
+     * and parsing the definition was a third of an Enumerate's CPU. A hit needs the very same XML, so
+     * every change of the definition is still seen at once; a few entries, whatever the number of VMs.
+     */
+    private final ParsedDefinitions parsedDefinitions = new ParsedDefinitions(PARSED_DEFINITIONS);
+    static final int PARSED_DEFINITIONS = 32;
+
+    /** A definition's XML and what {@link DomainHardwareParser} made of it. */
+    private record ParsedDefinition(String xml, MachineHardware hardware) {
+    }
+
+    /** Least recently used first; access-ordered, so guarded by itself. */
+    private static final class ParsedDefinitions extends LinkedHashMap<String, ParsedDefinition> {
+        private final int max;
+
+        ParsedDefinitions(int max) {
+            super(16, 0.75f, true);
+            this.max = max;
+        }
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ParsedDefinition> eldest) {
+            return size() > max;
+        }
+    }
 
     HardwareMapping(Domains domains) {
         this.domains = domains;
@@ -96,7 +124,7 @@ final class HardwareMapping {
     public MachineHardware hardware(String uuid) throws HypervisorException {
         return domains.withDomain("hardware", Domains.canonical(uuid), (c, d) -> {
             String who = Domains.describe(d);
-            MachineHardware parsed = DomainHardwareParser.parse(d.getXMLDesc(0));
+            MachineHardware parsed = parsedDefinition(Domains.canonical(uuid), d.getXMLDesc(0));
             boolean active = d.isActive() == 1;
             List<MachineHardware.Disk> disks = new ArrayList<>(parsed.disks().size());
             for (MachineHardware.Disk k : parsed.disks()) {
@@ -115,6 +143,21 @@ final class HardwareMapping {
                     hw.memoryKiB(), disks.size(), hw.nics().size());
             return hw;
         });
+    }
+
+    private MachineHardware parsedDefinition(String uuid, String xml) throws HypervisorException {
+        ParsedDefinition known;
+        synchronized (parsedDefinitions) {
+            known = parsedDefinitions.get(uuid);
+        }
+        if (known != null && known.xml().equals(xml)) {
+            return known.hardware();
+        }
+        MachineHardware parsed = DomainHardwareParser.parse(xml);
+        synchronized (parsedDefinitions) {
+            parsedDefinitions.put(uuid, new ParsedDefinition(xml, parsed));
+        }
+        return parsed;
     }
 
     /**

@@ -11,14 +11,21 @@ import java.util.Map;
 /** The MD5 arithmetic of HTTP Digest (RFC 2617), and the parser of its header parameters. */
 public final class DigestMath {
     private static final HexFormat HEX = HexFormat.of();
+    /** One MD5 per thread: getInstance is a provider lookup on every call (two per authenticated request). */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(DigestMath::newMd5);
 
     private DigestMath() {
     }
 
     /** Lower-case hex MD5 of the UTF-8 bytes of {@code s}. */
     public static String md5Hex(String s) {
+        // digest() resets the instance, so the next caller on this thread starts clean
+        return HEX.formatHex(MD5.get().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest newMd5() {
         try {
-            return HEX.formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("MD5 is required by HTTP Digest", e);
         }
@@ -71,23 +78,40 @@ public final class DigestMath {
             while (i < n && Character.isWhitespace(s.charAt(i))) {
                 i++;
             }
-            StringBuilder v = new StringBuilder();
+            String value;
             if (i < n && s.charAt(i) == '"') {
-                i++;
+                // substrings, not a character at a time: this runs for every authenticated request
+                int start = ++i;
+                boolean escaped = false;
                 while (i < n && s.charAt(i) != '"') {
                     if (s.charAt(i) == '\\' && i + 1 < n) {
+                        escaped = true;
                         i++;
                     }
-                    v.append(s.charAt(i++));
+                    i++;
                 }
+                value = escaped ? unescape(s, start, Math.min(i, n)) : s.substring(start, Math.min(i, n));
                 i++;
             } else {
-                while (i < n && s.charAt(i) != ',') {
-                    v.append(s.charAt(i++));
-                }
+                int comma = s.indexOf(',', i);
+                int end = comma < 0 ? n : comma;
+                value = s.substring(i, end);
+                i = end;
             }
-            out.putIfAbsent(key, v.toString().trim());
+            out.putIfAbsent(key, value.trim());
         }
         return out;
+    }
+
+    /** A quoted value's characters from {@code start} to {@code end}, each backslash dropped before what it escapes. */
+    private static String unescape(String s, int start, int end) {
+        StringBuilder v = new StringBuilder(end - start);
+        for (int i = start; i < end; i++) {
+            if (s.charAt(i) == '\\' && i + 1 < end) {
+                i++;
+            }
+            v.append(s.charAt(i));
+        }
+        return v.toString();
     }
 }

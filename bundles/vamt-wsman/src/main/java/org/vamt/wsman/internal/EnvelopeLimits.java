@@ -6,7 +6,8 @@ import org.w3c.dom.Node;
 /**
  * Shape limits on a parsed envelope, so that hostile but well-formed XML (thousands of headers,
  * elements nested thousands deep) is refused with a fault before any code walks it. The byte limit
- * on the request is enforced before parsing; these bound what fits inside it.
+ * on the request is enforced before parsing; these bound what fits inside it. The parser does not
+ * build elements below {@link #MAX_DEPTH} at all.
  */
 final class EnvelopeLimits {
     static final int MAX_DEPTH = 32;
@@ -25,11 +26,15 @@ final class EnvelopeLimits {
         walk(envelope, 1, elements);
     }
 
+    static WsmanFault tooDeep() {
+        return WsmanFault.encodingLimit("Elements are nested deeper than " + MAX_DEPTH + " levels.",
+                "ServiceEnvelopeLimit");
+    }
+
     /** Iterative in spirit: the depth bound keeps this recursion shallow. */
     private static void walk(Node node, int depth, int[] elements) throws WsmanFault {
         if (depth > MAX_DEPTH) {
-            throw WsmanFault.encodingLimit("Elements are nested deeper than " + MAX_DEPTH + " levels.",
-                    "ServiceEnvelopeLimit");
+            throw tooDeep();
         }
         for (Node c = node.getFirstChild(); c != null; c = c.getNextSibling()) {
             if (c.getNodeType() == Node.ELEMENT_NODE) {
