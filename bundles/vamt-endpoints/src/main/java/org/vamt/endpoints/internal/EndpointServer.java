@@ -1,9 +1,7 @@
 package org.vamt.endpoints.internal;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +43,7 @@ import org.vamt.tls.TlsIdentity;
  * configured ports (strategy {@code address}), its own port ({@code port}: one listener per VM,
  * opened and closed as VMs come and go) or its host name in the {@code Host} header
  * ({@code host}). Endpoints follow the hypervisor's define/undefine/rename events; identities are
- * kept as Config Admin factory configurations ({@code org.vamt.endpoint}, one per VM). A changed
+ * kept in one file for all VMs ({@code etc/vamt-endpoints.properties}, {@link EndpointFile}). A changed
  * configuration is applied in place: only listeners whose address or port changed are closed or
  * opened, so connections, nonces and the enumeration contexts of protocol handlers survive.
  */
@@ -88,8 +86,8 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
                 + "desktop-01.<hostSuffix>); empty = the bare VM name")
         String hostSuffix() default "";
 
-        @AttributeDefinition(description = "Where identities were kept before Config Admin, read once to migrate "
-                + "them; without Config Admin (tests) the only store. Empty = ${karaf.etc}/vamt-endpoints.properties")
+        @AttributeDefinition(description = "The endpoint map: every VM's address, port and host name, kept across "
+                + "restarts (one file for all VMs). Empty = ${karaf.etc}/vamt-endpoints.properties")
         String endpointsFile() default "";
 
         @AttributeDefinition(description = "Largest request body accepted, in bytes")
@@ -487,47 +485,15 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     }
 
     /**
-     * Config Admin when there is one (in Karaf persisted as etc/org.vamt.endpoint-&lt;uuid&gt;.cfg); when
-     * it holds no endpoint on the first start after an upgrade, the identities of the old
-     * properties file are taken into it once and the file is renamed {@code .migrated}, so Config
-     * Admin is the one source. Without Config Admin (plain Java), the file alone.
+     * The endpoint map's one file (by default etc/vamt-endpoints.properties, so it survives
+     * {@code bin/karaf clean}). Identities kept the way versions up to issue 21 kept them, one Config
+     * Admin configuration and one etc/org.vamt.endpoint-&lt;uuid&gt;.cfg per VM, are taken into it
+     * when the map is read (they win: they were the one source) and then deleted.
      */
     private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, Path path) {
-        EndpointFile file = new EndpointFile(path);
-        if (configAdmin == null) {
-            return file;
-        }
         String karafEtc = System.getProperty("karaf.etc");
-        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin,
-                karafEtc == null ? null : Paths.get(karafEtc));
-        return new MachineEndpoints.Store() {
-            @Override
-            public Map<String, MachineEndpoints.Identity> load() {
-                Map<String, MachineEndpoints.Identity> kept = configurations.load();
-                if (kept.isEmpty() && Files.exists(file.file())) {
-                    kept = file.load();
-                    configurations.save(kept.values());
-                    retire(file.file());
-                    LOG.info("Endpoint identities of {} VMs taken from {} into Config Admin ({})", kept.size(),
-                            file.file(), EndpointConfigurations.FACTORY_PID);
-                }
-                return kept;
-            }
-
-            @Override
-            public void save(Collection<MachineEndpoints.Identity> identities) {
-                configurations.save(identities);
-            }
-        };
-    }
-
-    private static void retire(Path file) {
-        try {
-            Files.move(file, file.resolveSibling(file.getFileName() + ".migrated"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.io.IOException e) {
-            LOG.warn("Cannot rename {} after migrating it: {}", file, e.getMessage());
-        }
+        return new EndpointFile(path, new LegacyEndpointConfigurations(configAdmin,
+                karafEtc == null ? null : Paths.get(karafEtc)));
     }
 
     /** Opens the listeners the configuration and the VMs need, closes the others. */
