@@ -100,8 +100,11 @@ class EndpointServerTlsTest {
         }
     }
 
-    /** A port with the next {@code count - 1} ports free as well. */
-    private static int freeRange(int count) throws IOException {
+    /**
+     * A port with the next {@code count - 1} ports free as well, none of them this test's plain or TLS
+     * port (free too until the server binds them; the kernel hands out ports in sequence here).
+     */
+    private int freeRange(int count) throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int first = freePort();
             boolean free = true;
@@ -116,7 +119,9 @@ class EndpointServerTlsTest {
                     free = false;
                 }
             }
-            if (free && first + count < 65535) {
+            boolean clear = (plainPort < first || plainPort >= first + count)
+                    && (tlsPort < first || tlsPort >= first + count);
+            if (free && clear && first + count < 65535) {
                 return first;
             }
         }
