@@ -133,6 +133,8 @@ class EndpointServerTlsTest {
         int first = freeRange(10);
         server = server(Map.of("strategy", "port", "firstPort", first, "firstAddress", "127.0.0.2",
                 "tlsPort", tlsPort), identity);
+        // the map fills off the activation thread, and with it the per-VM listeners; endpoints() waits for it
+        assertEquals(4, server.endpoints().size());
         // name order: build-server, desktop-01, desktop-02, kiosk; each an HTTP port and the TLS one after it
         assertEquals("Digest:6F8C1A524B1E4D6A9A01000000000001", realmVia("http", first + 2));
         assertEquals("Digest:6F8C1A524B1E4D6A9A01000000000001", realmVia("https", first + 3));
