@@ -113,11 +113,11 @@ hang() {
         | grep -E "HungHypervisorIT:|Tests run:|FAIL|AssertionError" | tee "$RESULTS/hang.txt"
 }
 
-# A fresh endpoint map (every VM a new address from 127.0.0.2): the identities live in Config
-# Admin (kept in etc/org.vamt.endpoint-*.cfg and under data/) and go, with the log that announced
-# them (vAMT stopped).
+# A fresh endpoint map (every VM a new address from 127.0.0.2): the identities live in
+# etc/vamt-endpoints.properties (before issue 21: Config Admin, etc/org.vamt.endpoint-*.cfg and data/)
+# and go, with the log that announced them (vAMT stopped).
 forget_endpoints() {
-    rm -f "$DIST"/etc/org.vamt.endpoint-*.cfg
+    rm -f "$DIST"/etc/vamt-endpoints.properties "$DIST"/etc/org.vamt.endpoint-*.cfg
     find "$DIST/data/cache" -path '*/data/config/org/vamt/endpoint*' -delete 2>/dev/null || true
     rm -f "$DIST"/data/log/karaf.log*
 }

@@ -151,14 +151,27 @@ public final class Bench {
             + "http://([0-9.]+):");
 
     /**
-     * The endpoint addresses vAMT announced in its log ({@code data/log/karaf.log}, as {@code ./vamt
-     * run} prints them; Config Admin keeps the identities), lowest first; a VM announced twice counts once.
+     * The endpoint addresses vAMT keeps in its endpoint file ({@code etc/vamt-endpoints.properties}
+     * beside {@code data/log/}) and those it announced in its log ({@code data/log/karaf.log}: each VM
+     * at start before issue 21, new and moved ones since), lowest first; a VM counts once.
      */
     static List<String> addresses(Path karafLog) throws IOException {
         java.util.Map<String, String> byVm = new java.util.HashMap<>();
-        try (java.util.stream.Stream<String> lines = Files.lines(karafLog)) {
-            lines.map(ANNOUNCED::matcher).filter(java.util.regex.Matcher::find)
-                    .forEach(m -> byVm.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2)));
+        if (Files.exists(karafLog)) {
+            try (java.util.stream.Stream<String> lines = Files.lines(karafLog)) {
+                lines.map(ANNOUNCED::matcher).filter(java.util.regex.Matcher::find)
+                        .forEach(m -> byVm.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2)));
+            }
+        }
+        Path file = karafLog.toAbsolutePath().getParent().getParent().resolveSibling("etc")
+                .resolve("vamt-endpoints.properties");
+        if (Files.exists(file)) {
+            java.util.Properties kept = new java.util.Properties();
+            try (java.io.Reader r = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                kept.load(r);
+            }
+            kept.stringPropertyNames().stream().filter(k -> k.indexOf('.') < 0)
+                    .forEach(k -> byVm.put(k.toLowerCase(java.util.Locale.ROOT), kept.getProperty(k).trim()));
         }
         List<String> result = new ArrayList<>(byVm.values());
         result.sort(Comparator.comparingLong(Bench::numeric));
@@ -182,7 +195,7 @@ public final class Bench {
 
     private static void awaitAll(Path karafLog, int port, long startEpochMillis) throws Exception {
         byte[] identify = Envelopes.identify();
-        while (!Files.exists(karafLog) || addresses(karafLog).isEmpty()) {
+        while (addresses(karafLog).isEmpty()) {
             Thread.sleep(20);
         }
         java.util.concurrent.atomic.AtomicLong firstAnswer = new java.util.concurrent.atomic.AtomicLong(-1);

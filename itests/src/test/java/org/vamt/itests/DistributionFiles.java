@@ -28,12 +28,22 @@ final class DistributionFiles {
             "vAMT endpoint( removed)?: VM '.*' \\(([0-9a-fA-F-]{36})\\) (?:at|was at) https?://([^:/]+):\\d+/wsman");
 
     /**
-     * The VM endpoints as the running distribution last announced them in {@code data/log/karaf.log}
-     * (what {@code ./vamt run} prints), UUID (lower case) to address: the operator's view of the
-     * identities Config Admin keeps.
+     * The VM endpoints, UUID (lower case) to address: the distribution's endpoint file
+     * ({@code etc/vamt-endpoints.properties}, what {@code ./vamt run} prints) once there is one, else as
+     * it announced them in {@code data/log/karaf.log}.
      */
     static java.util.Map<String, String> endpointMap(Path home) throws IOException {
         java.util.Map<String, String> map = new java.util.TreeMap<>();
+        Path file = home.resolve("etc/vamt-endpoints.properties");
+        if (Files.exists(file)) {
+            java.util.Properties kept = new java.util.Properties();
+            try (java.io.Reader r = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                kept.load(r);
+            }
+            kept.stringPropertyNames().stream().filter(k -> k.indexOf('.') < 0)
+                    .forEach(k -> map.put(k.toLowerCase(java.util.Locale.ROOT), kept.getProperty(k).trim()));
+            return map;
+        }
         Path log = home.resolve("data/log/karaf.log");
         if (!Files.exists(log)) {
             return map;

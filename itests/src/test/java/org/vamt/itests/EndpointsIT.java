@@ -7,7 +7,6 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.util.Dictionary;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
@@ -24,9 +23,10 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Endpoints follow libvirt: a domain defined while vAMT runs gets an endpoint at the next free
- * address within seconds (no restart, no polling: libvirt's lifecycle event), with its identity as
- * a Config Admin factory configuration; vamt:endpoint-set moves it and edits that configuration;
- * undefining the domain removes the endpoint and its configuration.
+ * address within seconds (no restart, no polling: libvirt's lifecycle event), with its identity in
+ * the one endpoint file (etc/vamt-endpoints.properties); vamt:endpoint-set moves it and rewrites the
+ * file; a per-VM Config Admin configuration of earlier versions (an operator's pin) is taken into the
+ * file when the endpoint manager starts; undefining the domain removes the endpoint and its entry.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -34,6 +34,7 @@ public class EndpointsIT {
     static final int PORT = 61994;
     static final String UUID = "0be5a1e0-0000-4000-8000-0000000000e1";
     static final String XML = TestDriverDomains.xml(UUID, "ops-echo");
+    static final String KIOSK = "6f8c1a52-4b1e-4d6a-9a01-000000000004";
 
     @Inject
     BundleContext context;
@@ -71,29 +72,44 @@ public class EndpointsIT {
         }
     }
 
-    private Dictionary<String, Object> identity(String uuid) throws Exception {
-        org.osgi.service.cm.Configuration[] all = configAdmin.listConfigurations(
-                "(&(service.factoryPid=org.vamt.endpoint)(uuid=" + uuid + "))");
-        return all == null ? null : all[0].getProperties();
+    /** The endpoint file as vAMT last wrote it. */
+    private static java.util.Properties endpointFile() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        java.nio.file.Path file = java.nio.file.Paths.get(System.getProperty("karaf.etc"), "vamt-endpoints.properties");
+        if (java.nio.file.Files.exists(file)) {
+            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                p.load(r);
+            }
+        }
+        return p;
     }
 
-    private int identities() throws Exception {
+    /** VM {@code uuid}'s kept address, or null when the file has no entry for it. */
+    private static String keptAddress(String uuid) throws Exception {
+        return endpointFile().getProperty(uuid);
+    }
+
+    private static int identities() throws Exception {
+        return (int) endpointFile().stringPropertyNames().stream().filter(k -> k.indexOf('.') < 0).count();
+    }
+
+    private int perVmConfigurations() throws Exception {
         org.osgi.service.cm.Configuration[] all = configAdmin.listConfigurations("(service.factoryPid=org.vamt.endpoint)");
         return all == null ? 0 : all.length;
     }
 
     @Test
-    public void endpointsAppearAndDisappearWithDomainsAndKeepTheirIdentityInConfigAdmin() throws Exception {
+    public void endpointsAppearAndDisappearWithDomainsAndKeepTheirIdentityInTheEndpointFile() throws Exception {
         await("the four demo VMs listed", 60_000, () -> endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
-        await("one factory configuration per demo VM", 10_000, () -> {
+        await("one entry per demo VM in the endpoint file", 10_000, () -> {
             try {
                 return identities() == 4;
             } catch (Exception e) {
                 return false;
             }
         });
-        Dictionary<String, Object> kiosk = identity("6f8c1a52-4b1e-4d6a-9a01-000000000004");
-        assertNotNull("kiosk's identity", kiosk);
+        assertNotNull("kiosk's identity", keptAddress("6f8c1a52-4b1e-4d6a-9a01-000000000004"));
+        assertEquals("no per-VM configuration any more", 0, perVmConfigurations());
 
         long start = System.nanoTime();
         TestDriverDomains.define(context, UUID, XML);
@@ -103,27 +119,41 @@ public class EndpointsIT {
         String list = endpointList();
         assertTrue(list, list.contains("http://127.0.0.6:" + PORT + "/wsman"));
         assertEquals(200, new WsmanClient("127.0.0.6", PORT).send(WsmanClient.identify(), null).statusCode());
-        Dictionary<String, Object> echo = identity(UUID);
-        assertNotNull("a factory configuration for the new VM", echo);
-        assertEquals("127.0.0.6", echo.get("address"));
-        assertEquals("ops-echo", echo.get("name"));
+        assertEquals("the new VM's entry", "127.0.0.6", keptAddress(UUID));
+        assertEquals("ops-echo", endpointFile().getProperty(UUID + ".name"));
         assertEquals(5, identities());
 
         String moved = run("vamt:endpoint-set ops-echo 127.0.0.60");
         assertTrue(moved, moved.contains("http://127.0.0.60:" + PORT + "/wsman"));
-        assertEquals("endpoint-set edits the configuration", "127.0.0.60", identity(UUID).get("address"));
+        assertEquals("endpoint-set rewrites the file", "127.0.0.60", keptAddress(UUID));
         assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
         assertEquals(404, new WsmanClient("127.0.0.6", PORT).send(WsmanClient.identify(), null).statusCode());
 
-        // the endpoint manager restarted (its bundle stopped and started): the identity comes back from Config Admin
-        org.osgi.framework.Bundle wsman = java.util.Arrays.stream(context.getBundles())
-                .filter(b -> "vamt-wsman".equals(b.getSymbolicName())).findFirst().orElseThrow();
-        wsman.stop();
-        wsman.start();
+        // an operator pins kiosk the way earlier versions kept identities: a per-VM factory configuration
+        java.util.Hashtable<String, Object> pin = new java.util.Hashtable<>();
+        pin.put("uuid", KIOSK);
+        pin.put("name", "kiosk");
+        pin.put("address", "127.0.0.70");
+        configAdmin.getFactoryConfiguration("org.vamt.endpoint", KIOSK, "?").update(pin);
+        // the endpoint manager restarted (its bundle, vamt-endpoints, stopped and started; stopping vamt-wsman,
+        // as this test once did, only withdrew /wsman): the identities come back from the file, the pin is
+        // taken into it
+        org.osgi.framework.Bundle manager = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "vamt-endpoints".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        manager.stop();
+        manager.start();
         await("ops-echo back at 127.0.0.60 after the restart", 30_000,
                 () -> endpointList().contains("http://127.0.0.60:" + PORT + "/wsman"));
-        assertEquals(200, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
-        assertTrue(endpointList().contains("http://127.0.0.5:" + PORT + "/wsman"));
+        await("ops-echo answering at 127.0.0.60", 10_000, () -> {
+            try {
+                return new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode() == 200;
+            } catch (Exception notYet) {
+                return false;
+            }
+        });
+        await("kiosk at its pinned address", 10_000, () -> endpointList().contains("http://127.0.0.70:" + PORT + "/wsman"));
+        assertEquals("the pin is in the file", "127.0.0.70", keptAddress(KIOSK));
+        assertEquals("and its configuration gone", 0, perVmConfigurations());
 
         start = System.nanoTime();
         TestDriverDomains.undefine(context, UUID);
@@ -131,7 +161,7 @@ public class EndpointsIT {
                 && endpointList().contains("kiosk"));
         System.out.println("EndpointsIT: endpoint of an undefined domain gone after "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
-        assertNull("its configuration is deleted", identity(UUID));
+        assertNull("its entry is deleted", keptAddress(UUID));
         assertEquals(4, identities());
         assertEquals(404, new WsmanClient("127.0.0.60", PORT).send(WsmanClient.identify(), null).statusCode());
         assertFalse(run("vamt:vm-list").toLowerCase(Locale.ROOT).contains("ops-echo"));

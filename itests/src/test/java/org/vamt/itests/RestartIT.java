@@ -207,10 +207,10 @@ public class RestartIT {
             }
         }
         // state an earlier run of another test may have left in etc/: this must be a first start
-        for (String state : List.of("vamt-users.properties", "vamt-users.key")) {
+        for (String state : List.of("vamt-users.properties", "vamt-users.key", "vamt-endpoints.properties")) {
             Files.deleteIfExists(home.resolve("etc").resolve(state));
         }
-        // and the endpoint map: another test's VMs would hold the first addresses this test probes
+        // and per-VM endpoint files of earlier versions: another test's VMs would hold the first addresses
         try (Stream<Path> s = Files.list(home.resolve("etc"))) {
             for (Path endpoint : (Iterable<Path>) s.filter(p -> p.getFileName().toString().startsWith("org.vamt.endpoint-"))::iterator) {
                 Files.delete(endpoint);

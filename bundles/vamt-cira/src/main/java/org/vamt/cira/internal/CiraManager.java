@@ -270,13 +270,17 @@ public class CiraManager implements Cira, MachineListener {
         } else {
             operatorProfile(c);
         }
-        try {
-            for (MachineInfo m : hypervisor.listMachines()) {
-                consider(m.uuid(), m.name());
+        // on the timer thread, not in activation (Karaf's start-level thread): with 10,000 VMs the listing
+        // and each VM's profile take seconds, and the first listing may wait for libvirt's connection
+        timers.execute(() -> {
+            try {
+                for (MachineInfo m : hypervisor.listMachines()) {
+                    consider(m.uuid(), m.name());
+                }
+            } catch (HypervisorException | RuntimeException e) {
+                LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
             }
-        } catch (HypervisorException e) {
-            LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
-        }
+        });
     }
 
     /** Reads the operator's profile into operatorProfile/operatorTls; logs why not when unusable. */

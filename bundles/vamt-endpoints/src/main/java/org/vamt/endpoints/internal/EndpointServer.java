@@ -1,9 +1,7 @@
 package org.vamt.endpoints.internal;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +43,7 @@ import org.vamt.tls.TlsIdentity;
  * configured ports (strategy {@code address}), its own port ({@code port}: one listener per VM,
  * opened and closed as VMs come and go) or its host name in the {@code Host} header
  * ({@code host}). Endpoints follow the hypervisor's define/undefine/rename events; identities are
- * kept as Config Admin factory configurations ({@code org.vamt.endpoint}, one per VM). A changed
+ * kept in one file for all VMs ({@code etc/vamt-endpoints.properties}, {@link EndpointFile}). A changed
  * configuration is applied in place: only listeners whose address or port changed are closed or
  * opened, so connections, nonces and the enumeration contexts of protocol handlers survive.
  */
@@ -88,8 +86,8 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
                 + "desktop-01.<hostSuffix>); empty = the bare VM name")
         String hostSuffix() default "";
 
-        @AttributeDefinition(description = "Where identities were kept before Config Admin, read once to migrate "
-                + "them; without Config Admin (tests) the only store. Empty = ${karaf.etc}/vamt-endpoints.properties")
+        @AttributeDefinition(description = "The endpoint map: every VM's address, port and host name, kept across "
+                + "restarts (one file for all VMs). Empty = ${karaf.etc}/vamt-endpoints.properties")
         String endpointsFile() default "";
 
         @AttributeDefinition(description = "Largest request body accepted, in bytes")
@@ -146,6 +144,13 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     /** The TLS identity; it may come, go or be replaced at any time (dynamic: nothing restarts). */
     private volatile TlsIdentity tls;
     private final MachineEndpoints.Store store;
+    /**
+     * Open once the map was first filled from the hypervisor (or the first attempt failed): until
+     * then requests and callers of {@link #endpoints()} wait for it, bounded.
+     */
+    private final java.util.concurrent.CountDownLatch firstFill = new java.util.concurrent.CountDownLatch(1);
+    /** Where {@link #store} keeps the map. */
+    private final Path endpointsFile;
     private final PathHandlers pathHandlers = new PathHandlers();
     private final HttpDoor door;
     private final Map<Binding, CxfHttpListener> listeners = new LinkedHashMap<>();
@@ -174,9 +179,10 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
         this.hypervisor = hypervisor;
         check(config);
         this.config = config;
-        this.store = store(configAdmin, config.endpointsFile().isBlank()
+        this.endpointsFile = config.endpointsFile().isBlank()
                 ? Paths.get(System.getProperty("karaf.etc", "etc"), "vamt-endpoints.properties")
-                : Paths.get(config.endpointsFile()));
+                : Paths.get(config.endpointsFile());
+        this.store = store(configAdmin, endpointsFile);
         this.endpoints = new MachineEndpoints(settings(config), store, addressSource(config));
         this.door = new HttpDoor(endpoints, security, pathHandlers, VamtProduct.amtVersion(), limits(config),
                 connectionLimits(config));
@@ -185,19 +191,31 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             // the host address service binds after this constructor; its arrival hands out the addresses
             LOG.info("Address pool {} on {}: VMs get their endpoints once the host address service (bundle "
                     + "vamt-address-pool) is there", pool(config), config.poolInterface());
+            firstFill.countDown();   // with a pool the map fills as addresses are claimed
         } else {
-            retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
-            if (syncMachines()) {
-                retry.schedule(this::addMissedMachines, 2, TimeUnit.SECONDS);
-            } else {
-                retry.scheduleWithFixedDelay(() -> {
-                    if (syncMachines()) {
-                        retry.shutdown();
-                    }
-                }, 5, 5, TimeUnit.SECONDS);
-            }
+            door.routeAfter(firstFill);
         }
         reconcileListeners();
+        if (pool(config) == null) {
+            // the first fill off the activation thread (Karaf's boot waits for it): listing 10,000 VMs
+            // takes seconds, and the first attempt may wait libvirt's whole connect timeout. At a fixed
+            // rate: an attempt that waited out the timeout for a connection still being opened (the
+            // test driver parses its whole XML first) is followed at once by the next, which gets the
+            // connection when it is there; one refused at once waits 5 s
+            retry = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "vamt-endpoints-sync"));
+            retry.scheduleAtFixedRate(() -> {
+                boolean filled = false;
+                try {
+                    filled = syncMachines();
+                } finally {
+                    firstFill.countDown();   // callers waiting for the first fill go on, filled or not
+                }
+                if (filled) {
+                    retry.schedule(this::addMissedMachines, 2, TimeUnit.SECONDS);
+                    retry.shutdown();
+                }
+            }, 0, 5, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -487,47 +505,15 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     }
 
     /**
-     * Config Admin when there is one (in Karaf persisted as etc/org.vamt.endpoint-&lt;uuid&gt;.cfg); when
-     * it holds no endpoint on the first start after an upgrade, the identities of the old
-     * properties file are taken into it once and the file is renamed {@code .migrated}, so Config
-     * Admin is the one source. Without Config Admin (plain Java), the file alone.
+     * The endpoint map's one file (by default etc/vamt-endpoints.properties, so it survives
+     * {@code bin/karaf clean}). Identities kept the way versions up to issue 21 kept them, one Config
+     * Admin configuration and one etc/org.vamt.endpoint-&lt;uuid&gt;.cfg per VM, are taken into it
+     * when the map is read (they win: they were the one source) and then deleted.
      */
     private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, Path path) {
-        EndpointFile file = new EndpointFile(path);
-        if (configAdmin == null) {
-            return file;
-        }
         String karafEtc = System.getProperty("karaf.etc");
-        EndpointConfigurations configurations = new EndpointConfigurations(configAdmin,
-                karafEtc == null ? null : Paths.get(karafEtc));
-        return new MachineEndpoints.Store() {
-            @Override
-            public Map<String, MachineEndpoints.Identity> load() {
-                Map<String, MachineEndpoints.Identity> kept = configurations.load();
-                if (kept.isEmpty() && Files.exists(file.file())) {
-                    kept = file.load();
-                    configurations.save(kept.values());
-                    retire(file.file());
-                    LOG.info("Endpoint identities of {} VMs taken from {} into Config Admin ({})", kept.size(),
-                            file.file(), EndpointConfigurations.FACTORY_PID);
-                }
-                return kept;
-            }
-
-            @Override
-            public void save(Collection<MachineEndpoints.Identity> identities) {
-                configurations.save(identities);
-            }
-        };
-    }
-
-    private static void retire(Path file) {
-        try {
-            Files.move(file, file.resolveSibling(file.getFileName() + ".migrated"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.io.IOException e) {
-            LOG.warn("Cannot rename {} after migrating it: {}", file, e.getMessage());
-        }
+        return new EndpointFile(path, new LegacyEndpointConfigurations(configAdmin,
+                karafEtc == null ? null : Paths.get(karafEtc)));
     }
 
     /** Opens the listeners the configuration and the VMs need, closes the others. */
@@ -591,9 +577,17 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             if (map.strategy() == MachineEndpoints.Strategy.PORT) {
                 reconcileListeners();
             }
-            for (MachineEndpoints.Endpoint e : map.all()) {
-                logEndpoint(e);
+            List<MachineEndpoints.Endpoint> all = map.all();
+            for (MachineEndpoints.Endpoint e : all) {
+                withoutEndpoint.remove(e.uuid());
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("vAMT endpoint: VM '{}' ({}) at {} realm {}", e.name(), e.uuid(), url(e), e.realm());
+                }
             }
+            // one line, not one per VM: 10,000 lines cost seconds of a start (each VM at DEBUG)
+            LOG.info("vAMT endpoints: {} VMs{}; every VM's endpoint in {} and by vamt:endpoint-list", all.size(),
+                    all.isEmpty() ? "" : ", " + url(all.get(0)) + (all.size() == 1 ? "" : " … " + url(all.get(all.size() - 1))),
+                    endpointsFile);
             if (poolWork.isShutdown()) {
                 return true;   // stopping: a probe was cut short, nothing to report
             }
@@ -697,6 +691,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
         if (retry != null) {
             retry.shutdownNow();
         }
+        firstFill.countDown();
         poolWork.shutdownNow();
         listeners.values().forEach(CxfHttpListener::close);
         listeners.clear();
@@ -714,6 +709,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
      */
     @Override
     public Optional<TunnelDoor.Stream> open(String vmUuid, int port, java.net.InetSocketAddress peer, Sink toPeer) {
+        HttpDoor.awaitFill(firstFill);
         if (endpoints.byUuid(vmUuid).isEmpty()) {
             return Optional.empty();
         }
@@ -729,6 +725,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     @Override
     public Endpoint move(String uuid, String target) {
+        HttpDoor.awaitFill(firstFill);
         MachineEndpoints map = endpoints;
         MachineEndpoints.Endpoint e = map.move(uuid, target);
         reconcileIfPerPort(map);
@@ -738,6 +735,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     @Override
     public Optional<Endpoint> route(String localAddress, int localPort, boolean secure, String hostHeader) {
+        HttpDoor.awaitFill(firstFill);
         return endpoints.route(localAddress, localPort, secure, hostHeader).map(this::published);
     }
 
@@ -752,6 +750,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     @Override
     public List<Endpoint> endpoints() {
+        HttpDoor.awaitFill(firstFill);
         return endpoints.all().stream().map(this::published).toList();
     }
 

@@ -134,6 +134,33 @@ final class HttpDoor {
         this.endpoints = next;
     }
 
+    /** Longest a request that came before the map's first fill waits for it. */
+    static final long FIRST_FILL_WAIT_SECONDS = 30;
+    /** Open until the map is first filled (see {@link #routeAfter}); null: nothing to wait for. */
+    private volatile java.util.concurrent.CountDownLatch firstFill;
+
+    /**
+     * Requests wait (at most {@value #FIRST_FILL_WAIT_SECONDS} s) until {@code filled} is open: the
+     * listeners open before the map is first filled from the hypervisor, off the activation thread,
+     * and a request in between must not be told that no AMT device is there.
+     */
+    void routeAfter(java.util.concurrent.CountDownLatch filled) {
+        this.firstFill = filled;
+    }
+
+    /** Waits for the map's first fill if it is still to come; true when it came (or nothing is awaited). */
+    static boolean awaitFill(java.util.concurrent.CountDownLatch filled) {
+        if (filled == null || filled.getCount() == 0) {
+            return true;
+        }
+        try {
+            return filled.await(FIRST_FILL_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** New limits; operations in progress keep their slots. */
     synchronized void limits(Limits next) {
         int diff = next.maxConcurrent() - grantedSlots;
@@ -169,6 +196,7 @@ final class HttpDoor {
         resp.setHeader("Server", serverHeader);
         // a tunnelled stream names its VM; a listener's connection is routed by where it arrived
         String tunnelled = TunnelServer.vmOf(req);
+        awaitFill(firstFill);
         MachineEndpoints.Endpoint ep = (tunnelled != null ? endpoints.byUuid(tunnelled)
                 : endpoints.route(req.getLocalAddr(), req.getLocalPort(), req.isSecure(), req.getHeader("Host")))
                 .orElse(null);

@@ -139,4 +139,51 @@ class MachineEndpointsTest {
         assertThrows(IllegalArgumentException.class, () -> map.move("b", "bad name!"));
         assertEquals("[::1]", "[" + MachineEndpoints.hostOf("[::1]:16992") + "]");
     }
+
+    @Test
+    void perVmConfigurationsOfEarlierVersionsAreTakenIntoTheOneFileAndDeleted() throws Exception {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        Files.writeString(file, "a = 127.0.0.2\nb = 127.0.0.3\n");
+        // an operator's pin the way versions up to issue 21 kept identities: it wins over the file
+        Path pin = etc.resolve("org.vamt.endpoint-b.cfg");
+        Files.writeString(pin, "uuid = B\nname = bravo\naddress = 127.0.0.40\nport = 16992\nhostName = bravo\n");
+        Files.writeString(etc.resolve("org.vamt.endpoint-c.cfg"), "uuid = c\nname = charlie\naddress = 127.0.0.41\n");
+        MachineEndpoints map = new MachineEndpoints(MachineEndpoints.Settings.addresses("127.0.0.2", 16992),
+                new EndpointFile(file, new LegacyEndpointConfigurations(null, etc)));
+        map.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals("127.0.0.2", address(map, "a"));
+        assertEquals("127.0.0.40", address(map, "b"));
+        assertEquals("127.0.0.41", address(map, "c"));
+        assertFalse(Files.exists(pin), "taken in, then deleted");
+        assertFalse(Files.exists(etc.resolve("org.vamt.endpoint-c.cfg")));
+
+        MachineEndpoints restarted = addresses(file);
+        restarted.sync(List.of(vm("a", "alpha"), vm("b", "bravo"), vm("c", "charlie")));
+        assertEquals("127.0.0.40", address(restarted, "b"), "the pin is in the one file now");
+        assertEquals("127.0.0.41", address(restarted, "c"));
+    }
+
+    @Test
+    void aFileEditedWhileRunningIsKeptAsideNotOverwrittenSilently() throws Exception {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints map = addresses(file);
+        map.sync(List.of(vm("a", "alpha")));
+        String edited = "a = 127.0.0.77\n";
+        Files.writeString(file, edited);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_000));
+        map.add("b", "bravo");
+        assertEquals(edited, Files.readString(etc.resolve("vamt-endpoints.properties.edited")));
+        assertTrue(Files.readString(file).contains("b=127.0.0.3"), Files.readString(file));
+    }
+
+    @Test
+    void theFileListsEachVmsLinesTogetherInUuidOrder() throws Exception {
+        Path file = etc.resolve("vamt-endpoints.properties");
+        MachineEndpoints map = addresses(file);
+        map.sync(List.of(vm("c", "charlie"), vm("a", "alpha"), vm("b", "bravo")));
+        List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.startsWith("#")).toList();
+        assertEquals(List.of("a=127.0.0.2", "a.hostName=alpha", "a.name=alpha", "a.port=16992",
+                "b=127.0.0.3", "b.hostName=bravo", "b.name=bravo", "b.port=16992",
+                "c=127.0.0.4", "c.hostName=charlie", "c.name=charlie", "c.port=16992"), lines);
+    }
 }

@@ -100,8 +100,11 @@ class EndpointServerTlsTest {
         }
     }
 
-    /** A port with the next {@code count - 1} ports free as well. */
-    private static int freeRange(int count) throws IOException {
+    /**
+     * A port with the next {@code count - 1} ports free as well, none of them this test's plain or TLS
+     * port (free too until the server binds them; the kernel hands out ports in sequence here).
+     */
+    private int freeRange(int count) throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int first = freePort();
             boolean free = true;
@@ -116,7 +119,9 @@ class EndpointServerTlsTest {
                     free = false;
                 }
             }
-            if (free && first + count < 65535) {
+            boolean clear = (plainPort < first || plainPort >= first + count)
+                    && (tlsPort < first || tlsPort >= first + count);
+            if (free && clear && first + count < 65535) {
                 return first;
             }
         }
@@ -128,6 +133,8 @@ class EndpointServerTlsTest {
         int first = freeRange(10);
         server = server(Map.of("strategy", "port", "firstPort", first, "firstAddress", "127.0.0.2",
                 "tlsPort", tlsPort), identity);
+        // the map fills off the activation thread, and with it the per-VM listeners; endpoints() waits for it
+        assertEquals(4, server.endpoints().size());
         // name order: build-server, desktop-01, desktop-02, kiosk; each an HTTP port and the TLS one after it
         assertEquals("Digest:6F8C1A524B1E4D6A9A01000000000001", realmVia("http", first + 2));
         assertEquals("Digest:6F8C1A524B1E4D6A9A01000000000001", realmVia("https", first + 3));
