@@ -14,7 +14,8 @@ PASSWORD='Bench-Passw0rd#'
 FLOOR_PORT=18992
 mkdir -p "$RESULTS"
 DIST=$SCRATCH/vamt-distribution-0.1.0-SNAPSHOT
-bench() { java -cp "$CP" org.vamt.bench.Bench "$@"; }
+# -Dvamt.pid: paper and inventory print the server's CPU per request (empty when no distribution runs).
+bench() { java -Dvamt.pid="$(cat "$DIST/karaf.pid" 2>/dev/null)" -cp "$CP" org.vamt.bench.Bench "$@"; }
 now_ms() { date +%s%3N; }
 
 fresh_dist() {

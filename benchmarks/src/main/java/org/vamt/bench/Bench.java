@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * await-all    karafLog port startEpochMillis                time until every endpoint answers Identify (8 pollers)
  * first-last   karafLog port user password requests          Get latency on the lowest vs the highest address
  * </pre>
+ *
+ * With {@code -Dvamt.pid=<karaf pid>}, paper and inventory also print the server's CPU time per request.
  */
 public final class Bench {
     private static final Pattern CONTEXT = Pattern.compile("<[a-zA-Z]+:EnumerationContext>([^<]+)</");
@@ -52,10 +54,15 @@ public final class Bench {
         byte[] get = Envelopes.getSoftwareIdentity();
         LoadRun.run(host, port, user, password, get, requests / 5, 1);
         LoadRun.run("127.0.0.1", floorPort, user, password, get, requests / 5, 1);
+        ServerCpu cpu = ServerCpu.start();
         LoadRun.Result vamt = LoadRun.run(host, port, user, password, get, requests, 1);
+        String vamtCpu = ServerCpu.perRequest(cpu, requests);
         LoadRun.Result floor = LoadRun.run("127.0.0.1", floorPort, user, password, get, requests, 1);
         System.out.println("vAMT : " + vamt);
         System.out.println("floor: " + floor);
+        if (!vamtCpu.isEmpty()) {
+            System.out.println("vAMT " + vamtCpu);
+        }
         System.out.printf("ratio vAMT/floor: p50 %.2f, p99 %.2f%n",
                 vamt.latencies().percentileMs(0.5) / floor.latencies().percentileMs(0.5),
                 vamt.latencies().percentileMs(0.99) / floor.latencies().percentileMs(0.99));
@@ -80,8 +87,12 @@ public final class Bench {
         Latencies sweeps = new Latencies();
         Latencies requests = new Latencies();
         int instances = 0;
+        ServerCpu cpu = null;
         try (WsmanConnection c = new WsmanConnection(host, port, user, password)) {
             for (int round = -rounds / 5; round < rounds; round++) {
+                if (round == 0) {
+                    cpu = ServerCpu.start();
+                }
                 long t0 = System.nanoTime();
                 int seen = 0;
                 for (String cimClass : Envelopes.INVENTORY) {
@@ -114,6 +125,10 @@ public final class Bench {
         System.out.println("inventory sweeps (10 classes, Enumerate+Pull each, " + instances + " instances): "
                 + sweeps.summary());
         System.out.println("single Enumerate or Pull: " + requests.summary());
+        String cpuLine = ServerCpu.perRequest(cpu, requests.count());
+        if (!cpuLine.isEmpty()) {
+            System.out.println("inventory " + cpuLine);
+        }
     }
 
     private static void power(String host, int port, String user, String password, int rounds) throws IOException {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,8 @@ public final class CimSchema implements Serializable {
     private final Map<String, List<CimPropertyDef>> effectiveProperties = new LinkedHashMap<>();
     /** Effective properties in the order AMT writes them on the wire ({@link #amtOrder}). */
     private final Map<String, List<CimPropertyDef>> amtOrders = new LinkedHashMap<>();
+    /** Per class: property name, as the schema spells it and in lower case, to its index in the AMT order. */
+    private final Map<String, Map<String, Integer>> amtPositions = new LinkedHashMap<>();
     /** Computed once: every request asks for lineages and subclasses, and the schema never changes. */
     private final Map<String, List<String>> lineages = new LinkedHashMap<>();
     private final Map<String, List<String>> subclasses = new LinkedHashMap<>();
@@ -52,7 +55,14 @@ public final class CimSchema implements Serializable {
         effectiveProperties.forEach((name, props) -> keys.put(name,
                 props.stream().filter(CimPropertyDef::isKey).toList()));
         for (CimClassDef c : defs) {
-            amtOrders.put(key(c.name()), Collections.unmodifiableList(amtOrderOf(c)));
+            List<CimPropertyDef> order = amtOrderOf(c);
+            amtOrders.put(key(c.name()), Collections.unmodifiableList(order));
+            Map<String, Integer> positions = new HashMap<>();
+            for (int i = 0; i < order.size(); i++) {
+                positions.put(order.get(i).name(), i);
+                positions.put(key(order.get(i).name()), i);
+            }
+            amtPositions.put(key(c.name()), Collections.unmodifiableMap(positions));
         }
         for (CimClassDef c : defs) {
             List<String> chain = new ArrayList<>();
@@ -180,6 +190,19 @@ public final class CimSchema implements Serializable {
      */
     public List<CimPropertyDef> amtOrder(String className) {
         List<CimPropertyDef> p = amtOrders.get(key(className));
+        if (p == null) {
+            throw new IllegalArgumentException("unknown class " + className);
+        }
+        return p;
+    }
+
+    /**
+     * Where each property stands in {@link #amtOrder}: looked up by the exact name, or by the name in lower case
+     * ({@code Locale.ROOT}). Lets a caller place an instance's few properties without a case-insensitive scan per
+     * schema property.
+     */
+    public Map<String, Integer> amtOrderPositions(String className) {
+        Map<String, Integer> p = amtPositions.get(key(className));
         if (p == null) {
             throw new IllegalArgumentException("unknown class " + className);
         }

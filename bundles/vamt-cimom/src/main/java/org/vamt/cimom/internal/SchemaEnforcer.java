@@ -2,6 +2,7 @@ package org.vamt.cimom.internal;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -48,7 +49,7 @@ final class SchemaEnforcer {
         List<CimPropertyDef> keys = schema.keys(c.name());
         Map<String, Object> typed = new LinkedHashMap<>();
         for (String given : path.keys().keySet()) {
-            if (keys.stream().noneMatch(k -> k.name().equalsIgnoreCase(given))) {
+            if (!isKey(keys, given)) {
                 throw new InvalidKeyException(InvalidKeyException.Problem.UNEXPECTED_SELECTORS,
                         "'" + given + "' is not a key of " + c.name());
             }
@@ -66,6 +67,15 @@ final class SchemaEnforcer {
             }
         }
         return new CimObjectPath(c.name(), typed);
+    }
+
+    private static boolean isKey(List<CimPropertyDef> keys, String name) {
+        for (CimPropertyDef k : keys) {
+            if (k.name().equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -102,15 +112,34 @@ final class SchemaEnforcer {
     static CimInstance normalize(CimSchema schema, CimInstance i) throws CimException {
         CimClassDef c = schema.classDef(i.className()).orElseThrow(() -> new CimException(CimStatus.FAILED,
                 "a provider returned an instance of " + i.className() + ", which the schema does not define"));
+        List<CimPropertyDef> order = schema.amtOrder(c.name());
+        Map<String, Integer> positions = schema.amtOrderPositions(c.name());
+        // Place the instance's (few) properties by index rather than asking the instance for each of the class's
+        // (many) properties: a miss there is a case-insensitive scan of the whole instance.
+        Object[] values = new Object[order.size()];
+        Set<String> unknown = null;
+        for (Map.Entry<String, Object> e : i.properties().entrySet()) {
+            String name = e.getKey();
+            Integer at = positions.get(name);
+            if (at == null) {
+                at = positions.get(name.toLowerCase(Locale.ROOT));
+            }
+            if (at == null) {
+                if (unknown == null) {
+                    unknown = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+                }
+                unknown.add(name);
+            } else if (values[at] == null || order.get(at).name().equals(name)) {
+                values[at] = e.getValue();   // as CimInstance.get: the exact spelling wins, else the first match
+            }
+        }
         CimInstance.Builder b = CimInstance.builder(c.name());
-        Set<String> unknown = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        unknown.addAll(i.properties().keySet());
-        for (CimPropertyDef p : schema.amtOrder(c.name())) {
-            Object v = i.get(p.name());
-            unknown.remove(p.name());
+        for (int at = 0; at < values.length; at++) {
+            Object v = values[at];
             if (v == null) {
                 continue;
             }
+            CimPropertyDef p = order.get(at);
             Object typed;
             try {
                 typed = TypeCoercion.coerce(p.type(), p.array(), p, v,
@@ -124,7 +153,7 @@ final class SchemaEnforcer {
                 b.property(p.name(), typed);
             }
         }
-        if (!unknown.isEmpty()) {
+        if (unknown != null) {
             LOG.warn("Provider of {} set properties the class does not have: {}", c.name(), unknown);
         }
         return b.build();

@@ -82,6 +82,17 @@ class CimObjectManagerImplTest {
     }
 
     @Test
+    void providerPropertyNamesMatchTheSchemaWhateverTheirCase() throws CimException {
+        // "elementname" alone takes the schema's spelling; beside an exact "EnabledState" the other spelling loses.
+        serve((ctx, c) -> List.of(CimInstance.builder("C").property("enabledSTATE", 9).key("k", "a")
+                .property("elementname", "x").property("EnabledState", 2).build()), "C");
+        CimInstance i = cimom.enumerateInstances(CTX, "C").get(0);
+        assertEquals(List.of("ElementName", "EnabledState", "K"), List.copyOf(i.properties().keySet()));
+        assertEquals(List.of("x", 2L, "a"), List.copyOf(i.properties().values()));
+        assertEquals(List.of("K"), List.copyOf(i.keyNames()));
+    }
+
+    @Test
     void pathWithoutKeysNamesTheFirstInstance() throws CimException {
         serve(new EnumOnlyProcessors(), "Processor");
         assertEquals(0L, cimom.getInstance(CTX, CimObjectPath.of("Processor")).get("Number"));

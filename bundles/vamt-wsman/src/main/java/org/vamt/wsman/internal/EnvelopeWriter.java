@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.vamt.cim.CimDateTime;
 import org.vamt.cim.CimInstance;
 import org.vamt.cim.CimObjectPath;
@@ -78,11 +79,22 @@ final class EnvelopeWriter {
             w.element("b:RelatesTo", req.messageId());
         }
         w.open("b:Action").attr("a:mustUnderstand", "true").close().text(action).end("b:Action");
-        w.element("b:MessageID", "uuid:" + UUID.randomUUID());
+        w.element("b:MessageID", "uuid:" + messageId());
         if (resourceUri != null) {
             w.element("c:ResourceURI", resourceUri);
         }
         w.end("a:Header");
+    }
+
+    /**
+     * A random (version 4) UUID for a reply's MessageID. It only has to be unique, not unguessable, so it comes from
+     * ThreadLocalRandom: UUID.randomUUID draws on the shared SecureRandom, a lock and a /dev/urandom read per reply.
+     */
+    private static UUID messageId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;                 // version 4
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
+        return new UUID(high, low);
     }
 
     XmlWriter xml() {
@@ -179,7 +191,7 @@ final class EnvelopeWriter {
             w.element("b:RelatesTo", req.messageId());
         }
         w.open("b:Action").attr("a:mustUnderstand", "true").close().text(f.action()).end("b:Action");
-        w.element("b:MessageID", "uuid:" + UUID.randomUUID());
+        w.element("b:MessageID", "uuid:" + messageId());
         w.end("a:Header");
         w.start("a:Body").start("a:Fault").start("a:Code");
         w.element("a:Value", switch (f.code()) {

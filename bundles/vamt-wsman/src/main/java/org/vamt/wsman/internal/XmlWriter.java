@@ -51,7 +51,13 @@ final class XmlWriter {
     }
 
     private void escape(String s, boolean attribute) {
-        for (int i = 0; i < s.length(); i++) {
+        int first = firstToEscape(s, attribute);
+        if (first == s.length()) {
+            out.append(s);   // the common case (names, numbers, GUIDs): one bulk copy, not a char at a time
+            return;
+        }
+        out.append(s, 0, first);
+        for (int i = first; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
@@ -67,6 +73,18 @@ final class XmlWriter {
                 }
             }
         }
+    }
+
+    /** Index of the first character {@link #escape} must replace or drop, or the length when there is none. */
+    private static int firstToEscape(String s, boolean attribute) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '&' || c == '<' || c == '>' || c == '\r' || (c == '"' && attribute)
+                    || (c < 0x20 && c != '\t' && c != '\n')) {
+                return i;
+            }
+        }
+        return s.length();
     }
 
     @Override
