@@ -39,7 +39,6 @@ final class CxfHttpListener implements AutoCloseable {
     private final Bus bus;
     private final Destination destination;
     private final JettyHTTPServerEngine engine;
-    private final URL servantUrl;
     private final String bindAddress;
     private final int port;
 
@@ -84,8 +83,7 @@ final class CxfHttpListener implements AutoCloseable {
             // request, every header copied, its base path computed with regular expressions) cost
             // ~12 % of a Get's CPU for nothing we use. The destination is never activated, so CXF's
             // own handler is not installed; ours serves the same URL, as TunnelServer's does.
-            servantUrl = new URL(address);
-            engine.addServant(servantUrl, new DoorHandler((JettyHTTPDestination) destination, handler));
+            engine.addServant(new URL(address), new DoorHandler((JettyHTTPDestination) destination, handler));
             engine.getServer().setErrorHandler(new AmtErrorPage(handler.serverHeader(), handler.guard()));
             // Jetty hands every connection it opens on this connector to the guard: header
             // deadline, caps on connections without an authenticated request.
@@ -155,9 +153,6 @@ final class CxfHttpListener implements AutoCloseable {
 
     @Override
     public void close() {
-        // Our servant, added to the engine by hand, must be removed by hand: the engine stops Jetty
-        // only once it serves nothing, else the old door keeps the port after a component restart.
-        engine.removeServant(servantUrl);
         destination.shutdown();
         // The engine factory keeps engines per port across buses and counts our own creation as a
         // second user, so the destination's shutdown alone leaves Jetty bound with the old handler.
