@@ -1,7 +1,6 @@
 package org.vamt.endpoints.internal;
 
 import java.io.IOException;
-import java.net.URL;
 import java.util.List;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
@@ -14,12 +13,10 @@ import org.apache.cxf.service.model.EndpointInfo;
 import org.apache.cxf.transport.Destination;
 import org.apache.cxf.transport.DestinationFactory;
 import org.apache.cxf.transport.DestinationFactoryManager;
-import org.apache.cxf.transport.http_jetty.JettyHTTPDestination;
-import org.apache.cxf.transport.http_jetty.JettyHTTPHandler;
+import org.apache.cxf.transport.http.AbstractHTTPDestination;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngine;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngineFactory;
 import org.apache.cxf.transport.http_jetty.ThreadingParameters;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -27,8 +24,8 @@ import org.slf4j.LoggerFactory;
 import org.vamt.tls.TlsIdentity;
 
 /**
- * One HTTP listener on CXF's Jetty transport (its engine: ports, TLS, threads), handing every
- * request on every path straight to the {@link HttpDoor}. It owns a private CXF Bus so that stopping it really frees the port
+ * One HTTP listener on CXF's Jetty transport, handing every request on every path to a
+ * {@link WsmanHttpHandler}. It owns a private CXF Bus so that stopping it really frees the port
  * (a destination on the shared default bus keeps Jetty bound after a bundle refresh).
  */
 final class CxfHttpListener implements AutoCloseable {
@@ -79,11 +76,15 @@ final class CxfHttpListener implements AutoCloseable {
             EndpointInfo info = new EndpointInfo();
             info.setAddress(address);
             destination = factory.getDestination(info, bus);
-            // Our door takes Jetty's request as it comes: CXF's destination layer (a CXF Message per
-            // request, every header copied, its base path computed with regular expressions) cost
-            // ~12 % of a Get's CPU for nothing we use. The destination is never activated, so CXF's
-            // own handler is not installed; ours serves the same URL, as TunnelServer's does.
-            engine.addServant(new URL(address), new DoorHandler((JettyHTTPDestination) destination, handler));
+            destination.setMessageObserver(message -> {
+                HttpServletRequest req = (HttpServletRequest) message.get(AbstractHTTPDestination.HTTP_REQUEST);
+                HttpServletResponse resp = (HttpServletResponse) message.get(AbstractHTTPDestination.HTTP_RESPONSE);
+                try {
+                    handler.handle(req, resp);
+                } catch (IOException e) {
+                    LOG.debug("Client {} went away: {}", req.getRemoteAddr(), e.toString());
+                }
+            });
             engine.getServer().setErrorHandler(new AmtErrorPage(handler.serverHeader(), handler.guard()));
             // Jetty hands every connection it opens on this connector to the guard: header
             // deadline, caps on connections without an authenticated request.
@@ -93,26 +94,6 @@ final class CxfHttpListener implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + bindAddress + ":" + port + ": " + e, e);
         }
         LOG.info("WS-Management listening on {}:{} ({})", bindAddress, port, scheme);
-    }
-
-    /** Hands every request on the listener's context straight to the door. */
-    private static final class DoorHandler extends JettyHTTPHandler {
-        private final HttpDoor door;
-
-        DoorHandler(JettyHTTPDestination destination, HttpDoor door) {
-            super(destination, false);
-            this.door = door;
-        }
-
-        @Override
-        public void handle(String target, Request base, HttpServletRequest req, HttpServletResponse resp) {
-            base.setHandled(true);
-            try {
-                door.handle(req, resp);
-            } catch (IOException e) {
-                LOG.debug("Client {} went away: {}", req.getRemoteAddr(), e.toString());
-            }
-        }
     }
 
     /**
