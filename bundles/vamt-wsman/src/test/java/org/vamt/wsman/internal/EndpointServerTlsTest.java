@@ -54,7 +54,10 @@ class EndpointServerTlsTest {
         users = UserStore.open(etc.resolve("users.properties"), PASSWORD, p -> { });
         identity = WsmanTlsTest.identityIn(etc);
         plainPort = freePort();
-        tlsPort = freePort();
+        do {
+            // a port closed a moment ago may be handed out again at once
+            tlsPort = freePort();
+        } while (tlsPort == plainPort);
     }
 
     @AfterEach
