@@ -3,7 +3,9 @@
 # raw output to benchmarks/results/ (the figures in docs/benchmarks.md come from there).
 # Usage (from the repository root, after `mvn install`):  benchmarks/run-all.sh [stage...]
 # Stages: cold paper concurrency inventory hang scale million plot (default: all, in that order; scale runs
-# SCALE_COUNTS="4 10 100 1000 10000" VMs unless told otherwise), and
+# SCALE_COUNTS="4 10 100 1000 10000" VMs unless told otherwise), profile (JFR of a restart, the paper's
+# Get, the inventory sweep and a 10,000-VM start, summarised in results/profile-*.txt; run it after
+# the measuring stages, a recording slows what it records), and
 # cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +28,7 @@ fresh_dist() {
 # start [expectedEndpoints]: bin/start, then wait until every endpoint answers Identify
 start() {
     local t0; t0=$(now_ms)
-    (cd "$DIST" && VAMT_ADMIN_PASSWORD="$PASSWORD" bin/start)
+    (cd "$DIST" && VAMT_ADMIN_PASSWORD="$PASSWORD" EXTRA_JAVA_OPTS="${START_JAVA_OPTS:-}" bin/start)
     java -Dexpected="${1:-0}" -cp "$CP" org.vamt.bench.Bench await-all "$DIST/data/log/karaf.log" 16992 "$t0"
 }
 
@@ -171,6 +173,42 @@ million() {
         echo "after GC: heap $(heap_after_gc), RSS $(rss)"
         stop
     } 2>&1 | tee "$RESULTS/million-1000vms.txt"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    forget_endpoints
+}
+
+# --- Profiles (issue 21: "where a target is missed, the profile that shows why"). A recording named
+# vamt, settings=profile (20 ms Java samples); the .jfr files stay in $SCRATCH, their summaries go to
+# results/profile-<what>.txt.
+JFR_FROM_START="-XX:StartFlightRecording=name=vamt,settings=profile"
+jfr_dump() { # jfr_dump <what>: dumps the running recording and summarises it
+    jcmd "$(cat "$DIST/karaf.pid")" JFR.dump name=vamt filename="$SCRATCH/profile-$1.jfr" > /dev/null
+    java -cp "$CP" org.vamt.bench.JfrSummary "$SCRATCH/profile-$1.jfr" 25 > "$RESULTS/profile-$1.txt"
+    echo "profile of $1: $RESULTS/profile-$1.txt"
+}
+jfr_start() { jcmd "$(cat "$DIST/karaf.pid")" JFR.start name=vamt settings=profile > /dev/null; }
+
+profile() {
+    fresh_dist
+    start > /dev/null; stop                          # the first start unpacks bundles into data/
+    START_JAVA_OPTS=$JFR_FROM_START start            # a restart, recorded until the first answer
+    jfr_dump cold; stop
+    start_floor 16
+    start > /dev/null; sleep 2
+    bench paper 127.0.0.3 16992 $FLOOR_PORT admin "$PASSWORD" 20000 > /dev/null    # warm-up
+    jfr_start
+    bench inventory 127.0.0.3 16992 admin "$PASSWORD" 300 > /dev/null
+    jfr_dump inventory
+    jcmd "$(cat "$DIST/karaf.pid")" JFR.stop name=vamt > /dev/null
+    jfr_start
+    bench paper 127.0.0.3 16992 $FLOOR_PORT admin "$PASSWORD" 30000
+    jfr_dump paper
+    stop; stop_floor
+    forget_endpoints
+    java -cp "$CP" org.vamt.bench.TestDriverXml 10000 "$DIST/etc/scale-10000.xml"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/scale-10000.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    START_JAVA_OPTS=$JFR_FROM_START start 10000      # recorded until all 10,000 answer
+    jfr_dump scale-10000; stop
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
     forget_endpoints
 }
