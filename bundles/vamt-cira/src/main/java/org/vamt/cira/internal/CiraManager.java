@@ -49,7 +49,9 @@ import org.vamt.endpoints.TunnelDoor;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachinesListed;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.security.seal.Sealer;
 
@@ -154,6 +156,10 @@ public class CiraManager implements Cira, MachineListener {
     /** The operator's profile; null when disabled or unusable (the reason was logged). */
     private volatile CiraProfile operatorProfile;
     private volatile SSLContext operatorTls;
+    /** Whether whole-VM listings may run: after the endpoint map's first listing (see {@link MachinesListed}). */
+    private final java.util.concurrent.atomic.AtomicBoolean listingsAllowed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private final ScheduledFuture<?> listingsFallback;
 
     @Activate
     public CiraManager(@Reference Hypervisor hypervisor,
@@ -175,7 +181,28 @@ public class CiraManager implements Cira, MachineListener {
         });
         t.setRemoveOnCancelPolicy(true);
         this.timers = t;
+        this.listingsFallback = t.schedule(this::allowListings, MachinesListed.WAIT_AT_MOST_SECONDS, TimeUnit.SECONDS);
         apply(config);
+    }
+
+    /**
+     * The endpoint map has listed the machines: every VM is considered now. Before, with 10,000 VMs,
+     * this listing (and each VM's profile read) slowed the listing every endpoint waits for; VMs
+     * defined or started meanwhile dial as their events arrive.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void bindMachinesListed(MachinesListed listed) {
+        allowListings();
+    }
+
+    public void unbindMachinesListed(MachinesListed listed) {
+        // listings, once allowed, stay allowed
+    }
+
+    private void allowListings() {
+        if (timers != null && listingsAllowed.compareAndSet(false, true)) {
+            considerAll();
+        }
     }
 
     @Modified
@@ -186,6 +213,7 @@ public class CiraManager implements Cira, MachineListener {
 
     @Deactivate
     public void deactivate() {
+        listingsFallback.cancel(false);
         stopAll();
         // delayed tasks still run after shutdown (the closing tunnels' last close), periodic ones stop
         timers.shutdown();
@@ -205,12 +233,14 @@ public class CiraManager implements Cira, MachineListener {
 
     /** Every VM's profile again (a source came or went): new tunnels dial, tunnels no profile enables close. */
     private void reconsiderAll() {
-        if (timers == null || timers.isShutdown()) {
-            return;   // called by DS before the constructor finished, or while deactivating
+        if (timers == null || timers.isShutdown() || !listingsAllowed.get()) {
+            // called by DS before the constructor finished, or while deactivating; or before the first
+            // listing, which considers every VM with the sources then bound
+            return;
         }
         timers.execute(() -> {
             try {
-                for (MachineInfo m : hypervisor.listMachines()) {
+                for (MachineId m : hypervisor.listMachineIds()) {
                     Slot s = slots.get(m.uuid().toLowerCase(Locale.ROOT));
                     if (s == null) {
                         consider(m.uuid(), m.name());
@@ -270,17 +300,29 @@ public class CiraManager implements Cira, MachineListener {
         } else {
             operatorProfile(c);
         }
-        // on the timer thread, not in activation (Karaf's start-level thread): with 10,000 VMs the listing
-        // and each VM's profile take seconds, and the first listing may wait for libvirt's connection
-        timers.execute(() -> {
-            try {
-                for (MachineInfo m : hypervisor.listMachines()) {
-                    consider(m.uuid(), m.name());
+        if (listingsAllowed.get()) {
+            considerAll();
+        }
+    }
+
+    /**
+     * Every VM dials if a profile enables it. On the timer thread, not in activation (Karaf's
+     * start-level thread): with 10,000 VMs the listing and each VM's profile take seconds.
+     */
+    private void considerAll() {
+        try {
+            timers.execute(() -> {
+                try {
+                    for (MachineId m : hypervisor.listMachineIds()) {
+                        consider(m.uuid(), m.name());
+                    }
+                } catch (HypervisorException | RuntimeException e) {
+                    LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
                 }
-            } catch (HypervisorException | RuntimeException e) {
-                LOG.warn("CIRA: cannot list VMs ({}); they dial as their events arrive", e.getMessage());
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivated meanwhile
+        }
     }
 
     /** Reads the operator's profile into operatorProfile/operatorTls; logs why not when unusable. */

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vamt.cira.Cira;
 import org.vamt.cira.CiraProfile;
+import org.vamt.hypervisor.MachinesListed;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.security.internal.TestConfigs;
 
@@ -34,6 +35,7 @@ class CiraManagerTest {
         manager = new CiraManager(demo.hypervisor(), (vm, port, peer, sink) -> Optional.empty(),
                 TestConfigs.of(CiraManager.Config.class, Map.of("backoffMinSeconds", 1, "backoffMaxSeconds", 2)),
                 null);
+        manager.bindMachinesListed(new MachinesListed() { });   // as vamt-endpoints does after its first listing
     }
 
     @AfterEach

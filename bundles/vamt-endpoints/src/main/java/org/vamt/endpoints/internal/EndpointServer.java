@@ -33,7 +33,9 @@ import org.vamt.endpoints.TunnelDoor;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachinesListed;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.security.SecurityService;
 import org.vamt.tls.TlsIdentity;
@@ -159,6 +161,9 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     private volatile MachineEndpoints endpoints;
     private volatile Config config;
     private ScheduledExecutorService retry;
+    /** Registered after the first listing; guarded by this. */
+    private org.osgi.framework.ServiceRegistration<MachinesListed> machinesListed;
+    private boolean deactivated;
     /** Puts pool addresses on the host (bundle vamt-address-pool); may come and go. */
     private volatile HostAddresses hostAddresses;
     /**
@@ -192,6 +197,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             LOG.info("Address pool {} on {}: VMs get their endpoints once the host address service (bundle "
                     + "vamt-address-pool) is there", pool(config), config.poolInterface());
             firstFill.countDown();   // with a pool the map fills as addresses are claimed
+            announceMachinesListed();
         } else {
             door.routeAfter(firstFill);
         }
@@ -211,10 +217,23 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
                     firstFill.countDown();   // callers waiting for the first fill go on, filled or not
                 }
                 if (filled) {
+                    announceMachinesListed();
                     retry.schedule(this::addMissedMachines, 2, TimeUnit.SECONDS);
                     retry.shutdown();
                 }
             }, 0, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Lets the whole-VM scans that waited for the first listing start (the alarm clock's, CIRA's;
+     * see {@link MachinesListed}). Outside OSGi (tests) there is nobody to tell.
+     */
+    private synchronized void announceMachinesListed() {
+        org.osgi.framework.Bundle bundle = org.osgi.framework.FrameworkUtil.getBundle(EndpointServer.class);
+        org.osgi.framework.BundleContext context = bundle == null ? null : bundle.getBundleContext();
+        if (context != null && !deactivated && machinesListed == null) {
+            machinesListed = context.registerService(MachinesListed.class, new MachinesListed() { }, null);
         }
     }
 
@@ -228,7 +247,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
         try {
             java.util.Set<String> served = new java.util.HashSet<>();
             endpoints.all().forEach(e -> served.add(e.uuid().toLowerCase(java.util.Locale.ROOT)));
-            for (MachineInfo m : hypervisor.listMachines()) {
+            for (MachineId m : hypervisor.listMachineIds()) {
                 if (!served.contains(m.uuid().toLowerCase(java.util.Locale.ROOT))) {
                     apply(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.DEFINED));
                 }
@@ -571,7 +590,8 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     /** Reads the hypervisor's machines into the endpoint map; false when the hypervisor is unreachable. */
     private boolean syncMachines() {
         try {
-            List<MachineInfo> machines = hypervisor.listMachines();
+            // identities only: the map needs no state, and a full listing costs ~7 libvirt calls a VM
+            List<MachineId> machines = hypervisor.listMachineIds();
             MachineEndpoints map = endpoints;
             map.sync(machines);
             if (map.strategy() == MachineEndpoints.Strategy.PORT) {
@@ -594,7 +614,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             withoutEndpoint.clear();
             java.util.Set<String> served = new java.util.HashSet<>();
             map.all().forEach(e -> served.add(e.uuid().toLowerCase(java.util.Locale.ROOT)));
-            for (MachineInfo m : machines) {
+            for (MachineId m : machines) {
                 if (!served.contains(m.uuid().toLowerCase(java.util.Locale.ROOT))) {
                     noEndpoint(m.uuid(), m.name());
                 }
@@ -688,6 +708,15 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     @Deactivate
     public synchronized void deactivate() {
+        deactivated = true;
+        if (machinesListed != null) {
+            try {
+                machinesListed.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            machinesListed = null;
+        }
         if (retry != null) {
             retry.shutdownNow();
         }

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineId;
 
 /**
  * Which VM answers where. A real AMT belongs to one PC, so each VM gets an identity of its own,
@@ -241,7 +241,7 @@ final class MachineEndpoints {
      * Adds endpoints for machines that have none and drops those of machines that are gone. VMs with
      * a kept identity take it first, so new VMs cannot take it from them.
      */
-    synchronized void sync(List<MachineInfo> machines) {
+    synchronized void sync(List<MachineId> machines) {
         java.util.Set<String> present = new java.util.HashSet<>();
         machines.forEach(m -> present.add(m.uuid()));
         new ArrayList<>(byUuid.keySet()).stream().filter(u -> !present.contains(u)).forEach(this::remove);
@@ -249,8 +249,8 @@ final class MachineEndpoints {
         deferSave = true;
         try {
             machines.stream().filter(m -> saved.containsKey(key(m.uuid())))
-                    .sorted(Comparator.comparing(MachineInfo::name)).forEach(this::addOrSkip);
-            machines.stream().sorted(Comparator.comparing(MachineInfo::name)).forEach(this::addOrSkip);
+                    .sorted(Comparator.comparing(MachineId::name)).forEach(this::addOrSkip);
+            machines.stream().sorted(Comparator.comparing(MachineId::name)).forEach(this::addOrSkip);
         } finally {
             deferSave = false;
         }
@@ -260,7 +260,7 @@ final class MachineEndpoints {
     }
 
     /** A host that refuses an address (told in the log by the address source) leaves this VM without endpoint, not the others. */
-    private void addOrSkip(MachineInfo m) {
+    private void addOrSkip(MachineId m) {
         try {
             add(m.uuid(), m.name());
         } catch (IllegalStateException hostRefused) {

@@ -10,16 +10,15 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vamt.hypervisor.MachineInfo;
-import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.MachineId;
 
 /** The endpoint map and its file: addresses stay with their VMs across restarts. */
 class MachineEndpointsTest {
     @TempDir
     Path etc;
 
-    private static MachineInfo vm(String uuid, String name) {
-        return new MachineInfo(uuid, name, MachineState.RUNNING, 1, 1, 1024);
+    private static MachineId vm(String uuid, String name) {
+        return new MachineId(uuid, name);
     }
 
     private static MachineEndpoints addresses(Path file) {

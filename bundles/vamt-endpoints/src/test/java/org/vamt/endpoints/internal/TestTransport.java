@@ -5,8 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.vamt.endpoints.EndpointPathHandler;
 import org.vamt.endpoints.TunnelDoor;
-import org.vamt.hypervisor.MachineInfo;
-import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.security.SecurityService;
 import org.vamt.tls.TlsIdentity;
 
@@ -20,7 +19,7 @@ public final class TestTransport implements AutoCloseable {
     private final PathHandlers paths = new PathHandlers();
     private final HttpDoor door;
     private final List<CxfHttpListener> listeners = new ArrayList<>();
-    private final List<MachineInfo> machines = new ArrayList<>();
+    private final List<MachineId> machines = new ArrayList<>();
     private TunnelServer tunnelServer;
 
     /**
@@ -53,7 +52,7 @@ public final class TestTransport implements AutoCloseable {
 
     /** A VM with an endpoint (the first at 127.0.0.2, then .3 …). */
     public TestTransport machine(String uuid, String name) {
-        machines.add(new MachineInfo(uuid, name, MachineState.RUNNING, 1, 2, 1024));
+        machines.add(new MachineId(uuid, name));
         endpoints.sync(machines);
         return this;
     }

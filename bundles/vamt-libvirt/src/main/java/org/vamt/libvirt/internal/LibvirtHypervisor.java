@@ -25,6 +25,7 @@ import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineHardware;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
@@ -91,7 +92,7 @@ public class LibvirtHypervisor implements Hypervisor {
     private final HardwareMapping hardware = new HardwareMapping(domains);
     private final MachineStates states = new MachineStates(domains);
     private final PowerControl power = new PowerControl(domains, states);
-    private final MachineEvents events = new MachineEvents(hardware::listMachines);
+    private final MachineEvents events = new MachineEvents(hardware::listMachineIds);
 
     // ---------------------------------------------------------------- component lifecycle
 
@@ -157,6 +158,11 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public List<MachineInfo> listMachines() throws HypervisorException {
         return hardware.listMachines();
+    }
+
+    @Override
+    public List<MachineId> listMachineIds() throws HypervisorException {
+        return hardware.listMachineIds();
     }
 
     @Override

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
-import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineListener;
 import org.osgi.service.component.ComponentServiceObjects;
 
@@ -35,7 +35,7 @@ final class MachineEvents {
     /** The machines to announce after a reconnect. */
     @FunctionalInterface
     interface MachineLister {
-        List<MachineInfo> listMachines() throws HypervisorException;
+        List<MachineId> listMachineIds() throws HypervisorException;
     }
 
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
@@ -179,7 +179,7 @@ final class MachineEvents {
         try {
             d.execute(() -> {
                 try {
-                    for (MachineInfo m : machines.listMachines()) {
+                    for (MachineId m : machines.listMachineIds()) {
                         deliver(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.OTHER));
                     }
                 } catch (HypervisorException e) {

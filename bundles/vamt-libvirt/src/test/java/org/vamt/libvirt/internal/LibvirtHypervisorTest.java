@@ -21,6 +21,7 @@ import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.MachineEvent;
 import org.vamt.hypervisor.MachineEvent.Type;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineState;
 
@@ -74,6 +75,13 @@ class LibvirtHypervisorTest {
         assertEquals(new MachineInfo(ALPHA, "alpha", MachineState.RUNNING, 2, 4, 1024 * 1024), machines.get(0));
         assertEquals(new MachineInfo(BETA, "beta", MachineState.SHUT_OFF, 1, 2, 512 * 1024), machines.get(1));
         assertEquals(new MachineInfo(GAMMA, "gamma", MachineState.PAUSED, 1, 1, 256 * 1024), machines.get(2));
+    }
+
+    @Test
+    void listsMachineIdsInCanonicalCaseSortedByName() throws Exception {
+        // the same machines as the full listing, from one call: ALPHA's upper-case UUID comes back lower case
+        assertEquals(List.of(new MachineId(ALPHA, "alpha"), new MachineId(BETA, "beta"), new MachineId(GAMMA, "gamma")),
+                hv.listMachineIds());
     }
 
     @Test

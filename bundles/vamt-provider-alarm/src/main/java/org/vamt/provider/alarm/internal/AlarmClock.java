@@ -14,14 +14,18 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
+import org.vamt.hypervisor.MachinesListed;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.provider.alarm.internal.AlarmClockState.Alarm;
 import org.vamt.provider.alarm.internal.AlarmClockState.BootRecord;
@@ -70,6 +74,8 @@ public class AlarmClock implements MachineListener {
     private final Map<String, Long> due = new ConcurrentHashMap<>();
     private final AtomicBoolean rescanning = new AtomicBoolean();
     private final ScheduledThreadPoolExecutor executor;
+    private final boolean schedule;
+    private final AtomicBoolean scansStarted = new AtomicBoolean();
 
     @Activate
     public AlarmClock(@Reference Hypervisor hypervisor) {
@@ -88,9 +94,37 @@ public class AlarmClock implements MachineListener {
             return t;
         });
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.schedule = schedule;
         if (schedule) {
-            executor.scheduleWithFixedDelay(this::rescanQuietly, 0, RESCAN_SECONDS, TimeUnit.SECONDS);
+            // the first scan waits for the endpoint map's first listing (bindMachinesListed), at most this long
+            executor.schedule(this::startScans, MachinesListed.WAIT_AT_MOST_SECONDS, TimeUnit.SECONDS);
             executor.scheduleWithFixedDelay(this::tickQuietly, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The endpoint map has listed the machines: the scans start now. Before, with 10,000 VMs, the
+     * first scan (every VM's alarms read) slowed the listing every endpoint waits for; alarms due
+     * meanwhile fire at this first scan.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void bindMachinesListed(MachinesListed listed) {
+        if (schedule) {
+            try {
+                executor.execute(this::startScans);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // deactivated meanwhile
+            }
+        }
+    }
+
+    public void unbindMachinesListed(MachinesListed listed) {
+        // the scans, once started, go on
+    }
+
+    private void startScans() {
+        if (scansStarted.compareAndSet(false, true)) {
+            executor.scheduleWithFixedDelay(this::rescanQuietly, 0, RESCAN_SECONDS, TimeUnit.SECONDS);
         }
     }
 
@@ -206,9 +240,9 @@ public class AlarmClock implements MachineListener {
             return;
         }
         try {
-            List<MachineInfo> vms = hypervisor.listMachines();
+            List<MachineId> vms = hypervisor.listMachineIds();
             java.util.Set<String> seen = new java.util.HashSet<>();
-            for (MachineInfo vm : vms) {
+            for (MachineId vm : vms) {
                 seen.add(vm.uuid());
                 reschedule(vm.uuid());
             }

@@ -25,6 +25,7 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.CimStatus;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.hypervisor.MachinesListed;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.libvirt.internal.DemoHypervisor;
@@ -59,6 +60,7 @@ class AlarmClockTest {
     private void use(AlarmClock clock) {
         clocks.add(clock);
         alarms = clock;
+        clock.bindMachinesListed(new MachinesListed() { });   // as vamt-endpoints does after its first listing
         demo.addMachineListener(clock);
         service = new AlarmClockServiceProvider(demo.hypervisor(), clock);
         occurrences = new AlarmClockOccurrenceProvider(demo.hypervisor(), clock);
