@@ -18,7 +18,7 @@ public interface Hypervisor {
     List<MachineInfo> listMachines() throws HypervisorException;
 
     /**
-     * Every defined machine's UUID and name, sorted by name: for callers that need no state. An
+     * Every defined machine's UUID and name: for callers that need no state. An
      * implementation that reads each machine's state for {@link #listMachines()} (libvirt: about
      * seven calls a machine) answers this with one listing, which matters with 10,000 machines.
      */
