@@ -52,6 +52,32 @@ public class EveryStartAnswersIT {
         System.out.printf("EveryStartAnswersIT: %d fresh starts answered Identify after %s ms (median %d ms)%n",
                 STARTS, millis, sorted.get(sorted.size() / 2));
         assertEquals(STARTS, millis.size());
+        restartsMapTheClassDataArchiveOfTheRunBefore(home);
+    }
+
+    /**
+     * Class-data sharing (bin/setenv, issue 21): bin/karaf patches no JDK module (the JVM turns CDS off
+     * when one is patched), the JVM writes data/cds/vamt-*.jsa at the clean stop of a restart, the next
+     * start takes it in and maps it, and answers WS-Management as before.
+     */
+    void restartsMapTheClassDataArchiveOfTheRunBefore(Path home) throws Exception {
+        karaf = RestartIT.startKaraf(home, PORT, Map.of(), SECONDS_PER_START);
+        stop(home);
+        karaf = RestartIT.startKaraf(home, PORT, Map.of(), SECONDS_PER_START);
+        Path cds = home.resolve("data/cds");
+        List<Path> archives;
+        try (var files = Files.list(cds)) {
+            archives = files.filter(f -> f.getFileName().toString().matches("vamt-\\d+\\.jsa")).toList();
+        }
+        assertEquals("one archive, written at the last clean stop, in " + cds, 1, archives.size());
+        long jvm = Long.parseLong(Files.readString(home.resolve("karaf.pid")).trim());
+        String maps = Files.readString(Path.of("/proc/" + jvm + "/maps"));
+        assertTrue("the JVM maps " + archives.get(0), maps.contains(archives.get(0).toAbsolutePath().toString()));
+        String vm = DistributionFiles.endpointMap(home).values().iterator().next();
+        var settings = RestartIT.untilAnswered(new WsmanClient(vm, PORT), RestartIT.generalSettings());
+        assertEquals(settings.body(), 200, settings.statusCode());
+        RestartIT.value(settings.body(), "HostName");
+        stop(home);
     }
 
     /** bin/stop (SIGTERM), as an operator stops vAMT; the next start must find the ports free. */
