@@ -51,6 +51,8 @@ cold() {
     fresh_dist
     {
         echo "## first start after unpacking"; start; stop
+        # bin/setenv: the JVM writes its class-data sharing archive at the stop of the first restart
+        echo "## restart 0 (its stop writes the class-data sharing archive, data/cds)"; start; stop
         for run in 1 2 3 4 5; do
             echo "## restart $run"; start
             if [ $run = 5 ]; then sleep 30; echo "RSS at idle (30 s after the first answer): $(rss)"; fi
