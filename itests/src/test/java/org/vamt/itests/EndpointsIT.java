@@ -140,6 +140,13 @@ public class EndpointsIT {
         org.osgi.framework.Bundle manager = java.util.Arrays.stream(context.getBundles())
                 .filter(b -> "vamt-endpoints".equals(b.getSymbolicName())).findFirst().orElseThrow();
         manager.stop();
+        // the component's listeners close with it and nothing opens them again: a listener reopened after the
+        // deactivation (DS unbinds the TLS identity after it) once kept PORT bound with the stopped component's
+        // door, and the next start's listener shared that Jetty
+        assertFalse("nothing listens on " + PORT + " while vamt-endpoints is stopped",
+                WsmanClient.listening("127.0.0.1", PORT));
+        assertFalse("nothing listens on the TLS port " + (PORT + 1) + " while vamt-endpoints is stopped",
+                WsmanClient.listening("127.0.0.1", PORT + 1));
         manager.start();
         await("ops-echo back at 127.0.0.60 after the restart", 30_000,
                 () -> endpointList().contains("http://127.0.0.60:" + PORT + "/wsman"));

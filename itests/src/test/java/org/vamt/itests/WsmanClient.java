@@ -19,6 +19,16 @@ public final class WsmanClient {
     private final DigestClient digest;
     private int messageId;
 
+    /** Whether anything accepts a TCP connection on {@code host:port} (within 500 ms). */
+    public static boolean listening(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 500);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
     public WsmanClient(String host, int port) {
         this(host, port, "admin", PASSWORD);
     }

@@ -156,6 +156,12 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     private final PathHandlers pathHandlers = new PathHandlers();
     private final HttpDoor door;
     private final Map<Binding, CxfHttpListener> listeners = new LinkedHashMap<>();
+    /**
+     * Set by {@link #deactivate()} (guarded by this): DS unbinds the dynamic references after it
+     * (the TLS identity's unbind reconciles the listeners) and a late event or first listing may
+     * still come; none may open a listener or register a service again, which nothing would ever close.
+     */
+    private boolean deactivated;
     /** The HTTP stack of tunnelled streams (CIRA channels), made on first use. */
     private TunnelServer tunnels;
     private volatile MachineEndpoints endpoints;
@@ -163,7 +169,6 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     private ScheduledExecutorService retry;
     /** Registered after the first listing; guarded by this. */
     private org.osgi.framework.ServiceRegistration<MachinesListed> machinesListed;
-    private boolean deactivated;
     /** Puts pool addresses on the host (bundle vamt-address-pool); may come and go. */
     private volatile HostAddresses hostAddresses;
     /**
@@ -537,6 +542,9 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
 
     /** Opens the listeners the configuration and the VMs need, closes the others. */
     private synchronized void reconcileListeners() {
+        if (deactivated) {
+            return;
+        }
         Config c = config;
         MachineEndpoints map = endpoints;
         int tlsPort = tlsPort(c);
@@ -744,6 +752,9 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
         }
         TunnelServer t;
         synchronized (this) {
+            if (deactivated) {
+                return Optional.empty();   // a caller still holding this stopped component
+            }
             if (tunnels == null) {
                 tunnels = new TunnelServer(door);
             }
