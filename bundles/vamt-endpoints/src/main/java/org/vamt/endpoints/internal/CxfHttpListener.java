@@ -53,12 +53,15 @@ final class CxfHttpListener implements AutoCloseable {
         this.port = port;
         this.bus = BusFactory.newInstance().createBus();
         String scheme = tls == null ? "http" : "https";
+        JettyHTTPServerEngine created = null;
+        Destination opened = null;
         try {
-            JettyHTTPServerEngineFactory engines = bus.getExtension(JettyHTTPServerEngineFactory.class);
+            JettyHTTPServerEngineFactory engines = new OwnPortEngines(bus);
             if (tls != null) {
                 engines.setTLSServerParametersForPort(bindAddress, port, tlsParameters(tls));
             }
-            engine = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
+            created = engines.createJettyHTTPServerEngine(bindAddress, port, scheme);
+            engine = created;
             // Our own Server header names the AMT version; Jetty must not add its own.
             engine.setSendServerVersion(false);
             // Jetty's threads are bounded (its queue holds at most one task per connection, and
@@ -75,7 +78,8 @@ final class CxfHttpListener implements AutoCloseable {
                     .getDestinationFactoryForUri(address);
             EndpointInfo info = new EndpointInfo();
             info.setAddress(address);
-            destination = factory.getDestination(info, bus);
+            opened = factory.getDestination(info, bus);
+            destination = opened;
             destination.setMessageObserver(message -> {
                 HttpServletRequest req = (HttpServletRequest) message.get(AbstractHTTPDestination.HTTP_REQUEST);
                 HttpServletResponse resp = (HttpServletResponse) message.get(AbstractHTTPDestination.HTTP_RESPONSE);
@@ -90,6 +94,12 @@ final class CxfHttpListener implements AutoCloseable {
             // deadline, caps on connections without an authenticated request.
             ((ContainerLifeCycle) engine.getConnector()).addBean(handler.guard());
         } catch (Exception e) {
+            if (opened != null) {
+                opened.shutdown();
+            }
+            if (created != null) {
+                created.shutdown();   // frees the port unless another listener serves on it
+            }
             bus.shutdown(true);
             throw new IllegalStateException("cannot listen on " + bindAddress + ":" + port + ": " + e, e);
         }
@@ -122,6 +132,23 @@ final class CxfHttpListener implements AutoCloseable {
         noClientCertificates.setRequired(false);
         p.setClientAuthentication(noClientCertificates);
         return p;
+    }
+
+    /**
+     * CXF's engine factory keeps the Jetty engines of all buses in one static map and, when a bus
+     * shuts down, tries to shut down every engine in it: closing one listener logged "Failed to
+     * shutdown Jetty server on port (another listener's) because it is still in use". Each listener
+     * shuts down its own port's engine, so its bus's factory leaves the others alone.
+     */
+    private static final class OwnPortEngines extends JettyHTTPServerEngineFactory {
+        OwnPortEngines(Bus bus) {
+            super(bus);   // registers itself as the bus's engine factory, which its destinations use
+        }
+
+        @Override
+        public void postShutdown() {
+            // the listener closed its own engine; the others are other listeners'
+        }
     }
 
     /** A new bound on Jetty's threads, in place. */
