@@ -1,23 +1,29 @@
 package org.vamt.bench;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code clients} keep-alive connections sending the same envelope until {@code total} requests
- * are answered; every non-200 answer or I/O error counts as an error.
+ * are answered; every non-200 answer or I/O error counts as an error, by kind (the status, or the
+ * exception's class and message), so that a run with errors says which.
  */
 public final class LoadRun {
     /** What a run measured. */
-    public record Result(int clients, long requests, long errors, double seconds, Latencies latencies) {
+    public record Result(int clients, long requests, long errors, double seconds, Latencies latencies,
+            Map<String, Long> errorKinds) {
         public double throughput() {
             return requests / seconds;
         }
 
         @Override
         public String toString() {
-            return String.format("clients %d, requests %d, errors %d, %.1f s, %.0f requests/s, %s", clients, requests,
-                    errors, seconds, throughput(), latencies.summary());
+            return String.format("clients %d, requests %d, errors %d%s, %.1f s, %.0f requests/s, %s", clients,
+                    requests, errors, errorKinds.isEmpty() ? "" : " " + new TreeMap<>(errorKinds), seconds,
+                    throughput(), latencies.summary());
         }
     }
 
@@ -28,6 +34,7 @@ public final class LoadRun {
             throws InterruptedException {
         AtomicLong remaining = new AtomicLong(total);
         AtomicLong errors = new AtomicLong();
+        Map<String, Long> errorKinds = new ConcurrentHashMap<>();
         Latencies[] perClient = new Latencies[clients];
         Thread[] threads = new Thread[clients];
         long start = System.nanoTime();
@@ -38,11 +45,14 @@ public final class LoadRun {
                     while (remaining.getAndDecrement() > 0) {
                         long t0 = System.nanoTime();
                         try {
-                            if (c.post(body).status() != 200) {
+                            int status = c.post(body).status();
+                            if (status != 200) {
                                 errors.incrementAndGet();
+                                errorKinds.merge("HTTP " + status, 1L, Long::sum);
                             }
                         } catch (IOException e) {
                             errors.incrementAndGet();
+                            errorKinds.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
                         }
                         mine.add((System.nanoTime() - t0) / 1_000);
                     }
@@ -58,6 +68,6 @@ public final class LoadRun {
         for (Latencies l : perClient) {
             all.addAll(l);
         }
-        return new Result(clients, all.count(), errors.get(), seconds, all);
+        return new Result(clients, all.count(), errors.get(), seconds, all, Map.copyOf(errorKinds));
     }
 }
