@@ -435,6 +435,11 @@ class RedirectionServerTest {
             assertEquals(0, c.start("SOL "));
             assertEquals(Messages.AUTH_SUCCESS, c.digestLogin("operator", "Operator-Passw0rd!"));
         }
+        // the server sees that SOL session end when it reads the close: until then a new one is busy
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (server.isOpen(KIOSK, RedirectionSessions.Kind.SOL) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         try (Console c = new Console(port)) {
             assertEquals(0, c.start("SOL "));
             byte[] plain = c.authenticate(SessionAuthenticatorTest.message(1, List.of("admin", PASSWORD)));
