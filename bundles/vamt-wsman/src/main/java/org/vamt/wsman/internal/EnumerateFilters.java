@@ -89,7 +89,7 @@ final class EnumerateFilters {
             return null;
         }
         String text = RequestParser.text(e);
-        if (!text.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        if (!ResourceUris.isCimName(text)) {
             throw WsmanFault.cannotProcessFilter(element + " is not a CIM name: " + text);
         }
         return text;

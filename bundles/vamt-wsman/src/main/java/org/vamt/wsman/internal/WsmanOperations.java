@@ -296,7 +296,7 @@ final class WsmanOperations {
             throw WsmanFault.actionNotSupported(req.action());
         }
         String method = req.action().substring(prefix.length());
-        if (!method.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        if (!ResourceUris.isCimName(method)) {
             throw WsmanFault.actionNotSupported(req.action());
         }
         Element body = req.body();
@@ -334,7 +334,7 @@ final class WsmanOperations {
                 && !Ns.ACTION_DELETE.equals(action)
                 && action.regionMatches(true, 0, uri + "/", 0, uri.length() + 1)) {
             String method = action.substring(uri.length() + 1);
-            if (method.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            if (ResourceUris.isCimName(method)) {
                 return methodResponse(req, method, MethodResult.of(AUDIT_FAIL));
             }
         }

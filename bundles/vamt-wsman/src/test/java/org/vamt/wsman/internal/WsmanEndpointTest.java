@@ -656,6 +656,14 @@ class WsmanEndpointTest {
         assertTrue(r.body().contains("TimedOut"), r.body());
         assertTrue(ms < 4_000, "answered after " + ms + " ms");
         assertEquals(400, client.post(hangingCall("soon")).statusCode(), "not an xs:duration");
+        // the last valid duration is kept parsed: another text is still parsed and checked on its own
+        HttpResponse<String> zero = client.post(hangingCall("PT0S"));
+        assertEquals(400, zero.statusCode());
+        assertTrue(zero.body().contains("InvalidMessageInformationHeader"), zero.body());
+        start = System.nanoTime();
+        HttpResponse<String> again = client.post(hangingCall("PT0.3S"));
+        assertTrue(again.body().contains("TimedOut"), again.body());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 4_000, "the kept PT0.3S still applies");
         release.countDown();
     }
 
