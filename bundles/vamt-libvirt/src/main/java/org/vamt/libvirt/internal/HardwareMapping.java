@@ -41,6 +41,16 @@ final class HardwareMapping {
     private final Domains domains;
     /** The host's SMBIOS facts, once read. */
     private volatile HostSmbios hostSmbios;
+    /** The host CPU clock and when it was read (System.nanoTime). */
+    private record HostClock(int mhz, long readAt) {
+    }
+
+    /**
+     * The host's clock is read again after this long: every Enumerate of an inventory class asked
+     * libvirt for it (virNodeGetInfo, 8 % of a sweep's CPU), and it only drifts with frequency scaling.
+     */
+    private static final long HOST_CLOCK_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private volatile HostClock hostClock;
     /**
      * The last definitions parsed, by machine: an inventory sweep asks for the hardware once per class,
      * and parsing the definition was a third of an Enumerate's CPU. A hit needs the very same XML, so
@@ -468,10 +478,17 @@ final class HardwareMapping {
         return null;
     }
 
-    /** The host CPU clock from virNodeGetInfo, or 0. */
-    private static int hostMhz(VamtConnect c) throws LibvirtException {
+    /** The host CPU clock from virNodeGetInfo (at most {@link #HOST_CLOCK_MAX_AGE_NANOS} old), or 0. */
+    private int hostMhz(VamtConnect c) throws LibvirtException {
+        HostClock known = hostClock;
+        long now = System.nanoTime();
+        if (known != null && now - known.readAt() < HOST_CLOCK_MAX_AGE_NANOS) {
+            return known.mhz();
+        }
         try {
-            return Math.max(0, c.nodeInfo().mhz);
+            int mhz = Math.max(0, c.nodeInfo().mhz);
+            hostClock = new HostClock(mhz, now);
+            return mhz;
         } catch (LibvirtException e) {
             if (e.getError() != null && ErrorMapping.isConnectionError(e.getError().getCode())) {
                 throw e;
