@@ -511,6 +511,9 @@ final class HttpDoor {
     private static void write(HttpServletResponse resp, EndpointPathHandler.Reply reply) throws IOException {
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         resp.setStatus(reply.status());
+        if (reply.status() == 503 && resp.getHeader("Retry-After") == null) {
+            resp.setHeader("Retry-After", "1");   // busy or starting: a client may come back at once
+        }
         resp.setContentType(reply.contentType());
         // Through a CIRA tunnel answers are chunked: Intel DMT's MPS sees an answer's end only at the
         // last chunk (or </html>) and reads no Content-Length body (research notes §3.2). Answers that

@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.xml.datatype.DatatypeFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -99,6 +101,12 @@ public class WsmanService implements EndpointPathHandler {
         if (request.isIdentify()) {
             return identify();
         }
+        if (!frameworkStarted()) {
+            // the WS-Management path starts first (level 75), the providers after it: until they have, a
+            // class would look unserved (DestinationUnreachable, or AccessDenied for a user with realms)
+            return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable(
+                    "vAMT is starting; retry shortly.")));
+        }
         RequestContext ctx = call.context();
         Optional<AuditRules.Audit> audit = AuditRules.forRequest(request);
         try {
@@ -121,6 +129,22 @@ public class WsmanService implements EndpointPathHandler {
             LOG.error("VM {}: {} {} failed", ctx.machineName(), request.action(), request.resourceUri(), e);
             return soap(400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
         }
+    }
+
+    /** Set once the OSGi framework has started every bundle of its start level. */
+    private volatile boolean started;
+
+    /** Whether the framework has finished starting (its system bundle is ACTIVE); true outside OSGi. */
+    private boolean frameworkStarted() {
+        if (started) {
+            return true;
+        }
+        Bundle own = FrameworkUtil.getBundle(WsmanService.class);
+        Bundle system = own == null || own.getBundleContext() == null ? null : own.getBundleContext().getBundle(0);
+        if (system == null || system.getState() == Bundle.ACTIVE) {
+            started = true;
+        }
+        return started;
     }
 
     /** The answer, and whether the operation ran (false: refused, as critical and not recordable). */
