@@ -6,7 +6,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.xml.datatype.DatatypeFactory;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -36,6 +38,9 @@ public class WsmanService implements EndpointPathHandler {
     static final String PID = "org.vamt.wsman";
     private static final Logger LOG = LoggerFactory.getLogger(WsmanService.class);
     private static final String SOAP_TYPE = "application/soap+xml; charset=UTF-8";
+    /** The symbolic names of the CIM provider bundles begin so: other requests than Identify wait for them. */
+    private static final String PROVIDER_BUNDLES = "vamt-provider-";
+    private static final long MAX_START_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
     /**
      * Looking the factory up costs ~4 µs per request (a service-loader scan); its durations are
      * immutable and newDuration keeps no state, so one instance serves every thread.
@@ -101,7 +106,7 @@ public class WsmanService implements EndpointPathHandler {
         if (request.isIdentify()) {
             return identify();
         }
-        if (!frameworkStarted()) {
+        if (!providersStarted()) {
             // the WS-Management path starts first (level 75), the providers after it: until they have, a
             // class would look unserved (DestinationUnreachable, or AccessDenied for a user with realms)
             return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable(
@@ -131,17 +136,39 @@ public class WsmanService implements EndpointPathHandler {
         }
     }
 
-    /** Set once the OSGi framework has started every bundle of its start level. */
+    /** Set once every CIM provider bundle that is to run has started. */
     private volatile boolean started;
+    private final long activatedAt = System.nanoTime();
 
-    /** Whether the framework has finished starting (its system bundle is ACTIVE); true outside OSGi. */
-    private boolean frameworkStarted() {
+    /**
+     * Whether every provider bundle (vamt-provider-*) that is to run (persistently started) is ACTIVE, and so has
+     * registered its providers. Karaf's framework is ACTIVE at start level 1 and raises the level later, so
+     * neither its state nor its start level tells that. A provider bundle that cannot start holds requests back
+     * at most {@link #MAX_START_WAIT_NANOS}, then it is named in the log and requests go on. True outside OSGi.
+     */
+    private boolean providersStarted() {
         if (started) {
             return true;
         }
         Bundle own = FrameworkUtil.getBundle(WsmanService.class);
-        Bundle system = own == null || own.getBundleContext() == null ? null : own.getBundleContext().getBundle(0);
-        if (system == null || system.getState() == Bundle.ACTIVE) {
+        BundleContext context = own == null ? null : own.getBundleContext();
+        if (context == null) {
+            started = true;
+            return true;
+        }
+        java.util.List<String> waiting = new java.util.ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            String name = b.getSymbolicName();
+            if (name != null && name.startsWith(PROVIDER_BUNDLES) && b.getState() != Bundle.ACTIVE
+                    && b.adapt(BundleStartLevel.class).isPersistentlyStarted()) {
+                waiting.add(name);
+            }
+        }
+        if (waiting.isEmpty()) {
+            started = true;
+        } else if (System.nanoTime() - activatedAt > MAX_START_WAIT_NANOS) {
+            LOG.warn("Provider bundles {} have not started {} s after WS-Management did; answering requests anyway "
+                    + "(their classes fault as unserved)", waiting, MAX_START_WAIT_NANOS / 1_000_000_000L);
             started = true;
         }
         return started;
