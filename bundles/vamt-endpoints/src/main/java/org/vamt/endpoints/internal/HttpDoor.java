@@ -257,8 +257,7 @@ final class HttpDoor {
         try {
             if (!slots.tryAcquire(l.queueMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("VM {}: {} concurrent operations already; answering 503", ep.name(), l.maxConcurrent());
-                resp.setHeader("Retry-After", "1");
-                write(resp, handler.busy());
+                write(resp, handler.busy());   // write() adds Retry-After to every 503
                 return;
             }
         } catch (InterruptedException e) {

@@ -440,6 +440,7 @@ class RedirectionServerTest {
         while (server.isOpen(KIOSK, RedirectionSessions.Kind.SOL) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        assertFalse(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL), "the closed SOL session ended within 10 s");
         try (Console c = new Console(port)) {
             assertEquals(0, c.start("SOL "));
             byte[] plain = c.authenticate(SessionAuthenticatorTest.message(1, List.of("admin", PASSWORD)));
