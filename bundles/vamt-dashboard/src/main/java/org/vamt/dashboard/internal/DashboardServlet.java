@@ -312,8 +312,8 @@ public class DashboardServlet extends HttpServlet {
         b.append("<p id=\"message\" role=\"status\" class=\"").append(message == null ? "empty" : message[1])
                 .append("\">").append(message == null ? "" : Html.text(message[0])).append("</p>");
         List<MachineInfo> vms = vms(b, s);
-        providers(b);
         audit(b, s, vms);
+        providers(b);
         b.append("</main></body></html>");
         html(resp, 200, b);
     }
