@@ -1,0 +1,265 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.MachineInfo;
+import org.vamt.hypervisor.MachineState;
+
+/**
+ * The operator dashboard (/vamt/ on Karaf's HTTP service) in the real distribution, driven in real
+ * headless Chromium (puppeteer-core, src/test/node/dashboard-session.js): JAAS login, the VM table,
+ * a power button pressed from the keyboard, the change in the page, in libvirt's test driver and in
+ * the recent audit events; refusals of a wrong password, a user without the admin role and POSTs
+ * without a login or with a wrong CSRF token. Screenshots go to target/screenshots/.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class DashboardIT {
+    static final int PORT = 53992;
+    static final String HTTP_PORT = "53181";
+    static final String DASHBOARD = "http://127.0.0.1:" + HTTP_PORT + "/vamt/";
+    static final String ADMIN = "ops";
+    static final String ADMIN_PASSWORD = "Ops-Passw0rd#1";
+    static final String VIEWER = "viewer";
+    static final String VIEWER_PASSWORD = "Viewer-Passw0rd#1";
+
+    @Inject
+    Hypervisor hypervisor;
+
+    @Configuration
+    public Option[] config() {
+        return OptionUtils.combine(KarafContainer.options("dashboard", PORT, HTTP_PORT, "53101", "53099", "53444"),
+                // Karaf JAAS users (realm karaf): one with the admin role, one without
+                editConfigurationFilePut("etc/users.properties", ADMIN, ADMIN_PASSWORD + ",admin"),
+                editConfigurationFilePut("etc/users.properties", VIEWER, VIEWER_PASSWORD + ",viewer"),
+                // the test runs inside Karaf, whose working directory is its own: absolute paths
+                systemProperty("vamt.node.dir").value(new File(System.getProperty("vamt.node.dir", "src/test/node"))
+                        .getAbsolutePath()),
+                systemProperty("vamt.screenshots.dir").value(new File("target/screenshots").getAbsolutePath()));
+    }
+
+    @Test
+    public void operatorPowersAVmOffFromTheKeyboardAndSeesItInThePageInLibvirtAndInTheAuditLog() throws Exception {
+        awaitDashboard();
+        assertEquals("desktop-02 runs before the test", MachineState.RUNNING, state("desktop-02"));
+        List<String> out = browser("login:" + ADMIN + ":" + ADMIN_PASSWORD, "vms", "power:desktop-02:off",
+                "view:dashboard", "wait-state:desktop-02:shut off", "audit", "shot:dashboard-full", "phone",
+                "shot:dashboard-phone", "logout");
+        assertEquals(out.get(0), "200", field(out.get(0), "status"));
+        assertEquals(out.get(0), "true", field(out.get(0), "loggedIn"));
+        String vms = out.get(1);
+        for (String vm : new String[] {"build-server", "desktop-01", "desktop-02", "kiosk"}) {
+            assertTrue("the page lists " + vm + ": " + vms, vms.contains("\"name\":\"" + vm + "\""));
+        }
+        assertTrue("desktop-02 reads running, with its endpoint and a link to its own page: " + vms, vms.contains(
+                "\"name\":\"desktop-02\",\"state\":\"running\",\"endpoint\":\"http://127.0.0.4:" + PORT
+                        + "/wsman\",\"link\":\"http://127.0.0.4:" + PORT + "/\",\"buttons\":[\"on\",\"off\",\"reset\",\"cycle\"]"));
+        assertTrue("build-server reads shut off: " + vms, vms.contains("\"name\":\"build-server\",\"state\":\"shut off\""));
+
+        String off = out.get(2);
+        assertEquals(off, "VM desktop-02: off requested.", field(off, "message"));
+        assertEquals(off, "shut off", field(off, "state"));
+        assertEquals("libvirt's test driver has desktop-02 off", MachineState.SHUT_OFF, state("desktop-02"));
+
+        String audit = out.get(5);
+        Matcher newest = Pattern.compile("\"events\":\\[\\[\"[^\"]+\",\"([^\"]+)\",\"([^\"]+)\",\"([^\"]+)\",\"([^\"]+)\"\\]")
+                .matcher(audit);
+        assertTrue("recent audit events: " + audit, newest.find());
+        assertEquals(audit, List.of("desktop-02", "power down", "web:" + ADMIN, "127.0.0.1"),
+                List.of(newest.group(1), newest.group(2), newest.group(3), newest.group(4)));
+
+        assertEquals("readable at phone width without sideways scrolling: " + out.get(7), "false",
+                field(out.get(7), "scrollsSideways"));
+        for (String shot : new String[] {"dashboard", "dashboard-full", "dashboard-phone"}) {
+            Path png = Paths.get(System.getProperty("vamt.screenshots.dir"), shot + ".png");
+            byte[] head = Files.readAllBytes(png);
+            assertTrue(png + " is a PNG", head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G');
+        }
+        assertEquals(out.get(9), "false", field(out.get(9), "loggedIn"));
+
+        // and back on, leaving the VM as the test found it
+        List<String> on = browser("login:" + ADMIN + ":" + ADMIN_PASSWORD, "power:desktop-02:on",
+                "wait-state:desktop-02:running");
+        assertEquals(on.get(1), "VM desktop-02: on requested.", field(on.get(1), "message"));
+        assertEquals(MachineState.RUNNING, state("desktop-02"));
+    }
+
+    @Test
+    public void wrongPasswordUserWithoutTheAdminRoleAndForgedPostsAreRefused() throws Exception {
+        awaitDashboard();
+        List<String> out = browser("login:" + ADMIN + ":not-" + ADMIN_PASSWORD, "login:" + VIEWER + ":" + VIEWER_PASSWORD);
+        assertEquals(out.get(0), "403", field(out.get(0), "status"));
+        assertEquals(out.get(0), "Wrong user name or password.", field(out.get(0), "error"));
+        assertEquals(out.get(0), "false", field(out.get(0), "loggedIn"));
+        assertEquals(out.get(1), "403", field(out.get(1), "status"));
+        assertEquals(out.get(1), "User viewer may not use the dashboard: it needs the role admin.",
+                field(out.get(1), "error"));
+        assertEquals(out.get(1), "false", field(out.get(1), "loggedIn"));
+
+        // the same from a plain HTTP client: no session, a forged login, a wrong or missing CSRF token
+        String kiosk = uuid("kiosk");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> noSession = post(http, "power", null, "vm=" + kiosk + "&action=off");
+        assertEquals(noSession.body(), 403, noSession.statusCode());
+        assertTrue(noSession.body(), noSession.body().startsWith("Not logged in"));
+        HttpResponse<String> forgedLogin = post(http, "login", null, "user=" + ADMIN + "&password=" + ADMIN_PASSWORD);
+        assertEquals("a login POST without the form's token", 403, forgedLogin.statusCode());
+        assertFalse(forgedLogin.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("vamt-dashboard=")));
+
+        String session = login(http, ADMIN, ADMIN_PASSWORD);
+        for (String body : new String[] {"vm=" + kiosk + "&action=off", "csrf=forged&vm=" + kiosk + "&action=off"}) {
+            HttpResponse<String> r = post(http, "power", session, body);
+            assertEquals(body, 403, r.statusCode());
+            assertTrue(r.body(), r.body().startsWith("Refused: the form's token does not match this login"));
+        }
+        assertEquals("a refused POST changes nothing", MachineState.RUNNING, state("kiosk"));
+
+        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(DASHBOARD + "no/such/page"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, unknown.statusCode());
+        HttpResponse<String> badAction = post(http, "power", session, "csrf=" + csrf(http, session) + "&vm=" + kiosk
+                + "&action=explode");
+        assertEquals("a refused action is a message on the next page", 303, badAction.statusCode());
+        String page = get(http, session).body();
+        assertTrue(page, page.contains("unknown action &#39;explode&#39;; use one of [on, cycle, off, reset, shutdown]"));
+        for (HttpResponse<String> r : List.of(noSession, forgedLogin, unknown, badAction)) {
+            assertFalse("no stack trace: " + r.body(), r.body().contains("Exception") || r.body().contains("\tat "));
+        }
+    }
+
+    // ---- helpers
+
+    private MachineState state(String name) throws Exception {
+        return machine(name).state();
+    }
+
+    private String uuid(String name) throws Exception {
+        return machine(name).uuid();
+    }
+
+    private MachineInfo machine(String name) throws Exception {
+        return hypervisor.listMachines().stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no VM " + name));
+    }
+
+    /** The dashboard answers once the whiteboard has its servlet and the VMs are listed. */
+    private static void awaitDashboard() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (true) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // Karaf's HTTP service is still starting
+            }
+            if (System.currentTimeMillis() > deadline) {
+                fail("the dashboard did not answer at " + DASHBOARD + " within 90 s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Runs dashboard-session.js with these steps in Chromium; its JSON lines, one a step. */
+    private static List<String> browser(String... steps) throws Exception {
+        Path node = Paths.get(System.getProperty("vamt.node.dir"));
+        if (!Files.isDirectory(node.resolve("node_modules/puppeteer-core"))) {
+            fail("Node packages missing: run 'npm ci --omit=optional --ignore-scripts' in " + node
+                    + " (./vamt test does it)");
+        }
+        List<String> cmd = new ArrayList<>(List.of("node", node.resolve("dashboard-session.js").toString(), DASHBOARD,
+                System.getProperty("vamt.screenshots.dir")));
+        cmd.addAll(List.of(steps));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("dashboard-session.js did not finish: " + out);
+        }
+        List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
+        if (p.exitValue() != 0 || lines.size() != steps.length) {
+            fail("dashboard-session.js failed (exit " + p.exitValue() + ") after " + lines.size() + " of "
+                    + steps.length + " steps:\n" + out);
+        }
+        return lines;
+    }
+
+    static String field(String json, String name) {
+        return RealClientsIT.field(json, name);
+    }
+
+    /** Logs in as a browser would (the form's token and its cookie); returns the session cookie. */
+    private static String login(HttpClient http, String user, String password) throws Exception {
+        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String token = token(form.body());
+        String loginCookie = cookie(form, "vamt-dashboard-login");
+        HttpResponse<String> r = post(http, "login", loginCookie, "csrf=" + token + "&user=" + user + "&password="
+                + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8));
+        assertEquals(r.body(), 303, r.statusCode());
+        return cookie(r, "vamt-dashboard");
+    }
+
+    private static String csrf(HttpClient http, String session) throws Exception {
+        return token(get(http, session).body());
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String cookie) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).header("Cookie", cookie).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String token(String page) {
+        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertTrue(page, m.find());
+        return m.group(1);
+    }
+
+    private static String cookie(HttpResponse<?> r, String name) {
+        return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(name + "="))
+                .map(c -> c.substring(0, c.indexOf(';'))).findFirst()
+                .orElseThrow(() -> new AssertionError("no cookie " + name + " in " + r.headers().map()));
+    }
+
+    private static HttpResponse<String> post(HttpClient http, String path, String cookie, String form) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(DASHBOARD + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
