@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -128,29 +127,28 @@ public class DashboardIT {
 
         // the same from a plain HTTP client: no session, a forged login, a wrong or missing CSRF token
         String kiosk = uuid("kiosk");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> noSession = post(http, "power", null, "vm=" + kiosk + "&action=off");
+        DashboardClient http = new DashboardClient(DASHBOARD);
+        HttpResponse<String> noSession = http.post("power", null, "vm=" + kiosk + "&action=off");
         assertEquals(noSession.body(), 403, noSession.statusCode());
         assertTrue(noSession.body(), noSession.body().startsWith("Not logged in"));
-        HttpResponse<String> forgedLogin = post(http, "login", null, "user=" + ADMIN + "&password=" + ADMIN_PASSWORD);
+        HttpResponse<String> forgedLogin = http.post("login", null, "user=" + ADMIN + "&password=" + ADMIN_PASSWORD);
         assertEquals("a login POST without the form's token", 403, forgedLogin.statusCode());
         assertFalse(forgedLogin.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("vamt-dashboard=")));
 
-        String session = login(http, ADMIN, ADMIN_PASSWORD);
+        String session = http.login(ADMIN, ADMIN_PASSWORD);
         for (String body : new String[] {"vm=" + kiosk + "&action=off", "csrf=forged&vm=" + kiosk + "&action=off"}) {
-            HttpResponse<String> r = post(http, "power", session, body);
+            HttpResponse<String> r = http.post("power", session, body);
             assertEquals(body, 403, r.statusCode());
             assertTrue(r.body(), r.body().startsWith("Refused: the form's token does not match this login"));
         }
         assertEquals("a refused POST changes nothing", MachineState.RUNNING, state("kiosk"));
 
-        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(DASHBOARD + "no/such/page"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unknown = http.get("no/such/page", null);
         assertEquals(404, unknown.statusCode());
-        HttpResponse<String> badAction = post(http, "power", session, "csrf=" + csrf(http, session) + "&vm=" + kiosk
+        HttpResponse<String> badAction = http.post("power", session, "csrf=" + http.csrf(session) + "&vm=" + kiosk
                 + "&action=explode");
         assertEquals("a refused action is a message on the next page", 303, badAction.statusCode());
-        String page = get(http, session).body();
+        String page = http.get(session).body();
         assertTrue(page, page.contains("unknown action &#39;explode&#39;; use one of [on, cycle, off, reset, shutdown]"));
         for (HttpResponse<String> r : List.of(noSession, forgedLogin, unknown, badAction)) {
             assertFalse("no stack trace: " + r.body(), r.body().contains("Exception") || r.body().contains("\tat "));
@@ -218,48 +216,5 @@ public class DashboardIT {
 
     static String field(String json, String name) {
         return RealClientsIT.field(json, name);
-    }
-
-    /** Logs in as a browser would (the form's token and its cookie); returns the session cookie. */
-    private static String login(HttpClient http, String user, String password) throws Exception {
-        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        String token = token(form.body());
-        String loginCookie = cookie(form, "vamt-dashboard-login");
-        HttpResponse<String> r = post(http, "login", loginCookie, "csrf=" + token + "&user=" + user + "&password="
-                + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8));
-        assertEquals(r.body(), 303, r.statusCode());
-        return cookie(r, "vamt-dashboard");
-    }
-
-    private static String csrf(HttpClient http, String session) throws Exception {
-        return token(get(http, session).body());
-    }
-
-    private static HttpResponse<String> get(HttpClient http, String cookie) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).header("Cookie", cookie).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String token(String page) {
-        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
-        assertTrue(page, m.find());
-        return m.group(1);
-    }
-
-    private static String cookie(HttpResponse<?> r, String name) {
-        return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(name + "="))
-                .map(c -> c.substring(0, c.indexOf(';'))).findFirst()
-                .orElseThrow(() -> new AssertionError("no cookie " + name + " in " + r.headers().map()));
-    }
-
-    private static HttpResponse<String> post(HttpClient http, String path, String cookie, String form) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(DASHBOARD + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form));
-        if (cookie != null) {
-            b.header("Cookie", cookie);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -112,6 +112,16 @@ public class ScaleOutIT {
         assertTrue(nodeList, nodeList.contains("desktop-01 (running)"));
         assertTrue(shell(gateway, "vamt:provider-list").contains("Hypervisor: remote"));
 
+        // ---- the operator dashboard on the gateway's HTTP service: every VM with the node it runs on
+        DashboardClient dashboard = new DashboardClient("http://127.0.0.1:52180/vamt/");
+        String page = dashboard.get(dashboard.login("karaf", "karaf")).body();
+        assertTrue(page, page.contains("<th>Node</th>"));
+        for (String vm : endpoints.keySet()) {
+            String node = nodeAVms.containsKey(vm) ? "node-a" : "node-b";
+            assertTrue(vm + " on " + node + ": " + page, java.util.regex.Pattern.compile("<tr id=\"vm-" + vm
+                    + "\"(?:(?!</tr>).)*<td data-label=\"Node\">" + node + "</td>").matcher(page).find());
+        }
+
         // ---- a real AMT client (MeshCentral's stack) on one VM of each node
         for (String address : List.of(desktopA, desktopB)) {
             List<String> lines = runMeshCentral(address, "connect", "version", "power-state", "inventory", "network");
