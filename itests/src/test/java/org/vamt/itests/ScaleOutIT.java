@@ -111,6 +111,11 @@ public class ScaleOutIT {
         assertTrue(nodeList, nodeList.matches("(?s).*node-a\\s*\\|\\s*connected.*") && nodeList.matches("(?s).*node-b\\s*\\|\\s*connected.*"));
         assertTrue(nodeList, nodeList.contains("desktop-01 (running)"));
         assertTrue(shell(gateway, "vamt:provider-list").contains("Hypervisor: remote"));
+        String vmList = shell(gateway, "vamt:vm-list");
+        for (String node : List.of("node-a", "node-b")) {
+            assertTrue("desktop-01 of " + node + ": " + vmList, java.util.regex.Pattern.compile(
+                    "(?m)^\\s*desktop-01 [^\\n]*\\|\\s*" + node + "\\s*$").matcher(vmList).find());
+        }
 
         // ---- the operator dashboard on the gateway's HTTP service: every VM with the node it runs on
         DashboardClient dashboard = new DashboardClient("http://127.0.0.1:52180/vamt/");
