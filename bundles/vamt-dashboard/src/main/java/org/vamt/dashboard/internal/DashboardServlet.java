@@ -253,21 +253,28 @@ public class DashboardServlet extends HttpServlet {
         switch (outcome) {
             case ADMITTED -> {
                 Sessions.Session s = sessions.open(user, System.currentTimeMillis());
-                LOG.info("dashboard: {} logged in from {}", user, req.getRemoteAddr());
+                LOG.info("dashboard: {} logged in from {}", loggable(user), req.getRemoteAddr());
                 resp.addHeader("Set-Cookie", cookie(req, LOGIN_COOKIE, "", 0));
                 resp.addHeader("Set-Cookie", cookie(req, SESSION_COOKIE, s.id, -1));
                 seeOther(resp, PATH + "/");
             }
             case LACKS_ROLE -> {
-                LOG.warn("dashboard: {} from {} refused: not in role {}", user, req.getRemoteAddr(), jaas.role());
+                LOG.warn("dashboard: {} from {} refused: not in role {}", loggable(user), req.getRemoteAddr(),
+                        jaas.role());
                 loginPage(req, resp, 403, "User " + user + " may not use the dashboard: it needs the role "
                         + jaas.role() + ".");
             }
             default -> {
-                LOG.warn("dashboard: failed login of {} from {}", user, req.getRemoteAddr());
+                LOG.warn("dashboard: failed login of {} from {}", loggable(user), req.getRemoteAddr());
                 loginPage(req, resp, 403, "Wrong user name or password.");
             }
         }
+    }
+
+    /** A typed user name for the log: one line, bounded (a name could carry a line break to forge entries). */
+    static String loggable(String user) {
+        String oneLine = user.replaceAll("\\p{Cntrl}", "?");
+        return oneLine.length() > 64 ? oneLine.substring(0, 64) + "..." : oneLine;
     }
 
     // ---- power

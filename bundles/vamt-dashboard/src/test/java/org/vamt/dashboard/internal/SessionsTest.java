@@ -51,11 +51,6 @@ class SessionsTest {
     }
 
     @Test
-    void htmlEscapesWhatCouldOpenMarkupOrCloseAnAttribute() {
-        assertEquals("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;", Html.text("<a href=\"x\" title='y'>&"));
-    }
-
-    @Test
     void theMessageForTheNextPageIsShownOnce() {
         Sessions.Session s = new Sessions(1_000).open("ops", 0);
         s.say("VM kiosk: off requested.", false);
