@@ -75,6 +75,11 @@ public interface EndpointPathHandler {
             return null;
         }
 
+        /** Whether the request came over TLS (16993), for the scheme of a same-origin check. */
+        default boolean secure() {
+            return false;
+        }
+
         /** A request header, or null. */
         String header(String name);
 

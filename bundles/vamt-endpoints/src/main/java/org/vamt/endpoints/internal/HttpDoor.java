@@ -384,6 +384,11 @@ final class HttpDoor {
         }
 
         @Override
+        public boolean secure() {
+            return req.isSecure();
+        }
+
+        @Override
         public String header(String name) {
             return req.getHeader(name);
         }
