@@ -130,6 +130,9 @@ public class WebUi implements EndpointPathHandler {
             case NETWORK -> Sections.network(body, r);
             case USERS -> Sections.users(body, r);
         }
+        if (body.length() == 0) {
+            body.raw("<p>Nothing on this page is available to your account on this VM.</p>");
+        }
         return page(r, page, 200, body.toString());
     }
 

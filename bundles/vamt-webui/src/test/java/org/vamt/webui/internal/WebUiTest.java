@@ -163,6 +163,15 @@ class WebUiTest {
     }
 
     @Test
+    void aPageWhoseSectionsTheUserMayNotReadSaysSo() {
+        grants.put("nobody", Set.of());
+        EndpointPathHandler.Reply r = get("nobody", "/net.htm");
+        assertEquals(200, r.status());
+        assertFalse(r.body().contains("<section"), "AMT_GeneralSettings needs general-info: " + r.body());
+        assertTrue(r.body().contains("Nothing on this page is available to your account"), r.body());
+    }
+
+    @Test
     void namesFromTheVmAreEscaped() {
         RequestContext odd = new RequestContext(VM, "<script>alert(1)</script>", "admin", "Digest:X");
         EndpointPathHandler.Reply r = ui.handle(new TestCall("GET", "/index.htm", null, Map.of(), new byte[0], odd));
