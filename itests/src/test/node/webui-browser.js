@@ -1,6 +1,6 @@
 // Drives vAMT's per-VM web UI in real headless Chromium (puppeteer-core, Debian's chromium) for WebUiIT.
 // Usage: node webui-browser.js <base-url> <user> <password> <screenshot-dir> <step>...
-// Steps: status, hardware, power-off, audit, events, remote, sections, page:<path>.
+// Steps: status, phone, hardware, remote, power:<on|off|reset|cycle>, audit, events, page:<path>.
 // Prints one JSON line per step: {"step":..., ...}; exits 1 on an error it could not report as a step.
 'use strict';
 const path = require('path');
@@ -43,7 +43,9 @@ async function shot(page, name) {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    // the endpoint's TLS certificate is vAMT's self-signed one
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
+      '--ignore-certificate-errors'],
   });
   try {
     const page = await browser.newPage();
@@ -62,13 +64,14 @@ async function shot(page, name) {
         const r = await page.goto(base + '/remote.htm', { waitUntil: 'load' });
         out(step, Object.assign({ status: r.status() }, await read(page)));
         await shot(page, 'remote-' + user);
-      } else if (step === 'power-off') {
+      } else if (step.startsWith('power:')) {
+        const action = step.substring(6);
         await page.goto(base + '/remote.htm', { waitUntil: 'load' });
         // keyboard use: focus the button and press Enter, as someone without a mouse would
-        await page.focus('button[value="off"]');
+        await page.focus('button[value="' + action + '"]');
         const [r] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
         out(step, Object.assign({ status: r.status(), url: page.url() }, await read(page)));
-        await shot(page, 'remote-after-off-' + user);
+        await shot(page, 'remote-after-' + action + '-' + user);
       } else if (step === 'audit' || step === 'events') {
         const r = await page.goto(base + '/' + step + '.htm', { waitUntil: 'load' });
         out(step, Object.assign({ status: r.status() }, await read(page)));

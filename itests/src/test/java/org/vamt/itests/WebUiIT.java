@@ -35,7 +35,8 @@ import org.vamt.hypervisor.MachineState;
  * (puppeteer-core and Debian's chromium; webui-browser.js): Digest login, status and inventory,
  * power off by keyboard with the state change in the page, in libvirt and in the audit log; a
  * user without the remote control realm gets no buttons and a direct POST is refused; a wrong
- * password gets AMT's 401; a provider that leaves takes its sections with it. Screenshots go to
+ * password gets AMT's 401; a provider that leaves takes its sections with it; a power on over TLS
+ * (16993) passes the origin check. Screenshots go to
  * target/screenshots/.
  */
 @RunWith(PaxExam.class)
@@ -139,7 +140,7 @@ public class WebUiIT {
 
         // --- the administrator: status, inventory, power off by keyboard, the audit log
         List<String> admin = browser(base, "admin", WsmanClient.PASSWORD, "status", "phone", "hardware", "remote",
-                "power-off", "audit", "events");
+                "power:off", "audit", "events");
         String status = admin.get(0);
         assertEquals(status, "200", field(status, "status"));
         assertTrue("the root leads to the status page: " + status, field(status, "url").endsWith("/index.htm"));
@@ -204,6 +205,13 @@ public class WebUiIT {
             context.installBundle(location).start();
         }
         awaitHardware(base, true);
+
+        // --- over TLS (16993, vAMT's self-signed certificate): the form's origin is https, power on works
+        String tls = "https://" + ep.address() + ":" + (PORT + 1);
+        String on = browser(tls, "admin", WsmanClient.PASSWORD, "power:on").get(0);
+        assertEquals(on, "200", field(on, "status"));
+        assertEquals(on, "Power on requested.", field(on, "notice"));
+        assertEquals("libvirt has the VM running again", MachineState.RUNNING, state(ep.uuid()));
     }
 
     /** The hardware page once the inventory's sections are there ({@code present}) or gone. */

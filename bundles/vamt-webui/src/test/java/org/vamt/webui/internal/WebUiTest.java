@@ -26,6 +26,8 @@ import org.vamt.cimom.internal.TestCimom;
 import org.vamt.endpoints.EndpointPathHandler;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.libvirt.internal.DemoHypervisor;
+import org.vamt.provider.boot.internal.BootConfigSettingProvider;
+import org.vamt.provider.boot.internal.BootSourceSettingProvider;
 import org.vamt.provider.power.internal.PowerProvider;
 import org.vamt.provider.settings.internal.GeneralSettingsProvider;
 import org.vamt.provider.software.internal.SoftwareIdentityProvider;
@@ -72,6 +74,10 @@ class WebUiTest {
                     new String[] {"AMT_GeneralSettings"}, "vamt.cim.realm.AMT_GeneralSettings", "13,3"))
                 .serve(new SoftwareIdentityProvider(), Map.of("vamt.cim.classes", new String[] {"CIM_SoftwareIdentity"},
                     "vamt.cim.realm.CIM_SoftwareIdentity", "*"))
+                .serve(new BootConfigSettingProvider(demo.hypervisor()), Map.of("vamt.cim.classes",
+                    new String[] {"CIM_BootConfigSetting"}, "vamt.cim.realm.CIM_BootConfigSetting", "5"))
+                .serve(new BootSourceSettingProvider(), Map.of("vamt.cim.classes",
+                    new String[] {"CIM_BootSourceSetting"}, "vamt.cim.realm.CIM_BootSourceSetting", "5"))
                 .manager();
         csrf = CsrfGuard.withNewSecret(Clock.systemUTC());
         ui = new WebUi(cimom, csrf, Clock.systemUTC());
@@ -133,6 +139,21 @@ class WebUiTest {
         assertTrue(after.body().contains("Off, soft (S5)"), after.body());
         assertTrue(after.body().contains("value=\"on\""), "power on is offered now: " + after.body());
         assertFalse(after.body().contains("value=\"off\""), "power off no longer is: " + after.body());
+    }
+
+    @Test
+    void aResetWithAOneTimeBootDeviceSetsItFirstAndAuditsBoth() throws Exception {
+        EndpointPathHandler.Reply page = get("admin", "/remote.htm");
+        assertTrue(page.body().contains("<option value=\"pxe\">Network (PXE)</option>"), page.body());
+        String token = token(page);
+        assertEquals(400, post("admin", "csrf=" + token + "&action=off&boot=pxe", "http://" + HOST).status(),
+                "a boot device goes with a start");
+        assertEquals(400, post("admin", "csrf=" + token + "&action=reset&boot=floppy", "http://" + HOST).status());
+        assertTrue(audited.isEmpty());
+        EndpointPathHandler.Reply r = post("admin", "csrf=" + token + "&action=reset&boot=pxe", "http://" + HOST);
+        assertEquals(303, r.status(), r.body());
+        assertEquals(List.of("17/4", "17/3"), audited, "boot options set, then reset: as WS-Management audits them");
+        assertEquals(MachineState.RUNNING, demo.hypervisor().machine(VM).orElseThrow().state());
     }
 
     @Test
