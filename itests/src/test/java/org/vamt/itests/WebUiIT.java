@@ -208,10 +208,13 @@ public class WebUiIT {
 
         // --- over TLS (16993, vAMT's self-signed certificate): the form's origin is https, power on works
         String tls = "https://" + ep.address() + ":" + (PORT + 1);
-        String on = browser(tls, "admin", WsmanClient.PASSWORD, "power:on").get(0);
+        List<String> overTls = browser(tls, "admin", WsmanClient.PASSWORD, "power:on", "status");
+        String on = overTls.get(0);
         assertEquals(on, "200", field(on, "status"));
         assertEquals(on, "Power on requested.", field(on, "notice"));
         assertEquals("libvirt has the VM running again", MachineState.RUNNING, state(ep.uuid()));
+        assertTrue("the uptime, from the power on in the event log: " + overTls.get(1),
+                field(overTls.get(1), "Running since").endsWith("UTC (0 min)"));
     }
 
     /** The hardware page once the inventory's sections are there ({@code present}) or gone. */
