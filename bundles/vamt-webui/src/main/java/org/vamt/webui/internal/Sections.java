@@ -227,32 +227,26 @@ final class Sections {
         return v instanceof List<?> l ? l.stream().map(CimValues::text).toList() : List.of(CimValues.text(v));
     }
 
+    /** A size in binary units when it is a whole number of KiB (memory), else in decimal ones (disks). */
     static String bytes(long n) {
         if (n <= 0) {
             return "unknown";
         }
+        boolean binary = n % 1024 == 0;
+        int base = binary ? 1024 : 1000;
+        String[] units = binary ? new String[] {"bytes", "KiB", "MiB", "GiB", "TiB"}
+                : new String[] {"bytes", "kB", "MB", "GB", "TB"};
         double v = n;
-        String[] units = {"bytes", "KB", "MB", "GB", "TB"};
         int u = 0;
-        while (v >= 1000 && u < units.length - 1 && n % 1024 != 0) {
-            v /= 1000;
+        while (v >= base && u < units.length - 1) {
+            v /= base;
             u++;
-        }
-        if (n % 1024 == 0) {
-            String[] binary = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-            u = 0;
-            v = n;
-            while (v >= 1024 && u < binary.length - 1) {
-                v /= 1024;
-                u++;
-            }
-            return trim(v) + " " + binary[u];
         }
         return trim(v) + " " + units[u];
     }
 
     private static String trim(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.format("%.1f", v);
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.format(java.util.Locale.ROOT, "%.1f", v);
     }
 
     // ------------------------------------------------------------------ logs

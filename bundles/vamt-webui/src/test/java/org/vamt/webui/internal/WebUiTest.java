@@ -201,6 +201,14 @@ class WebUiTest {
     }
 
     @Test
+    void sizesReadAsPeopleWriteThem() {
+        assertEquals("2 GiB", Sections.bytes(2L << 30));
+        assertEquals("128.8 GB", Sections.bytes(128_849_018_000L));
+        assertEquals("500 kB", Sections.bytes(500_000));
+        assertEquals("unknown", Sections.bytes(0));
+    }
+
+    @Test
     void theRootLeadsToTheStatusPageAndTheStylesheetIsServed() {
         assertEquals("/index.htm", get("admin", "/").headers().get("Location"));
         EndpointPathHandler.Reply css = get("admin", "/vamt.css");
