@@ -75,6 +75,30 @@ public class StockKarafIT {
     }
 
     /**
+     * The page at {@code url} (curl, Digest as admin) once its memory section is there ({@code memory})
+     * or gone: "HTTP status" then the body.
+     */
+    private static String awaitPage(String url, boolean memory) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            Process p = new ProcessBuilder("curl", "-s", "--digest", "-u", "admin:" + WsmanClient.PASSWORD,
+                    "-w", "HTTP %{http_code}\n", "-o", "/dev/stdout", url).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue("curl timed out", p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            // curl writes the body, then the status line; put the status first
+            int at = out.lastIndexOf("HTTP ");
+            String page = at < 0 ? out : out.substring(at).trim() + "\n" + out.substring(0, at);
+            if (page.startsWith("HTTP 200") && page.contains("<section id=\"memory\"") == memory) {
+                return page;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the memory section did not " + (memory ? "come" : "go") + ": " + page);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /**
      * Stock Karaf guards feature:install and friends with command ACLs (role admin), so the
      * command runs as an admin, as it would from a console login.
      */
@@ -154,6 +178,20 @@ public class StockKarafIT {
         client.awaitStatus(power, 200);
         run("feature:uninstall -r vamt-provider-power");
         client.awaitStatus(power, 400);
+
+        // the web UI is a client of the CIMOM: a provider feature that leaves takes its section with it
+        // (the processor provider keeps the hardware page up: a page with no class served is not offered)
+        run("feature:install -r vamt-webui vamt-provider-inventory vamt-provider-processor");
+        String hardware = "http://" + FIRST_VM + ":" + PORT + "/hw-sys.htm";
+        String withInventory = awaitPage(hardware, true);
+        assertTrue(withInventory, withInventory.contains("<section id=\"bios\""));
+        run("feature:uninstall -r vamt-provider-inventory");
+        assertFalse(bundleInstalled("vamt-provider-inventory"));
+        String withoutInventory = awaitPage(hardware, false);
+        assertTrue("the page still answers, without an error: " + withoutInventory,
+                withoutInventory.startsWith("HTTP 200") && !withoutInventory.contains("class=\"error\"")
+                && withoutInventory.contains("<section id=\"processors\""));
+        run("feature:uninstall -r vamt-webui vamt-provider-processor");
 
         // the all-in-one feature: every provider and the shell
         run("feature:install -r vamt");

@@ -1,6 +1,8 @@
 package org.vamt.endpoints;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -9,7 +11,8 @@ import org.vamt.cim.spi.RequestContext;
 /**
  * A protocol served on every VM endpoint at one or more HTTP paths: WS-Management at
  * {@code /wsman}, AMT 1-8's SOAP services, tomorrow the web UI. Register an implementation as an
- * OSGi service with the property {@value #PATH}. Transports (the HTTP listeners, later CIRA
+ * OSGi service with the property {@value #PATH}. A handler answers POST; one that lists more
+ * {@link #methods()} (the web UI's pages) also gets those, through the same door. Transports (the HTTP listeners, later CIRA
  * tunnels) pick the VM, bound the body, demand HTTP Digest through the security service (lockout
  * and failed-login audit included) and bound concurrency; the handler only speaks its protocol.
  * Realm checks are the CIMOM's: a handler passes {@link Call#context()} to it and gets
@@ -23,7 +26,17 @@ public interface EndpointPathHandler {
     String TEXT = "text/plain; charset=UTF-8";
 
     /**
-     * Answers one authenticated POST. Expected errors are answered by the handler in its own
+     * The HTTP methods the handler answers at its paths. Other methods get the Digest challenge,
+     * as every path did before (MeshCentral's scanner reads AMT's Server header from that 401).
+     * Only POST reaches {@link #unauthenticated}: any other request without valid credentials is
+     * challenged.
+     */
+    default Set<String> methods() {
+        return Set.of("POST");
+    }
+
+    /**
+     * Answers one authenticated request (POST, or another of {@link #methods()}). Expected errors are answered by the handler in its own
      * protocol; an exception becomes a bare HTTP 500. Work that may block (the CIMOM, the
      * hypervisor) runs through {@link Call#bounded}, so a hung hypervisor cannot hold the request.
      */
@@ -51,6 +64,21 @@ public interface EndpointPathHandler {
     interface Call {
         /** The request path, one of the handler's {@value #PATH} values. */
         String path();
+
+        /** The HTTP method, one of the handler's {@link EndpointPathHandler#methods()}. */
+        default String method() {
+            return "POST";
+        }
+
+        /** The query string (without {@code ?}), or null. */
+        default String query() {
+            return null;
+        }
+
+        /** Whether the request came over TLS (16993), for the scheme of a same-origin check. */
+        default boolean secure() {
+            return false;
+        }
 
         /** A request header, or null. */
         String header(String name);
@@ -100,7 +128,17 @@ public interface EndpointPathHandler {
      * @param status      HTTP status
      * @param contentType Content-Type header
      * @param body        the body, sent as UTF-8
+     * @param headers     further response headers (a page's Location, Cache-Control, security
+     *                    policy); the transport's own (Server, Content-Length, Connection) are not
+     *                    the handler's to set and are ignored here
      */
-    record Reply(int status, String contentType, String body) {
+    record Reply(int status, String contentType, String body, Map<String, String> headers) {
+        public Reply {
+            headers = Map.copyOf(headers);
+        }
+
+        public Reply(int status, String contentType, String body) {
+            this(status, contentType, body, Map.of());
+        }
     }
 }

@@ -4,5 +4,5 @@
  * the paths that protocol handlers register ({@link org.vamt.endpoints.EndpointPathHandler}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.3.0")
+@org.osgi.annotation.versioning.Version("0.4.0")
 package org.vamt.endpoints;

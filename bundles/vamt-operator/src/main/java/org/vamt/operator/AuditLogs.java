@@ -1,6 +1,5 @@
 package org.vamt.operator;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -11,28 +10,14 @@ import org.vamt.cim.CimObjectPath;
 import org.vamt.cim.MethodResult;
 import org.vamt.cim.spi.CimObjectManager;
 import org.vamt.cim.spi.RequestContext;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditRecords;
 
 /**
  * A VM's AMT audit log read through the same CIM method consoles use (AMT_AuditLog.ReadRecords,
- * ten records a call), and its binary records in words.
+ * ten records a call), its records in words ({@link AuditRecords}).
  */
 public final class AuditLogs {
-    private static final Map<Integer, String> EVENTS = Map.ofEntries(
-            Map.entry(1602, "ACL entry added"), Map.entry(1603, "ACL entry modified"),
-            Map.entry(1604, "ACL entry removed"), Map.entry(1605, "access with invalid credentials"),
-            Map.entry(1606, "ACL entry state"), Map.entry(1607, "TLS state changed"),
-            Map.entry(1608, "TLS certificate set"), Map.entry(1609, "TLS certificate removed"),
-            Map.entry(1610, "trusted root added"), Map.entry(1616, "configuration changed"),
-            Map.entry(1700, "power up"), Map.entry(1701, "power down"), Map.entry(1702, "power cycle"),
-            Map.entry(1703, "reset"), Map.entry(1704, "boot options set"), Map.entry(1806, "SOL enabled"),
-            Map.entry(1807, "SOL disabled"), Map.entry(1810, "KVM enabled"), Map.entry(1811, "KVM disabled"),
-            Map.entry(2000, "audit log cleared"), Map.entry(2100, "clock set"), Map.entry(2200, "network settings set"),
-            Map.entry(2201, "host name set"), Map.entry(2402, "event log cleared"), Map.entry(2403, "event log frozen"),
-            Map.entry(2500, "System Defense filter added"), Map.entry(2501, "System Defense filter removed"),
-            Map.entry(2502, "System Defense policy added"), Map.entry(2503, "System Defense policy removed"),
-            Map.entry(2504, "System Defense policy activation changed"), Map.entry(2902, "KVM password changed"),
-            Map.entry(3000, "opt-in policy changed"), Map.entry(3001, "consent code sent"));
-
     private AuditLogs() {
     }
 
@@ -52,25 +37,11 @@ public final class AuditLogs {
         }
     }
 
-    /** Decodes one record as AMT_AuditLog.ReadRecords returns it (AMT's binary layout). */
+    /** One record as AMT_AuditLog.ReadRecords returns it, decoded by vAMT's one reader of the layout. */
     public static Entry decode(byte[] b) {
-        int app = (b[0] & 0xFF) << 8 | (b[1] & 0xFF);
-        int event = (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
-        int at = 4;
-        String who = "local";
-        if (b[at] == 0) {
-            int len = b[at + 1] & 0xFF;
-            who = new String(b, at + 2, len, StandardCharsets.UTF_8);
-            at += 2 + len;
-        } else {
-            at += 1;
-        }
-        long t = (b[at] & 0xFFL) << 24 | (b[at + 1] & 0xFFL) << 16 | (b[at + 2] & 0xFFL) << 8 | (b[at + 3] & 0xFFL);
-        at += 5;
-        int alen = b[at] & 0xFF;
-        String from = new String(b, at + 1, alen, StandardCharsets.US_ASCII);
-        return new Entry(Instant.ofEpochSecond(t), app, event, EVENTS.getOrDefault(app * 100 + event,
-                "event " + app + "/" + event), who, from);
+        AuditEvent e = AuditRecords.decode("", b);
+        return new Entry(e.time(), e.appId(), e.eventId(), AuditRecords.eventName(e.appId(), e.eventId()),
+                e.initiator() == null ? "local" : e.initiator(), e.address());
     }
 
     /** Every record of the VM in {@code ctx}, oldest first. */

@@ -33,6 +33,13 @@ public interface CimObjectManager {
     MethodResult invokeMethod(RequestContext ctx, CimObjectPath path, String method, Map<String, Object> arguments)
             throws CimException;
 
+    /**
+     * Whether the user of {@code ctx} holds the realm that invoking {@code method} on
+     * {@code className} needs: what a front end asks before it offers the action (a web page's
+     * button); the call itself is checked again. Says nothing of whether the class is served.
+     */
+    boolean mayInvoke(RequestContext ctx, String className, String method);
+
     /** Creates an instance (typed by the schema) and returns its path. */
     CimObjectPath createInstance(RequestContext ctx, CimInstance instance) throws CimException;
 

@@ -127,6 +127,12 @@ public class CimObjectManagerImpl implements CimObjectManager {
         return ctx.operator() || realm == RealmRules.ANYONE || access.permits(ctx.user(), ctx.machineId(), realm);
     }
 
+    @Override
+    public boolean mayInvoke(RequestContext ctx, String className, String method) {
+        int realm = realms.write(schemas.current(), className, method);
+        return ctx.operator() || realm == RealmRules.ANYONE || access.permits(ctx.user(), ctx.machineId(), realm);
+    }
+
     /** Classes that a provider serves and the schema defines. */
     @Override
     public Set<String> servedClasses() {

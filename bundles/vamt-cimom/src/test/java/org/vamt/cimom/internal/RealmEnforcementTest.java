@@ -92,6 +92,16 @@ class RealmEnforcementTest {
     }
 
     @Test
+    void mayInvokeAnswersWhatTheCallWouldDecide() {
+        assertEquals(true, cimom.mayInvoke(as("rc"), "T_Power", "Change"));
+        assertEquals(false, cimom.mayInvoke(as("hw"), "T_Power", "Change"));
+        assertEquals(true, cimom.mayInvoke(as("hw"), "T_Power", "Peek"), "the method's own rule");
+        assertEquals(false, cimom.mayInvoke(new RequestContext("vm-2", "vm2", "rc", "Digest:Y"), "T_Power", "Change"));
+        assertEquals(true, cimom.mayInvoke(RequestContext.operator("vm-1", "vm1", "shell:karaf", ""), "T_Power",
+                "Change"));
+    }
+
+    @Test
     void aVmTheUserHoldsNothingOnIsDenied() {
         RequestContext elsewhere = new RequestContext("vm-2", "vm2", "hw", "Digest:Y");
         assertEquals(CimStatus.ACCESS_DENIED, status(() -> cimom.enumerateInstances(elsewhere, "T_Power")));

@@ -210,12 +210,13 @@ final class HttpDoor {
             return;
         }
         String path = req.getRequestURI();
-        if (!"POST".equals(req.getMethod())) {
+        boolean post = "POST".equals(req.getMethod());
+        EndpointPathHandler handler = pathHandlers.forPath(path).orElse(null);
+        if (!post && (handler == null || !handler.methods().contains(req.getMethod()))) {
             // AMT's web UI asks for credentials; MeshCentral's scanner only needs the Server header of this answer.
             challenge(resp, ep, false);
             return;
         }
-        EndpointPathHandler handler = pathHandlers.forPath(path).orElse(null);
         if (handler == null) {
             plain(resp, 404, "Not found.");
             return;
@@ -228,7 +229,8 @@ final class HttpDoor {
         if (login instanceof Login.Rejected r) {
             // Only what the handler gives everyone (Identify, a few hundred bytes) goes without credentials;
             // anything else gets the challenge (curl and others first send an empty body to learn the nonce).
-            Optional<EndpointPathHandler.Reply> open = answerForAnyone(req, resp, handler, ep, l);
+            Optional<EndpointPathHandler.Reply> open = post ? answerForAnyone(req, resp, handler, ep, l)
+                    : Optional.empty();
             if (open == null) {
                 return;   // the body could not be read; answered
             }
@@ -369,6 +371,21 @@ final class HttpDoor {
         @Override
         public String path() {
             return path;
+        }
+
+        @Override
+        public String method() {
+            return req.getMethod();
+        }
+
+        @Override
+        public String query() {
+            return req.getQueryString();
+        }
+
+        @Override
+        public boolean secure() {
+            return req.isSecure();
         }
 
         @Override
@@ -513,6 +530,11 @@ final class HttpDoor {
         if (reply.status() == 503 && resp.getHeader("Retry-After") == null) {
             resp.setHeader("Retry-After", "1");   // busy or starting: a client may come back at once
         }
+        reply.headers().forEach((name, value) -> {
+            if (!TRANSPORT_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                resp.setHeader(name, value);
+            }
+        });
         resp.setContentType(reply.contentType());
         // Through a CIRA tunnel answers are chunked: Intel DMT's MPS sees an answer's end only at the
         // last chunk (or </html>) and reads no Content-Length body (research notes §3.2). Answers that
@@ -528,6 +550,10 @@ final class HttpDoor {
             }
         }
     }
+
+    /** Headers the door sets itself and a handler may not override. */
+    private static final java.util.Set<String> TRANSPORT_HEADERS = java.util.Set.of("server", "content-length",
+            "content-type", "connection", "transfer-encoding", "www-authenticate", "retry-after");
 
     private static boolean tunnelled(HttpServletResponse resp) {
         return resp instanceof org.eclipse.jetty.server.Response r && r.getHttpChannel() != null

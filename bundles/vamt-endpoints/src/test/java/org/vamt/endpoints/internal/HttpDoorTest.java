@@ -36,6 +36,20 @@ class HttpDoorTest {
         handled.add(new String(call.body(), StandardCharsets.UTF_8));
         return new EndpointPathHandler.Reply(200, EndpointPathHandler.TEXT, "ok");
     };
+    /** A web page: GET and form POST, answers with its method, query and a header of its own. */
+    final EndpointPathHandler page = new EndpointPathHandler() {
+        @Override
+        public java.util.Set<String> methods() {
+            return java.util.Set.of("GET", "POST");
+        }
+
+        @Override
+        public Reply handle(Call call) {
+            handled.add(call.method() + " " + call.query() + " " + call.context().user());
+            return new Reply(200, "text/html; charset=UTF-8", "<p>page</p>",
+                    java.util.Map.of("Cache-Control", "no-store", "Server", "not AMT"));
+        }
+    };
     TestTransport transport;
     int port;
     DigestSession digest;
@@ -57,7 +71,8 @@ class HttpDoorTest {
             }
         };
         transport = new TestTransport(TestSecurity.create(admin, 5, 60_000, 600_000, e -> { }), 65536, 4, 200, 5_000)
-                .machine(VM, "desktop-01").serve(echo, "/echo").listen(port);
+                .machine(VM, "desktop-01").serve(echo, "/echo").serve(page, "/page")
+                .listen(port);
         digest = new DigestSession("admin", PASSWORD);
         String challenge = exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
         String header = challenge.lines().filter(l -> l.startsWith("WWW-Authenticate:")).findFirst().orElseThrow();
@@ -155,5 +170,32 @@ class HttpDoorTest {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void aPageHandlerGetsAnAuthenticatedGetWithItsQueryAndSetsItsHeaders() throws IOException {
+        String r = exchange("GET /page?x=1 HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                + digest.authorization("GET", "/page?x=1") + "\r\nConnection: close\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        assertTrue(r.contains("Cache-Control: no-store"), r);
+        assertTrue(r.contains(SERVER), "the handler cannot replace AMT's Server header: " + r);
+        assertFalse(r.contains("not AMT"), r);
+        assertEquals(List.of("GET x=1 admin"), handled);
+    }
+
+    @Test
+    void aGetWithoutCredentialsGetsTheChallengeEvenWhereAPageIsServed() throws IOException {
+        String r = exchange("GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 401"), r);
+        assertTrue(r.contains(SERVER) && r.contains("WWW-Authenticate: Digest"), r);
+        assertTrue(handled.isEmpty());
+    }
+
+    @Test
+    void aGetToAPostOnlyPathIsStillTheChallenge() throws IOException {
+        String r = exchange("GET /echo HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                + digest.authorization("GET", "/echo") + "\r\nConnection: close\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 401"), r);
+        assertTrue(handled.isEmpty(), "the POST-only handler never saw a GET");
     }
 }
