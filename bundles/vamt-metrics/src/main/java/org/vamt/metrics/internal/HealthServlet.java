@@ -95,8 +95,14 @@ public class HealthServlet extends HttpServlet {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");
         Map<String, Object> each = new LinkedHashMap<>();
-        checks.forEach((name, c) -> each.put(name, c.detail() == null ? Map.of("status", c.status())
-                : Map.of("status", c.status(), "detail", c.detail())));
+        checks.forEach((name, c) -> {
+            Map<String, String> check = new LinkedHashMap<>();   // status first, always: easy to read and to grep
+            check.put("status", c.status());
+            if (c.detail() != null) {
+                check.put("detail", c.detail());
+            }
+            each.put(name, check);
+        });
         body.put("checks", each);
         byte[] json = JSON.writeValueAsBytes(body);
         response.setStatus(up ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
