@@ -69,7 +69,7 @@ public class PrometheusMetrics implements Metrics {
      * OpenMetrics text on request; the protobuf format is not embedded), chosen by the Prometheus client's own
      * negotiation; returns its content type.
      */
-    String scrape(String accept, OutputStream out) throws IOException {
+    public String scrape(String accept, OutputStream out) throws IOException {
         ExpositionFormatWriter writer = formats.findWriter(accept);
         registry.scrape(out, writer.getContentType());
         return writer.getContentType();
