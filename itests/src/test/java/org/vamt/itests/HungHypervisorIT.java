@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -212,47 +211,11 @@ public class HungHypervisorIT {
                 + "<w:MaxElements>10</w:MaxElements></n:Enumerate></s:Body></s:Envelope>";
     }
 
-    /**
-     * A libvirtd of this test's own, as {@code nobody} (session mode: its state under {@code dir}, not
-     * the host's), serving the test driver with {@code vms} copied beside its socket; its socket.
-     */
+    /** A libvirtd of this test's own ({@link PrivateLibvirtd}); its socket. */
     Path startPrivateLibvirtd(Path dir, Path vms) throws Exception {
-        DistributionFiles.deleteTree(dir);
-        Path run = Files.createDirectories(dir.resolve("run"));
-        Files.createDirectories(dir.resolve("home"));
-        Files.copy(vms, dir.resolve("vms.xml"));
-        Path conf = dir.resolve("libvirtd.conf");
-        Files.writeString(conf, "unix_sock_dir = \"" + run + "\"\nunix_sock_rw_perms = \"0777\"\n"
-                + "auth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n");
-        for (Path p : List.of(dir, run, dir.resolve("home"))) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
-        }
-        for (Path p : List.of(conf, dir.resolve("vms.xml"))) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
-        }
-        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
-            if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new AssertionError(p + " is not searchable by nobody; the private libvirtd cannot reach "
-                        + dir);
-            }
-        }
-        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "env", "HOME=" + dir.resolve("home"), "XDG_RUNTIME_DIR=" + run,
-                "XDG_CONFIG_HOME=" + dir.resolve("home"), "XDG_CACHE_HOME=" + dir.resolve("home"),
-                "/usr/sbin/libvirtd", "-f", conf.toString())
-                .directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("libvirtd.log").toFile());
-        libvirtd = pb.start();
-        Path socket = run.resolve("libvirt-sock");
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!Files.exists(socket)) {
-            if (!libvirtd.isAlive() || System.currentTimeMillis() > deadline) {
-                throw new AssertionError("the private libvirtd did not start (needs root, setpriv and "
-                        + "libvirt-daemon): " + Files.readString(dir.resolve("libvirtd.log")));
-            }
-            Thread.sleep(100);
-        }
-        return socket;
+        PrivateLibvirtd started = PrivateLibvirtd.start(dir, vms);
+        libvirtd = started.process();
+        return started.socket();
     }
 
     /** The JVM's thread count; fails at once, naming its crash report, once the JVM is gone. */

@@ -127,4 +127,22 @@ public interface Hypervisor {
     default java.util.Optional<InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
         throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no VNC display access");
     }
+
+    /** Whether the hypervisor answers: what {@link #reachability()} tells. */
+    enum Reachability {
+        /** Connected, and calls are answered. */
+        REACHABLE,
+        /** Connected, but a call overran its deadline and the hypervisor left a probe unanswered (frozen). */
+        NOT_ANSWERING,
+        /** No connection (lost, or not yet opened); reconnecting in the background. */
+        DISCONNECTED
+    }
+
+    /**
+     * How the way to the hypervisor stands, as its connection last saw it. Makes no hypervisor call, so health
+     * checks and metrics may ask as often as they like.
+     */
+    default Reachability reachability() {
+        return Reachability.REACHABLE;
+    }
 }

@@ -20,6 +20,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.vamt.metrics.Metrics;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -290,6 +291,36 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             return true;
         });
         reconcileListeners();
+    }
+
+    /** {@code vamt.endpoints} while a metrics service is there: read from the map, no hypervisor call. */
+    private Metrics.Registration endpointGauge;   // guarded by this
+    private Metrics metrics;                       // guarded by this
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindMetrics")
+    synchronized void bindMetrics(Metrics metrics) {
+        closeEndpointGauge();
+        this.metrics = metrics;
+        endpointGauge = metrics.gauge("vamt.endpoints", "VM endpoints (one per VM with an address)",
+                () -> {
+                    MachineEndpoints map = endpoints;   // replaced on reconfiguration
+                    return map == null ? 0 : map.count();
+                });
+    }
+
+    synchronized void unbindMetrics(Metrics metrics) {
+        if (this.metrics == metrics) {
+            closeEndpointGauge();
+        }
+    }
+
+    private void closeEndpointGauge() {
+        if (endpointGauge != null) {
+            endpointGauge.close();
+            endpointGauge = null;
+            metrics = null;
+        }
     }
 
     /**
@@ -717,6 +748,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     @Deactivate
     public synchronized void deactivate() {
         deactivated = true;
+        closeEndpointGauge();
         if (machinesListed != null) {
             try {
                 machinesListed.unregister();

@@ -457,6 +457,11 @@ final class MachineEndpoints {
         return route(localAddress, 0, false, null);
     }
 
+    /** How many VMs have an endpoint. */
+    int count() {
+        return byUuid.size();
+    }
+
     List<Endpoint> all() {
         // each address parsed once, not in every comparison (10,000 VMs: 270,000 parses per listing)
         record Sorted(long address, Endpoint endpoint) {

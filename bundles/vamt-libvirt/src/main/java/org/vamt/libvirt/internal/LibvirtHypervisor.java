@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -31,6 +32,7 @@ import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.hypervisor.SerialConsole;
 import org.vamt.hypervisor.StateEntry;
+import org.vamt.metrics.Metrics;
 
 /**
  * {@link Hypervisor} on libvirt: one shared connection (reopened when it dies), libvirt's event
@@ -137,6 +139,40 @@ public class LibvirtHypervisor implements Hypervisor {
 
     void unbindMachineListener(ComponentServiceObjects<MachineListener> listener) {
         events.unbind(listener);
+    }
+
+    /** The connection's gauges and the VMs by state while a metrics service is there. */
+    private LibvirtMeters meters;   // guarded by this
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindMetrics")
+    synchronized void bindMetrics(Metrics metrics) {
+        closeMeters();
+        meters = new LibvirtMeters(metrics, () -> connection);
+        events.add(meters);
+    }
+
+    synchronized void unbindMetrics(Metrics metrics) {
+        if (meters != null && meters.metrics() == metrics) {
+            closeMeters();
+        }
+    }
+
+    private void closeMeters() {
+        if (meters != null) {
+            events.remove(meters);
+            meters.close();
+            meters = null;
+        }
+    }
+
+    @Override
+    public Reachability reachability() {
+        LibvirtConnection c = connection;
+        if (c == null || !c.isConnected()) {
+            return Reachability.DISCONNECTED;
+        }
+        return c.frozen() ? Reachability.NOT_ANSWERING : Reachability.REACHABLE;
     }
 
     /** Direct registration, for tests and in-process users outside OSGi. */

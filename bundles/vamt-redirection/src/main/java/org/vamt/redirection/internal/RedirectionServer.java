@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 import org.vamt.security.SecurityService;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.metrics.Metrics;
 import org.vamt.provider.redirection.RedirectionSessions;
+import org.vamt.provider.redirection.RedirectionSessions.Kind;
 import org.vamt.provider.redirection.UserConsentCodes;
 import org.vamt.tls.TlsIdentity;
 import org.vamt.endpoints.Endpoints;
@@ -102,6 +104,39 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     volatile UserConsentCodes consentCodes;
+
+    /** Open connections and sessions as gauges while a metrics service is there. */
+    private final java.util.List<Metrics.Registration> gauges = new java.util.ArrayList<>();   // guarded by itself
+    private Metrics metrics;   // guarded by gauges
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindMetrics")
+    void bindMetrics(Metrics metrics) {
+        synchronized (gauges) {
+            closeGauges();
+            this.metrics = metrics;
+            gauges.add(metrics.gauge("vamt.redirection.connections", "Open redirection connections (16994/16995), "
+                    + "logged in or not", () -> open.size()));
+            for (Kind kind : Kind.values()) {
+                gauges.add(metrics.gauge("vamt.redirection.sessions", "Logged-in redirection sessions by kind",
+                        () -> context.slots().taken(kind), "kind", kind.name()));
+            }
+        }
+    }
+
+    void unbindMetrics(Metrics metrics) {
+        synchronized (gauges) {
+            if (this.metrics == metrics) {
+                closeGauges();
+            }
+        }
+    }
+
+    private void closeGauges() {
+        gauges.forEach(Metrics.Registration::close);
+        gauges.clear();
+        metrics = null;
+    }
 
     @Activate
     public RedirectionServer(@Reference Hypervisor hypervisor, @Reference SecurityService security,
@@ -313,6 +348,9 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
 
     @Deactivate
     void deactivate() {
+        synchronized (gauges) {
+            closeGauges();
+        }
         closeQuietly(plain);
         closeQuietly(tls);
         for (Thread t : acceptors) {

@@ -86,6 +86,12 @@ final class SessionSlots {
         taken.remove(kind + ":" + uuid);
     }
 
+    /** How many VMs have their slot of that kind taken: the open SOL or KVM sessions. */
+    synchronized int taken(Kind kind) {
+        String prefix = kind + ":";
+        return (int) taken.keySet().stream().filter(k -> k.startsWith(prefix)).count();
+    }
+
     /** Ends the session holding the slot; false when none does. */
     boolean terminate(String uuid, Kind kind) {
         Closeable c;

@@ -304,6 +304,16 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return uuid.toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Reachable while at least one node answers its polls: a load balancer in front of several gateways, which
+     * all see the same nodes, must not drop every gateway for one node that is down (vamt:node-list tells which).
+     */
+    @Override
+    public Reachability reachability() {
+        return nodes.values().stream().anyMatch(n -> n.service != null && n.reachable) ? Reachability.REACHABLE
+                : Reachability.DISCONNECTED;
+    }
+
     // ------------------------------------------------------------------ RemoteNodes
 
     @Override

@@ -15,6 +15,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vamt.metrics.Metrics;
 import org.vamt.security.AuditEvent;
 import org.vamt.security.AuditTrail;
 import org.vamt.security.Login;
@@ -100,6 +101,21 @@ public class SecurityServiceComponent implements SecurityService {
         auditLog.unbind(trail);
     }
 
+    /** Login metrics while a metrics service is there; logins work the same without. */
+    private volatile LoginMeters meters = LoginMeters.OFF;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindMetrics")
+    void bindMetrics(Metrics metrics) {
+        meters = LoginMeters.of(metrics);
+    }
+
+    void unbindMetrics(Metrics metrics) {
+        if (meters.metrics() == metrics) {
+            meters = LoginMeters.OFF;
+        }
+    }
+
     @Override
     public String challenge(String realm, boolean stale) {
         return digest.challenge(realm, stale);
@@ -154,6 +170,7 @@ public class SecurityServiceComponent implements SecurityService {
     /** Good credentials still fail while the user is locked out from this address. */
     private Login accepted(String user, String machineId, String remoteAddress) {
         if (throttle.isLocked(user, remoteAddress, System.currentTimeMillis())) {
+            meters.lockedOut().increment();
             return new Login.Rejected(false, "user " + user + " is locked out after repeated failed logins");
         }
         throttle.succeeded(user, remoteAddress);
@@ -164,9 +181,12 @@ public class SecurityServiceComponent implements SecurityService {
         long now = System.currentTimeMillis();
         LoginThrottle.Failure f = throttle.failed(user, remoteAddress, now);
         if (f == LoginThrottle.Failure.WHILE_LOCKED) {
+            meters.lockedOut().increment();
             return;
         }
+        meters.badCredentials().increment();
         if (f == LoginThrottle.Failure.LOCKED_NOW) {
+            meters.lockouts().increment();
             LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", machineId, user, remoteAddress);
         }
         // a name that is no user here costs the attacker nothing: it must not roll real records out

@@ -8,12 +8,14 @@ import javax.xml.datatype.DatatypeFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -21,8 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.cim.VamtProduct;
 import org.vamt.cim.spi.CimObjectManager;
+import org.vamt.cim.spi.ProviderBundles;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.endpoints.EndpointPathHandler;
+import org.vamt.metrics.Metrics;
 
 /**
  * WS-Management, and nothing else: parses the envelope, dispatches to the CIMOM (which holds the
@@ -38,8 +42,6 @@ public class WsmanService implements EndpointPathHandler {
     static final String PID = "org.vamt.wsman";
     private static final Logger LOG = LoggerFactory.getLogger(WsmanService.class);
     private static final String SOAP_TYPE = "application/soap+xml; charset=UTF-8";
-    /** The symbolic names of the CIM provider bundles begin so: other requests than Identify wait for them. */
-    private static final String PROVIDER_BUNDLES = "vamt-provider-";
     private static final long MAX_START_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
     /**
      * Looking the factory up costs ~4 µs per request (a service-loader scan); its durations are
@@ -97,20 +99,24 @@ public class WsmanService implements EndpointPathHandler {
 
     @Override
     public Reply handle(Call call) {
+        long start = System.nanoTime();
         WsmanRequest request;
         try {
             request = parser.parse(call.body());
         } catch (WsmanFault f) {
+            meters.record(null, f, start);
             return soap(400, EnvelopeWriter.fault(null, f));
         }
         if (request.isIdentify()) {
+            meters.record(request, null, start);
             return identify();
         }
         if (!providersStarted()) {
             // the WS-Management path starts first (level 75), the providers after it: until they have, a
             // class would look unserved (DestinationUnreachable, or AccessDenied for a user with realms)
-            return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable(
-                    "vAMT is starting; retry shortly.")));
+            WsmanFault starting = WsmanFault.endpointUnavailable("vAMT is starting; retry shortly.");
+            meters.record(request, starting, start);
+            return soap(503, EnvelopeWriter.fault(request, starting));
         }
         RequestContext ctx = call.context();
         Optional<AuditRules.Audit> audit = AuditRules.forRequest(request);
@@ -122,17 +128,39 @@ public class WsmanService implements EndpointPathHandler {
                 LOG.info("VM {}: {} by {} not executed: its critical audit record cannot be written",
                         ctx.machineName(), request.action(), ctx.user());
             }
-            return soap(200, outcome.answer());
+            Reply reply = soap(200, outcome.answer());
+            meters.record(request, null, start);
+            return reply;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return soap(503, EnvelopeWriter.fault(request, WsmanFault.endpointUnavailable("Shutting down.")));
+            WsmanFault shutdown = WsmanFault.endpointUnavailable("Shutting down.");
+            meters.record(request, shutdown, start);
+            return soap(503, EnvelopeWriter.fault(request, shutdown));
         } catch (WsmanFault f) {
             LOG.debug("VM {}: {} {} -> fault {}: {} ({})", ctx.machineName(), request.action(),
                     request.resourceUri(), f.subcode(), f.getMessage(), f.detail());
+            meters.record(request, f, start);
             return soap(400, EnvelopeWriter.fault(request, f));
         } catch (RuntimeException e) {
             LOG.error("VM {}: {} {} failed", ctx.machineName(), request.action(), request.resourceUri(), e);
-            return soap(400, EnvelopeWriter.fault(request, WsmanFault.internalError("Internal error.")));
+            WsmanFault internal = WsmanFault.internalError("Internal error.");
+            meters.record(request, internal, start);
+            return soap(400, EnvelopeWriter.fault(request, internal));
+        }
+    }
+
+    /** Request metrics while a metrics service is there ({@code vamt-metrics}); WS-Management works without. */
+    private volatile RequestMeters meters = RequestMeters.OFF;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindMetrics")
+    void bindMetrics(Metrics metrics) {
+        meters = new RequestMeters(metrics);
+    }
+
+    void unbindMetrics(Metrics metrics) {
+        if (meters.metrics() == metrics) {
+            meters = RequestMeters.OFF;
         }
     }
 
@@ -141,10 +169,9 @@ public class WsmanService implements EndpointPathHandler {
     private final long activatedAt = System.nanoTime();
 
     /**
-     * Whether every provider bundle (vamt-provider-*) that is to run (persistently started) is ACTIVE, and so has
-     * registered its providers. Karaf's framework is ACTIVE at start level 1 and raises the level later, so
-     * neither its state nor its start level tells that. A provider bundle that cannot start holds requests back
-     * at most {@link #MAX_START_WAIT_NANOS}, then it is named in the log and requests go on. True outside OSGi.
+     * Whether every provider bundle that is to run has started ({@link ProviderBundles}), and so has registered its
+     * providers. A provider bundle that cannot start holds requests back at most {@link #MAX_START_WAIT_NANOS}, then
+     * it is named in the log and requests go on. True outside OSGi.
      */
     private boolean providersStarted() {
         if (started) {
@@ -156,14 +183,7 @@ public class WsmanService implements EndpointPathHandler {
             started = true;
             return true;
         }
-        java.util.List<String> waiting = new java.util.ArrayList<>();
-        for (Bundle b : context.getBundles()) {
-            String name = b.getSymbolicName();
-            if (name != null && name.startsWith(PROVIDER_BUNDLES) && b.getState() != Bundle.ACTIVE
-                    && b.adapt(BundleStartLevel.class).isPersistentlyStarted()) {
-                waiting.add(name);
-            }
-        }
+        java.util.List<String> waiting = ProviderBundles.notActive(context);
         if (waiting.isEmpty()) {
             started = true;
         } else if (System.nanoTime() - activatedAt > MAX_START_WAIT_NANOS) {
