@@ -76,6 +76,11 @@ public class DashboardIT {
                 "shot:dashboard-phone", "logout");
         assertEquals(out.get(0), "200", field(out.get(0), "status"));
         assertEquals(out.get(0), "true", field(out.get(0), "loggedIn"));
+        // the password the test wrote in clear into etc/users.properties was hashed in place at the login
+        String users = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("karaf.etc"),
+                "users.properties"));
+        assertFalse("no password in clear: " + users, users.contains(ADMIN_PASSWORD));
+        assertTrue("a bcrypt hash: " + users, users.matches("(?s).*\\bops\\s*=\\s*\\{CRYPT\\}[0-9a-f]+\\{CRYPT\\},admin.*"));
         String vms = out.get(1);
         for (String vm : new String[] {"build-server", "desktop-01", "desktop-02", "kiosk"}) {
             assertTrue("the page lists " + vm + ": " + vms, vms.contains("\"name\":\"" + vm + "\""));
