@@ -22,10 +22,10 @@ import org.vamt.endpoints.EndpointPathHandler.Reply;
  * and amttool's legacy path do it, audited with the same AMT events (remote control, 17).
  */
 enum PowerAction {
-    ON("on", "Power on", 2, 0),
-    OFF("off", "Power off", 8, 1),
-    RESET("reset", "Reset", 10, 3),
-    CYCLE("cycle", "Power cycle", 5, 2);
+    ON(org.vamt.operator.PowerAction.ON, "Power on"),
+    OFF(org.vamt.operator.PowerAction.OFF, "Power off"),
+    RESET(org.vamt.operator.PowerAction.RESET, "Reset"),
+    CYCLE(org.vamt.operator.PowerAction.CYCLE, "Power cycle");
 
     private static final Logger LOG = LoggerFactory.getLogger(PowerAction.class);
     static final String POWER_SERVICE = "CIM_PowerManagementService";
@@ -40,11 +40,12 @@ enum PowerAction {
     /** AMT's audit event of the remote control application. */
     final int auditEvent;
 
-    PowerAction(String name, String label, long powerState, int auditEvent) {
-        this.name = name;
+    /** The page's button for {@code action}: its state and audit event are the one table vamt-operator keeps. */
+    PowerAction(org.vamt.operator.PowerAction action, String label) {
+        this.name = action.word();
         this.label = label;
-        this.powerState = powerState;
-        this.auditEvent = auditEvent;
+        this.powerState = action.powerState();
+        this.auditEvent = action.auditEvent();
     }
 
     static Optional<PowerAction> byName(String name) {

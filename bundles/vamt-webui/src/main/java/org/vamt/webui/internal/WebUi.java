@@ -44,7 +44,7 @@ public class WebUi implements EndpointPathHandler {
     static final String CSS_PATH = "/vamt.css";
     static final String HTML = "text/html; charset=UTF-8";
     /** AMT's audit log: the remote control application; events 0 up, 1 down, 2 cycle, 3 reset, 4 boot options. */
-    static final int AUDIT_REMOTE_CONTROL = 17;
+    static final int AUDIT_REMOTE_CONTROL = org.vamt.operator.OperatorPower.APP_REMOTE_CONTROL;
     static final int AUDIT_BOOT_OPTIONS = 4;
     /** What every page says about itself: not cached, no script, no frames, forms only to this endpoint. */
     static final Map<String, String> PAGE_HEADERS = Map.of(
