@@ -12,8 +12,28 @@ final class KarafShell {
     private KarafShell() {
     }
 
-    /** Runs one command in a fresh session; returns what it printed, or throws what it threw. */
+    /**
+     * Runs one command in a fresh session; returns what it printed, or throws what it threw. A
+     * command not registered yet (its bundle still starting when the test begins) is tried again
+     * for up to 60 s.
+     */
     static String execute(SessionFactory sessions, String command) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                return executeOnce(sessions, command);
+            } catch (Exception e) {
+                // gogo's CommandNotFoundException, which the probe does not import
+                if (!"CommandNotFoundException".equals(e.getClass().getSimpleName())
+                        || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private static String executeOnce(SessionFactory sessions, String command) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
         Session session = sessions.create(new ByteArrayInputStream(new byte[0]), ps, ps);
