@@ -137,7 +137,8 @@ public class CiraIT {
             listing = meshctrl("listdevices", "--json");
             String d = device(listing, uuid);
             String pwr = d == null ? null : jsonField(d, "pwr");
-            if (pwr != null) {
+            // 7 is MeshCentral's "Present": the tunnel is up, the AMT manager has not polled the state yet
+            if (pwr != null && !"7".equals(pwr)) {
                 return pwr;
             }
             Thread.sleep(500);
