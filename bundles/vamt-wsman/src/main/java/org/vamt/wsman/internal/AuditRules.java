@@ -78,6 +78,13 @@ final class AuditRules {
                 default -> event(APP_SECURITY_ADMIN, 16);
             };
         }
+        if (action.equals(Ns.ACTION_SUBSCRIBE) || action.equals(Ns.ACTION_UNSUBSCRIBE)) {
+            // "Alert Subscribed" / "Alert Unsubscribed"
+            return event(APP_EVENT_MANAGER, action.equals(Ns.ACTION_SUBSCRIBE) ? 0 : 1);
+        }
+        if (action.equals(Ns.ACTION_RENEW) || action.equals(Ns.ACTION_GET_STATUS)) {
+            return Optional.empty();
+        }
         String method = action.substring(action.lastIndexOf('/') + 1);
         if (method.startsWith("Get") || method.startsWith("Enumerate") || method.startsWith("Read")
                 || method.startsWith("PositionTo")) {

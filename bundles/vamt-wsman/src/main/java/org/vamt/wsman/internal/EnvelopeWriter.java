@@ -212,9 +212,9 @@ final class EnvelopeWriter {
         return w.toString();
     }
 
-    private static final String WSE = "http://schemas.xmlsoap.org/ws/2004/08/eventing";
-    private static final String WST = "http://schemas.xmlsoap.org/ws/2005/02/trust";
-    private static final String WSS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    private static final String WSE = Ns.WSE;
+    private static final String WST = Ns.WST;
+    private static final String WSS = Ns.WSS;
     /** The prefixes AMT's fault envelope binds, by namespace. */
     private static final Map<String, String> FAULT_PREFIXES = Map.of(Ns.SOAP, "a", Ns.WSA, "b", Ns.WSEN, "c",
             Ns.WXF, "d", Ns.WSMAN, "e", WSE, "f", Ns.WSMB, "g");

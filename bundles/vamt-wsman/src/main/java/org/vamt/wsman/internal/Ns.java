@@ -7,6 +7,10 @@ final class Ns {
     static final String WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
     static final String WSMAN = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
     static final String WSEN = "http://schemas.xmlsoap.org/ws/2004/09/enumeration";
+    static final String WSE = "http://schemas.xmlsoap.org/ws/2004/08/eventing";
+    /** WS-Trust, whose IssuedTokens carry a subscriber's credentials for pushing events (DSP0226 §10.2.4). */
+    static final String WST = "http://schemas.xmlsoap.org/ws/2005/02/trust";
+    static final String WSS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
     static final String WXF = "http://schemas.xmlsoap.org/ws/2004/09/transfer";
     static final String WSMID = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
     static final String CIM_COMMON = "http://schemas.dmtf.org/wbem/wscim/1/common";
@@ -27,6 +31,11 @@ final class Ns {
     static final String ACTION_ENUMERATE = WSEN + "/Enumerate";
     static final String ACTION_PULL = WSEN + "/Pull";
     static final String ACTION_RELEASE = WSEN + "/Release";
+
+    static final String ACTION_SUBSCRIBE = WSE + "/Subscribe";
+    static final String ACTION_RENEW = WSE + "/Renew";
+    static final String ACTION_UNSUBSCRIBE = WSE + "/Unsubscribe";
+    static final String ACTION_GET_STATUS = WSE + "/GetStatus";
 
     private Ns() {
     }

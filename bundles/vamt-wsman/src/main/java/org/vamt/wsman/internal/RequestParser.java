@@ -32,7 +32,7 @@ final class RequestParser {
             Ns.WSA + "|Action", Ns.WSA + "|To", Ns.WSA + "|MessageID", Ns.WSA + "|ReplyTo", Ns.WSA + "|FaultTo",
             Ns.WSA + "|From", Ns.WSMAN + "|ResourceURI", Ns.WSMAN + "|SelectorSet", Ns.WSMAN + "|OperationTimeout",
             Ns.WSMAN + "|MaxEnvelopeSize", Ns.WSMAN + "|Locale", Ns.WSMAN + "|DataLocale", Ns.WSMAN + "|OptionSet",
-            Ns.WSMAN + "|RequestTotalItemsCountEstimate");
+            Ns.WSMAN + "|RequestTotalItemsCountEstimate", Ns.WSE + "|Identifier", Ns.WST + "|IssuedTokens");
 
     private static final int MAX_SELECTORS = 32;
 
@@ -213,7 +213,7 @@ final class RequestParser {
         }
         List<Element> bodyChildren = children(soapBody);
         Element payload = bodyChildren.isEmpty() ? null : bodyChildren.get(0);
-        return new WsmanRequest(action, to, messageId, resourceUri, selectors, maxEnvelope, timeout, payload);
+        return new WsmanRequest(action, to, messageId, resourceUri, selectors, maxEnvelope, timeout, payload, header);
     }
 
     /** A SelectorSet; values are text or, for EPR-valued selectors, object paths. */

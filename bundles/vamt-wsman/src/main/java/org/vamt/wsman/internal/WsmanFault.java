@@ -86,6 +86,13 @@ final class WsmanFault extends Exception {
             case "InvalidEnumerationContext" -> "The supplied enumeration context is invalid.";
             case "CannotProcessFilter" -> "The requested filter could not be processed.";
             case "FilterDialectRequestedUnavailable" -> "The requested filtering dialect is not supported.";
+            case "DeliveryModeRequestedUnavailable" -> "The requested delivery mode is not supported.";
+            case "InvalidExpirationTime" -> "The expiration time requested is invalid.";
+            case "UnsupportedExpirationType" -> "Only expiration durations are supported.";
+            case "UnableToRenew" -> "The subscription could not be renewed.";
+            case "EventSourceUnableToProcess" -> "The event source cannot process the subscription.";
+            case "FilteringRequestedUnavailable" -> "The requested filter is not available.";
+            case "FilteringNotSupported" -> "Filtering over the event source is not supported.";
             default -> "The request could not be processed.";
         };
     }
@@ -174,6 +181,12 @@ final class WsmanFault extends Exception {
         return new WsmanFault(Code.SENDER, Ns.WSEN, "FilterDialectRequestedUnavailable", WSEN_FAULT,
                 "The filter dialect '" + dialect + "' is not supported; use " + Ns.ASSOCIATION_FILTER + " or "
                         + Ns.SELECTOR_FILTER + ".", null);
+    }
+
+    /** A WS-Eventing fault (wse: subcode, WS-Addressing's fault action as WS-Eventing 2004/08 uses). */
+    static WsmanFault eventing(String subcode, String reason) {
+        return new WsmanFault(subcode.equals("EventSourceUnableToProcess") ? Code.RECEIVER : Code.SENDER, Ns.WSE,
+                subcode, WSA_FAULT, reason, null);
     }
 
     static WsmanFault mustUnderstand(String header) {

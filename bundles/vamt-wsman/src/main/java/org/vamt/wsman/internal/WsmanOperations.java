@@ -28,6 +28,7 @@ final class WsmanOperations {
 
     private final CimObjectManager cimom;
     private final EnumerationContexts enumerations;
+    private final EventingOperations eventing;
 
     /** The CIMOM behind the operations (extra endpoint paths use it through {@link AuthorizedCim}). */
     CimObjectManager cimom() {
@@ -35,8 +36,13 @@ final class WsmanOperations {
     }
 
     WsmanOperations(CimObjectManager cimom, EnumerationContexts enumerations) {
+        this(cimom, enumerations, new EventingOperations(() -> null));
+    }
+
+    WsmanOperations(CimObjectManager cimom, EnumerationContexts enumerations, EventingOperations eventing) {
         this.cimom = cimom;
         this.enumerations = enumerations;
+        this.eventing = eventing;
     }
 
     String handle(RequestContext ctx, WsmanRequest req) throws WsmanFault {
@@ -52,6 +58,8 @@ final class WsmanOperations {
         String response = switch (req.action()) {
             case Ns.ACTION_PULL -> pull(ctx, req);
             case Ns.ACTION_RELEASE -> release(ctx, req);
+            case Ns.ACTION_SUBSCRIBE, Ns.ACTION_RENEW, Ns.ACTION_UNSUBSCRIBE, Ns.ACTION_GET_STATUS ->
+                    eventing.handle(ctx, req);
             default -> dispatchByResource(ctx, req);
         };
         if (req.maxEnvelopeSize() != null
@@ -247,7 +255,7 @@ final class WsmanOperations {
             enumerations.close(id);
         }
         WsmanRequest echo = new WsmanRequest(req.action(), req.to(), req.messageId(), en.resourceUri, req.selectors(),
-                req.maxEnvelopeSize(), req.operationTimeout(), body);
+                req.maxEnvelopeSize(), req.operationTimeout(), body, req.header());
         EnvelopeWriter ew = EnvelopeWriter.begin(echo, Ns.WSEN + "/PullResponse", Ns.WSEN, batch);
         XmlWriter w = ew.xml();
         w.start("g:PullResponse");

@@ -27,6 +27,7 @@ import org.vamt.cim.spi.ProviderBundles;
 import org.vamt.cim.spi.RequestContext;
 import org.vamt.endpoints.EndpointPathHandler;
 import org.vamt.metrics.Metrics;
+import org.vamt.wsman.eventing.EventSubscriptions;
 
 /**
  * WS-Management, and nothing else: parses the envelope, dispatches to the CIMOM (which holds the
@@ -67,7 +68,22 @@ public class WsmanService implements EndpointPathHandler {
     public WsmanService(@Reference CimObjectManager cimom, Config config) {
         this.enumerations = new EnumerationContexts(config.enumerationIdleSeconds() * 1000,
                 config.maxEnumerationsPerUser());
-        this.operations = new WsmanOperations(cimom, enumerations);
+        this.operations = new WsmanOperations(cimom, enumerations, new EventingOperations(() -> subscriptions));
+    }
+
+    /** The subscriptions service while one is there (vamt-eventing); without, WS-Eventing actions are unsupported. */
+    private volatile EventSubscriptions subscriptions;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindSubscriptions")
+    void bindSubscriptions(EventSubscriptions service) {
+        subscriptions = service;
+    }
+
+    void unbindSubscriptions(EventSubscriptions service) {
+        if (subscriptions == service) {
+            subscriptions = null;
+        }
     }
 
     /** Open enumeration contexts survive a new configuration. */
