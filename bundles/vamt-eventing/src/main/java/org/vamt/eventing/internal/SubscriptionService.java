@@ -103,7 +103,14 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
     @Activate
     public SubscriptionService(@Reference Hypervisor hypervisor, @Reference RealmCheck realms, Config config) {
         this(hypervisor, realms, config, SubscriberSeal.inKarafEtc(), Clock.systemUTC());
-        housekeeping.execute(this::loadAll);
+        housekeeping.execute(this::loadAllOrRetry);
+    }
+
+    /** At activation the hypervisor may not be connected yet: tries again every 2 s until the VMs are listed. */
+    private void loadAllOrRetry() {
+        if (!loadAll() && !closed) {
+            housekeeping.schedule(this::loadAllOrRetry, 2, TimeUnit.SECONDS);
+        }
     }
 
     SubscriptionService(Hypervisor hypervisor, RealmCheck realms, Config config, SubscriberSeal seal, Clock clock) {
@@ -131,14 +138,17 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         return deliverer;
     }
 
-    /** Reads every VM's subscriptions (activation: a restart picks up what was subscribed before). */
-    void loadAll() {
+    /**
+     * Reads every VM's subscriptions (activation: a restart picks up what was subscribed before);
+     * false when the VMs could not be listed.
+     */
+    boolean loadAll() {
         List<MachineId> machines;
         try {
             machines = hypervisor.listMachineIds();
-        } catch (HypervisorException e) {
-            LOG.warn("Cannot list the VMs to load their event subscriptions: {}", e.getMessage());
-            return;
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.info("Cannot list the VMs to load their event subscriptions yet: {}", e.getMessage());
+            return false;
         }
         int count = 0;
         for (MachineId m : machines) {
@@ -147,6 +157,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         if (count > 0) {
             LOG.info("Loaded {} event subscriptions of {} VMs", count, machines.size());
         }
+        return true;
     }
 
     /** Reads one VM's subscriptions; the number loaded. */
@@ -273,6 +284,11 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         }
         if (event.type() == MachineEvent.Type.UNDEFINED) {
             remember(event.uuid(), List.of());
+            return;
+        }
+        if (event.type() == MachineEvent.Type.DEFINED) {
+            // a VM that comes (or comes back) brings the subscriptions kept with it
+            housekeeping.execute(() -> load(event.uuid()));
             return;
         }
         Optional<Alert> alert = Alert.of(event, clock.instant());

@@ -1,0 +1,227 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.After;
+import org.junit.Test;
+import org.vamt.security.digest.DigestMath;
+
+/**
+ * Issue 23: AMT alerts over WS-Eventing in the real distribution. A console subscribes with
+ * MeshCentral's own stack ({@code meshcentral-subscribe.js}: amt-wsman.js ExecSubscribe, the
+ * subscriber's credentials as an IssuedTokens UsernameToken with wsman:Auth Digest), to this test's
+ * loopback listener, which demands HTTP Digest. The VM is powered off and on through libvirt
+ * directly ({@code virsh} on a private libvirtd serving the test driver, which outlives vAMT), and
+ * both events arrive with correct Digest. vAMT is killed and started again: the subscription is
+ * still there and the next event arrives. A subscription whose Expires has passed gets nothing.
+ *
+ * <p>Own copy of the distribution ({@code target/eventing}); ports 37992 (37993 TLS), 37181,
+ * 37101, 37099/37444.
+ */
+public class EventingIT {
+    static final int PORT = 37992;
+    static final String DESKTOP_01 = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
+    static final Path NODE = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
+    Process karaf;
+    PrivateLibvirtd libvirtd;
+    final List<Listener> listeners = new ArrayList<>();
+
+    @After
+    public void cleanUp() throws Exception {
+        if (karaf != null) {
+            RestartIT.killTree(karaf);
+        }
+        if (libvirtd != null) {
+            libvirtd.close();
+        }
+        listeners.forEach(Listener::close);
+    }
+
+    @Test
+    public void meshCentralSubscribesAndGetsLibvirtPowerEventsWithDigestAcrossARestartUntilItExpires()
+            throws Exception {
+        if (!Files.isDirectory(NODE.resolve("node_modules/meshcentral"))) {
+            fail("Node packages missing: run 'npm ci --omit=optional --ignore-scripts' in " + NODE);
+        }
+        Path home = RestartIT.freshCopyOfTheDistribution("eventing", PORT, PORT + 1, 37181, 37101, 37099, 37444);
+        libvirtd = PrivateLibvirtd.start(home.resolveSibling("libvirtd"), home.resolve("etc/vamt-demo-vms.xml"));
+        DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "uri", libvirtd.uri());
+        Map<String, String> env = Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD);
+        karaf = RestartIT.startKaraf(home, PORT, env);
+        String vm = address(home);
+        RestartIT.untilAnswered(new WsmanClient(vm, PORT), RestartIT.generalSettings());
+
+        Listener lasting = listen("console", "Subscriber-Pass-1");
+        Listener expiring = listen("console2", "Subscriber-Pass-2");
+        String answer = subscribe(vm, "PushWithAck", lasting, null);
+        assertTrue(answer, answer.contains("SubscriptionManager"));
+        String expiringAnswer = subscribe(vm, "Push", expiring, "PT6S");
+        assertTrue(expiringAnswer, expiringAnswer.contains("Expires"));
+        long expiresAt = System.currentTimeMillis() + 6000;
+
+        virsh("destroy", "desktop-01");
+        long offAt = System.nanoTime();
+        String off = lasting.next(5);
+        assertNotNull("no power-off event at the subscriber", off);
+        System.out.printf("EventingIT: power-off event %d ms after virsh returned%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - offAt));
+        assertTrue(off, off.contains("CIM_AlertIndication") && off.contains("VAMT0003"));
+        assertTrue("PushWithAck asks for an Ack: " + off, off.contains("AckRequested"));
+        assertNotNull("the subscription that has not expired yet got no event", expiring.next(5));
+
+        while (System.currentTimeMillis() < expiresAt + 500) {
+            Thread.sleep(100);
+        }
+        virsh("start", "desktop-01");
+        String on = lasting.next(5);
+        assertNotNull("no power-on event at the subscriber", on);
+        assertTrue(on, on.contains("VAMT0001"));
+        assertNull("the expired subscription got an event", expiring.next(2));
+
+        RestartIT.killTree(karaf);
+        karaf = RestartIT.startKaraf(home, PORT, env);
+        RestartIT.untilAnswered(new WsmanClient(vm, PORT), RestartIT.generalSettings());
+        Thread.sleep(2000);   // the subscriptions are read back from the VMs just after the start
+        virsh("destroy", "desktop-01");
+        assertNotNull("the subscription did not survive the restart", lasting.next(10));
+        assertNull("the expired subscription came back with the restart", expiring.next(2));
+        assertEquals("every credential the listeners saw was right", 0,
+                lasting.refused.get() + expiring.refused.get());
+
+        String audit = String.join("\n", RestartIT.describe(RestartIT.auditRecords(new WsmanClient(vm, PORT))));
+        assertTrue(audit, audit.contains("24/0") || audit.toLowerCase().contains("subscribed"));
+        for (Path file : List.of(home.resolve("etc"), home.resolve("data/log"))) {
+            try (Stream<Path> s = Files.walk(file)) {
+                for (Path f : s.filter(Files::isRegularFile).toList()) {
+                    String text = Files.readString(f, StandardCharsets.ISO_8859_1);
+                    assertTrue("a subscriber's password is in clear in " + f,
+                            !text.contains("Subscriber-Pass-1") && !text.contains("Subscriber-Pass-2"));
+                }
+            }
+        }
+    }
+
+    private Listener listen(String user, String password) throws IOException {
+        Listener l = new Listener(user, password);
+        listeners.add(l);
+        return l;
+    }
+
+    /** Subscribes through MeshCentral's stack; the answer's JSON line. */
+    private static String subscribe(String vm, String mode, Listener to, String expires) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", NODE.resolve("meshcentral-subscribe.js").toString(), vm,
+                String.valueOf(PORT), "admin", WsmanClient.PASSWORD, "subscribe", mode, to.url(), to.user,
+                to.password, "node-1"));
+        if (expires != null) {
+            cmd.add("expires:" + expires);
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("meshcentral-subscribe.js did not finish", p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("subscribe failed: " + out, 0, p.exitValue());
+        return out;
+    }
+
+    private void virsh(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("virsh", "-c", libvirtd.uri()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("virsh hung", p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("virsh " + String.join(" ", args) + ": " + out, 0, p.exitValue());
+    }
+
+    static String address(Path home) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            String a = DistributionFiles.endpointMap(home).get(DESKTOP_01);
+            if (a != null) {
+                return a;
+            }
+            assertTrue("no endpoint for desktop-01 in " + home.resolve("data/log/karaf.log"),
+                    System.currentTimeMillis() < deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /** A subscriber's loopback HTTP listener that demands Digest (qop=auth) and keeps what verified. */
+    static final class Listener {
+        final String user;
+        final String password;
+        final String nonce = UUID.randomUUID().toString();
+        final HttpServer server;
+        final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        final AtomicInteger refused = new AtomicInteger();
+
+        Listener(String user, String password) throws IOException {
+            this.user = user;
+            this.password = password;
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            server.createContext("/amt-events", this::handle);
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/amt-events";
+        }
+
+        String next(long seconds) throws InterruptedException {
+            return received.poll(seconds, TimeUnit.SECONDS);
+        }
+
+        private void handle(HttpExchange x) throws IOException {
+            byte[] body = x.getRequestBody().readAllBytes();
+            String auth = x.getRequestHeaders().getFirst("Authorization");
+            if (auth != null && verified(auth, x.getRequestMethod(), x.getRequestURI().toString())) {
+                received.add(new String(body, StandardCharsets.UTF_8));
+                x.sendResponseHeaders(200, -1);
+            } else {
+                if (auth != null) {
+                    refused.incrementAndGet();
+                }
+                x.getResponseHeaders().add("WWW-Authenticate",
+                        "Digest realm=\"events\", nonce=\"" + nonce + "\", qop=\"auth\"");
+                x.sendResponseHeaders(401, -1);
+            }
+            x.close();
+        }
+
+        private boolean verified(String header, String method, String uri) {
+            if (!header.startsWith("Digest ")) {
+                return false;
+            }
+            Map<String, String> p = DigestMath.parameters(header.substring(7));
+            if (!user.equals(p.get("username")) || !nonce.equals(p.get("nonce")) || !uri.equals(p.get("uri"))) {
+                return false;
+            }
+            String expected = DigestMath.response(DigestMath.ha1(user, "events", password), nonce, p.get("nc"),
+                    p.get("cnonce"), p.get("qop"), method, uri);
+            return DigestMath.sameDigest(expected, p.get("response"));
+        }
+
+        void close() {
+            server.stop(0);
+        }
+    }
+}
