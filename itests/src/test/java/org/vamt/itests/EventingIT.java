@@ -32,7 +32,7 @@ import org.vamt.security.digest.DigestMath;
  * MeshCentral's own stack ({@code meshcentral-subscribe.js}: amt-wsman.js ExecSubscribe, the
  * subscriber's credentials as an IssuedTokens UsernameToken with wsman:Auth Digest), to this test's
  * loopback listener, which demands HTTP Digest. The VM is powered off and on through libvirt
- * directly ({@code virsh} on a private libvirtd serving the test driver, which outlives vAMT), and
+ * directly ({@code virsh} on a private libvirtd's shared test-driver instance, which outlives vAMT), and
  * both events arrive with correct Digest. vAMT is killed and started again: the subscription is
  * still there and the next event arrives. A subscription whose Expires has passed gets nothing.
  *
@@ -41,16 +41,27 @@ import org.vamt.security.digest.DigestMath;
  */
 public class EventingIT {
     static final int PORT = 37992;
-    static final String DESKTOP_01 = "6f8c1a52-4b1e-4d6a-9a01-000000000001";
+    /**
+     * The domain of libvirt's shared test-driver instance ({@code test:///default}): a test driver
+     * opened from a file is a private copy per connection, so virsh would power off a copy vAMT never
+     * sees; the default instance is one per daemon, shared by vAMT and virsh, and outlives vAMT.
+     */
+    static final String VM_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+    static final String VM_NAME = "test";
     static final Path NODE = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
     Process karaf;
     PrivateLibvirtd libvirtd;
+    /** A virsh session that holds a connection, so the shared test-driver instance outlives vAMT's restart. */
+    Process holder;
     final List<Listener> listeners = new ArrayList<>();
 
     @After
     public void cleanUp() throws Exception {
         if (karaf != null) {
             RestartIT.killTree(karaf);
+        }
+        if (holder != null) {
+            holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (libvirtd != null) {
             libvirtd.close();
@@ -66,7 +77,17 @@ public class EventingIT {
         }
         Path home = RestartIT.freshCopyOfTheDistribution("eventing", PORT, PORT + 1, 37181, 37101, 37099, 37444);
         libvirtd = PrivateLibvirtd.start(home.resolveSibling("libvirtd"), home.resolve("etc/vamt-demo-vms.xml"));
-        DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "uri", libvirtd.uri());
+        DistributionFiles.setProperty(home, "etc/org.vamt.libvirt.cfg", "uri", sharedTestDriver());
+        // libvirt frees test:///default when its last connection closes: one stays open for the test
+        holder = new ProcessBuilder("virsh", "-c", sharedTestDriver()).redirectErrorStream(true).start();
+        holder.getOutputStream().write("uri\n".getBytes(StandardCharsets.UTF_8));
+        holder.getOutputStream().flush();
+        java.io.BufferedReader holderOut = new java.io.BufferedReader(new java.io.InputStreamReader(
+                holder.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = holderOut.readLine(); line != null && !line.contains("test+unix");
+             line = holderOut.readLine()) {
+            // the banner; the session is connected once it has answered "uri"
+        }
         Map<String, String> env = Map.of("VAMT_ADMIN_PASSWORD", WsmanClient.PASSWORD);
         karaf = RestartIT.startKaraf(home, PORT, env);
         String vm = address(home);
@@ -80,7 +101,7 @@ public class EventingIT {
         assertTrue(expiringAnswer, expiringAnswer.contains("Expires"));
         long expiresAt = System.currentTimeMillis() + 6000;
 
-        virsh("destroy", "desktop-01");
+        virsh("destroy", VM_NAME);
         long offAt = System.nanoTime();
         String off = lasting.next(5);
         assertNotNull("no power-off event at the subscriber", off);
@@ -93,7 +114,7 @@ public class EventingIT {
         while (System.currentTimeMillis() < expiresAt + 500) {
             Thread.sleep(100);
         }
-        virsh("start", "desktop-01");
+        virsh("start", VM_NAME);
         String on = lasting.next(5);
         assertNotNull("no power-on event at the subscriber", on);
         assertTrue(on, on.contains("VAMT0001"));
@@ -102,8 +123,8 @@ public class EventingIT {
         RestartIT.killTree(karaf);
         karaf = RestartIT.startKaraf(home, PORT, env);
         RestartIT.untilAnswered(new WsmanClient(vm, PORT), RestartIT.generalSettings());
-        Thread.sleep(2000);   // the subscriptions are read back from the VMs just after the start
-        virsh("destroy", "desktop-01");
+        awaitLog(home, "Loaded 1 event subscriptions");   // read back from the VM just after the start
+        virsh("destroy", VM_NAME);
         assertNotNull("the subscription did not survive the restart", lasting.next(10));
         assertNull("the expired subscription came back with the restart", expiring.next(2));
         assertEquals("every credential the listeners saw was right", 0,
@@ -144,7 +165,7 @@ public class EventingIT {
     }
 
     private void virsh(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("virsh", "-c", libvirtd.uri()));
+        List<String> cmd = new ArrayList<>(List.of("virsh", "-c", sharedTestDriver()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -152,14 +173,28 @@ public class EventingIT {
         assertEquals("virsh " + String.join(" ", args) + ": " + out, 0, p.exitValue());
     }
 
-    static String address(Path home) throws Exception {
+    /** Waits for the second start's line in karaf.log (the first start's log is the same file). */
+    private static void awaitLog(Path home, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        Path log = home.resolve("data/log/karaf.log");
+        while (Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream().noneMatch(l -> l.contains(text))) {
+            assertTrue("no '" + text + "' in " + log, System.currentTimeMillis() < deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    private String sharedTestDriver() {
+        return "test+unix:///default?socket=" + libvirtd.socket();
+    }
+
+    String address(Path home) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
-            String a = DistributionFiles.endpointMap(home).get(DESKTOP_01);
+            String a = DistributionFiles.endpointMap(home).get(VM_UUID);
             if (a != null) {
                 return a;
             }
-            assertTrue("no endpoint for desktop-01 in " + home.resolve("data/log/karaf.log"),
+            assertTrue("no endpoint for " + VM_NAME + " in " + home.resolve("data/log/karaf.log"),
                     System.currentTimeMillis() < deadline);
             Thread.sleep(200);
         }

@@ -108,7 +108,14 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
 
     /** At activation the hypervisor may not be connected yet: tries again every 2 s until the VMs are listed. */
     private void loadAllOrRetry() {
-        if (!loadAll() && !closed) {
+        boolean loaded;
+        try {
+            loaded = loadAll();
+        } catch (RuntimeException e) {
+            LOG.warn("Event subscriptions not loaded; trying again in 2 s", e);
+            loaded = false;
+        }
+        if (!loaded && !closed) {
             housekeeping.schedule(this::loadAllOrRetry, 2, TimeUnit.SECONDS);
         }
     }
@@ -154,20 +161,18 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         for (MachineId m : machines) {
             count += load(m.uuid());
         }
-        if (count > 0) {
-            LOG.info("Loaded {} event subscriptions of {} VMs", count, machines.size());
-        }
+        LOG.info("Loaded {} event subscriptions of {} VMs", count, machines.size());
         return true;
     }
 
-    /** Reads one VM's subscriptions; the number loaded. */
+    /** Reads one VM's subscriptions that have not expired (the others go at the next sweep); how many. */
     int load(String uuid) {
         try {
-            List<StoredSubscription> subs = store.get(uuid).subscriptions();
+            List<StoredSubscription> subs = unexpired(store.get(uuid).subscriptions());
             remember(uuid, subs);
             return subs.size();
-        } catch (HypervisorException e) {
-            LOG.warn("VM {}: cannot read its event subscriptions: {}", uuid, e.getMessage());
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.warn("VM {}: cannot read its event subscriptions: {}", uuid, e.toString());
             return 0;
         }
     }
