@@ -2,11 +2,12 @@
 # Runs the issue 8 end-to-end benchmarks against a fresh copy of the distribution and writes the
 # raw output to benchmarks/results/ (the figures in docs/benchmarks.md come from there).
 # Usage (from the repository root, after `mvn install`):  benchmarks/run-all.sh [stage...]
-# Stages: cold paper concurrency inventory hang scale million plot (default: all, in that order; scale runs
+# Stages: cold paper concurrency inventory hang scale million events plot (default: all, in that order; scale runs
 # SCALE_COUNTS="4 10 100 1000 10000" VMs unless told otherwise), profile (JFR of a restart, the paper's
 # Get, the inventory sweep and a 10,000-VM start, summarised in results/profile-*.txt; run it after
 # the measuring stages, a recording slows what it records), and
-# cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own).
+# cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own),
+# events (issue 23: libvirt → WS-Eventing subscriber latency, EVENT_VMS=1000 subscribed VMs; needs root for its libvirtd).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
@@ -430,6 +431,34 @@ cira() {
 
 # Never leave a Karaf behind, even when a stage fails.
 trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop; stop_mc' EXIT
-[ $# -eq 0 ] && set -- cold paper concurrency inventory hang scale million plot
+[ $# -eq 0 ] && set -- cold paper concurrency inventory hang scale million events plot
 [ -d "$DIST" ] || fresh_dist
+# Issue 23: event latency from libvirt to a WS-Eventing subscriber with 1,000 subscribed VMs. vAMT runs on
+# a private libvirtd (as nobody, its own socket) serving the shared test:///default instance, where
+# EventLatency defines and powers the VMs with virsh (libvirt directly, not through vAMT).
+events() {
+    local lv=$SCRATCH/libvirtd-events sock
+    sock=$lv/run/libvirt-sock
+    rm -rf "$lv" && mkdir -p "$lv/run" "$lv/home"
+    printf 'unix_sock_dir = "%s"\nunix_sock_rw_perms = "0777"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n' \
+        "$lv/run" > "$lv/libvirtd.conf"
+    chmod 777 "$lv" "$lv/run" "$lv/home"; chmod 644 "$lv/libvirtd.conf"
+    (cd "$lv" && setsid setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$lv/home" \
+        XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/home" XDG_CACHE_HOME="$lv/home" \
+        /usr/sbin/libvirtd -f "$lv/libvirtd.conf" > "$lv/libvirtd.log" 2>&1 & echo $! > "$lv/pid")
+    for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.2; done
+    sed -i "s|^uri = .*|uri = test+unix:///default?socket=$sock|" "$DIST/etc/org.vamt.libvirt.cfg"
+    forget_endpoints
+    {
+        start 1
+        java -cp "$CP" org.vamt.bench.EventLatency "$sock" "$DIST" admin "$PASSWORD" "${EVENT_VMS:-1000}" \
+            "${EVENT_COUNT:-500}"
+        echo "heap after GC: $(heap_after_gc); RSS $(rss)"
+        stop
+    } 2>&1 | tee "$RESULTS/events-${EVENT_VMS:-1000}vms.txt"
+    kill "$(cat "$lv/pid")" 2>/dev/null || true
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
+    forget_endpoints
+}
+
 for stage in "$@"; do "$stage"; done
