@@ -443,7 +443,7 @@ events() {
     printf 'unix_sock_dir = "%s"\nunix_sock_rw_perms = "0777"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n' \
         "$lv/run" > "$lv/libvirtd.conf"
     chmod 777 "$lv" "$lv/run" "$lv/home"; chmod 644 "$lv/libvirtd.conf"
-    (cd "$lv" && setsid setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$lv/home" \
+    (cd "$lv" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$lv/home" \
         XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/home" XDG_CACHE_HOME="$lv/home" \
         /usr/sbin/libvirtd -f "$lv/libvirtd.conf" > "$lv/libvirtd.log" 2>&1 & echo $! > "$lv/pid")
     for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.2; done

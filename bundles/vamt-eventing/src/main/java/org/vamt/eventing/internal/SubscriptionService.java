@@ -91,8 +91,14 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
     private final Clock clock;
     private final int maxPerVm;
     private final Deliverer deliverer;
-    /** The subscriptions of each VM, as last stored: events are matched here, never against libvirt. */
-    private final Map<String, List<StoredSubscription>> live = new ConcurrentHashMap<>();
+    /** A VM's subscriptions as last read. */
+    private record Live(List<StoredSubscription> subscriptions) {
+    }
+
+    /** The subscriptions of each VM, as last read: events are matched here, never against libvirt. */
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    /** One lock per VM for {@link #reload}. */
+    private final Map<String, Object> reloading = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vamt-eventing-housekeeping");
@@ -168,23 +174,48 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
     /** Reads one VM's subscriptions that have not expired (the others go at the next sweep); how many. */
     int load(String uuid) {
         try {
-            List<StoredSubscription> subs = unexpired(store.get(uuid).subscriptions());
-            remember(uuid, subs);
-            return subs.size();
+            return reload(uuid);
         } catch (HypervisorException | RuntimeException e) {
             LOG.warn("VM {}: cannot read its event subscriptions: {}", uuid, e.toString());
             return 0;
         }
     }
 
-    private void remember(String uuid, List<StoredSubscription> subs) {
-        List<StoredSubscription> before = subs.isEmpty() ? live.remove(uuid) : live.put(uuid, subs);
-        if (before != null) {
-            for (StoredSubscription gone : before) {
-                if (subs.stream().noneMatch(s -> s.id().equals(gone.id()))) {
-                    deliverer.forget(key(uuid, gone.id()));
+    /**
+     * Reads the VM's subscriptions and keeps them for the events; the number of unexpired ones. Read and
+     * kept under the VM's lock, so a read that raced a change (a load at a DEFINED event, a subscribe's
+     * own read-back) can never put back an older list after a newer one.
+     */
+    private int reload(String uuid) throws HypervisorException {
+        synchronized (reloading.computeIfAbsent(uuid, k -> new Object())) {
+            List<StoredSubscription> subs = unexpired(store.get(uuid).subscriptions());
+            Live before = subs.isEmpty() ? live.remove(uuid) : live.put(uuid, new Live(subs));
+            if (before != null) {
+                for (StoredSubscription gone : before.subscriptions()) {
+                    if (subs.stream().noneMatch(s -> s.id().equals(gone.id()))) {
+                        deliverer.forget(key(uuid, gone.id()));
+                    }
                 }
             }
+            return subs.size();
+        }
+    }
+
+    /** The VM is gone: its subscriptions go from memory (libvirt dropped what was kept with it). */
+    private void forgetVm(String uuid) {
+        Live gone = live.remove(uuid);
+        if (gone != null) {
+            gone.subscriptions().forEach(s -> deliverer.forget(key(uuid, s.id())));
+        }
+    }
+
+    /** After a change was stored: reads it back with its generation, for the events to use. */
+    private void refresh(RequestContext ctx) {
+        try {
+            reload(ctx.machineId());
+        } catch (HypervisorException e) {
+            LOG.warn("VM {}: stored its event subscriptions but cannot read them back: {}", ctx.machineName(),
+                    e.getMessage());
         }
     }
 
@@ -217,7 +248,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         StoredSubscription sub = new StoredSubscription(id, request.resourceUri().trim(),
                 request.filterName() == null ? Indications.ALL_EVENTS : request.filterName().trim(), request.mode(),
                 notifyTo.toString(), request.referenceParameters(), request.user(), sealed, expiresAt, ctx.user());
-        EventingState now = change(ctx, state -> {
+        change(ctx, state -> {
             List<StoredSubscription> kept = unexpired(state.subscriptions());
             if (kept.size() >= maxPerVm) {
                 throw new EventingException(Reason.LIMIT_REACHED,
@@ -228,7 +259,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         });
         LOG.info("VM {}: {} subscribed {} to its events ({}, {})", ctx.machineName(), ctx.user(),
                 Deliverer.safe(notifyTo), request.mode(), expiresAt == null ? "no expiry" : "expires " + sub.expires());
-        remember(ctx.machineId(), now.subscriptions());
+        refresh(ctx);
         return new Subscription(id, sub.expires());
     }
 
@@ -236,7 +267,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
     public Subscription renew(RequestContext ctx, String id, Duration expires) throws EventingException {
         requireEventManager(ctx);
         Long expiresAt = expires == null ? null : clock.millis() + expires.toMillis();
-        EventingState now = change(ctx, state -> {
+        change(ctx, state -> {
             List<StoredSubscription> kept = unexpired(state.subscriptions());
             int at = indexOf(kept, id);
             if (at < 0) {
@@ -245,14 +276,14 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
             kept.set(at, kept.get(at).expiringAt(expiresAt));
             return new EventingState(kept);
         });
-        remember(ctx.machineId(), now.subscriptions());
+        refresh(ctx);
         return new Subscription(id, expiresAt == null ? null : java.time.Instant.ofEpochMilli(expiresAt));
     }
 
     @Override
     public void unsubscribe(RequestContext ctx, String id) throws EventingException {
         requireEventManager(ctx);
-        EventingState now = change(ctx, state -> {
+        change(ctx, state -> {
             List<StoredSubscription> kept = unexpired(state.subscriptions());
             int at = indexOf(kept, id);
             if (at < 0) {
@@ -262,7 +293,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
             return new EventingState(kept);
         });
         LOG.info("VM {}: {} ended subscription {}", ctx.machineName(), ctx.user(), id);
-        remember(ctx.machineId(), now.subscriptions());
+        refresh(ctx);
     }
 
     @Override
@@ -288,7 +319,7 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
             return;
         }
         if (event.type() == MachineEvent.Type.UNDEFINED) {
-            remember(event.uuid(), List.of());
+            forgetVm(event.uuid());
             return;
         }
         if (event.type() == MachineEvent.Type.DEFINED) {
@@ -304,12 +335,12 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
 
     /** Sends an alert of a VM to each of its subscriptions that has not expired. */
     void publish(Alert alert) {
-        List<StoredSubscription> subs = live.get(alert.machineId());
-        if (subs == null) {
+        Live kept = live.get(alert.machineId());
+        if (kept == null) {
             return;
         }
         long now = clock.millis();
-        for (StoredSubscription s : subs) {
+        for (StoredSubscription s : kept.subscriptions()) {
             if (s.expiredAt(now)) {
                 continue;
             }
@@ -337,11 +368,11 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
     /** Drops expired subscriptions from memory and from the VMs that keep them. */
     void dropExpired() {
         long now = clock.millis();
-        for (Map.Entry<String, List<StoredSubscription>> vm : live.entrySet()) {
-            if (vm.getValue().stream().anyMatch(s -> s.expiredAt(now))) {
+        for (Map.Entry<String, Live> vm : live.entrySet()) {
+            if (vm.getValue().subscriptions().stream().anyMatch(s -> s.expiredAt(now))) {
                 try {
-                    remember(vm.getKey(), store.update(vm.getKey(),
-                            state -> new EventingState(unexpired(state.subscriptions()))).subscriptions());
+                    store.update(vm.getKey(), state -> new EventingState(unexpired(state.subscriptions())));
+                    reload(vm.getKey());
                 } catch (HypervisorException e) {
                     LOG.debug("VM {}: expired subscriptions not dropped yet: {}", vm.getKey(), e.getMessage());
                 }
