@@ -445,7 +445,7 @@ events() {
     chmod 777 "$lv" "$lv/run" "$lv/home"; chmod 644 "$lv/libvirtd.conf"
     (cd "$lv" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$lv/home" \
         XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/home" XDG_CACHE_HOME="$lv/home" \
-        /usr/sbin/libvirtd -f "$lv/libvirtd.conf" > "$lv/libvirtd.log" 2>&1 & echo $! > "$lv/pid")
+        /usr/sbin/libvirtd -f "$lv/libvirtd.conf" -p "$lv/run/libvirtd.pid" > "$lv/libvirtd.log" 2>&1 &)
     for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.2; done
     sed -i "s|^uri = .*|uri = test+unix:///default?socket=$sock|" "$DIST/etc/org.vamt.libvirt.cfg"
     forget_endpoints
@@ -456,7 +456,7 @@ events() {
         echo "heap after GC: $(heap_after_gc); RSS $(rss)"
         stop
     } 2>&1 | tee "$RESULTS/events-${EVENT_VMS:-1000}vms.txt"
-    kill "$(cat "$lv/pid")" 2>/dev/null || true
+    kill "$(cat "$lv/run/libvirtd.pid")" 2>/dev/null || true   # its own pid file: setpriv and env come between
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
     forget_endpoints
 }
