@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditRecords;
 
 /**
  * One event of a VM as a CIM_AlertIndication carries it.
@@ -29,6 +31,18 @@ record Alert(String machineId, String messageId, String message, List<String> ar
             case CRASHED -> Optional.of(power(e, "VAMT0005", "The system crashed.", "8", 6, now));
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * The alert for an audit record vAMT made (AMT's audit log event): the arguments are the AuditAppID,
+     * the EventID and the initiator (empty when nobody authenticated).
+     */
+    static Alert of(AuditEvent e, Instant now) {
+        String name = AuditRecords.eventName(e.appId(), e.eventId());
+        return new Alert(e.machineId(), "VAMT0100", "Audit log: " + name
+                + (e.initiator() == null ? "" : " by " + e.initiator()) + ".",
+                List.of(Integer.toString(e.appId()), Integer.toString(e.eventId()),
+                        e.initiator() == null ? "" : e.initiator()), 2, now);
     }
 
     /** The argument is the CIM_AssociatedPowerManagementService PowerState now (2 on, 4 sleep, 8 off). */

@@ -35,6 +35,8 @@ import org.vamt.hypervisor.MachineId;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.state.StateStore;
 import org.vamt.security.AmtRealm;
+import org.vamt.security.AuditEvent;
+import org.vamt.security.AuditObserver;
 import org.vamt.security.RealmCheck;
 import org.vamt.security.digest.DigestSession;
 import org.vamt.wsman.eventing.EventSubscriptions;
@@ -47,12 +49,13 @@ import org.vamt.wsman.eventing.Subscription;
  * Every VM's WS-Eventing subscriptions, as AMT keeps them: at most a configured number per VM, for
  * users holding the Event Manager realm, kept with the VM ({@link EventingState}, the subscriber's
  * password sealed) so they survive a restart, ending when they expire. Power transitions libvirt
- * reports are pushed to every live subscription of the VM ({@link Deliverer}).
+ * reports and the audit records vAMT makes are pushed to every live subscription of the VM
+ * ({@link Deliverer}).
  */
-@Component(service = {EventSubscriptions.class, MachineListener.class}, immediate = true,
+@Component(service = {EventSubscriptions.class, MachineListener.class, AuditObserver.class}, immediate = true,
         configurationPid = SubscriptionService.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = SubscriptionService.Config.class)
-public class SubscriptionService implements EventSubscriptions, MachineListener, AutoCloseable {
+public class SubscriptionService implements EventSubscriptions, MachineListener, AuditObserver, AutoCloseable {
     static final String PID = "org.vamt.eventing";
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionService.class);
     /** The resource URIs a Subscribe may name: AMT's events are offered on all of these. */
@@ -330,6 +333,14 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         Optional<Alert> alert = Alert.of(event, clock.instant());
         if (alert.isPresent()) {
             publish(alert.get());
+        }
+    }
+
+    /** Pushes an audit record vAMT made (who did what on the VM) to the VM's subscriptions; returns at once. */
+    @Override
+    public void recorded(AuditEvent event) {
+        if (!closed) {
+            publish(Alert.of(event, clock.instant()));
         }
     }
 

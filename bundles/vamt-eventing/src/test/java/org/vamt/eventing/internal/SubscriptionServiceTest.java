@@ -110,6 +110,22 @@ class SubscriptionServiceTest {
     }
 
     @Test
+    void auditRecordsReachTheSubscriber() throws Exception {
+        SubscriptionService s = service(16, 6);
+        DigestListener l = listener();
+        s.subscribe(ctx(DESKTOP_01, "admin"), request(l.url(), null));
+        s.recorded(new org.vamt.security.AuditEvent(DESKTOP_01, 17, 1, "admin", "127.0.0.1", null,
+                java.time.Instant.now()));
+        String audit = l.next(5);
+        assertNotNull(audit, "no event for the audit record");
+        assertTrue(audit.contains("<g:MessageID>VAMT0100</g:MessageID>"), audit);
+        assertTrue(audit.contains("<g:Message>Audit log: power down by admin.</g:Message>"), audit);
+        s.recorded(new org.vamt.security.AuditEvent(BUILD_SERVER, 17, 0, "admin", "127.0.0.1", null,
+                java.time.Instant.now()));
+        assertNull(l.next(1), "another VM's audit record reached this VM's subscriber");
+    }
+
+    @Test
     void theSubscriberPasswordIsSealedAndASubscriptionSurvivesARestart() throws Exception {
         SubscriptionService first = service(16, 6);
         DigestListener l = listener();

@@ -101,6 +101,20 @@ public class SecurityServiceComponent implements SecurityService {
         auditLog.unbind(trail);
     }
 
+    /** Who else hears audit events (vamt-eventing pushes them to subscribers). */
+    private final java.util.List<org.vamt.security.AuditObserver> auditObservers =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "unbindAuditObserver")
+    void bindAuditObserver(org.vamt.security.AuditObserver observer) {
+        auditObservers.add(observer);
+    }
+
+    void unbindAuditObserver(org.vamt.security.AuditObserver observer) {
+        auditObservers.remove(observer);
+    }
+
     /** Login metrics while a metrics service is there; logins work the same without. */
     private volatile LoginMeters meters = LoginMeters.OFF;
 
@@ -208,6 +222,14 @@ public class SecurityServiceComponent implements SecurityService {
     @Override
     public void audit(AuditEvent event) {
         auditLog.record(event);
+        for (org.vamt.security.AuditObserver observer : auditObservers) {
+            try {
+                observer.recorded(event);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SecurityServiceComponent.class)
+                        .warn("Audit observer {} failed", observer.getClass().getName(), e);
+            }
+        }
     }
 
     @Override
