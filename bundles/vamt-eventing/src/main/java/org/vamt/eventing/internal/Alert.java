@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.vamt.hypervisor.MachineEvent;
+import org.vamt.security.AmtRealm;
 import org.vamt.security.AuditEvent;
 import org.vamt.security.AuditRecords;
 
@@ -17,9 +18,11 @@ import org.vamt.security.AuditRecords;
  * @param arguments         MessageArguments
  * @param perceivedSeverity CIM PerceivedSeverity (2 information, 3 degraded, 6 fatal…)
  * @param time              when it happened
+ * @param realm             the AMT realm the subscribing user must hold to be sent it, or 0 for none beyond
+ *                          Event Manager (audit records need the Audit Log realm, as reading the log does)
  */
 record Alert(String machineId, String messageId, String message, List<String> arguments, int perceivedSeverity,
-             Instant time) {
+             Instant time, int realm) {
 
     /** The alert a lifecycle change raises; empty for changes that are not power transitions. */
     static Optional<Alert> of(MachineEvent e, Instant now) {
@@ -42,11 +45,11 @@ record Alert(String machineId, String messageId, String message, List<String> ar
         return new Alert(e.machineId(), "VAMT0100", "Audit log: " + name
                 + (e.initiator() == null ? "" : " by " + e.initiator()) + ".",
                 List.of(Integer.toString(e.appId()), Integer.toString(e.eventId()),
-                        e.initiator() == null ? "" : e.initiator()), 2, now);
+                        e.initiator() == null ? "" : e.initiator()), 2, now, AmtRealm.AUDIT_LOG);
     }
 
     /** The argument is the CIM_AssociatedPowerManagementService PowerState now (2 on, 4 sleep, 8 off). */
     private static Alert power(MachineEvent e, String id, String text, String powerState, int severity, Instant now) {
-        return new Alert(e.uuid(), id, text, List.of(powerState), severity, now);
+        return new Alert(e.uuid(), id, text, List.of(powerState), severity, now, 0);
     }
 }

@@ -352,7 +352,8 @@ public class SubscriptionService implements EventSubscriptions, MachineListener,
         }
         long now = clock.millis();
         for (StoredSubscription s : kept.subscriptions()) {
-            if (s.expiredAt(now)) {
+            if (s.expiredAt(now) || alert.realm() != 0 && (s.subscribedBy() == null
+                    || !realms.permits(s.subscribedBy(), alert.machineId(), alert.realm()))) {
                 continue;
             }
             Deliverer.Target target = target(alert.machineId(), s);

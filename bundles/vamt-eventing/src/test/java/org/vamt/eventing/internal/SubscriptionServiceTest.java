@@ -64,7 +64,7 @@ class SubscriptionServiceTest {
 
     private SubscriptionService service(int maxPerVm, int attempts) {
         SubscriptionService s = new SubscriptionService(demo.hypervisor(),
-                (user, vm, realm) -> realm == AmtRealm.EVENT_MANAGER && eventManagers.contains(user),
+                (user, vm, realm) -> user.equals("admin") || realm == AmtRealm.EVENT_MANAGER && eventManagers.contains(user),
                 config(maxPerVm, attempts), new SubscriberSeal(etc.resolve(SubscriberSeal.KEY_FILE)),
                 Clock.systemUTC());
         s.loadAll();
@@ -123,6 +123,15 @@ class SubscriptionServiceTest {
         s.recorded(new org.vamt.security.AuditEvent(BUILD_SERVER, 17, 0, "admin", "127.0.0.1", null,
                 java.time.Instant.now()));
         assertNull(l.next(1), "another VM's audit record reached this VM's subscriber");
+        // a subscription made by a user without the Audit Log realm gets power events, not audit records
+        eventManagers.add("events-only");
+        DigestListener limited = listener();
+        s.subscribe(ctx(BUILD_SERVER, "events-only"), request(limited.url(), null));
+        s.recorded(new org.vamt.security.AuditEvent(BUILD_SERVER, 17, 0, "admin", "127.0.0.1", null,
+                java.time.Instant.now()));
+        assertNull(limited.next(1), "an audit record reached a subscriber without the Audit Log realm");
+        s.machineChanged(new MachineEvent(BUILD_SERVER, "build-server", MachineEvent.Type.STARTED));
+        assertNotNull(limited.next(5), "the power event did not reach the subscriber without the Audit Log realm");
     }
 
     @Test
