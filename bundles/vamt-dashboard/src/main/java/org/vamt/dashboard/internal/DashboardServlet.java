@@ -41,6 +41,7 @@ import org.vamt.operator.OperatorPower;
 import org.vamt.operator.PowerAction;
 import org.vamt.operator.Providers;
 import org.vamt.security.SecurityService;
+import org.vamt.markup.Markup;
 
 /**
  * The operator dashboard at {@code /vamt/} on Karaf's HTTP service (the management interface,
@@ -224,7 +225,7 @@ public class DashboardServlet extends HttpServlet {
         StringBuilder b = head("Log in");
         b.append("<main><h1>vAMT operator dashboard</h1>");
         if (error != null) {
-            b.append("<p class=\"error\" role=\"alert\">").append(Html.text(error)).append("</p>");
+            b.append("<p class=\"error\" role=\"alert\">").append(Markup.escape(error)).append("</p>");
         }
         b.append("<form method=\"post\" action=\"").append(PATH).append("/login\" class=\"login\">")
                 .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(token).append("\">")
@@ -234,7 +235,7 @@ public class DashboardServlet extends HttpServlet {
                 .append("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>")
                 .append("<button type=\"submit\">Log in</button></form>")
                 .append("<p class=\"note\">Karaf users (etc/users.properties, JAAS realm karaf) with the role ")
-                .append(Html.text(jaas.role())).append(".</p></main></body></html>");
+                .append(Markup.escape(jaas.role())).append(".</p></main></body></html>");
         html(resp, status, b);
     }
 
@@ -313,11 +314,11 @@ public class DashboardServlet extends HttpServlet {
         StringBuilder b = head("vAMT operator dashboard");
         b.append("<header><h1>vAMT operator dashboard</h1><form method=\"post\" action=\"").append(PATH)
                 .append("/logout\"><input type=\"hidden\" name=\"csrf\" value=\"").append(s.csrf)
-                .append("\"><span>").append(Html.text(s.user)).append("</span> <button type=\"submit\">Log out</button>")
+                .append("\"><span>").append(Markup.escape(s.user)).append("</span> <button type=\"submit\">Log out</button>")
                 .append("</form></header><main>");
         String[] message = s.takeMessage();
         b.append("<p id=\"message\" role=\"status\" class=\"").append(message == null ? "empty" : message[1])
-                .append("\">").append(message == null ? "" : Html.text(message[0])).append("</p>");
+                .append("\">").append(message == null ? "" : Markup.escape(message[0])).append("</p>");
         List<MachineInfo> vms = vms(b, s);
         audit(b, s, vms);
         providers(b);
@@ -336,7 +337,7 @@ public class DashboardServlet extends HttpServlet {
             }
             vms = h.listMachines().stream().sorted(Comparator.comparing(MachineInfo::name)).toList();
         } catch (Exception e) {
-            b.append("<p class=\"error\">Cannot list the VMs: ").append(Html.text(e.getMessage())).append("</p></section>");
+            b.append("<p class=\"error\">Cannot list the VMs: ").append(Markup.escape(e.getMessage())).append("</p></section>");
             return List.of();
         }
         Map<String, String> nodes = Nodes.byMachine(context);
@@ -349,27 +350,27 @@ public class DashboardServlet extends HttpServlet {
         for (MachineInfo m : vms) {
             Optional<Endpoints.Endpoint> ep = e == null ? Optional.empty() : e.endpoint(m.uuid());
             String state = m.state().name().toLowerCase(Locale.ROOT).replace('_', ' ');
-            b.append("<tr id=\"vm-").append(Html.text(m.uuid())).append("\" data-vm=\"").append(Html.text(m.name()))
+            b.append("<tr id=\"vm-").append(Markup.escape(m.uuid())).append("\" data-vm=\"").append(Markup.escape(m.name()))
                     .append("\"><td data-label=\"Name\">");
             if (ep.isPresent()) {
-                b.append("<a href=\"").append(Html.text(page(ep.get()))).append("\">").append(Html.text(m.name()))
+                b.append("<a href=\"").append(Markup.escape(page(ep.get()))).append("\">").append(Markup.escape(m.name()))
                         .append("</a>");
             } else {
-                b.append(Html.text(m.name()));
+                b.append(Markup.escape(m.name()));
             }
             b.append("</td><td data-label=\"State\" class=\"state ").append(m.state().isOn() ? "on" : "off")
-                    .append("\">").append(Html.text(state)).append("</td><td data-label=\"Endpoint\">")
-                    .append(ep.map(x -> Html.text(x.url())).orElse("none")).append("</td>");
+                    .append("\">").append(Markup.escape(state)).append("</td><td data-label=\"Endpoint\">")
+                    .append(ep.map(x -> Markup.escape(x.url())).orElse("none")).append("</td>");
             if (!nodes.isEmpty()) {
-                b.append("<td data-label=\"Node\">").append(Html.text(nodes.getOrDefault(
+                b.append("<td data-label=\"Node\">").append(Markup.escape(nodes.getOrDefault(
                         m.uuid().toLowerCase(Locale.ROOT), "?"))).append("</td>");
             }
             b.append("<td data-label=\"Power\"><form method=\"post\" action=\"").append(PATH)
                     .append("/power\" class=\"power\"><input type=\"hidden\" name=\"csrf\" value=\"").append(s.csrf).append("\">")
-                    .append("<input type=\"hidden\" name=\"vm\" value=\"").append(Html.text(m.uuid())).append("\">");
+                    .append("<input type=\"hidden\" name=\"vm\" value=\"").append(Markup.escape(m.uuid())).append("\">");
             for (PowerAction a : BUTTONS) {
                 b.append("<button type=\"submit\" name=\"action\" value=\"").append(a.word()).append("\" aria-label=\"")
-                        .append(a.word()).append(' ').append(Html.text(m.name())).append("\">").append(a.word())
+                        .append(a.word()).append(' ').append(Markup.escape(m.name())).append("\">").append(a.word())
                         .append("</button>");
             }
             b.append("</form></td></tr>");
@@ -407,11 +408,11 @@ public class DashboardServlet extends HttpServlet {
         b.append("<table id=\"providers\"><thead><tr><th>Bundle</th><th>Version</th><th>Where</th><th>Classes</th>")
                 .append("</tr></thead><tbody>");
         for (Providers.Provider p : list) {
-            b.append("<tr><td data-label=\"Bundle\">").append(Html.text(p.bundle()))
-                    .append("</td><td data-label=\"Version\">").append(Html.text(p.version()))
-                    .append("</td><td data-label=\"Where\">").append(Html.text(p.where()))
+            b.append("<tr><td data-label=\"Bundle\">").append(Markup.escape(p.bundle()))
+                    .append("</td><td data-label=\"Version\">").append(Markup.escape(p.version()))
+                    .append("</td><td data-label=\"Where\">").append(Markup.escape(p.where()))
                     .append("</td><td data-label=\"Classes\" class=\"classes\">")
-                    .append(Html.text(String.join(", ", p.classes()))).append("</td></tr>");
+                    .append(Markup.escape(String.join(", ", p.classes()))).append("</td></tr>");
         }
         b.append("</tbody></table></section>");
     }
@@ -445,10 +446,10 @@ public class DashboardServlet extends HttpServlet {
             for (Event e : events.subList(0, Math.min(events.size(), AUDIT_EVENTS))) {
                 AuditLogs.Entry x = e.entry();
                 b.append("<tr><td data-label=\"Time\">").append(TIME.format(x.time()))
-                        .append("</td><td data-label=\"VM\">").append(Html.text(e.vm()))
-                        .append("</td><td data-label=\"Event\">").append(Html.text(x.what()))
-                        .append("</td><td data-label=\"By\">").append(Html.text(x.initiator().isEmpty() ? "-" : x.initiator()))
-                        .append("</td><td data-label=\"From\">").append(Html.text(x.address().isEmpty() ? "-" : x.address()))
+                        .append("</td><td data-label=\"VM\">").append(Markup.escape(e.vm()))
+                        .append("</td><td data-label=\"Event\">").append(Markup.escape(x.what()))
+                        .append("</td><td data-label=\"By\">").append(Markup.escape(x.initiator().isEmpty() ? "-" : x.initiator()))
+                        .append("</td><td data-label=\"From\">").append(Markup.escape(x.address().isEmpty() ? "-" : x.address()))
                         .append("</td></tr>");
             }
             b.append("</tbody></table>");
@@ -458,7 +459,7 @@ public class DashboardServlet extends HttpServlet {
                     .append("vamt:log &lt;vm&gt; in the shell reads any VM's log.</p>");
         }
         if (!unreadable.isEmpty()) {
-            b.append("<p class=\"error\">Audit log not readable for: ").append(Html.text(String.join("; ", unreadable)))
+            b.append("<p class=\"error\">Audit log not readable for: ").append(Markup.escape(String.join("; ", unreadable)))
                     .append("</p>");
         }
         b.append("</section>");
@@ -469,7 +470,7 @@ public class DashboardServlet extends HttpServlet {
     private static StringBuilder head(String title) {
         return new StringBuilder(8192).append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-                .append("<title>").append(Html.text(title)).append("</title>")
+                .append("<title>").append(Markup.escape(title)).append("</title>")
                 .append("<link rel=\"stylesheet\" href=\"").append(PATH).append("/style.css\"></head><body>");
     }
 
