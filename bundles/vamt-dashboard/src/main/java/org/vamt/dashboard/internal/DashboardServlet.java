@@ -250,7 +250,20 @@ public class DashboardServlet extends HttpServlet {
             loginPage(req, resp, 400, "Enter a user and a password.");
             return;
         }
+        SecurityService guard = security;
+        if (guard == null) {
+            loginPage(req, resp, 503, "vAMT's security service is not running, so logins are refused for now.");
+            return;
+        }
+        // the same lockout as every vAMT login: N failures in a row lock the name out from this address
+        String account = jaas.account(user);
+        if (guard.lockedOut(account, req.getRemoteAddr())) {
+            LOG.warn("dashboard: login of {} from {} refused: locked out", loggable(user), req.getRemoteAddr());
+            loginPage(req, resp, 403, "Too many failed logins: this user is locked out from your address for a while.");
+            return;
+        }
         JaasLogin.Outcome outcome = jaas.login(user, password.toCharArray());
+        guard.loginChecked(account, req.getRemoteAddr(), outcome != JaasLogin.Outcome.WRONG_CREDENTIALS);
         switch (outcome) {
             case ADMITTED -> {
                 Sessions.Session s = sessions.open(user, System.currentTimeMillis());

@@ -201,6 +201,35 @@ public class SecurityServiceComponent implements SecurityService {
     }
 
     @Override
+    public boolean lockedOut(String account, String remoteAddress) {
+        boolean locked = throttle.isLocked(account, remoteAddress, System.currentTimeMillis());
+        if (locked) {
+            meters.lockedOut().increment();
+        }
+        return locked;
+    }
+
+    @Override
+    public void loginChecked(String account, String remoteAddress, boolean succeeded) {
+        if (succeeded) {
+            throttle.succeeded(account, remoteAddress);
+            return;
+        }
+        LoginThrottle.Failure f = throttle.failed(account, remoteAddress, System.currentTimeMillis());
+        if (f == LoginThrottle.Failure.WHILE_LOCKED) {
+            meters.lockedOut().increment();
+            return;
+        }
+        meters.badCredentials().increment();
+        if (f == LoginThrottle.Failure.LOCKED_NOW) {
+            meters.lockouts().increment();
+            // the account holds a typed name: one line in the log, whatever was typed
+            LOG.warn("{} from {} locked out after repeated failed logins", account.replaceAll("\\p{Cntrl}", "?"),
+                    remoteAddress);
+        }
+    }
+
+    @Override
     public boolean permits(String user, String machineId, int realm) {
         return users.permits(user, machineId, realm);
     }
