@@ -186,6 +186,31 @@ public class DashboardIT {
         assertFalse(http.login(ADMIN, ADMIN_PASSWORD).isEmpty());
     }
 
+    /** A search narrows the VM table; a power button pressed there comes back to the same view. */
+    @Test
+    public void theSearchNarrowsTheTableAndAPowerButtonReturnsToIt() throws Exception {
+        awaitDashboard();
+        DashboardClient http = new DashboardClient(DASHBOARD);
+        String session = http.login(ADMIN, ADMIN_PASSWORD);
+        String found = http.get("?q=DESKTOP", session).body();
+        assertTrue(found, found.contains("data-vm=\"desktop-01\"") && found.contains("data-vm=\"desktop-02\""));
+        assertFalse(found, found.contains("data-vm=\"kiosk\"") || found.contains("data-vm=\"build-server\""));
+        assertTrue(found, found.contains("<p id=\"vm-count\">VMs 1\u20132 of 2 matching"));
+        assertTrue("the search box keeps the text: " + found, found.contains("name=\"q\" maxlength=\"64\" value=\"DESKTOP\""));
+        String none = http.get("?q=%3Cno+such%3E&page=7", session).body();
+        assertTrue(none, none.contains("<p id=\"vm-count\">No VM matches this search.</p>") && !none.contains("<table id=\"vms\""));
+        assertTrue("the search text is escaped: " + none, none.contains("value=\"&lt;no such&gt;\""));
+
+        HttpResponse<String> pressed = http.post("power", session, "csrf=" + http.csrf(session) + "&vm="
+                + uuid("desktop-01") + "&action=explode&view=%3Fq%3DDESKTOP");
+        assertEquals(303, pressed.statusCode());
+        assertEquals("/vamt/" + "?q=DESKTOP", pressed.headers().firstValue("Location").orElse(""));
+        HttpResponse<String> forged = http.post("power", session, "csrf=" + http.csrf(session) + "&vm="
+                + uuid("desktop-01") + "&action=explode&view=%2F%2Fevil.example%2F");
+        assertEquals("a view not of the table's making goes to the first page", "/vamt/",
+                forged.headers().firstValue("Location").orElse(""));
+    }
+
     // ---- helpers
 
     private MachineState state(String name) throws Exception {
