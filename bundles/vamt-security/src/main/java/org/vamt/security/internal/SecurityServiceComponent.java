@@ -179,15 +179,8 @@ public class SecurityServiceComponent implements SecurityService {
 
     private void failed(String user, String machineId, String realm, String remoteAddress) {
         long now = System.currentTimeMillis();
-        LoginThrottle.Failure f = throttle.failed(user, remoteAddress, now);
-        if (f == LoginThrottle.Failure.WHILE_LOCKED) {
-            meters.lockedOut().increment();
+        if (!countFailure(user, remoteAddress, now, "VM " + machineId + ": user ")) {
             return;
-        }
-        meters.badCredentials().increment();
-        if (f == LoginThrottle.Failure.LOCKED_NOW) {
-            meters.lockouts().increment();
-            LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", machineId, user, remoteAddress);
         }
         // a name that is no user here costs the attacker nothing: it must not roll real records out
         if (users.ha1(user, machineId, realm).isPresent() || unknownNames.mayRecord(machineId, now)) {
@@ -215,18 +208,28 @@ public class SecurityServiceComponent implements SecurityService {
             throttle.succeeded(account, remoteAddress);
             return;
         }
-        LoginThrottle.Failure f = throttle.failed(account, remoteAddress, System.currentTimeMillis());
+        countFailure(account, remoteAddress, System.currentTimeMillis(), "");
+    }
+
+    /**
+     * Counts a wrong password of {@code name} from {@code remoteAddress} towards the lockout, logging
+     * a lockout it starts ({@code who} before the name). False when it came during a lockout (then
+     * it is only metered: the attacker learns nothing and no record rolls out).
+     */
+    private boolean countFailure(String name, String remoteAddress, long now, String who) {
+        LoginThrottle.Failure f = throttle.failed(name, remoteAddress, now);
         if (f == LoginThrottle.Failure.WHILE_LOCKED) {
             meters.lockedOut().increment();
-            return;
+            return false;
         }
         meters.badCredentials().increment();
         if (f == LoginThrottle.Failure.LOCKED_NOW) {
             meters.lockouts().increment();
-            // the account holds a typed name: one line in the log, whatever was typed
-            LOG.warn("{} from {} locked out after repeated failed logins", account.replaceAll("\\p{Cntrl}", "?"),
+            // a typed name: one line in the log, whatever was typed
+            LOG.warn("{}{} from {} locked out after repeated failed logins", who, name.replaceAll("\\p{Cntrl}", "?"),
                     remoteAddress);
         }
+        return true;
     }
 
     @Override
