@@ -405,7 +405,7 @@ class RedirectionServerTest {
     }
 
     @Test
-    void disabledFeaturesAndIderAreRefusedAtTheStart() throws Exception {
+    void disabledFeaturesAreRefusedAtTheStart() throws Exception {
         enableListener();
         new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withSolIderState(32769));   // IDE-R only
         new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withKvmEnabled(false));
@@ -416,7 +416,11 @@ class RedirectionServerTest {
             assertEquals(Messages.STATUS_UNSUPPORTED, c.start("KVMR"));
         }
         try (Console c = new Console(port)) {
-            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("IDER"), "vAMT has no virtual media");
+            assertEquals(Messages.STATUS_OK, c.start("IDER"), "IDE-R is enabled");
+        }
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withSolIderState(32770));   // SOL only
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("IDER"), "IDE-R is disabled");
         }
         try (Console c = new Console(port)) {
             assertEquals(Messages.STATUS_TYPE_UNKNOWN, c.start("XYZW"));
