@@ -94,6 +94,8 @@ final class IderSession implements AutoCloseable {
     private int outSequence;   // guarded by out
     private volatile Pending pending;
     private volatile boolean closed;
+    /** Whether the open-session reply went out: nothing else may be sent before it (it has sequence 0). */
+    private volatile boolean opened;
     private volatile long lastHeard = System.nanoTime();
     private final AutoCloseable closeConnection;
 
@@ -116,7 +118,10 @@ final class IderSession implements AutoCloseable {
                 byte[] m = next();
                 lastHeard = System.nanoTime();
                 switch (m[0] & 0xFF) {
-                    case OPEN_SESSION -> send(OPEN_SESSION_REPLY, 0, openSessionReply());
+                    case OPEN_SESSION -> {
+                        send(OPEN_SESSION_REPLY, 0, openSessionReply());
+                        opened = true;
+                    }
                     case DISABLE_ENABLE_FEATURES -> features(m);
                     case KEEPALIVE_PING -> send(KEEPALIVE_PONG, 0, new byte[0]);
                     case KEEPALIVE_PONG, HEARTBEAT, RESET_OCCURRED_RESPONSE -> {
@@ -209,10 +214,17 @@ final class IderSession implements AutoCloseable {
             case FEATURES_STATUS -> value = enabled.isDone() && !enabled.isCompletedExceptionally() ? 2 : 0;
             case FEATURES_TOGGLE -> {
                 int requested = Messages.getInt(m, 9);
-                // bits 3-4 say when (on reboot, graceful, now); for a VM the device is there at once
+                // bits 3-4 say when (1 on reboot, 2 graceful, 3 now); for a VM the device is there at once,
+                // and the boot settings (UseIDER) decide when the VM boots from it
                 value = 1;
                 if ((requested & FEATURE_ENABLED) != 0) {
-                    LOG.info("IDE-R {}: the console enabled the device (start mode {})", who, (requested >> 3) & 3);
+                    LOG.info("IDE-R {}: the console enabled the device (start {})", who,
+                            switch ((requested >> 3) & 3) {
+                                case 1 -> "on reboot";
+                                case 2 -> "graceful";
+                                case 3 -> "now";
+                                default -> "unspecified";
+                            });
                     enabled.complete(null);
                 }
             }
@@ -291,7 +303,7 @@ final class IderSession implements AutoCloseable {
      * it stayed silent for three; called by a timer.
      */
     void keepAlive(long periodMillis) {
-        if (closed) {
+        if (closed || !opened) {
             return;
         }
         long silentMillis = (System.nanoTime() - lastHeard) / 1_000_000;
