@@ -102,8 +102,10 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timers;
     private final Session.Context context;
-    /** Where QEMU reads the media of IDE-R sessions. */
-    private final NbdServer nbd;
+    /** Where QEMU reads the media of IDE-R sessions: opened with the first IDE-R medium, so no port is open before. */
+    private NbdServer nbd;   // guarded by this
+    private final int nbdPort;
+    private boolean deactivated;   // guarded by this
     private final ServerSocket plain;
     private final ServerSocket tls;
     /** The identity of the TLS port, also presented inside tunnelled 16995 channels; null: no TLS. */
@@ -176,10 +178,10 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         this.pool = new ThreadPoolExecutor(0, config.maxSessions(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "vamt-redirection-" + threads.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-redirection-timer"));
-        this.nbd = new NbdServer(config.iderNbdPort());
+        this.nbdPort = config.iderNbdPort();
         this.context = new Session.Context(hypervisor, security, new SessionSlots(config.maxSessionsPerVm()), timers,
                 config.allowPlainAuth(), config.authTimeoutSeconds() * 1000, config.idleTimeoutSeconds() * 1000,
-                new Session.Ider(nbd, config.iderCommandTimeoutSeconds() * 1000L, config.iderReadAheadKiB() * 1024),
+                new Session.Ider(this::nbd, config.iderCommandTimeoutSeconds() * 1000L, config.iderReadAheadKiB() * 1024),
                 new Session.KvmConsent() {
                     @Override
                     public boolean begin(String uuid) {
@@ -222,7 +224,6 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         } catch (IOException | RuntimeException e) {
             closeQuietly(p);
             closeQuietly(t);
-            nbd.close();
             pool.shutdownNow();
             timers.shutdownNow();
             throw e;
@@ -352,6 +353,18 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         }
     }
 
+    /** The NBD server, opened on first use (loopback, {@code iderNbdPort}). */
+    private synchronized NbdServer nbd() throws IOException {
+        if (deactivated) {
+            throw new IOException("the redirection listener is stopping");
+        }
+        if (nbd == null) {
+            nbd = new NbdServer(nbdPort);
+            LOG.info("IDE-R media are served to QEMU over NBD on {}", nbd.address());
+        }
+        return nbd;
+    }
+
     @Override
     public boolean isOpen(String machineId, Kind kind) {
         return context.slots().isTaken(machineId, kind);
@@ -381,7 +394,10 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
             }
         }
         open.forEach(RedirectionServer::closeQuietly);
-        nbd.close();
+        synchronized (this) {
+            deactivated = true;
+            closeQuietly(nbd);
+        }
         pool.shutdownNow();
         timers.shutdownNow();
     }

@@ -41,7 +41,12 @@ final class Session implements Runnable {
     }
 
     /** What IDE-R sessions share: the NBD server the VMs read media from, and the read limits. */
-    record Ider(NbdServer nbd, long commandTimeoutMillis, int readAheadBytes) {
+    record Ider(NbdSource nbd, long commandTimeoutMillis, int readAheadBytes) {
+    }
+
+    /** The NBD server, opened when first needed. */
+    interface NbdSource {
+        NbdServer get() throws IOException;
     }
 
     /** How often an idle IDE-R session pings the console; three periods of silence end it. */
@@ -336,8 +341,15 @@ final class Session implements Runnable {
             LOG.info("Redirection {}: IDE-R CD image unreadable: {}", who, e.getMessage());
             return;
         }
-        String export = ctx.ider().nbd().export(cd);
-        java.net.InetSocketAddress at = ctx.ider().nbd().address();
+        NbdServer nbd;
+        try {
+            nbd = ctx.ider().nbd().get();
+        } catch (IOException e) {
+            LOG.warn("Redirection {}: no NBD server for the IDE-R CD image: {}", who, e.getMessage());
+            return;
+        }
+        String export = nbd.export(cd);
+        java.net.InetSocketAddress at = nbd.address();
         boolean inserted = false;
         try {
             ctx.hypervisor().insertMedia(vm.uuid(), new org.vamt.hypervisor.NetworkMedia(
@@ -358,7 +370,7 @@ final class Session implements Runnable {
                     LOG.warn("Redirection {}: IDE-R CD image could not be taken out of the VM: {}", who, e.getMessage());
                 }
             }
-            ctx.ider().nbd().withdraw(export);
+            nbd.withdraw(export);
         }
     }
 
