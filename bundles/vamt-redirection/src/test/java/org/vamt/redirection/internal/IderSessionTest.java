@@ -130,6 +130,19 @@ class IderSessionTest {
         assertThrows(IOException.class, () -> cd.read(250 * 2048, new byte[2048], 0, 2048), "later reads fail at once");
     }
 
+    @Test
+    void consoleThatDisconnectsMidReadFailsTheReadAtOnce() throws Exception {
+        start(-1, 10_000);   // -1: the console hangs up on the first READ(10)
+        long[] capacity = session.readCapacity(IderSession.DEVICE_CD);
+        IderDrive cd = new IderDrive(session, IderSession.DEVICE_CD, capacity[0], 2048, 64 * 1024);
+        long start = System.nanoTime();
+        assertThrows(IOException.class, () -> cd.read(0, new byte[2048], 0, 2048));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 2000, "failed after " + millis + " ms, not the 10 s command timeout");
+        reader.join(5000);
+        assertTrue(session.isClosed());
+    }
+
     /** The console side, answering as MeshCentral's IDE-R client: CD image present, no floppy. */
     private static final class Console {
         private final DataInputStream in;
@@ -186,6 +199,9 @@ class IderSessionTest {
                         (byte) last, 0, 0, 8, 0});
                 }
                 case 0x28 -> {
+                    if (answerReads < 0) {
+                        throw new IOException("hangs up");   // the socket closes with the thread's try
+                    }
                     if (reads.incrementAndGet() > answerReads) {
                         return;   // stalls, as a console whose network stopped
                     }
