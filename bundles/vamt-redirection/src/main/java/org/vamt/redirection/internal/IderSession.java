@@ -97,15 +97,44 @@ final class IderSession implements AutoCloseable {
     /** Whether the open-session reply went out: nothing else may be sent before it (it has sequence 0). */
     private volatile boolean opened;
     private volatile long lastHeard = System.nanoTime();
-    private final AutoCloseable closeConnection;
+    private final java.net.Socket socket;
+    /** TCP_QUICKACK where the platform has it (Linux), found by name: jdk.net need not be visible to the bundle. */
+    @SuppressWarnings("unchecked")
+    private final java.net.SocketOption<Boolean> quickAck;
 
-    IderSession(InputStream in, SessionOutput out, String who, long commandTimeoutMillis,
-                AutoCloseable closeConnection) {
+    IderSession(java.net.Socket socket, InputStream in, SessionOutput out, String who, long commandTimeoutMillis) {
         this.in = new DataInputStream(in);
         this.out = out;
         this.who = who;
         this.commandTimeoutMillis = commandTimeoutMillis;
-        this.closeConnection = closeConnection;
+        this.socket = socket;
+        java.net.SocketOption<Boolean> q = null;
+        try {
+            for (java.net.SocketOption<?> o : socket.supportedOptions()) {
+                if ("TCP_QUICKACK".equals(o.name()) && o.type() == Boolean.class) {
+                    q = (java.net.SocketOption<Boolean>) o;
+                }
+            }
+        } catch (UnsupportedOperationException e) {
+            // a tunnel's channel has no TCP options
+        }
+        this.quickAck = q;
+    }
+
+    /**
+     * Acknowledges the console's data at once. Consoles write each data chunk as it comes from
+     * their file (MeshCentral: one write per 8 KiB, Nagle on): without immediate ACKs every such
+     * write waits for the delayed ACK (40 ms on Linux), which makes IDE-R crawl. Linux leaves
+     * quick-ACK mode on its own, so it is set again before every read.
+     */
+    private void ackAtOnce() {
+        if (quickAck != null) {
+            try {
+                socket.setOption(quickAck, true);
+            } catch (IOException | RuntimeException e) {
+                // only speed is lost
+            }
+        }
     }
 
     /**
@@ -150,6 +179,7 @@ final class IderSession implements AutoCloseable {
 
     /** One console message, type byte first. */
     private byte[] next() throws IOException {
+        ackAtOnce();
         int type = in.read();
         if (type < 0) {
             throw new EOFException("console closed the IDE-R session");
@@ -407,7 +437,7 @@ final class IderSession implements AutoCloseable {
         closed = true;
         fail(new EOFException("the IDE-R session ended"));
         try {
-            closeConnection.close();
+            socket.close();
         } catch (Exception e) {
             // closing anyway
         }

@@ -295,7 +295,7 @@ final class Session implements Runnable {
      * session ends and it is taken out again.
      */
     private void ider(InputStream raw) throws IOException {
-        IderSession ider = new IderSession(raw, out, who, ctx.ider().commandTimeoutMillis(), socket);
+        IderSession ider = new IderSession(socket, raw, out, who, ctx.ider().commandTimeoutMillis());
         socket.setSoTimeout((int) (4 * IDER_KEEPALIVE_MILLIS));
         ScheduledFuture<?> keepAlive = ctx.timers().scheduleAtFixedRate(() -> ider.keepAlive(IDER_KEEPALIVE_MILLIS),
                 IDER_KEEPALIVE_MILLIS, IDER_KEEPALIVE_MILLIS, TimeUnit.MILLISECONDS);

@@ -72,8 +72,8 @@ class IderSessionTest {
         });
         console.start();
         amtSide = listener.accept();
-        session = new IderSession(amtSide.getInputStream(), new SessionOutput(amtSide.getOutputStream()), "test",
-                commandTimeoutMillis, amtSide);
+        session = new IderSession(amtSide, amtSide.getInputStream(), new SessionOutput(amtSide.getOutputStream()),
+                "test", commandTimeoutMillis);
         reader = new Thread(() -> {
             try {
                 session.serve();
