@@ -99,7 +99,8 @@ public class LibvirtHypervisor implements Hypervisor {
     private final Domains domains = new Domains(() -> connection);
     private final HardwareMapping hardware = new HardwareMapping(domains);
     private final MachineStates states = new MachineStates(domains);
-    private final PowerControl power = new PowerControl(domains, states);
+    private final VirtualMedia media = new VirtualMedia();
+    private final PowerControl power = new PowerControl(domains, states, media);
     private final MachineEvents events = new MachineEvents(hardware::listMachineIds);
 
     // ---------------------------------------------------------------- component lifecycle
@@ -237,6 +238,28 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public SerialConsole openConsole(String uuid) throws HypervisorException {
         return hardware.openConsole(uuid);
+    }
+
+    @Override
+    public void insertMedia(String uuid, org.vamt.hypervisor.NetworkMedia medium) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        synchronized (domains.lock(id)) {
+            domains.withDomain("insertMedia", id, (c, d) -> {
+                media.insert(id, d, Domains.describe(d), medium);
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public void ejectMedia(String uuid) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        synchronized (domains.lock(id)) {
+            domains.withDomain("ejectMedia", id, (c, d) -> {
+                media.eject(id, d, Domains.describe(d));
+                return null;
+            });
+        }
     }
 
     @Override
