@@ -7,6 +7,7 @@
 # Get, the inventory sweep and a 10,000-VM start, summarised in results/profile-*.txt; run it after
 # the measuring stages, a recording slows what it records), and
 # cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own),
+# ider (IDE-R read throughput against a local NBD export; real hypervisor, root; run on its own),
 # events (issue 23: libvirt → WS-Eventing subscriber latency, EVENT_VMS=1000 subscribed VMs; needs root for its libvirtd).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -427,6 +428,76 @@ cira() {
     } 2>&1 | tee "$out"
     sed -i 's|^uri = .*|uri = test://${karaf.etc}/vamt-demo-vms.xml|' "$DIST/etc/org.vamt.libvirt.cfg"
     forget_endpoints
+}
+
+# IDE-R (issue 23): sequential read throughput of a CD image MeshCentral's IDE-R client streams to a
+# VM, measured where QEMU reads it: the VM's NBD export, read from the host by QEMU's own NBD client
+# (qemu-img bench, 1 MiB requests, one at a time as dd does), interleaved with the same ISO served
+# locally by qemu-nbd. Not inside the guest: the test guest's initramfs has no CD-ROM drivers.
+# Needs root and the real hypervisor (tools/real-hypervisor), the itests' node_modules, genisoimage;
+# run on its own: benchmarks/run-all.sh ider. IDER_MB sets the image size (default 64).
+ider() {
+    local out=$RESULTS/ider.txt dir=$SCRATCH/ider dom=vamt-bench-ider mb=${IDER_MB:-64}
+    local vsh="virsh -c qemu:///system" node=$ROOT/itests/src/test/node
+    "$ROOT/tools/real-hypervisor" start > /dev/null
+    fresh_dist
+    rm -rf "$dir" && mkdir -p "$dir/tree"
+    head -c $((mb << 20)) /dev/urandom > "$dir/tree/data.bin"
+    genisoimage -quiet -o "$dir/bench.iso" "$dir/tree"
+    # a firmware-only VM with an empty CD-ROM drive, running (SeaBIOS finds nothing to boot and waits)
+    cat > "$dir/dom.xml" <<EOX
+<domain type='qemu'><name>$dom</name><uuid>5f1a0c3e-0000-4000-8000-00000000b023</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/><bios rebootTimeout='-1'/></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>
+<memballoon model='none'/></devices></domain>
+EOX
+    $vsh destroy $dom > /dev/null 2>&1 || true; $vsh undefine $dom > /dev/null 2>&1 || true
+    $vsh define "$dir/dom.xml" > /dev/null && $vsh start $dom > /dev/null
+    sed -i 's|^uri = .*|uri = qemu:///system|' "$DIST/etc/org.vamt.libvirt.cfg"
+    start
+    local uuid host=""
+    uuid=$($vsh domuuid $dom)
+    for _ in $(seq 1 100); do
+        host=$(grep "^$uuid=" "$DIST/etc/vamt-endpoints.properties" 2>/dev/null | cut -d= -f2) || true
+        [ -n "$host" ] && break; sleep 0.3
+    done
+    [ -n "$host" ] || { echo "ider: no endpoint for $dom"; return 1; }
+    local rs=http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService
+    curl -s -o /dev/null --digest -u "admin:$PASSWORD" -H 'Content-Type: application/soap+xml;charset=UTF-8' \
+        --data "<s:Envelope xmlns:s='http://www.w3.org/2003/05/soap-envelope' xmlns:a='http://schemas.xmlsoap.org/ws/2004/08/addressing' xmlns:w='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To><w:ResourceURI>$rs</w:ResourceURI><a:MessageID>1</a:MessageID></s:Header><s:Body><r:AMT_RedirectionService xmlns:r='$rs'><r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>" \
+        "http://$host:16992/wsman"
+    mkfifo "$dir/ctl"
+    node "$node/meshcentral-ider.js" "$host" 16994 admin "$PASSWORD" "$dir/bench.iso" 2 < "$dir/ctl" \
+        > "$dir/console.txt" 2> "$dir/console.err" &
+    local console=$!
+    exec 9> "$dir/ctl"
+    local xml=""
+    for _ in $(seq 1 100); do xml=$($vsh dumpxml $dom); grep -q "protocol='nbd'" <<< "$xml" && break; sleep 0.3; done
+    grep -q "protocol='nbd'" <<< "$xml" || { echo "ider: the IDE-R medium never reached $dom"; cat "$dir/console.err"; return 1; }
+    local port name
+    port=$(grep -o "<host name='127.0.0.1' port='[0-9]*'" <<< "$xml" | grep -o "[0-9]*'$" | tr -d "'")
+    name=$(grep -o "name='ider-[0-9a-f]*'" <<< "$xml" | cut -d"'" -f2)
+    qemu-nbd -r -t -f raw -b 127.0.0.1 -p 10899 -x local "$dir/bench.iso" & local local_nbd=$!
+    sleep 1
+    local blocks; blocks=$(( $(stat -c %s "$dir/bench.iso") >> 20 ))
+    {
+        echo "## ${mb} MiB of random data in an ISO ($(stat -c %s "$dir/bench.iso") bytes); ${blocks} reads of 1 MiB, 1 at a time"
+        echo "## A: IDE-R (MeshCentral amt-ider-module.js -> vAMT 16994 -> NBD export); B: qemu-nbd on the same ISO"
+        for run in 1 2 3; do
+            for side in A B; do
+                local url="nbd://127.0.0.1:$port/$name"; [ $side = B ] && url="nbd://127.0.0.1:10899/local"
+                local t; t=$(qemu-img bench -f raw -c "$blocks" -s 1M -d 1 "$url" 2>&1 | grep -o 'in [0-9.]* seconds' | grep -o '[0-9.]*')
+                echo "run $run $side: ${t} s, $(awk -v t="$t" -v n="$blocks" 'BEGIN { printf "%.1f", n / t }') MiB/s"
+            done
+        done
+    } 2>&1 | tee "$out"
+    echo stop >&9; exec 9>&-
+    wait "$console" || true
+    kill "$local_nbd" 2>/dev/null || true
+    stop
+    $vsh destroy $dom > /dev/null 2>&1 || true; $vsh undefine $dom > /dev/null 2>&1 || true
+    fresh_dist   # its endpoints and configuration are qemu:///system's: the next stage gets a clean copy
 }
 
 # Never leave a Karaf behind, even when a stage fails.

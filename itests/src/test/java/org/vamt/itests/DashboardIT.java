@@ -51,6 +51,9 @@ public class DashboardIT {
     static final String ADMIN_PASSWORD = "Ops-Passw0rd#1";
     static final String VIEWER = "viewer";
     static final String VIEWER_PASSWORD = "Viewer-Passw0rd#1";
+    /** An admin whose password the lockout test guesses wrong: a name of its own, so no other test is locked out. */
+    static final String GUESSED = "guessed";
+    static final String GUESSED_PASSWORD = "Guessed-Passw0rd#1";
 
     @Inject
     Hypervisor hypervisor;
@@ -61,6 +64,7 @@ public class DashboardIT {
                 // Karaf JAAS users (realm karaf): one with the admin role, one without
                 editConfigurationFilePut("etc/users.properties", ADMIN, ADMIN_PASSWORD + ",admin"),
                 editConfigurationFilePut("etc/users.properties", VIEWER, VIEWER_PASSWORD + ",viewer"),
+                editConfigurationFilePut("etc/users.properties", GUESSED, GUESSED_PASSWORD + ",admin"),
                 // the test runs inside Karaf, whose working directory is its own: absolute paths
                 systemProperty("vamt.node.dir").value(new File(System.getProperty("vamt.node.dir", "src/test/node"))
                         .getAbsolutePath()),
@@ -158,6 +162,53 @@ public class DashboardIT {
         for (HttpResponse<String> r : List.of(noSession, forgedLogin, unknown, badAction)) {
             assertFalse("no stack trace: " + r.body(), r.body().contains("Exception") || r.body().contains("\tat "));
         }
+    }
+
+    /**
+     * Karaf's JAAS realm has no lockout; the dashboard shares vAMT's: maxFailedLogins (5) wrong
+     * passwords in a row lock the name out from that address, even with the right password, and
+     * nobody else.
+     */
+    @Test
+    public void repeatedWrongPasswordsLockTheNameOutOfTheDashboard() throws Exception {
+        awaitDashboard();
+        DashboardClient http = new DashboardClient(DASHBOARD);
+        for (int i = 1; i <= 5; i++) {
+            HttpResponse<String> wrong = http.submitLogin(GUESSED, "guess-" + i);
+            assertEquals("guess " + i, 403, wrong.statusCode());
+            assertTrue(wrong.body(), wrong.body().contains("Wrong user name or password."));
+        }
+        HttpResponse<String> locked = http.submitLogin(GUESSED, GUESSED_PASSWORD);
+        assertEquals(locked.body(), 403, locked.statusCode());
+        assertTrue(locked.body(), locked.body().contains("Too many failed logins"));
+        assertFalse(locked.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("vamt-dashboard=")));
+        // another name from the same address is not affected
+        assertFalse(http.login(ADMIN, ADMIN_PASSWORD).isEmpty());
+    }
+
+    /** A search narrows the VM table; a power button pressed there comes back to the same view. */
+    @Test
+    public void theSearchNarrowsTheTableAndAPowerButtonReturnsToIt() throws Exception {
+        awaitDashboard();
+        DashboardClient http = new DashboardClient(DASHBOARD);
+        String session = http.login(ADMIN, ADMIN_PASSWORD);
+        String found = http.get("?q=DESKTOP", session).body();
+        assertTrue(found, found.contains("data-vm=\"desktop-01\"") && found.contains("data-vm=\"desktop-02\""));
+        assertFalse(found, found.contains("data-vm=\"kiosk\"") || found.contains("data-vm=\"build-server\""));
+        assertTrue(found, found.contains("<p id=\"vm-count\">VMs 1\u20132 of 2 matching"));
+        assertTrue("the search box keeps the text: " + found, found.contains("name=\"q\" maxlength=\"64\" value=\"DESKTOP\""));
+        String none = http.get("?q=%3Cno+such%3E&page=7", session).body();
+        assertTrue(none, none.contains("<p id=\"vm-count\">No VM matches this search.</p>") && !none.contains("<table id=\"vms\""));
+        assertTrue("the search text is escaped: " + none, none.contains("value=\"&lt;no such&gt;\""));
+
+        HttpResponse<String> pressed = http.post("power", session, "csrf=" + http.csrf(session) + "&vm="
+                + uuid("desktop-01") + "&action=explode&view=%3Fq%3DDESKTOP");
+        assertEquals(303, pressed.statusCode());
+        assertEquals("/vamt/" + "?q=DESKTOP", pressed.headers().firstValue("Location").orElse(""));
+        HttpResponse<String> forged = http.post("power", session, "csrf=" + http.csrf(session) + "&vm="
+                + uuid("desktop-01") + "&action=explode&view=%2F%2Fevil.example%2F");
+        assertEquals("a view not of the table's making goes to the first page", "/vamt/",
+                forged.headers().firstValue("Location").orElse(""));
     }
 
     // ---- helpers

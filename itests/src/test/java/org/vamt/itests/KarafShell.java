@@ -4,6 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedActionException;
+import java.security.PrivilegedExceptionAction;
+import javax.security.auth.Subject;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 
@@ -18,10 +21,15 @@ final class KarafShell {
      * for up to 60 s.
      */
     static String execute(SessionFactory sessions, String command) throws Exception {
+        return executeAs(null, sessions, command);
+    }
+
+    /** {@link #execute}, with the session running as {@code user} (null: as the caller). */
+    static String executeAs(Subject user, SessionFactory sessions, String command) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             try {
-                return executeOnce(sessions, command);
+                return user == null ? executeOnce(sessions, command) : asUser(user, sessions, command);
             } catch (Exception e) {
                 // gogo's CommandNotFoundException, which the probe does not import
                 if (!"CommandNotFoundException".equals(e.getClass().getSimpleName())
@@ -30,6 +38,14 @@ final class KarafShell {
                 }
                 Thread.sleep(250);
             }
+        }
+    }
+
+    private static String asUser(Subject user, SessionFactory sessions, String command) throws Exception {
+        try {
+            return Subject.doAs(user, (PrivilegedExceptionAction<String>) () -> executeOnce(sessions, command));
+        } catch (PrivilegedActionException e) {
+            throw e.getException();
         }
     }
 

@@ -18,7 +18,8 @@ import org.junit.Test;
  * ({@link PrivateLibvirtd}). {@code /metrics} on the management interface is scraped over a real socket before and
  * after three WS-Management Gets, a Get of a class nobody serves and a Digest login with a wrong password: the request
  * counters of that class, action and status move by exactly that much, the latency histogram has its buckets, and
- * the failed login is counted. {@code /health} is 200 and UP; the libvirtd is killed and {@code /health} turns 503
+ * the failed login is counted. {@code /health} is 200 and UP; the libvirtd is frozen (SIGSTOP) with no client calling
+ * and {@code /health} turns 503 NOT_ANSWERING, then UP after SIGCONT; the libvirtd is killed and {@code /health} turns 503
  * naming the hypervisor (and {@code vamt_hypervisor_connected} 0); a new libvirtd on the same socket and it is 200
  * again. No login on either (docs/operations.md, "Metrics and health"). Own ports: 31992/31993, 31181, 31101,
  * 31199, 31444.
@@ -94,6 +95,17 @@ public class MetricsHealthIT {
         double vms = PrometheusText.matching(after, "vamt_vms{").values().stream().mapToDouble(Double::doubleValue)
                 .sum();
         assertEquals("the demo VMs by state: " + PrometheusText.matching(after, "vamt_vms{"), 4.0, vms, 0.0);
+
+        // frozen (SIGSTOP) while no client calls: the connection's heartbeat finds it
+        HungHypervisorIT.signal(libvirtd.process().pid(), "STOP");
+        try {
+            HttpResponse<String> frozen = awaitHealth(503, 30);
+            assertTrue(frozen.body(), frozen.body().contains(
+                    "\"hypervisor\":{\"status\":\"DOWN\",\"detail\":\"NOT_ANSWERING\"}"));
+        } finally {
+            HungHypervisorIT.signal(libvirtd.process().pid(), "CONT");
+        }
+        awaitHealth(200, 30);
 
         libvirtd.kill();
         HttpResponse<String> down = awaitHealth(503, 30);

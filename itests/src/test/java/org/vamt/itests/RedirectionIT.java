@@ -322,15 +322,16 @@ public class RedirectionIT {
         }
     }
 
+    /** IDE-R is enabled by default (32771) and starts; what it serves is IderIT's. */
     @Test
-    public void ideRedirectionIsRefusedAtSessionStart() throws Exception {
+    public void ideRedirectionStartsWhenEnabled() throws Exception {
         String host = endpointWithListener();
         try (Socket s = new Socket(host, REDIRECTION_PORT)) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(new byte[] {0x10, 0, 0, 0, 'I', 'D', 'E', 'R'});
             byte[] reply = s.getInputStream().readNBytes(2);
             assertEquals(0x11, reply[0]);
-            assertEquals("STATUS_UNSUPPORTED", 3, reply[1]);
+            assertEquals("STATUS_SUCCESS", 0, reply[1]);
         }
     }
 

@@ -4,21 +4,15 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.Principal;
-import java.security.PrivilegedActionException;
-import java.security.PrivilegedExceptionAction;
 import java.util.Arrays;
 import javax.inject.Inject;
 import javax.security.auth.Subject;
-import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -55,23 +49,18 @@ public class StockKarafIT {
     }
 
     /**
-     * Runs a command as the console would. Right after boot Karaf may still be refreshing its own
+     * Runs a command as the console would, as an admin: stock Karaf guards feature:install and
+     * friends with command ACLs (role admin). Right after boot Karaf may still be refreshing its own
      * bundles (Pax Exam installs its probe features), so a command briefly missing is retried.
      */
     private String run(String command) throws Exception {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            try {
-                return runOnce(command);
-            } catch (Exception e) {
-                // gogo's CommandNotFoundException, which the probe does not import
-                if (!"CommandNotFoundException".equals(e.getClass().getSimpleName())
-                        || System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(250);
-            }
-        }
+        Subject admin = new Subject();
+        // Karaf's principal classes, looked up in the container (the probe does not import them)
+        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.UserPrincipal", "karaf"));
+        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.RolePrincipal", "admin"));
+        String output = KarafShell.executeAs(admin, sessionFactory, command);
+        System.out.println("karaf@stock()> " + command + "\n" + output);
+        return output;
     }
 
     /**
@@ -96,35 +85,6 @@ public class StockKarafIT {
             }
             Thread.sleep(500);
         }
-    }
-
-    /**
-     * Stock Karaf guards feature:install and friends with command ACLs (role admin), so the
-     * command runs as an admin, as it would from a console login.
-     */
-    private String runOnce(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Subject admin = new Subject();
-        // Karaf's principal classes, looked up in the container (the probe does not import them)
-        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.UserPrincipal", "karaf"));
-        admin.getPrincipals().add(principal("org.apache.karaf.jaas.boot.principal.RolePrincipal", "admin"));
-        try {
-            Subject.doAs(admin, (PrivilegedExceptionAction<Object>) () -> {
-                Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), ps, ps);
-                try {
-                    return session.execute(command);
-                } finally {
-                    ps.flush();
-                    session.close();
-                }
-            });
-        } catch (PrivilegedActionException e) {
-            throw e.getException();
-        }
-        String output = out.toString(StandardCharsets.UTF_8);
-        System.out.println("karaf@stock()> " + command + "\n" + output);
-        return output;
     }
 
     private static Principal principal(String className, String name) throws Exception {

@@ -75,6 +75,13 @@ public class VamtKarafIT {
 
         java.nio.file.Files.delete(dropped);
         client.awaitStatus(client.enumerateAll(processors), 400);
+        // The provider's service goes when the bundle stops, a moment before File Install uninstalls
+        // it; installing the same symbolic name and version in between is refused as not unique.
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (bundle("vamt-provider-processor") != null) {
+            assertTrue("File Install did not uninstall the deleted provider", System.currentTimeMillis() < deadline);
+            Thread.sleep(100);
+        }
         context.installBundle(location).start();
         client.awaitStatus(client.enumerateAll(processors), 200);
     }

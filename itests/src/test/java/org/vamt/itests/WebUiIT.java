@@ -129,6 +129,8 @@ public class WebUiIT {
         return out;
     }
 
+    static final String WEBUSER_PASSWORD = "Web-Passw0rd#2";
+
     @Test
     public void theVmPageInARealBrowser() throws Exception {
         Endpoints.Endpoint ep = endpoint("desktop-02");
@@ -215,6 +217,68 @@ public class WebUiIT {
         assertEquals("libvirt has the VM running again", MachineState.RUNNING, state(ep.uuid()));
         assertTrue("the uptime, from the power on in the event log: " + overTls.get(1),
                 field(overTls.get(1), "Running since").endsWith("UTC (0 min)"));
+    }
+
+    /** curl's body and status line of a GET with Digest. */
+    static String curlGet(String url, String user, String password) throws Exception {
+        Process p = new ProcessBuilder("curl", "-s", "--digest", "-u", user + ":" + password, "-w", "\nHTTP %{http_code}",
+                url).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("curl timed out", p.waitFor(30, TimeUnit.SECONDS));
+        return out;
+    }
+
+    private static String match(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        assertTrue("no " + regex + " in " + text, m.find());
+        return m.group(1);
+    }
+
+    /**
+     * The users page changes users as a console would: the administrator adds a user with two
+     * realms, who can then log in with that password and reads only what those realms allow; a weak
+     * password, a user without the ACL realm and a POST without the page's token are refused; the
+     * removal locks the user out again. Both changes are in the VM's audit log.
+     */
+    @Test
+    public void theUsersPageAddsAndRemovesAVmUser() throws Exception {
+        Endpoints.Endpoint ep = endpoint("kiosk");
+        String base = base(ep);
+        String page = curlGet(base + "/users.htm", "admin", WsmanClient.PASSWORD);
+        assertTrue(page, page.endsWith("HTTP 200") && page.contains("<h3>Add a user</h3>"));
+        String token = match(page, "name=\"csrf\" value=\"([^\"]+)\"");
+        String add = "csrf=" + token + "&action=add&user=webuser&realm=hardware-asset&realm=general-info&access=any"
+                + "&password=" + java.net.URLEncoder.encode(WEBUSER_PASSWORD, StandardCharsets.UTF_8);
+
+        String weak = curlPost(base + "/users.htm", "admin", WsmanClient.PASSWORD, base,
+                add.replace("&password=", "&password=short&ignored="));
+        assertTrue("a weak password is refused: " + weak, weak.endsWith("HTTP 400") && weak.contains("8-32 characters"));
+        String forged = curlPost(base + "/users.htm", "admin", WsmanClient.PASSWORD, base,
+                add.replace("csrf=" + token, "csrf=1.forged"));
+        assertTrue("no valid token: " + forged, forged.endsWith("HTTP 403"));
+        assertTrue("nothing was added", curlGet(base + "/index.htm", "webuser", WEBUSER_PASSWORD).endsWith("HTTP 401"));
+
+        String added = curlPost(base + "/users.htm", "admin", WsmanClient.PASSWORD, base, add);
+        assertTrue(added, added.endsWith("HTTP 303"));
+        String status = curlGet(base + "/index.htm", "webuser", WEBUSER_PASSWORD);
+        assertTrue("the new user logs in with its password: " + status, status.endsWith("HTTP 200"));
+        assertTrue("general-info lets it read the status: " + status, status.contains("kiosk"));
+        String itsUsers = curlGet(base + "/users.htm", "webuser", WEBUSER_PASSWORD);
+        assertTrue("no ACL realm, no users page: " + itsUsers, itsUsers.endsWith("HTTP 404"));
+        String byIt = curlPost(base + "/users.htm", "webuser", WEBUSER_PASSWORD, base, add.replace("webuser", "other"));
+        assertTrue("a user without the ACL realm may not add users: " + byIt, byIt.endsWith("HTTP 403"));
+
+        String listed = curlGet(base + "/users.htm?done=add", "admin", WsmanClient.PASSWORD);
+        assertTrue(listed, listed.contains("User added.") && listed.contains("<td>webuser</td><td>hardware-asset, general-info</td>"));
+        String handle = match(listed, "name=\"handle\" value=\"([0-9]+)\"><input type=\"hidden\" name=\"name\" value=\"webuser\"");
+        String removed = curlPost(base + "/users.htm", "admin", WsmanClient.PASSWORD, base, "csrf="
+                + match(listed, "name=\"csrf\" value=\"([^\"]+)\"") + "&action=remove&handle=" + handle + "&name=webuser");
+        assertTrue(removed, removed.endsWith("HTTP 303"));
+        assertTrue("the removed user is refused", curlGet(base + "/index.htm", "webuser", WEBUSER_PASSWORD)
+                .endsWith("HTTP 401"));
+        String audit = curlGet(base + "/audit.htm", "admin", WsmanClient.PASSWORD);
+        assertTrue("both changes are audited: " + audit, audit.contains("ACL entry added")
+                && audit.contains("ACL entry removed"));
     }
 
     /** The hardware page once the inventory's sections are there ({@code present}) or gone. */

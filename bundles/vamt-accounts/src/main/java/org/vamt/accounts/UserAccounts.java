@@ -44,6 +44,22 @@ public interface UserAccounts extends org.vamt.security.UserDirectory {
         return sb.toString();
     }
 
+    /**
+     * What AMT's strong-password rule finds wrong with {@code password} (8-32 characters with an
+     * upper-case letter, a lower-case letter, a digit and a special character, none of : " , or a
+     * control character), or empty when it is acceptable.
+     */
+    static Optional<String> passwordProblem(char[] password) {
+        String p = password == null ? "" : new String(password);
+        if (p.length() < 8 || p.length() > 32 || !p.matches(".*[A-Z].*") || !p.matches(".*[a-z].*")
+                || !p.matches(".*[0-9].*") || p.chars().allMatch(Character::isLetterOrDigit)
+                || p.chars().anyMatch(c -> c == ':' || c == '"' || c == ',' || c < 32)) {
+            return Optional.of("a password is 8-32 characters with an upper-case letter, a lower-case letter, "
+                    + "a digit and a special character (not : \" or ,)");
+        }
+        return Optional.empty();
+    }
+
     /** Every account, operator and VM-local, in handle order. */
     List<Account> accounts();
 

@@ -128,6 +128,21 @@ public interface Hypervisor {
         throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no VNC display access");
     }
 
+    /**
+     * Puts a network medium in the machine's first CD-ROM drive (now, when it runs, and at every start
+     * until {@link #ejectMedia}), for the IDE-R session that serves it. Only the running machine sees it:
+     * the persistent definition is never changed, so nothing points at a gone server after a restart.
+     * UNSUPPORTED without a CD-ROM drive or without the means.
+     */
+    default void insertMedia(String uuid, NetworkMedia media) throws HypervisorException {
+        throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no virtual media");
+    }
+
+    /** Takes the medium {@link #insertMedia} put in out of the drive again (forced, even if the guest locked it). */
+    default void ejectMedia(String uuid) throws HypervisorException {
+        throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "no virtual media");
+    }
+
     /** Whether the hypervisor answers: what {@link #reachability()} tells. */
     enum Reachability {
         /** Connected, and calls are answered. */

@@ -31,6 +31,27 @@ public final class AuditRecords {
     private AuditRecords() {
     }
 
+    /** AMT Security Admin's application ID and its ACL entry events. */
+    public static final int APP_SECURITY_ADMIN = 16;
+    public static final int EVENT_ACL_ENTRY_ADDED = 2;
+    public static final int EVENT_ACL_ENTRY_MODIFIED = 3;
+    public static final int EVENT_ACL_ENTRY_REMOVED = 4;
+
+    /**
+     * The extended data of "ACL entry added" ({@code modified} false) or "modified": the initiator
+     * type 0 (Digest), the name's length (at most 32) and the name; "modified" puts a
+     * parameters-modified byte first. As MeshCommander decodes them.
+     */
+    public static byte[] aclEntryData(String user, boolean modified) {
+        byte[] name = (user == null ? "" : user).getBytes(StandardCharsets.UTF_8);
+        int len = Math.min(name.length, 32);
+        int at = modified ? 1 : 0;
+        byte[] data = new byte[at + 2 + len];
+        data[at + 1] = (byte) len;
+        System.arraycopy(name, 0, data, at + 2, len);
+        return data;
+    }
+
     /** AMT's name of an audit event, e.g. "power down" for 17/1; "event 17/99" for one it has no name for. */
     public static String eventName(int appId, int eventId) {
         return NAMES.getOrDefault(appId * 100 + eventId, "event " + appId + "/" + eventId);

@@ -32,6 +32,20 @@ public interface SecurityService extends RealmCheck {
     Login verifyPassword(String user, String password, String machineId, String realm, int requiredRealm,
                          String remoteAddress);
 
+    /**
+     * For a front end whose passwords another service checks (the dashboard, against Karaf's JAAS
+     * realm): whether {@code account} from {@code remoteAddress} is locked out now, under the same
+     * limits as every other login. {@code account} names its service too ({@code "karaf:admin"}), so
+     * it never shares a count with a VM user of the same name.
+     */
+    boolean lockedOut(String account, String remoteAddress);
+
+    /**
+     * Counts the outcome of such a login: a failure counts towards the lockout (and starts it, logged,
+     * at the limit); a success ends the count.
+     */
+    void loginChecked(String account, String remoteAddress, boolean succeeded);
+
     /** Records a successful change or event in the VM's audit log (held until the audit log is there). */
     void audit(AuditEvent event);
 

@@ -422,14 +422,11 @@ public final class UserStore implements UserAccounts {
         }
     }
 
-    /** AMT's strong-password rule: 8-32 characters with upper, lower, digit and a special character. */
+    /** AMT's strong-password rule ({@link UserAccounts#passwordProblem}). */
     static void checkPassword(char[] password) throws AccountException {
-        String p = password == null ? "" : new String(password);
-        if (p.length() < 8 || p.length() > 32 || !p.matches(".*[A-Z].*") || !p.matches(".*[a-z].*")
-                || !p.matches(".*[0-9].*") || p.chars().allMatch(Character::isLetterOrDigit)
-                || p.chars().anyMatch(c -> c == ':' || c == '"' || c == ',' || c < 32)) {
-            throw new AccountException(Reason.INVALID_PASSWORD, "a password is 8-32 characters with an upper-case "
-                    + "letter, a lower-case letter, a digit and a special character (not : \" or ,)");
+        Optional<String> problem = UserAccounts.passwordProblem(password);
+        if (problem.isPresent()) {
+            throw new AccountException(Reason.INVALID_PASSWORD, problem.get());
         }
     }
 

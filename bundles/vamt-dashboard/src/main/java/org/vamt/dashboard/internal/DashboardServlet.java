@@ -41,6 +41,7 @@ import org.vamt.operator.OperatorPower;
 import org.vamt.operator.PowerAction;
 import org.vamt.operator.Providers;
 import org.vamt.security.SecurityService;
+import org.vamt.markup.Markup;
 
 /**
  * The operator dashboard at {@code /vamt/} on Karaf's HTTP service (the management interface,
@@ -81,11 +82,15 @@ public class DashboardServlet extends HttpServlet {
 
         @AttributeDefinition(description = "Minutes without a request after which a login ends")
         int sessionIdleMinutes() default 15;
+
+        @AttributeDefinition(description = "VMs per page of the VM table (a search finds the others)")
+        int vmsPerPage() default 100;
     }
 
     private final transient BundleContext context;
     private final transient JaasLogin jaas;
     private final transient Sessions sessions;
+    private final int vmsPerPage;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile Hypervisor hypervisor;
@@ -104,6 +109,7 @@ public class DashboardServlet extends HttpServlet {
         this.context = context;
         this.jaas = new JaasLogin(config.realm(), config.role());
         this.sessions = new Sessions(Math.max(1, config.sessionIdleMinutes()) * 60_000L);
+        this.vmsPerPage = Math.max(1, config.vmsPerPage());
     }
 
     @Override
@@ -149,7 +155,7 @@ public class DashboardServlet extends HttpServlet {
                     if (s == null) {
                         loginPage(req, resp, 200, null);
                     } else {
-                        dashboard(s, resp);
+                        dashboard(s, req, resp);
                     }
                     return;
                 }
@@ -224,7 +230,7 @@ public class DashboardServlet extends HttpServlet {
         StringBuilder b = head("Log in");
         b.append("<main><h1>vAMT operator dashboard</h1>");
         if (error != null) {
-            b.append("<p class=\"error\" role=\"alert\">").append(Html.text(error)).append("</p>");
+            b.append("<p class=\"error\" role=\"alert\">").append(Markup.escape(error)).append("</p>");
         }
         b.append("<form method=\"post\" action=\"").append(PATH).append("/login\" class=\"login\">")
                 .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(token).append("\">")
@@ -234,7 +240,7 @@ public class DashboardServlet extends HttpServlet {
                 .append("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>")
                 .append("<button type=\"submit\">Log in</button></form>")
                 .append("<p class=\"note\">Karaf users (etc/users.properties, JAAS realm karaf) with the role ")
-                .append(Html.text(jaas.role())).append(".</p></main></body></html>");
+                .append(Markup.escape(jaas.role())).append(".</p></main></body></html>");
         html(resp, status, b);
     }
 
@@ -249,7 +255,20 @@ public class DashboardServlet extends HttpServlet {
             loginPage(req, resp, 400, "Enter a user and a password.");
             return;
         }
+        SecurityService guard = security;
+        if (guard == null) {
+            loginPage(req, resp, 503, "vAMT's security service is not running, so logins are refused for now.");
+            return;
+        }
+        // the same lockout as every vAMT login: N failures in a row lock the name out from this address
+        String account = jaas.account(user);
+        if (guard.lockedOut(account, req.getRemoteAddr())) {
+            LOG.warn("dashboard: login of {} from {} refused: locked out", loggable(user), req.getRemoteAddr());
+            loginPage(req, resp, 403, "Too many failed logins: this user is locked out from your address for a while.");
+            return;
+        }
         JaasLogin.Outcome outcome = jaas.login(user, password.toCharArray());
+        guard.loginChecked(account, req.getRemoteAddr(), outcome != JaasLogin.Outcome.WRONG_CREDENTIALS);
         switch (outcome) {
             case ADMITTED -> {
                 Sessions.Session s = sessions.open(user, System.currentTimeMillis());
@@ -304,82 +323,132 @@ public class DashboardServlet extends HttpServlet {
         } catch (org.vamt.hypervisor.HypervisorException e) {
             s.say("The hypervisor did not answer: " + e.getMessage(), true);
         }
-        seeOther(resp, PATH + "/" + anchor);
+        seeOther(resp, PATH + "/" + returnView(req.getParameter("view")) + anchor);
     }
 
     // ---- the page
 
-    private void dashboard(Sessions.Session s, HttpServletResponse resp) throws IOException {
+    private void dashboard(Sessions.Session s, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         StringBuilder b = head("vAMT operator dashboard");
         b.append("<header><h1>vAMT operator dashboard</h1><form method=\"post\" action=\"").append(PATH)
                 .append("/logout\"><input type=\"hidden\" name=\"csrf\" value=\"").append(s.csrf)
-                .append("\"><span>").append(Html.text(s.user)).append("</span> <button type=\"submit\">Log out</button>")
+                .append("\"><span>").append(Markup.escape(s.user)).append("</span> <button type=\"submit\">Log out</button>")
                 .append("</form></header><main>");
         String[] message = s.takeMessage();
         b.append("<p id=\"message\" role=\"status\" class=\"").append(message == null ? "empty" : message[1])
-                .append("\">").append(message == null ? "" : Html.text(message[0])).append("</p>");
-        List<MachineInfo> vms = vms(b, s);
-        audit(b, s, vms);
+                .append("\">").append(message == null ? "" : Markup.escape(message[0])).append("</p>");
+        VmPage page = vms(b, s, req.getParameter("q"), req.getParameter("page"));
+        audit(b, s, page);
         providers(b);
         b.append("</main></body></html>");
         html(resp, 200, b);
     }
 
-    /** The VM table; returns the VMs (empty when the hypervisor cannot list them, said on the page). */
-    private List<MachineInfo> vms(StringBuilder b, Sessions.Session s) {
+    /**
+     * The VM table, one page of the VMs the search text matches; returns that page (null when the
+     * hypervisor cannot list them, said on the page).
+     */
+    private VmPage vms(StringBuilder b, Sessions.Session s, String query, String pageNumber) {
         b.append("<section aria-labelledby=\"vms-h\"><h2 id=\"vms-h\">Virtual machines</h2>");
         Hypervisor h = hypervisor;
-        List<MachineInfo> vms;
+        VmPage page;
         try {
             if (h == null) {
                 throw new IllegalStateException("no hypervisor connection yet (feature vamt-libvirt or a gateway role)");
             }
-            vms = h.listMachines().stream().sorted(Comparator.comparing(MachineInfo::name)).toList();
+            page = VmPage.of(h.listMachines(), query, pageNumber, vmsPerPage);
         } catch (Exception e) {
-            b.append("<p class=\"error\">Cannot list the VMs: ").append(Html.text(e.getMessage())).append("</p></section>");
-            return List.of();
+            b.append("<p class=\"error\">Cannot list the VMs: ").append(Markup.escape(e.getMessage())).append("</p></section>");
+            return null;
         }
+        b.append("<form method=\"get\" action=\"").append(PATH).append("/\" role=\"search\" class=\"search\">")
+                .append("<label for=\"q\">Find VMs by name or UUID</label> <input id=\"q\" name=\"q\" maxlength=\"")
+                .append(VmPage.MAX_QUERY).append("\" value=\"").append(Markup.escape(page.query()))
+                .append("\"> <button type=\"submit\">Find</button></form>");
+        b.append("<p id=\"vm-count\">");
+        if (page.shown().isEmpty()) {
+            b.append(page.query().isEmpty() ? "No VMs." : "No VM matches this search.");
+        } else {
+            b.append("VMs ").append(page.offset() + 1).append('\u2013').append(page.offset() + page.shown().size())
+                    .append(" of ").append(page.matching()).append(page.query().isEmpty() ? "" : " matching")
+                    .append(", ").append(page.running()).append(" on.");
+        }
+        b.append("</p>");
+        List<MachineInfo> vms = page.shown();
         Map<String, String> nodes = Nodes.byMachine(context);
         Endpoints e = endpoints;
-        b.append("<table id=\"vms\"><thead><tr><th>Name</th><th>State</th><th>Endpoint</th>");
-        if (!nodes.isEmpty()) {
-            b.append("<th>Node</th>");
+        if (!vms.isEmpty()) {
+            b.append("<table id=\"vms\"><thead><tr><th>Name</th><th>State</th><th>Endpoint</th>");
+            if (!nodes.isEmpty()) {
+                b.append("<th>Node</th>");
+            }
+            b.append("<th>Power</th></tr></thead><tbody>");
         }
-        b.append("<th>Power</th></tr></thead><tbody>");
         for (MachineInfo m : vms) {
             Optional<Endpoints.Endpoint> ep = e == null ? Optional.empty() : e.endpoint(m.uuid());
             String state = m.state().name().toLowerCase(Locale.ROOT).replace('_', ' ');
-            b.append("<tr id=\"vm-").append(Html.text(m.uuid())).append("\" data-vm=\"").append(Html.text(m.name()))
+            b.append("<tr id=\"vm-").append(Markup.escape(m.uuid())).append("\" data-vm=\"").append(Markup.escape(m.name()))
                     .append("\"><td data-label=\"Name\">");
             if (ep.isPresent()) {
-                b.append("<a href=\"").append(Html.text(page(ep.get()))).append("\">").append(Html.text(m.name()))
+                b.append("<a href=\"").append(Markup.escape(page(ep.get()))).append("\">").append(Markup.escape(m.name()))
                         .append("</a>");
             } else {
-                b.append(Html.text(m.name()));
+                b.append(Markup.escape(m.name()));
             }
             b.append("</td><td data-label=\"State\" class=\"state ").append(m.state().isOn() ? "on" : "off")
-                    .append("\">").append(Html.text(state)).append("</td><td data-label=\"Endpoint\">")
-                    .append(ep.map(x -> Html.text(x.url())).orElse("none")).append("</td>");
+                    .append("\">").append(Markup.escape(state)).append("</td><td data-label=\"Endpoint\">")
+                    .append(ep.map(x -> Markup.escape(x.url())).orElse("none")).append("</td>");
             if (!nodes.isEmpty()) {
-                b.append("<td data-label=\"Node\">").append(Html.text(nodes.getOrDefault(
+                b.append("<td data-label=\"Node\">").append(Markup.escape(nodes.getOrDefault(
                         m.uuid().toLowerCase(Locale.ROOT), "?"))).append("</td>");
             }
             b.append("<td data-label=\"Power\"><form method=\"post\" action=\"").append(PATH)
                     .append("/power\" class=\"power\"><input type=\"hidden\" name=\"csrf\" value=\"").append(s.csrf).append("\">")
-                    .append("<input type=\"hidden\" name=\"vm\" value=\"").append(Html.text(m.uuid())).append("\">");
+                    .append("<input type=\"hidden\" name=\"vm\" value=\"").append(Markup.escape(m.uuid())).append("\">")
+                    .append("<input type=\"hidden\" name=\"view\" value=\"").append(Markup.escape(view(page.query(),
+                            page.page()))).append("\">");
             for (PowerAction a : BUTTONS) {
                 b.append("<button type=\"submit\" name=\"action\" value=\"").append(a.word()).append("\" aria-label=\"")
-                        .append(a.word()).append(' ').append(Html.text(m.name())).append("\">").append(a.word())
+                        .append(a.word()).append(' ').append(Markup.escape(m.name())).append("\">").append(a.word())
                         .append("</button>");
             }
             b.append("</form></td></tr>");
         }
-        b.append("</tbody></table>");
-        if (vms.isEmpty()) {
-            b.append("<p>No VMs.</p>");
+        if (!vms.isEmpty()) {
+            b.append("</tbody></table>");
+        }
+        if (page.pages() > 1) {
+            b.append("<nav aria-label=\"VM pages\" class=\"pages\">");
+            if (page.page() > 1) {
+                b.append("<a rel=\"prev\" href=\"").append(PATH).append('/')
+                        .append(Markup.escape(view(page.query(), page.page() - 1))).append("\">Previous</a> ");
+            }
+            b.append("<span>Page ").append(page.page()).append(" of ").append(page.pages()).append("</span>");
+            if (page.page() < page.pages()) {
+                b.append(" <a rel=\"next\" href=\"").append(PATH).append('/')
+                        .append(Markup.escape(view(page.query(), page.page() + 1))).append("\">Next</a>");
+            }
+            b.append("</nav>");
         }
         b.append("</section>");
-        return vms;
+        return page;
+    }
+
+    /** The query string of a view of the VM table ("" for the first page of all VMs). */
+    static String view(String query, int page) {
+        StringBuilder v = new StringBuilder();
+        if (!query.isEmpty()) {
+            v.append("?q=").append(java.net.URLEncoder.encode(query, StandardCharsets.UTF_8));
+        }
+        if (page > 1) {
+            v.append(v.length() == 0 ? '?' : '&').append("page=").append(page);
+        }
+        return v.toString();
+    }
+
+    /** A view a power form carries back: only a query string of {@link #view}'s making, else the first page. */
+    static String returnView(String view) {
+        return view != null && view.matches("(\\?q=[A-Za-z0-9._*%+-]{1,600})?([?&]page=[0-9]{1,9})?") ? view : "";
     }
 
     /** Where a VM's own web page is: the root of its endpoint. */
@@ -407,11 +476,11 @@ public class DashboardServlet extends HttpServlet {
         b.append("<table id=\"providers\"><thead><tr><th>Bundle</th><th>Version</th><th>Where</th><th>Classes</th>")
                 .append("</tr></thead><tbody>");
         for (Providers.Provider p : list) {
-            b.append("<tr><td data-label=\"Bundle\">").append(Html.text(p.bundle()))
-                    .append("</td><td data-label=\"Version\">").append(Html.text(p.version()))
-                    .append("</td><td data-label=\"Where\">").append(Html.text(p.where()))
+            b.append("<tr><td data-label=\"Bundle\">").append(Markup.escape(p.bundle()))
+                    .append("</td><td data-label=\"Version\">").append(Markup.escape(p.version()))
+                    .append("</td><td data-label=\"Where\">").append(Markup.escape(p.where()))
                     .append("</td><td data-label=\"Classes\" class=\"classes\">")
-                    .append(Html.text(String.join(", ", p.classes()))).append("</td></tr>");
+                    .append(Markup.escape(String.join(", ", p.classes()))).append("</td></tr>");
         }
         b.append("</tbody></table></section>");
     }
@@ -419,7 +488,9 @@ public class DashboardServlet extends HttpServlet {
     private record Event(String vm, AuditLogs.Entry entry) {
     }
 
-    private void audit(StringBuilder b, Sessions.Session s, List<MachineInfo> vms) {
+    /** The newest audit events of the VMs on the page shown (of the first {@value #AUDIT_VMS} of them). */
+    private void audit(StringBuilder b, Sessions.Session s, VmPage page) {
+        List<MachineInfo> vms = page == null ? List.of() : page.shown();
         b.append("<section aria-labelledby=\"audit-h\"><h2 id=\"audit-h\">Recent audit events</h2>");
         CimObjectManager c = cimom;
         if (c == null) {
@@ -445,20 +516,20 @@ public class DashboardServlet extends HttpServlet {
             for (Event e : events.subList(0, Math.min(events.size(), AUDIT_EVENTS))) {
                 AuditLogs.Entry x = e.entry();
                 b.append("<tr><td data-label=\"Time\">").append(TIME.format(x.time()))
-                        .append("</td><td data-label=\"VM\">").append(Html.text(e.vm()))
-                        .append("</td><td data-label=\"Event\">").append(Html.text(x.what()))
-                        .append("</td><td data-label=\"By\">").append(Html.text(x.initiator().isEmpty() ? "-" : x.initiator()))
-                        .append("</td><td data-label=\"From\">").append(Html.text(x.address().isEmpty() ? "-" : x.address()))
+                        .append("</td><td data-label=\"VM\">").append(Markup.escape(e.vm()))
+                        .append("</td><td data-label=\"Event\">").append(Markup.escape(x.what()))
+                        .append("</td><td data-label=\"By\">").append(Markup.escape(x.initiator().isEmpty() ? "-" : x.initiator()))
+                        .append("</td><td data-label=\"From\">").append(Markup.escape(x.address().isEmpty() ? "-" : x.address()))
                         .append("</td></tr>");
             }
             b.append("</tbody></table>");
         }
-        if (vms.size() > AUDIT_VMS) {
-            b.append("<p class=\"note\">From the first ").append(AUDIT_VMS).append(" VMs by name; ")
-                    .append("vamt:log &lt;vm&gt; in the shell reads any VM's log.</p>");
+        if (page != null && (vms.size() > AUDIT_VMS || page.shown().size() < page.matching())) {
+            b.append("<p class=\"note\">From ").append(vms.size() > AUDIT_VMS ? "the first " + AUDIT_VMS + " VMs" : "the VMs")
+                    .append(" of the table above; vamt:log &lt;vm&gt; in the shell reads any VM's log.</p>");
         }
         if (!unreadable.isEmpty()) {
-            b.append("<p class=\"error\">Audit log not readable for: ").append(Html.text(String.join("; ", unreadable)))
+            b.append("<p class=\"error\">Audit log not readable for: ").append(Markup.escape(String.join("; ", unreadable)))
                     .append("</p>");
         }
         b.append("</section>");
@@ -469,7 +540,7 @@ public class DashboardServlet extends HttpServlet {
     private static StringBuilder head(String title) {
         return new StringBuilder(8192).append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-                .append("<title>").append(Html.text(title)).append("</title>")
+                .append("<title>").append(Markup.escape(title)).append("</title>")
                 .append("<link rel=\"stylesheet\" href=\"").append(PATH).append("/style.css\"></head><body>");
     }
 

@@ -30,6 +30,11 @@ final class JaasLogin {
         return role;
     }
 
+    /** The name {@code user} has in vAMT's login lockout: this realm's, never a VM user's. */
+    String account(String user) {
+        return "jaas:" + realm + ":" + user;
+    }
+
     Outcome login(String user, char[] password) {
         Subject subject = new Subject();
         Thread thread = Thread.currentThread();

@@ -7,11 +7,6 @@ import org.junit.jupiter.api.Test;
 /** What the page and the log show of values they do not control. */
 class PageTextTest {
     @Test
-    void htmlEscapesWhatCouldOpenMarkupOrCloseAnAttribute() {
-        assertEquals("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;", Html.text("<a href=\"x\" title='y'>&"));
-    }
-
-    @Test
     void aTypedUserNameReachesTheLogOnOneBoundedLine() {
         assertEquals("ops?12:00 INFO forged", DashboardServlet.loggable("ops\n12:00 INFO forged"));
         assertEquals(67, DashboardServlet.loggable("x".repeat(500)).length());

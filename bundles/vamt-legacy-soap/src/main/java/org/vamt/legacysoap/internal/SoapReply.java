@@ -2,6 +2,7 @@ package org.vamt.legacysoap.internal;
 
 import java.util.Map;
 import org.vamt.endpoints.EndpointPathHandler.Reply;
+import org.vamt.markup.Markup;
 
 /**
  * SOAP 1.1 answers as AMT's legacy interface gives them: {@code <{Method}Response xmlns="{ns}">}
@@ -20,10 +21,10 @@ final class SoapReply {
         StringBuilder b = new StringBuilder(512);
         b.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
                 .append("<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"").append(SOAP11).append("\">")
-                .append("<SOAP-ENV:Body><").append(method).append("Response xmlns=\"").append(escape(namespace))
+                .append("<SOAP-ENV:Body><").append(method).append("Response xmlns=\"").append(Markup.escape(namespace))
                 .append("\"><Status>").append(ptStatus).append("</Status>");
         for (Map.Entry<String, ?> o : outputs.entrySet()) {
-            b.append('<').append(o.getKey()).append('>').append(escape(String.valueOf(o.getValue())))
+            b.append('<').append(o.getKey()).append('>').append(Markup.escape(String.valueOf(o.getValue())))
                     .append("</").append(o.getKey()).append('>');
         }
         b.append("</").append(method).append("Response></SOAP-ENV:Body></SOAP-ENV:Envelope>");
@@ -35,28 +36,8 @@ final class SoapReply {
         String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
                 + "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"" + SOAP11 + "\"><SOAP-ENV:Body><SOAP-ENV:Fault>"
                 + "<faultcode>SOAP-ENV:" + (client ? "Client" : "Server") + "</faultcode>"
-                + "<faultstring>" + escape(reason) + "</faultstring>"
+                + "<faultstring>" + Markup.escape(reason) + "</faultstring>"
                 + "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>";
         return new Reply(500, CONTENT_TYPE, body);
-    }
-
-    static String escape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                default -> {
-                    // characters XML 1.0 cannot carry are dropped rather than breaking the document
-                    if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.toString();
     }
 }

@@ -11,6 +11,7 @@ import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.HypervisorException.Reason;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
+import org.vamt.markup.Markup;
 
 /**
  * vAMT's per-machine state in the libvirt domain {@code <metadata>}: ONE element in our namespace,
@@ -206,37 +207,19 @@ final class DomainMetadata {
         StringBuilder b = new StringBuilder("<").append(ROOT).append('>');
         for (Map.Entry<String, Stored> e : entries.states.entrySet()) {
             b.append('<').append(STATE).append(' ').append(NAME_ATTRIBUTE).append("=\"");
-            escape(e.getKey(), true, b);
+            Markup.escape(e.getKey(), true, b);
             b.append("\" ").append(GENERATION_ATTRIBUTE).append("=\"").append(e.getValue().generation()).append("\">");
-            escape(e.getValue().json(), false, b);
+            Markup.escape(e.getValue().json(), false, b);
             b.append("</").append(STATE).append('>');
         }
         for (Map.Entry<String, String> e : entries.legacy.entrySet()) {
             b.append('<').append(ENTRY).append(' ').append(KEY_ATTRIBUTE).append("=\"");
-            escape(e.getKey(), true, b);
+            Markup.escape(e.getKey(), true, b);
             b.append("\">");
-            escape(e.getValue(), false, b);
+            Markup.escape(e.getValue(), false, b);
             b.append("</").append(ENTRY).append('>');
         }
         return b.append("</").append(ROOT).append('>').toString();
-    }
-
-    /** XML escaping for text or (double-quoted) attribute values; CR, and in attributes TAB and LF, as references. */
-    static StringBuilder escape(String s, boolean attribute, StringBuilder b) {
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '&': b.append("&amp;"); break;
-                case '<': b.append("&lt;"); break;
-                case '>': b.append("&gt;"); break;
-                case '"': b.append(attribute ? "&quot;" : "\""); break;
-                case '\r': b.append("&#13;"); break;
-                case '\n': b.append(attribute ? "&#10;" : "\n"); break;
-                case '\t': b.append(attribute ? "&#9;" : "\t"); break;
-                default: b.append(ch);
-            }
-        }
-        return b;
     }
 
     /** Our element in a parsed domain definition ({@code <metadata><vamt:state>}), or null. */

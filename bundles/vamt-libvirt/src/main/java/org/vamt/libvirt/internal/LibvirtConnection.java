@@ -93,6 +93,14 @@ final class LibvirtConnection {
     private final OverdueCalls overdue;
     /** How long libvirtd may take to answer a probe after a call overran before it counts as frozen. */
     static final long PROBE_TIMEOUT_MS = 2_000;
+    /**
+     * How often a remote connection asks libvirtd a cheap question, so that a frozen libvirtd shows
+     * in {@link #frozen()} (and in /health) without waiting for a client's call to overrun; 0: never.
+     */
+    private final long heartbeatMs;
+    /** The heartbeat's own deadline: past it, the question becomes an overdue call and is probed. */
+    static final long HEARTBEAT_DEADLINE_MS = 2_000;
+    private final ScheduledExecutorService heartbeat;
 
     private final Object lock = new Object();
     private Handle current;                            // guarded by lock
@@ -103,7 +111,8 @@ final class LibvirtConnection {
     private boolean stopped;                           // guarded by lock
 
     LibvirtConnection(String uri, int keepaliveInterval, int keepaliveCount, long connectTimeoutMs,
-                      long reconnectIntervalMs, int maxCallThreads, LifecycleListener lifecycle, Observer observer) {
+                      long reconnectIntervalMs, int maxCallThreads, long heartbeatMs, LifecycleListener lifecycle,
+                      Observer observer) {
         this.uri = uri;
         this.maxCallThreads = maxCallThreads;
         this.callers = inProcess(uri) ? null : callThreads(maxCallThreads);
@@ -119,6 +128,12 @@ final class LibvirtConnection {
             t.setDaemon(true);
             return t;
         });
+        this.heartbeatMs = heartbeatMs;
+        this.heartbeat = callers == null || heartbeatMs <= 0 ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vamt-libvirt-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     String uri() {
@@ -129,6 +144,25 @@ final class LibvirtConnection {
     void start() {
         synchronized (lock) {
             openLocked();
+        }
+        if (heartbeat != null) {
+            heartbeat.scheduleWithFixedDelay(this::heartbeat, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * One question to an open, unfrozen libvirtd under a deadline (a frozen one is already being
+     * probed: its answer ends the freeze). An unanswered question freezes the connection as a
+     * client's overdue call would; the answer is not needed.
+     */
+    private void heartbeat() {
+        if (overdue.frozen() || !isConnected()) {
+            return;
+        }
+        OperationDeadline.Outcome<?> o = OperationDeadline.run(HEARTBEAT_DEADLINE_MS,
+                () -> call("heartbeat", null, VamtConnect::getLibVersion));
+        if (o.expired()) {
+            LOG.debug("libvirt at {}: heartbeat unanswered ({})", uri, o.expiredBecause());
         }
     }
 
@@ -295,6 +329,9 @@ final class LibvirtConnection {
             }
         }
         connector.shutdownNow();
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+        }
         if (callers != null) {
             callers.shutdownNow();
         }

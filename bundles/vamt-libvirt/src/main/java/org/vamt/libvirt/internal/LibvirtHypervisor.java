@@ -86,6 +86,12 @@ public class LibvirtHypervisor implements Hypervisor {
                         + "operation's deadline; when all are held, further calls are refused at once and the "
                         + "client gets wsman:TimedOut (not used by the in-process test driver)")
         int maxCallThreads() default 128;
+
+        @AttributeDefinition(name = "Heartbeat (s)",
+                description = "How often vAMT asks a remote libvirtd a cheap question (its version) under a 2 s "
+                        + "deadline, so that a frozen libvirtd shows in /health and is refused at once even "
+                        + "when no client calls; <= 0 disables it (not used by the in-process test driver)")
+        int heartbeatSeconds() default 5;
     }
 
     private volatile LibvirtConnection connection;
@@ -93,7 +99,8 @@ public class LibvirtHypervisor implements Hypervisor {
     private final Domains domains = new Domains(() -> connection);
     private final HardwareMapping hardware = new HardwareMapping(domains);
     private final MachineStates states = new MachineStates(domains);
-    private final PowerControl power = new PowerControl(domains, states);
+    private final VirtualMedia media = new VirtualMedia();
+    private final PowerControl power = new PowerControl(domains, states, media);
     private final MachineEvents events = new MachineEvents(hardware::listMachineIds);
 
     // ---------------------------------------------------------------- component lifecycle
@@ -107,7 +114,8 @@ public class LibvirtHypervisor implements Hypervisor {
         org.vamt.hypervisor.state.StateJson.warmUp();   // not on the first event's state write
         connection = new LibvirtConnection(uri, config.keepaliveInterval(), config.keepaliveCount(),
                 Math.max(100, config.connectTimeoutMs()), Math.max(100, config.reconnectIntervalMs()),
-                Math.max(1, config.maxCallThreads()), events.lifecycle(), events::onConnected);
+                Math.max(1, config.maxCallThreads()), Math.max(0, config.heartbeatSeconds()) * 1000L,
+                events.lifecycle(), events::onConnected);
         connection.start();
         LOG.info("vAMT libvirt hypervisor started for {}", uri);
     }
@@ -230,6 +238,28 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public SerialConsole openConsole(String uuid) throws HypervisorException {
         return hardware.openConsole(uuid);
+    }
+
+    @Override
+    public void insertMedia(String uuid, org.vamt.hypervisor.NetworkMedia medium) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        synchronized (domains.lock(id)) {
+            domains.withDomain("insertMedia", id, (c, d) -> {
+                media.insert(id, d, Domains.describe(d), medium);
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public void ejectMedia(String uuid) throws HypervisorException {
+        String id = Domains.canonical(uuid);
+        synchronized (domains.lock(id)) {
+            domains.withDomain("ejectMedia", id, (c, d) -> {
+                media.eject(id, d, Domains.describe(d));
+                return null;
+            });
+        }
     }
 
     @Override

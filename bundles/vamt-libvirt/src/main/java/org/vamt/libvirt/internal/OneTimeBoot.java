@@ -78,7 +78,7 @@ final class OneTimeBoot {
         switch (device) {
             case NETWORK: return "network";
             case HARD_DISK: return "hd";
-            case CDROM: return "cdrom";
+            case CDROM, IDER_CDROM: return "cdrom";
             default: throw new IllegalArgumentException(String.valueOf(device));
         }
     }
@@ -304,6 +304,7 @@ final class OneTimeBoot {
                 return "disk".equals(name) && (d.isEmpty() || d.equals("disk") || d.equals("lun"));
             }
             case CDROM:
+            case IDER_CDROM:
                 return "disk".equals(name) && "cdrom".equals(dev.getAttribute("device"));
             default:
                 return false;

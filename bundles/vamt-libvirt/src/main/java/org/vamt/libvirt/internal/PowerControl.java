@@ -19,10 +19,12 @@ final class PowerControl {
 
     private final Domains domains;
     private final MachineStates states;
+    private final VirtualMedia media;
 
-    PowerControl(Domains domains, MachineStates states) {
+    PowerControl(Domains domains, MachineStates states, VirtualMedia media) {
         this.domains = domains;
         this.states = states;
+        this.media = media;
     }
 
     /**
@@ -192,8 +194,17 @@ final class PowerControl {
      */
     private void start(VamtConnect c, Domain d, String who) throws LibvirtException, HypervisorException {
         BootDevice next = d.isPersistent() == 1 ? states.pendingBootDevice(d, who) : null;
+        String id = Domains.canonical(d.getUUIDString());
+        if (next == BootDevice.IDER_CDROM && media.of(id).isEmpty()) {
+            // AMT boots normally when UseIDER is set and no console serves the device
+            LOG.info("powerOn {}: boot from IDE-R pending, but no IDE-R session serves a CD image: normal boot", who);
+            media.startWithMedia(id, d, who);
+            states.clearPendingBootDevice(d);
+            LOG.info("powerOn {}: started; one-time boot device {} cleared", who, next);
+            return;
+        }
         if (next == null) {
-            d.create();
+            media.startWithMedia(id, d, who);
             LOG.info("powerOn {}: started", who);
             return;
         }
@@ -206,8 +217,8 @@ final class PowerControl {
                 Domains.define(c, xml);
             }
 
-                    public void create() throws LibvirtException {
-                d.create();
+                    public void create() throws LibvirtException, HypervisorException {
+                media.startWithMedia(id, d, who);
             }
 
                     public void clearPending() throws LibvirtException, HypervisorException {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
 import org.vamt.hypervisor.OperationDeadline;
 import org.vamt.hypervisor.HypervisorException.Reason;
@@ -53,13 +54,17 @@ class LibvirtdReconnectTest {
 
     /** A new component on the daemon; {@code keepaliveInterval} s x 2 unanswered keepalives, or none when <= 0. */
     private void activate(int keepaliveInterval) throws Exception {
+        activate(keepaliveInterval, 0);   // no heartbeat: the tests count the calls they make themselves
+    }
+
+    private void activate(int keepaliveInterval, int heartbeatSeconds) throws Exception {
         hv = new LibvirtHypervisor();
         events = new TestSupport.Recorder();
         hv.addMachineListener(events);
         hv.activate(TestSupport.config(Map.of(
                 "uri", "test+unix:///default?socket=" + dir.resolve("sock/libvirt-sock"),
                 "keepaliveInterval", keepaliveInterval, "keepaliveCount", 2,
-                "connectTimeoutMs", 3000L, "reconnectIntervalMs", 300L)));
+                "connectTimeoutMs", 3000L, "reconnectIntervalMs", 300L, "heartbeatSeconds", heartbeatSeconds)));
     }
 
     @AfterEach
@@ -108,6 +113,32 @@ class LibvirtdReconnectTest {
         waitForMachines();
         hv.powerOff(TEST);
         events.await(TEST, Type.STOPPED);
+    }
+
+    @Test
+    void theHeartbeatFindsAFrozenDaemonWithoutAnyCallOfAClientAndSeesItAnswerAgain() throws Exception {
+        hv.deactivate();
+        activate(0, 1);
+        waitForMachines();
+        assertEquals(Hypervisor.Reachability.REACHABLE, hv.reachability());
+        exec("kill", "-STOP", Long.toString(daemon.pid()));
+        try {
+            // heartbeat 1 s + its deadline 2 s + the probe's 2 s, with room for a loaded machine
+            awaitReachability(Hypervisor.Reachability.NOT_ANSWERING, 15);
+        } finally {
+            exec("kill", "-CONT", Long.toString(daemon.pid()));
+        }
+        awaitReachability(Hypervisor.Reachability.REACHABLE, 10);
+        assertTrue(hv.machine(TEST).isPresent(), "answered again");
+    }
+
+    private void awaitReachability(Hypervisor.Reachability wanted, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (hv.reachability() != wanted) {
+            assertTrue(System.nanoTime() < deadline, "reachability " + wanted + " within " + seconds + " s; it is "
+                    + hv.reachability());
+            Thread.sleep(20);
+        }
     }
 
     @Test

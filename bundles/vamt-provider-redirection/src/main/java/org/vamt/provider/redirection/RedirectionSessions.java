@@ -7,7 +7,7 @@ package org.vamt.provider.redirection;
  */
 public interface RedirectionSessions {
 
-    enum Kind { SOL, KVM }
+    enum Kind { SOL, KVM, IDER }
 
     /** Whether the VM with this UUID has an authenticated session of that kind. */
     boolean isOpen(String machineId, Kind kind);

@@ -5,5 +5,5 @@
  * alone writes and the redirection listener reads.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package org.vamt.provider.redirection;

@@ -56,7 +56,7 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     static final String PID = "org.vamt.redirection";
     private static final Logger LOG = LoggerFactory.getLogger(RedirectionServer.class);
 
-    @ObjectClassDefinition(name = "vAMT redirection", description = "AMT redirection protocol: serial-over-LAN and KVM")
+    @ObjectClassDefinition(name = "vAMT redirection", description = "AMT redirection protocol: serial-over-LAN, IDE-R and KVM")
     public @interface Config {
         @AttributeDefinition(description = "Local address to listen on; VMs are told apart by the address a "
                 + "connection arrives at, so this is normally the wildcard")
@@ -84,6 +84,17 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         @AttributeDefinition(description = "Seconds a SOL session may stay silent before it is closed; AMT "
                 + "consoles send heartbeats or echo the server's. 0 = never")
         int idleTimeoutSeconds() default 300;
+
+        @AttributeDefinition(description = "IDE-R: seconds the console has to answer one read of the VM; a console "
+                + "that does not is disconnected and the read fails (the guest sees an I/O error, never a hang)")
+        int iderCommandTimeoutSeconds() default 10;
+
+        @AttributeDefinition(description = "IDE-R: bytes asked of the console per read (read-ahead window), in KiB")
+        int iderReadAheadKiB() default 128;
+
+        @AttributeDefinition(description = "IDE-R: loopback TCP port of the NBD server QEMU reads the media from; "
+                + "0 = any free port")
+        int iderNbdPort() default 0;
     }
 
     private final Hypervisor hypervisor;
@@ -91,6 +102,10 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timers;
     private final Session.Context context;
+    /** Where QEMU reads the media of IDE-R sessions: opened with the first IDE-R medium, so no port is open before. */
+    private NbdServer nbd;   // guarded by this
+    private final int nbdPort;
+    private boolean deactivated;   // guarded by this
     private final ServerSocket plain;
     private final ServerSocket tls;
     /** The identity of the TLS port, also presented inside tunnelled 16995 channels; null: no TLS. */
@@ -154,13 +169,19 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         check(config.maxSessions() >= 1, "maxSessions must be at least 1");
         check(config.authTimeoutSeconds() >= 1, "authTimeoutSeconds must be at least 1");
         check(config.idleTimeoutSeconds() >= 0, "idleTimeoutSeconds must not be negative");
+        check(config.iderCommandTimeoutSeconds() >= 1, "iderCommandTimeoutSeconds must be at least 1");
+        check(config.iderReadAheadKiB() >= 2 && config.iderReadAheadKiB() <= 16384,
+                "iderReadAheadKiB must be 2-16384");
+        check(config.iderNbdPort() >= 0 && config.iderNbdPort() <= 65535, "iderNbdPort must be 0-65535");
         AtomicInteger threads = new AtomicInteger();
         // SOL sessions use a second thread for the console pump, KVM for the display side: twice the sessions
         this.pool = new ThreadPoolExecutor(0, config.maxSessions(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "vamt-redirection-" + threads.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vamt-redirection-timer"));
+        this.nbdPort = config.iderNbdPort();
         this.context = new Session.Context(hypervisor, security, new SessionSlots(config.maxSessionsPerVm()), timers,
                 config.allowPlainAuth(), config.authTimeoutSeconds() * 1000, config.idleTimeoutSeconds() * 1000,
+                new Session.Ider(this::nbd, config.iderCommandTimeoutSeconds() * 1000L, config.iderReadAheadKiB() * 1024),
                 new Session.KvmConsent() {
                     @Override
                     public boolean begin(String uuid) {
@@ -332,6 +353,18 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
         }
     }
 
+    /** The NBD server, opened on first use (loopback, {@code iderNbdPort}). */
+    private synchronized NbdServer nbd() throws IOException {
+        if (deactivated) {
+            throw new IOException("the redirection listener is stopping");
+        }
+        if (nbd == null) {
+            nbd = new NbdServer(nbdPort);
+            LOG.info("IDE-R media are served to QEMU over NBD on {}", nbd.address());
+        }
+        return nbd;
+    }
+
     @Override
     public boolean isOpen(String machineId, Kind kind) {
         return context.slots().isTaken(machineId, kind);
@@ -361,6 +394,10 @@ public class RedirectionServer implements RedirectionSessions, TunnelDoor {
             }
         }
         open.forEach(RedirectionServer::closeQuietly);
+        synchronized (this) {
+            deactivated = true;
+            closeQuietly(nbd);
+        }
         pool.shutdownNow();
         timers.shutdownNow();
     }

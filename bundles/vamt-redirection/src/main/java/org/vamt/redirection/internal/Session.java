@@ -22,8 +22,7 @@ import org.vamt.endpoints.Endpoints.Endpoint;
 
 /**
  * One redirection connection, from StartRedirectionSession to close, on its own thread:
- * session type and the VM's redirection state, authentication, then SOL or KVM. IDE-R is
- * refused at the session start (STATUS_UNSUPPORTED): vAMT has no virtual media yet.
+ * session type and the VM's redirection state, authentication, then SOL, IDE-R or KVM.
  */
 final class Session implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
@@ -38,8 +37,20 @@ final class Session implements Runnable {
     /** What every session shares. */
     record Context(Hypervisor hypervisor, SecurityService security, SessionSlots slots,
                    ScheduledExecutorService timers, boolean plainAllowed, int authTimeoutMillis,
-                   int idleTimeoutMillis, KvmConsent consent) {
+                   int idleTimeoutMillis, Ider ider, KvmConsent consent) {
     }
+
+    /** What IDE-R sessions share: the NBD server the VMs read media from, and the read limits. */
+    record Ider(NbdSource nbd, long commandTimeoutMillis, int readAheadBytes) {
+    }
+
+    /** The NBD server, opened when first needed. */
+    interface NbdSource {
+        NbdServer get() throws IOException;
+    }
+
+    /** How often an idle IDE-R session pings the console; three periods of silence end it. */
+    private static final long IDER_KEEPALIVE_MILLIS = 5000;
 
     /** KVM user consent: whether a session may start, and telling the consent state it ended. */
     interface KvmConsent {
@@ -127,8 +138,11 @@ final class Session implements Runnable {
                 kind = Kind.KVM;
             }
             case "IDER" -> {
-                refuseStart(Messages.STATUS_UNSUPPORTED, "IDE-R is not implemented by vAMT");
-                return;
+                if (!policy.iderEnabled()) {
+                    refuseStart(Messages.STATUS_UNSUPPORTED, "IDE-R is disabled (AMT_RedirectionService)");
+                    return;
+                }
+                kind = Kind.IDER;
             }
             default -> {
                 refuseStart(Messages.STATUS_TYPE_UNKNOWN, "unknown session type '" + type.strip() + "'");
@@ -151,6 +165,8 @@ final class Session implements Runnable {
             socket.setSoTimeout(ctx.idleTimeoutMillis());
             if (kind == Kind.SOL) {
                 sol(in);
+            } else if (kind == Kind.IDER) {
+                ider(raw);
             } else {
                 kvm(in, raw, policy);
             }
@@ -270,6 +286,91 @@ final class Session implements Runnable {
             if (bridge != null) {
                 bridge.close();
             }
+        }
+    }
+
+    /**
+     * An IDE-R session: the protocol on this thread; on another one, once the console enabled the
+     * device, the CD image is probed, exported over NBD and put in the VM's CD-ROM drive, until the
+     * session ends and it is taken out again.
+     */
+    private void ider(InputStream raw) throws IOException {
+        IderSession ider = new IderSession(socket, raw, out, who, ctx.ider().commandTimeoutMillis());
+        socket.setSoTimeout((int) (4 * IDER_KEEPALIVE_MILLIS));
+        ScheduledFuture<?> keepAlive = ctx.timers().scheduleAtFixedRate(() -> ider.keepAlive(IDER_KEEPALIVE_MILLIS),
+                IDER_KEEPALIVE_MILLIS, IDER_KEEPALIVE_MILLIS, TimeUnit.MILLISECONDS);
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        Thread media = new Thread(() -> presentMedia(ider, ended), "vamt-ider-media");
+        media.setDaemon(true);
+        media.start();
+        try {
+            ider.serve();
+        } finally {
+            keepAlive.cancel(false);
+            ider.close();
+            ended.countDown();
+            try {
+                media.join(ctx.ider().commandTimeoutMillis() + 10_000);   // the medium is out when the session is
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void presentMedia(IderSession ider, java.util.concurrent.CountDownLatch ended) {
+        if (!ider.awaitEnabled(ctx.authTimeoutMillis())) {
+            if (!ider.isClosed()) {
+                LOG.info("Redirection {}: IDE-R console did not enable the device in time; closing", who);
+                ider.close();
+            }
+            return;
+        }
+        IderDrive cd;
+        try {
+            long[] capacity = ider.readCapacity(IderSession.DEVICE_CD);
+            if (capacity[1] != 2048) {
+                LOG.info("Redirection {}: IDE-R CD image with {}-byte blocks is not presented", who, capacity[1]);
+                return;
+            }
+            cd = new IderDrive(ider, IderSession.DEVICE_CD, capacity[0], 2048, ctx.ider().readAheadBytes());
+        } catch (IderSession.CommandFailed e) {
+            LOG.info("Redirection {}: IDE-R session has no CD image ({}); a floppy/disk image alone is not presented"
+                    + " to the VM", who, e.getMessage());
+            return;
+        } catch (IOException e) {
+            LOG.info("Redirection {}: IDE-R CD image unreadable: {}", who, e.getMessage());
+            return;
+        }
+        NbdServer nbd;
+        try {
+            nbd = ctx.ider().nbd().get();
+        } catch (IOException e) {
+            LOG.warn("Redirection {}: no NBD server for the IDE-R CD image: {}", who, e.getMessage());
+            return;
+        }
+        String export = nbd.export(cd);
+        java.net.InetSocketAddress at = nbd.address();
+        boolean inserted = false;
+        try {
+            ctx.hypervisor().insertMedia(vm.uuid(), new org.vamt.hypervisor.NetworkMedia(
+                    at.getAddress().getHostAddress(), at.getPort(), export));
+            inserted = true;
+            LOG.info("Redirection {}: IDE-R CD image of {} bytes in the VM's CD-ROM drive", who, cd.size());
+            ended.await();
+        } catch (HypervisorException e) {
+            LOG.warn("Redirection {}: IDE-R CD image cannot be put in the VM: {}", who, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (inserted) {
+                try {
+                    ctx.hypervisor().ejectMedia(vm.uuid());
+                    LOG.info("Redirection {}: IDE-R session over, CD image taken out of the VM", who);
+                } catch (HypervisorException e) {
+                    LOG.warn("Redirection {}: IDE-R CD image could not be taken out of the VM: {}", who, e.getMessage());
+                }
+            }
+            nbd.withdraw(export);
         }
     }
 

@@ -404,8 +404,40 @@ class RedirectionServerTest {
         assertFalse(server.isOpen(KIOSK, RedirectionSessions.Kind.SOL));
     }
 
+    /**
+     * An IDE-R session through the listener: start, Digest login, the open-session reply a console
+     * checks (sequence 0, protocol 0, buffer sizes), one session per VM, and TerminateSession's end.
+     */
     @Test
-    void disabledFeaturesAndIderAreRefusedAtTheStart() throws Exception {
+    void iderSessionOpensAndIsTerminatedOnRequest() throws Exception {
+        enableListener();
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_OK, c.start("IDER"));
+            assertEquals(0, c.digestLogin("admin", PASSWORD));
+            c.socket.getOutputStream().write(new byte[] {0x40, 0, 0, 0, 0, 0, 0, 0, 0x30, 0x75, 0, 0, 0x20, 0x4e,
+                1, 0, 0, 0});
+            byte[] reply = new byte[30];
+            c.in.readFully(reply);
+            assertEquals(0x41, reply[0]);
+            assertEquals(0, Messages.getInt(reply, 4), "the first IDE-R message has sequence 0");
+            assertEquals(1, reply[8], "protocol 1.0");
+            assertEquals(8192, Messages.getShort(reply, 16), "read buffer");
+            assertEquals(0, reply[21], "IDE-R protocol 0, which consoles require");
+            assertEquals(343, Messages.getInt(reply, 25), "Intel's IANA number");
+            long deadline = System.currentTimeMillis() + 5000;
+            while (!server.isOpen(KIOSK, RedirectionSessions.Kind.IDER) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            try (Console second = new Console(port)) {
+                assertEquals(Messages.STATUS_BUSY, second.start("IDER"), "one IDE-R session per VM");
+            }
+            assertTrue(server.terminate(KIOSK, RedirectionSessions.Kind.IDER), "AMT_RedirectionService.TerminateSession(0)");
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void disabledFeaturesAreRefusedAtTheStart() throws Exception {
         enableListener();
         new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withSolIderState(32769));   // IDE-R only
         new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withKvmEnabled(false));
@@ -416,7 +448,11 @@ class RedirectionServerTest {
             assertEquals(Messages.STATUS_UNSUPPORTED, c.start("KVMR"));
         }
         try (Console c = new Console(port)) {
-            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("IDER"), "vAMT has no virtual media");
+            assertEquals(Messages.STATUS_OK, c.start("IDER"), "IDE-R is enabled");
+        }
+        new StateStore<>(hv, RedirectionSettings.STATE).update(KIOSK, s -> s.withSolIderState(32770));   // SOL only
+        try (Console c = new Console(port)) {
+            assertEquals(Messages.STATUS_UNSUPPORTED, c.start("IDER"), "IDE-R is disabled");
         }
         try (Console c = new Console(port)) {
             assertEquals(Messages.STATUS_TYPE_UNKNOWN, c.start("XYZW"));

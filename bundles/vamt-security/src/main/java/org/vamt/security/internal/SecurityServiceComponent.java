@@ -193,15 +193,8 @@ public class SecurityServiceComponent implements SecurityService {
 
     private void failed(String user, String machineId, String realm, String remoteAddress) {
         long now = System.currentTimeMillis();
-        LoginThrottle.Failure f = throttle.failed(user, remoteAddress, now);
-        if (f == LoginThrottle.Failure.WHILE_LOCKED) {
-            meters.lockedOut().increment();
+        if (!countFailure(user, remoteAddress, now, "VM " + machineId + ": user ")) {
             return;
-        }
-        meters.badCredentials().increment();
-        if (f == LoginThrottle.Failure.LOCKED_NOW) {
-            meters.lockouts().increment();
-            LOG.warn("VM {}: user {} from {} locked out after repeated failed logins", machineId, user, remoteAddress);
         }
         // a name that is no user here costs the attacker nothing: it must not roll real records out
         if (users.ha1(user, machineId, realm).isPresent() || unknownNames.mayRecord(machineId, now)) {
@@ -212,6 +205,45 @@ public class SecurityServiceComponent implements SecurityService {
     private void invalidCredentials(String user, String machineId, String remoteAddress) {
         audit(new AuditEvent(machineId, APP_SECURITY_ADMIN, EVENT_INVALID_CREDENTIALS, user, remoteAddress,
                 new byte[] {0}, Instant.now()));
+    }
+
+    @Override
+    public boolean lockedOut(String account, String remoteAddress) {
+        boolean locked = throttle.isLocked(account, remoteAddress, System.currentTimeMillis());
+        if (locked) {
+            meters.lockedOut().increment();
+        }
+        return locked;
+    }
+
+    @Override
+    public void loginChecked(String account, String remoteAddress, boolean succeeded) {
+        if (succeeded) {
+            throttle.succeeded(account, remoteAddress);
+            return;
+        }
+        countFailure(account, remoteAddress, System.currentTimeMillis(), "");
+    }
+
+    /**
+     * Counts a wrong password of {@code name} from {@code remoteAddress} towards the lockout, logging
+     * a lockout it starts ({@code who} before the name). False when it came during a lockout (then
+     * it is only metered: the attacker learns nothing and no record rolls out).
+     */
+    private boolean countFailure(String name, String remoteAddress, long now, String who) {
+        LoginThrottle.Failure f = throttle.failed(name, remoteAddress, now);
+        if (f == LoginThrottle.Failure.WHILE_LOCKED) {
+            meters.lockedOut().increment();
+            return false;
+        }
+        meters.badCredentials().increment();
+        if (f == LoginThrottle.Failure.LOCKED_NOW) {
+            meters.lockouts().increment();
+            // a typed name: one line in the log, whatever was typed
+            LOG.warn("{}{} from {} locked out after repeated failed logins", who, name.replaceAll("\\p{Cntrl}", "?"),
+                    remoteAddress);
+        }
+        return true;
     }
 
     @Override

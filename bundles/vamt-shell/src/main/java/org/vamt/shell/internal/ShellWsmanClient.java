@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.vamt.security.digest.DigestClient;
+import org.vamt.markup.Markup;
 
 /**
  * A minimal WS-Management client for troubleshooting from the shell: builds the envelopes AMT
@@ -58,16 +59,12 @@ final class ShellWsmanClient {
                         + "</a:Address></a:ReplyTo><w:OperationTimeout>PT60S</w:OperationTimeout>");
         if (selectors != null && !selectors.isEmpty()) {
             sb.append("<w:SelectorSet>");
-            selectors.forEach((k, v) -> sb.append("<w:Selector Name=\"").append(escape(k)).append("\">")
-                    .append(escape(v)).append("</w:Selector>"));
+            selectors.forEach((k, v) -> sb.append("<w:Selector Name=\"").append(Markup.escape(k)).append("\">")
+                    .append(Markup.escape(v)).append("</w:Selector>"));
             sb.append("</w:SelectorSet>");
         }
         sb.append("</Header><Body>").append(body == null ? "" : body).append("</Body></Envelope>");
         return sb.toString();
-    }
-
-    static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     /** Posts without credentials (Identify). */

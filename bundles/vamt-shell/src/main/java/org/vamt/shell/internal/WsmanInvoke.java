@@ -6,6 +6,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.vamt.markup.Markup;
 
 @Command(scope = "vamt", name = "wsman-invoke", description = "Invokes a class method on any endpoint")
 @Service
@@ -35,7 +36,7 @@ public class WsmanInvoke extends WsmanCommand {
                     throw new IllegalArgumentException("an argument is name=value, got '" + a + "'");
                 }
                 String name = a.substring(0, eq);
-                body.append("<p:").append(name).append('>').append(ShellWsmanClient.escape(a.substring(eq + 1)))
+                body.append("<p:").append(name).append('>').append(Markup.escape(a.substring(eq + 1)))
                         .append("</p:").append(name).append('>');
             }
         }

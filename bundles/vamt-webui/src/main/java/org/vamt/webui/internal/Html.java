@@ -1,28 +1,11 @@
 package org.vamt.webui.internal;
 
 import java.util.List;
+import org.vamt.markup.Markup;
 
 /** A page's HTML, built as text with everything that comes from outside escaped. */
 final class Html {
     private final StringBuilder out = new StringBuilder(4096);
-
-    /** Escapes text for an element's content or a quoted attribute value. */
-    static String esc(Object value) {
-        String s = value == null ? "" : String.valueOf(value);
-        StringBuilder b = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
-    }
 
     /** Markup written as is: only literals of this bundle, never data. */
     Html raw(String markup) {
@@ -32,13 +15,13 @@ final class Html {
 
     /** Text, escaped. */
     Html text(Object value) {
-        out.append(esc(value));
+        out.append(Markup.escape(value));
         return this;
     }
 
     /** {@code <tag>text</tag>}, the text escaped. */
     Html element(String tag, Object text) {
-        out.append('<').append(tag).append('>').append(esc(text)).append("</").append(tag).append('>');
+        out.append('<').append(tag).append('>').append(Markup.escape(text)).append("</").append(tag).append('>');
         return this;
     }
 
@@ -58,7 +41,7 @@ final class Html {
         }
         out.append("<thead><tr>");
         for (String h : headers) {
-            out.append("<th scope=\"col\">").append(esc(h)).append("</th>");
+            out.append("<th scope=\"col\">").append(Markup.escape(h)).append("</th>");
         }
         out.append("</tr></thead><tbody>");
         for (List<Object> row : rows) {

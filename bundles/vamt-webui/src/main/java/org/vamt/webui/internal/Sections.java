@@ -377,12 +377,21 @@ final class Sections {
 
     // ------------------------------------------------------------------ users
 
-    static void users(Html page, Reads r) {
+    static void users(Html page, Reads r, String csrfToken, String notice) {
+        if (notice != null) {
+            page.raw("<p class=\"notice\" role=\"status\">").text(notice).raw("</p>");
+        }
         section(page, "users", "Users of this VM", h -> {
-            CimObjectPath service = CimObjectPath.of("AMT_AuthorizationService");
-            List<List<Object>> rows = new ArrayList<>();
+            CimObjectPath service = CimObjectPath.of(UserAction.SERVICE);
+            boolean mayRemove = r.mayInvoke(UserAction.SERVICE, UserAction.REMOVE.method);
+            List<String> headers = new ArrayList<>(List.of("User", "Realms", "Access from"));
+            if (mayRemove) {
+                headers.add("Remove");
+            }
+            List<String> rows = new ArrayList<>();
             r.invoke(service, "GetAdminAclEntry", Map.of()).map(a -> a.outputs().get("Username"))
-                    .ifPresent(admin -> rows.add(List.of(text(admin), "Administrator (every realm)", "Any")));
+                    .ifPresent(admin -> rows.add(row(List.of(text(admin), "Administrator (every realm)", "Any"),
+                            mayRemove ? "" : null)));
             long start = 1;
             while (rows.size() < 1000) {
                 Optional<MethodResult> page1 = r.invoke(service, "EnumerateUserAclEntries", Map.of("StartIndex", start));
@@ -398,8 +407,9 @@ final class Sections {
                             Map.of("Handle", Long.parseLong(handle)));
                     if (entry.isPresent() && entry.get().returnValue() == 0) {
                         Map<String, Object> o = entry.get().outputs();
-                        rows.add(List.of(text(o.get("DigestUsername")), realms(o.get("Realms")),
-                                access(o.get("AccessPermission"))));
+                        String name = text(o.get("DigestUsername"));
+                        rows.add(row(List.of(name, realms(o.get("Realms")), access(o.get("AccessPermission"))),
+                                mayRemove ? removeButton(csrfToken, handle, name) : null));
                     }
                 }
                 start += handles.size();
@@ -408,10 +418,59 @@ final class Sections {
                     break;
                 }
             }
-            h.raw("<p>Read-only: add, change or remove users with a WS-Management console or the vAMT shell.</p>");
-            h.table(null, List.of("User", "Realms", "Access from"), rows);
+            h.raw("<div class=\"scroll\"><table id=\"user-list\"><thead><tr>");
+            headers.forEach(x -> h.raw("<th scope=\"col\">").text(x).raw("</th>"));
+            h.raw("</tr></thead><tbody>");
+            rows.forEach(h::raw);
+            h.raw("</tbody></table></div>");
+            if (r.mayInvoke(UserAction.SERVICE, UserAction.ADD.method)) {
+                addForm(h, csrfToken);
+            } else if (!mayRemove) {
+                h.raw("<p>Your account may read this VM's users but not change them (that needs the ACL realm).</p>");
+            }
             return true;
         });
+    }
+
+    /** A table row: escaped cells, then the remove cell's markup (this bundle's own) when there is one. */
+    private static String row(List<String> cells, String removeCell) {
+        Html h = new Html().raw("<tr>");
+        cells.forEach(c -> h.element("td", c));
+        if (removeCell != null) {
+            h.raw("<td>").raw(removeCell).raw("</td>");
+        }
+        return h.raw("</tr>").toString();
+    }
+
+    private static String removeButton(String csrfToken, String handle, String name) {
+        return new Html().raw("<form method=\"post\" action=\"").text(Page.USERS.path).raw("\">"
+                        + "<input type=\"hidden\" name=\"csrf\" value=\"").text(csrfToken)
+                .raw("\"><input type=\"hidden\" name=\"action\" value=\"remove\"><input type=\"hidden\" name=\"handle\" value=\"")
+                .text(handle).raw("\"><input type=\"hidden\" name=\"name\" value=\"").text(name)
+                .raw("\"><button type=\"submit\" aria-label=\"Remove ").text(name).raw("\">Remove</button></form>")
+                .toString();
+    }
+
+    private static void addForm(Html h, String csrfToken) {
+        h.raw("<h3>Add a user</h3><form method=\"post\" action=\"").text(Page.USERS.path)
+                .raw("\" class=\"add-user\"><input type=\"hidden\" name=\"csrf\" value=\"").text(csrfToken)
+                .raw("\"><input type=\"hidden\" name=\"action\" value=\"add\">"
+                        + "<p><label for=\"new-user\">User name</label> <input id=\"new-user\" name=\"user\" "
+                        + "maxlength=\"32\" autocomplete=\"off\" required></p>"
+                        + "<p><label for=\"new-password\">Password</label> <input id=\"new-password\" name=\"password\" "
+                        + "type=\"password\" minlength=\"8\" maxlength=\"32\" autocomplete=\"new-password\" required> "
+                        + "<small>8-32 characters with an upper-case letter, a lower-case letter, a digit and a special "
+                        + "character</small></p><fieldset><legend>Realms</legend>");
+        for (int realm : UserAction.OFFERED_REALMS) {
+            String id = "realm-" + realm;
+            h.raw("<label for=\"").text(id).raw("\"><input type=\"checkbox\" id=\"").text(id)
+                    .raw("\" name=\"realm\" value=\"").text(AmtRealm.name(realm)).raw("\"> ").text(AmtRealm.name(realm))
+                    .raw("</label> ");
+        }
+        h.raw("</fieldset><p><label for=\"access\">Access from</label> <select id=\"access\" name=\"access\">"
+                + "<option value=\"any\">Any</option><option value=\"network\">Network</option>"
+                + "<option value=\"local\">Local</option></select></p>"
+                + "<p><button type=\"submit\">Add user</button></p></form>");
     }
 
     private static String realms(Object v) {

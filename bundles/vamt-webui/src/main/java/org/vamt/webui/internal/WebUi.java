@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -91,12 +93,13 @@ public class WebUi implements EndpointPathHandler {
         if (page == null) {
             return new Reply(404, EndpointPathHandler.TEXT, "Not found.");
         }
-        if (!get && page != Page.REMOTE) {
+        if (!get && page != Page.REMOTE && page != Page.USERS) {
             return notAllowed();
         }
         Reads reads = new Reads(cim, call.context());
         try {
-            return call.bounded(() -> get ? show(page, reads, call) : PowerAction.run(reads, call, csrf, this),
+            return call.bounded(() -> get ? show(page, reads, call) : page == Page.USERS
+                            ? UserAction.run(reads, call, csrf, this) : PowerAction.run(reads, call, csrf, this),
                     call.maxOperationMillis());
         } catch (TimeoutException e) {
             return error(reads, page, 503, "The VM did not answer in time. Reload the page to try again.");
@@ -128,7 +131,8 @@ public class WebUi implements EndpointPathHandler {
             case REMOTE -> Sections.remote(body, r, csrf.issue(r.context().machineId(), r.context().user()),
                     notice(call.query()));
             case NETWORK -> Sections.network(body, r);
-            case USERS -> Sections.users(body, r);
+            case USERS -> Sections.users(body, r, csrf.issue(r.context().machineId(), r.context().user()),
+                    userNotice(call.query()));
         }
         if (body.length() == 0) {
             body.raw("<p>Nothing on this page is available to your account on this VM.</p>");
@@ -140,6 +144,12 @@ public class WebUi implements EndpointPathHandler {
     private static String notice(String query) {
         Map<String, String> q = form(query == null ? "" : query);
         return PowerAction.byName(q.get("done")).map(a -> a.label + " requested.").orElse(null);
+    }
+
+    /** The result line after a change of users: only the texts this bundle knows. */
+    private static String userNotice(String query) {
+        String done = form(query == null ? "" : query).get("done");
+        return UserAction.byName(done).map(a -> a == UserAction.ADD ? "User added." : "User removed.").orElse(null);
     }
 
     /** A page with {@code status} and {@code message} as its text, never a stack trace. */
@@ -173,6 +183,13 @@ public class WebUi implements EndpointPathHandler {
     /** Decodes {@code application/x-www-form-urlencoded} text (a form body or a query string). */
     static Map<String, String> form(String encoded) {
         Map<String, String> out = new HashMap<>();
+        formValues(encoded).forEach((name, values) -> out.put(name, values.get(0)));
+        return out;
+    }
+
+    /** As {@link #form}, with every value of a name that comes more than once (checkboxes), in order. */
+    static Map<String, List<String>> formValues(String encoded) {
+        Map<String, List<String>> out = new HashMap<>();
         for (String pair : encoded.split("&")) {
             if (pair.isEmpty()) {
                 continue;
@@ -180,7 +197,7 @@ public class WebUi implements EndpointPathHandler {
             int eq = pair.indexOf('=');
             String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
             String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.putIfAbsent(name, value);
+            out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
         return out;
     }

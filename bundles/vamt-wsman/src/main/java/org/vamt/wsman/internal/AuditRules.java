@@ -1,9 +1,9 @@
 package org.vamt.wsman.internal;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import org.vamt.security.AuditRecords;
 import org.w3c.dom.Element;
 
 /**
@@ -133,20 +133,9 @@ final class AuditRules {
         return event(APP_REMOTE_CONTROL, event);
     }
 
-    /** ACL entry added/modified: extended data = initiator type 0 (digest), length, user name. */
+    /** ACL entry added (2) or modified (3), with the user's name as extended data. */
     private static Optional<Audit> userEvent(int event, String user) {
-        byte[] name = (user == null ? "" : user).getBytes(StandardCharsets.UTF_8);
-        int len = Math.min(name.length, 32);
-        ByteBuffer b = ByteBuffer.allocate(2 + len);
-        b.put((byte) 0).put((byte) len).put(name, 0, len);
-        byte[] ex = b.array();
-        if (event == 3) {
-            // "modified" carries a parameters-modified byte before the user
-            byte[] m = new byte[ex.length + 1];
-            System.arraycopy(ex, 0, m, 1, ex.length);
-            ex = m;
-        }
-        return Optional.of(new Audit(APP_SECURITY_ADMIN, event, ex));
+        return Optional.of(new Audit(APP_SECURITY_ADMIN, event, AuditRecords.aclEntryData(user, event == 3)));
     }
 
     /** Time set: extended data = the new time in seconds, as MeshCommander decodes it. */

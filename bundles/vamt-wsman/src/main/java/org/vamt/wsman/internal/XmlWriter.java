@@ -1,5 +1,7 @@
 package org.vamt.wsman.internal;
 
+import org.vamt.markup.Markup;
+
 /**
  * Writes XML the way MeshCentral's hand-written parser needs it: never a self-closing element,
  * no comments, attribute values without spaces where we control them, text always escaped.
@@ -51,40 +53,7 @@ final class XmlWriter {
     }
 
     private void escape(String s, boolean attribute) {
-        int first = firstToEscape(s, attribute);
-        if (first == s.length()) {
-            out.append(s);   // the common case (names, numbers, GUIDs): one bulk copy, not a char at a time
-            return;
-        }
-        out.append(s, 0, first);
-        for (int i = first; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '"' -> out.append(attribute ? "&quot;" : "\"");
-                case '\r' -> out.append("&#13;");
-                default -> {
-                    // XML 1.0 cannot carry most control characters at all; drop them rather than emit invalid XML.
-                    if (c >= 0x20 || c == '\t' || c == '\n') {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Index of the first character {@link #escape} must replace or drop, or the length when there is none. */
-    private static int firstToEscape(String s, boolean attribute) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '&' || c == '<' || c == '>' || c == '\r' || (c == '"' && attribute)
-                    || (c < 0x20 && c != '\t' && c != '\n')) {
-                return i;
-            }
-        }
-        return s.length();
+        Markup.escape(s, attribute, out);
     }
 
     @Override

@@ -27,7 +27,7 @@ public class BootCapabilitiesProvider extends AMT_BootCapabilitiesProviderSkelet
         return new AMT_BootCapabilities()
                 .setInstanceID(BootNames.CAPABILITIES_ID)
                 .setElementName(BootNames.CAPABILITIES_NAME)
-                .setIDER(false)
+                .setIDER(true)   // a CD image streamed over IDE-R, see BootSettingDataProvider
                 .setSOL(false)
                 .setBIOSReflash(false)
                 .setBIOSSetup(false)

@@ -88,6 +88,10 @@ public class BootConfigSettingProvider extends CIM_BootConfigSettingProviderSkel
 
     private long apply(MachineInfo vm, BootDevice device) throws CimException {
         try {
+            if (device == null && BootSettings.load(hypervisor, vm.uuid()).useIder()) {
+                // consoles clear the boot order around their UseIDER Put, in either order: UseIDER stays
+                device = BootDevice.IDER_CDROM;
+            }
             hypervisor.setNextBootDevice(vm.uuid(), device);
             return COMPLETED;
         } catch (HypervisorException e) {

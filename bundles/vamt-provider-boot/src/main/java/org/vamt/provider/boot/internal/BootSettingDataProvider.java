@@ -1,5 +1,7 @@
 package org.vamt.provider.boot.internal;
 
+import org.vamt.hypervisor.BootDevice;
+
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * AMT_BootSettingData, the singleton "Intel(r) AMT:BootSettingData 0": the options for the next
  * boot AMT causes. Clients Get it, change it and Put it back before ChangeBootOrder and the power
- * action. What vAMT cannot do (BIOS setup/pause, IDE-R, locks, reflash, secure erase…) is accepted
+ * action. UseIDER (with IDERBootDevice 1, the CD) makes the next start boot once from the CD image of a
+ * live IDE-R session: the one-time boot device {@link BootDevice#IDER_CDROM}, set and cleared with
+ * UseIDER. What vAMT cannot do (BIOS setup/pause, locks, reflash, secure erase…) is accepted
  * only when false, as AMT_BootCapabilities says; a true value is refused (INVALID_PARAMETER, which
  * WS-Management reports as wxf:InvalidRepresentation) and nothing is stored.
  */
@@ -60,6 +64,7 @@ public class BootSettingDataProvider extends AMT_BootSettingDataProviderSkeleton
         };
         try {
             BootSettings wanted;
+            BootSettings before = BootSettings.load(hypervisor, vm.uuid());
             try {
                 wanted = new StateStore<>(hypervisor, BootSettings.STATE).modify(vm.uuid(),
                         stored -> BootSettings.from(changed, stored));
@@ -70,6 +75,12 @@ public class BootSettingDataProvider extends AMT_BootSettingDataProviderSkeleton
             }
             LOG.info("VM {} ({}): boot settings for the next boot after a Put by {}: {}", vm.name(), vm.uuid(),
                     ctx.user(), wanted.serialize());
+            if (wanted.useIder()) {
+                hypervisor.setNextBootDevice(vm.uuid(), BootDevice.IDER_CDROM);
+            } else if (before.useIder()
+                    && hypervisor.nextBootDevice(vm.uuid()).orElse(null) == BootDevice.IDER_CDROM) {
+                hypervisor.setNextBootDevice(vm.uuid(), null);
+            }
             return wanted.toTyped().toInstance();
         } catch (HypervisorException e) {
             throw Machines.toCim(e);

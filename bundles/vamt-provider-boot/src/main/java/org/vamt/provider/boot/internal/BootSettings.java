@@ -25,15 +25,18 @@ import org.slf4j.LoggerFactory;
  * {@value #LEGACY_KEY} ({@code Name=value;…}) is migrated on first read.
  *
  * @param useSol            UseSOL: serial-over-LAN during the boot (the serial console is there anyway)
- * @param enforceSecureBoot EnforceSecureBoot: applies only to IDE-R and HTTPS boots, which are refused
- * @param iderBootDevice    IDERBootDevice (0 floppy, 1 CD): applies only when UseIDER, which is refused
+ * @param enforceSecureBoot EnforceSecureBoot: applies only to IDE-R and HTTPS boots (a VM's firmware has no
+ *                          secure-boot check of them)
+ * @param iderBootDevice    IDERBootDevice (0 floppy, 1 CD): applies only when UseIDER
+ * @param useIder           UseIDER: boot once from the CD image of a live IDE-R session; only the CD (1) is
+ *                          presented to a VM, so UseIDER needs IDERBootDevice 1
  */
-record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevice) {
+record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevice, boolean useIder) {
     private static final Logger LOG = LoggerFactory.getLogger(BootSettings.class);
 
     /** The key of the untyped form before typed state. */
     static final String LEGACY_KEY = "boot.settingData";
-    static final BootSettings DEFAULTS = new BootSettings(false, false, 0);
+    static final BootSettings DEFAULTS = new BootSettings(false, false, 0, false);
     /** This bundle's namespace of per-VM state; nobody else reads it. */
     static final StateType<BootSettings> STATE = StateType.of("boot", BootSettings.class, DEFAULTS)
             .migratingFrom(Set.of(LEGACY_KEY), (uuid, legacy) -> parse(legacy.get(LEGACY_KEY)));
@@ -41,7 +44,7 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
     /** Options vAMT cannot carry out: a Put may only leave them false. */
     static final List<String> FALSE_ONLY = List.of("UseSafeMode", "ReflashBIOS", "BIOSSetup", "BIOSPause",
             "LockPowerButton", "LockResetButton", "LockKeyboard", "LockSleepButton", "UserPasswordBypass",
-            "ForcedProgressEvents", "ConfigurationDataReset", "UseIDER", "SecureErase", "PlatformErase");
+            "ForcedProgressEvents", "ConfigurationDataReset", "SecureErase", "PlatformErase");
 
     /**
      * Numbers vAMT only knows at 0: system-default firmware verbosity (no Verbosity* capability),
@@ -86,8 +89,13 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
                 throw new CimException(CimStatus.INVALID_PARAMETER, "IDERBootDevice must be 0 (floppy) or 1 (CD)");
             }
         }
+        boolean useIder = bool(requested, "UseIDER", current.useIder);
+        if (useIder && ider != 1) {
+            throw new CimException(CimStatus.INVALID_PARAMETER, "UseIDER: this (virtual) Intel(r) AMT boots VMs from"
+                    + " the IDE-R CD only (IDERBootDevice 1), not from a floppy image");
+        }
         return new BootSettings(bool(requested, "UseSOL", current.useSol),
-                bool(requested, "EnforceSecureBoot", current.enforceSecureBoot), ider);
+                bool(requested, "EnforceSecureBoot", current.enforceSecureBoot), ider, useIder);
     }
 
     private static boolean bool(Function<String, Object> i, String name, boolean otherwise) throws CimException {
@@ -119,7 +127,7 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
                 .setFirmwareVerbosity(0)
                 .setConfigurationDataReset(false)
                 .setIDERBootDevice(iderBootDevice)
-                .setUseIDER(false)
+                .setUseIDER(useIder)
                 .setEnforceSecureBoot(enforceSecureBoot)
                 .setBootMediaIndex(0)
                 .setSecureErase(false)
@@ -141,7 +149,8 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
     }
 
     String serialize() {
-        return "UseSOL=" + useSol + ";EnforceSecureBoot=" + enforceSecureBoot + ";IDERBootDevice=" + iderBootDevice;
+        return "UseSOL=" + useSol + ";EnforceSecureBoot=" + enforceSecureBoot + ";IDERBootDevice=" + iderBootDevice
+                + ";UseIDER=" + useIder;
     }
 
     /** Parses the old metadata form ({@link #serialize()}); unknown names are ignored, bad values fall back to the defaults. */
@@ -160,7 +169,7 @@ record BootSettings(boolean useSol, boolean enforceSecureBoot, long iderBootDevi
             LOG.warn("Ignoring a bad IDERBootDevice in the stored boot settings: {}", values.get("IDERBootDevice"));
         }
         return new BootSettings("true".equals(values.get("UseSOL")), "true".equals(values.get("EnforceSecureBoot")),
-                ider == 1 ? 1 : 0);
+                ider == 1 ? 1 : 0, false);
     }
 
     /** The VM's pending settings, the defaults when none are stored. */

@@ -160,7 +160,7 @@ class BootProvidersTest {
         assertEquals(Boolean.TRUE, answer.get("UseSOL"));
         assertEquals(1L, answer.get("IDERBootDevice"));
         assertEquals(Boolean.TRUE, answer.get("EnforceSecureBoot"));
-        assertEquals(Optional.of("{\"enforceSecureBoot\":true,\"iderBootDevice\":1,\"useSol\":true}"),
+        assertEquals(Optional.of("{\"enforceSecureBoot\":true,\"iderBootDevice\":1,\"useIder\":false,\"useSol\":true}"),
                 stored(DESKTOP_01));
 
         // as after a vAMT restart: a new provider on the same hypervisor
@@ -220,7 +220,14 @@ class BootProvidersTest {
         CimInstance s = settings(desktop01());
         assertEquals(Boolean.TRUE, s.get("UseSOL"));
         assertEquals(1L, s.get("IDERBootDevice"));
-        assertEquals(CimStatus.INVALID_PARAMETER, statusOf(() -> put(settingData, desktop01(), "UseIDER", "1")));
+        assertEquals(CimStatus.INVALID_PARAMETER, statusOf(() -> put(settingData, desktop01(), "UseIDER", "1",
+                "IDERBootDevice", "0")), "only the IDE-R CD is presented to a VM");
+        put(settingData, desktop01(), "UseIDER", "1");
+        assertEquals(Boolean.TRUE, settings(desktop01()).get("UseIDER"));
+        assertEquals(java.util.Optional.of(org.vamt.hypervisor.BootDevice.IDER_CDROM),
+                demo.hypervisor().nextBootDevice(DESKTOP_01), "the next start boots from the IDE-R CD once");
+        put(settingData, desktop01(), "UseIDER", "false");
+        assertEquals(java.util.Optional.empty(), demo.hypervisor().nextBootDevice(DESKTOP_01));
         assertEquals(CimStatus.INVALID_PARAMETER, statusOf(() -> put(settingData, desktop01(), "UseSOL", "yes")));
     }
 
@@ -236,7 +243,7 @@ class BootProvidersTest {
         assertEquals(Boolean.TRUE, s2.get("EnforceSecureBoot"));
         assertEquals(1L, s2.get("IDERBootDevice"));
         // rewritten in the typed form, the old key dropped
-        assertEquals(Optional.of("{\"enforceSecureBoot\":false,\"iderBootDevice\":0,\"useSol\":true}"), stored(DESKTOP_01));
+        assertEquals(Optional.of("{\"enforceSecureBoot\":false,\"iderBootDevice\":0,\"useIder\":false,\"useSol\":true}"), stored(DESKTOP_01));
         assertFalse(hv.definitionXml(DESKTOP_01).contains(BootSettings.LEGACY_KEY));
         assertFalse(hv.definitionXml(DESKTOP_02).contains(BootSettings.LEGACY_KEY));
         assertEquals(1, hv.readState(DESKTOP_01, "boot", java.util.Set.of()).generation());
@@ -280,10 +287,10 @@ class BootProvidersTest {
         CimInstance c = only(capabilities.enumerateInstances(desktop01(), "AMT_BootCapabilities"));
         assertEquals("AMT_BootCapabilities", c.className());
         assertEquals("Intel(r) AMT:BootCapabilities 0", c.get("InstanceID"));
-        for (String p : List.of("ForcePXEBoot", "ForceHardDriveBoot", "ForceCDorDVDBoot")) {
+        for (String p : List.of("ForcePXEBoot", "ForceHardDriveBoot", "ForceCDorDVDBoot", "IDER")) {
             assertEquals(Boolean.TRUE, c.get(p), p);
         }
-        for (String p : List.of("IDER", "SOL", "BIOSReflash", "BIOSSetup", "BIOSPause", "ForceHardDriveSafeModeBoot",
+        for (String p : List.of("SOL", "BIOSReflash", "BIOSSetup", "BIOSPause", "ForceHardDriveSafeModeBoot",
                 "ForceDiagnosticBoot", "VerbosityScreenBlank", "PowerButtonLock", "ResetButtonLock", "KeyboardLock",
                 "SleepButtonLock", "UserPasswordBypass", "ForcedProgressEvents", "VerbosityVerbose", "VerbosityQuiet",
                 "ConfigurationDataReset", "BIOSSecureBoot", "SecureErase", "ForceWinREBoot", "ForceUEFILocalPBABoot",

@@ -116,7 +116,7 @@ class BootThroughCimomTest {
         assertEquals(CimStatus.INVALID_PARAMETER, statusOf(() -> cimom.modifyInstance(CTX, NO_SELECTORS_SETTINGS,
                 body(current, Map.of("BIOSSetup", "true")))));
         assertEquals(CimStatus.INVALID_PARAMETER, statusOf(() -> cimom.modifyInstance(CTX, NO_SELECTORS_SETTINGS,
-                body(current, Map.of("UseIDER", "true", "IDERBootDevice", "1")))));
+                body(current, Map.of("UseIDER", "true", "IDERBootDevice", "0")))));
         assertEquals(current, cimom.getInstance(CTX, NO_SELECTORS_SETTINGS));
     }
 

@@ -120,8 +120,8 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
     }
 
     /**
-     * Ends the open SOL (1) session through the redirection listener. IDE-R (0) sessions are never
-     * open (vAMT refuses them), so a valid type succeeds even with nothing to end, as AMT does.
+     * Ends the open IDE-R (0) or SOL (1) session through the redirection listener; a valid type
+     * succeeds even with nothing to end, as AMT does.
      */
     @Override
     protected MethodResult TerminateSession(RequestContext ctx, CimObjectPath target, Long sessionType)
@@ -131,8 +131,8 @@ public class RedirectionServiceProvider extends AMT_RedirectionServiceProviderSk
             return MethodResult.of(PT_INVALID_PARAMETER);
         }
         RedirectionSessions open = sessions;
-        boolean ended = sessionType == SESSION_SOL && open != null
-                && open.terminate(vm.uuid(), RedirectionSessions.Kind.SOL);
+        boolean ended = open != null && open.terminate(vm.uuid(),
+                sessionType == SESSION_SOL ? RedirectionSessions.Kind.SOL : RedirectionSessions.Kind.IDER);
         LOG.info("VM {} ({}): {} session termination requested by {}; {}", vm.name(), vm.uuid(),
                 sessionType == SESSION_SOL ? "SOL" : "IDE-R", ctx.user(), ended ? "session ended" : "no session was open");
         return MethodResult.of(PT_SUCCESS);
