@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.vamt.wsman.eventing.DeliveryMode;
 import org.vamt.wsman.eventing.ReferenceParameter;
+import org.vamt.markup.Markup;
 
 /**
  * The envelope AMT pushes for an event: a wsman Event carrying a CIM_AlertIndication, with the
@@ -46,9 +47,9 @@ final class Indications {
             String prefix = "r" + n++;
             s.append('<').append(prefix).append(':').append(p.localName()).append(" xmlns:").append(prefix)
                     .append("=\"");
-            escape(s, p.namespace());
+            Markup.escape(p.namespace(), true, s);
             s.append("\" b:IsReferenceParameter=\"true\">");
-            escape(s, p.text());
+            Markup.escape(p.text(), false, s);
             s.append("</").append(prefix).append(':').append(p.localName()).append('>');
         }
         s.append("</a:Header><a:Body><g:CIM_AlertIndication>");
@@ -78,26 +79,7 @@ final class Indications {
 
     private static void element(StringBuilder s, String name, String text) {
         s.append('<').append(name).append('>');
-        escape(s, text);
+        Markup.escape(text, false, s);
         s.append("</").append(name).append('>');
-    }
-
-    private static void escape(StringBuilder s, String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> s.append("&lt;");
-                case '>' -> s.append("&gt;");
-                case '&' -> s.append("&amp;");
-                case '"' -> s.append("&quot;");
-                default -> {
-                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                        s.append(' ');   // not allowed in XML 1.0
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
     }
 }

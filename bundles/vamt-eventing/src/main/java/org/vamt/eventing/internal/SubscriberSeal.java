@@ -15,11 +15,10 @@ import org.vamt.security.seal.Sealer;
  */
 final class SubscriberSeal {
     static final String KEY_FILE = "vamt-eventing.key";
-    private final Path keyFile;
-    private volatile Sealer sealer;
+    private final Sealer.OnFirstUse sealer;
 
     SubscriberSeal(Path keyFile) {
-        this.keyFile = keyFile;
+        this.sealer = new Sealer.OnFirstUse(() -> keyFile);
     }
 
     /** The key file: {@code karaf.etc} (else ./etc) / {@value #KEY_FILE}. */
@@ -28,17 +27,7 @@ final class SubscriberSeal {
     }
 
     private Sealer sealer() throws IOException {
-        Sealer s = sealer;
-        if (s == null) {
-            synchronized (this) {
-                s = sealer;
-                if (s == null) {
-                    s = Sealer.open(keyFile);
-                    sealer = s;
-                }
-            }
-        }
-        return s;
+        return sealer.get();
     }
 
     String seal(String uuid, String subscription, String password) throws IOException, GeneralSecurityException {

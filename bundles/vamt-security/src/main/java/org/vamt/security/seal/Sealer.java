@@ -40,6 +40,39 @@ public final class Sealer {
         return new Sealer(loadOrCreateKey(keyFile));
     }
 
+    /**
+     * The sealer of a key file opened at first use (its key read, or created) and kept: a component
+     * that may never need a secret makes no key file. The file is asked of {@code keyFile} at that
+     * first use, so it follows {@code karaf.etc} as it is then.
+     */
+    public static final class OnFirstUse {
+        private final java.util.function.Supplier<Path> keyFile;
+        private volatile Sealer sealer;
+
+        public OnFirstUse(java.util.function.Supplier<Path> keyFile) {
+            this.keyFile = keyFile;
+        }
+
+        public Sealer get() throws IOException {
+            Sealer s = sealer;
+            if (s == null) {
+                synchronized (this) {
+                    s = sealer;
+                    if (s == null) {
+                        s = open(keyFile.get());
+                        sealer = s;
+                    }
+                }
+            }
+            return s;
+        }
+
+        /** Forgets the key read, so the next use opens the key file again (tests that move karaf.etc). */
+        public synchronized void forget() {
+            sealer = null;
+        }
+    }
+
     /** Whether text looks sealed (not whether it opens). */
     public static boolean isSealed(String text) {
         return text != null && text.startsWith(PREFIX) && text.split(":").length == 3;

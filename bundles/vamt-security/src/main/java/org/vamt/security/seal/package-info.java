@@ -3,5 +3,5 @@
  * owner-only file, never beside the sealed data. The one implementation in vAMT.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.vamt.security.seal;

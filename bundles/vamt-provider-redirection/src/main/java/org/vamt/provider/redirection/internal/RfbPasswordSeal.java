@@ -14,7 +14,7 @@ import org.vamt.security.seal.Sealer;
 public final class RfbPasswordSeal {
     /** The key file's name under Karaf's etc/. */
     public static final String KEY_FILE = "vamt-redirection.key";
-    private static volatile Sealer sealer;
+    private static final Sealer.OnFirstUse SEALER = new Sealer.OnFirstUse(RfbPasswordSeal::keyFile);
 
     private RfbPasswordSeal() {
     }
@@ -25,22 +25,12 @@ public final class RfbPasswordSeal {
     }
 
     private static Sealer sealer() throws IOException {
-        Sealer s = sealer;
-        if (s == null) {
-            synchronized (RfbPasswordSeal.class) {
-                s = sealer;
-                if (s == null) {
-                    s = Sealer.open(keyFile());
-                    sealer = s;
-                }
-            }
-        }
-        return s;
+        return SEALER.get();
     }
 
     /** Forgets the loaded key (tests that move karaf.etc). */
-    static synchronized void reset() {
-        sealer = null;
+    static void reset() {
+        SEALER.forget();
     }
 
     /** The password sealed for VM {@code uuid}. */

@@ -17,29 +17,18 @@ import org.vamt.security.seal.Sealer;
  */
 class MpsPasswords {
     static final String KEY_FILE = "vamt-remoteaccess.key";
-    private final Path keyFile;
-    private volatile Sealer sealer;
+    private final Sealer.OnFirstUse sealer;
 
     MpsPasswords() {
         this(Paths.get(System.getProperty("karaf.etc", "etc")).resolve(KEY_FILE));
     }
 
     MpsPasswords(Path keyFile) {
-        this.keyFile = keyFile;
+        this.sealer = new Sealer.OnFirstUse(() -> keyFile);
     }
 
     private Sealer sealer() throws IOException {
-        Sealer s = sealer;
-        if (s == null) {
-            synchronized (this) {
-                s = sealer;
-                if (s == null) {
-                    s = Sealer.open(keyFile);
-                    sealer = s;
-                }
-            }
-        }
-        return s;
+        return sealer.get();
     }
 
     String seal(String vmUuid, String password) throws CimException {
