@@ -12,7 +12,15 @@ public final class EventingTestAccess {
     }
 
     public static SubscriptionService service(Hypervisor hypervisor, RealmCheck realms, int maxPerVm, Path etc) {
-        SubscriptionService s = new SubscriptionService(hypervisor, realms, new SubscriptionService.Config() {
+        SubscriptionService s = new SubscriptionService(hypervisor, realms, config(maxPerVm, 2, 1000, 100),
+                new SubscriberSeal(etc.resolve(SubscriberSeal.KEY_FILE)), Clock.systemUTC());
+        s.loadAll();
+        return s;
+    }
+
+    /** A configuration for tests: quick retries, a bounded outbox of 64 events. */
+    static SubscriptionService.Config config(int maxPerVm, int attempts, long deliveryTimeoutMillis, long maxRetryMillis) {
+        return new SubscriptionService.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
                 return SubscriptionService.Config.class;
@@ -30,12 +38,12 @@ public final class EventingTestAccess {
 
             @Override
             public int deliveryAttempts() {
-                return 2;
+                return attempts;
             }
 
             @Override
             public long deliveryTimeoutMillis() {
-                return 1000;
+                return deliveryTimeoutMillis;
             }
 
             @Override
@@ -45,10 +53,8 @@ public final class EventingTestAccess {
 
             @Override
             public long maxRetryMillis() {
-                return 100;
+                return maxRetryMillis;
             }
-        }, new SubscriberSeal(etc.resolve(SubscriberSeal.KEY_FILE)), Clock.systemUTC());
-        s.loadAll();
-        return s;
+        };
     }
 }

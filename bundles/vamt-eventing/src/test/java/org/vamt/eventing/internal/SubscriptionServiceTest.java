@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vamt.libvirt.internal.DemoHypervisor.BUILD_SERVER;
 import static org.vamt.libvirt.internal.DemoHypervisor.DESKTOP_01;
 
-import java.lang.annotation.Annotation;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -235,41 +234,6 @@ class SubscriptionServiceTest {
     }
 
     private static SubscriptionService.Config config(int maxPerVm, int attempts) {
-        return new SubscriptionService.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return SubscriptionService.Config.class;
-            }
-
-            @Override
-            public int maxSubscriptionsPerVm() {
-                return maxPerVm;
-            }
-
-            @Override
-            public int queuedEventsPerSubscriber() {
-                return 64;
-            }
-
-            @Override
-            public int deliveryAttempts() {
-                return attempts;
-            }
-
-            @Override
-            public long deliveryTimeoutMillis() {
-                return 2000;
-            }
-
-            @Override
-            public long firstRetryMillis() {
-                return 50;
-            }
-
-            @Override
-            public long maxRetryMillis() {
-                return 400;
-            }
-        };
+        return EventingTestAccess.config(maxPerVm, attempts, 2000, 400);
     }
 }
