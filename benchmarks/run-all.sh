@@ -8,6 +8,7 @@
 # the measuring stages, a recording slows what it records), and
 # cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own),
 # ider (IDE-R read throughput against a local NBD export; real hypervisor, root; run on its own),
+# ider-guest (the same, read by the guest from its CD-ROM against the ISO attached locally; likewise),
 # events (issue 23: libvirt → WS-Eventing subscriber latency, EVENT_VMS=1000 subscribed VMs; needs root for its libvirtd).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -430,10 +431,36 @@ cira() {
     forget_endpoints
 }
 
+# IDE-R (issue 23) stages' shared steps.
+# ider_endpoint <domain>: waits for the domain's endpoint in the running distribution, turns its
+# redirection listener on (AMT_RedirectionService.ListenerEnabled, as a console does), prints its host
+ider_endpoint() {
+    local uuid host=""
+    uuid=$(virsh -c qemu:///system domuuid "$1")
+    for _ in $(seq 1 100); do
+        host=$(grep "^$uuid=" "$DIST/etc/vamt-endpoints.properties" 2>/dev/null | cut -d= -f2) || true
+        [ -n "$host" ] && break; sleep 0.3
+    done
+    [ -n "$host" ] || { echo "ider: no endpoint for $1" >&2; return 1; }
+    local rs=http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService
+    curl -s -o /dev/null --digest -u "admin:$PASSWORD" -H 'Content-Type: application/soap+xml;charset=UTF-8' \
+        --data "<s:Envelope xmlns:s='http://www.w3.org/2003/05/soap-envelope' xmlns:a='http://schemas.xmlsoap.org/ws/2004/08/addressing' xmlns:w='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To><w:ResourceURI>$rs</w:ResourceURI><a:MessageID>1</a:MessageID></s:Header><s:Body><r:AMT_RedirectionService xmlns:r='$rs'><r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>" \
+        "http://$host:16992/wsman"
+    echo "$host"
+}
+
+# ider_iso <dir> <MiB>: <dir>/bench.iso, that many MiB of random data (incompressible, uncached)
+ider_iso() {
+    rm -rf "$1" && mkdir -p "$1/tree"
+    head -c $(($2 << 20)) /dev/urandom > "$1/tree/data.bin"
+    genisoimage -quiet -o "$1/bench.iso" "$1/tree"
+    rm -rf "$1/tree"
+}
+
 # IDE-R (issue 23): sequential read throughput of a CD image MeshCentral's IDE-R client streams to a
 # VM, measured where QEMU reads it: the VM's NBD export, read from the host by QEMU's own NBD client
 # (qemu-img bench, 1 MiB requests, one at a time as dd does), interleaved with the same ISO served
-# locally by qemu-nbd. Not inside the guest: the test guest's initramfs has no CD-ROM drivers.
+# locally by qemu-nbd. (Inside the guest: the ider-guest stage.)
 # Needs root and the real hypervisor (tools/real-hypervisor), the itests' node_modules, genisoimage;
 # run on its own: benchmarks/run-all.sh ider. IDER_MB sets the image size (default 64).
 ider() {
@@ -441,9 +468,7 @@ ider() {
     local vsh="virsh -c qemu:///system" node=$ROOT/itests/src/test/node
     "$ROOT/tools/real-hypervisor" start > /dev/null
     fresh_dist
-    rm -rf "$dir" && mkdir -p "$dir/tree"
-    head -c $((mb << 20)) /dev/urandom > "$dir/tree/data.bin"
-    genisoimage -quiet -o "$dir/bench.iso" "$dir/tree"
+    ider_iso "$dir" "$mb"
     # a firmware-only VM with an empty CD-ROM drive, running (SeaBIOS finds nothing to boot and waits)
     cat > "$dir/dom.xml" <<EOX
 <domain type='qemu'><name>$dom</name><uuid>5f1a0c3e-0000-4000-8000-00000000b023</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
@@ -456,17 +481,8 @@ EOX
     $vsh define "$dir/dom.xml" > /dev/null && $vsh start $dom > /dev/null
     sed -i 's|^uri = .*|uri = qemu:///system|' "$DIST/etc/org.vamt.libvirt.cfg"
     start
-    local uuid host=""
-    uuid=$($vsh domuuid $dom)
-    for _ in $(seq 1 100); do
-        host=$(grep "^$uuid=" "$DIST/etc/vamt-endpoints.properties" 2>/dev/null | cut -d= -f2) || true
-        [ -n "$host" ] && break; sleep 0.3
-    done
-    [ -n "$host" ] || { echo "ider: no endpoint for $dom"; return 1; }
-    local rs=http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService
-    curl -s -o /dev/null --digest -u "admin:$PASSWORD" -H 'Content-Type: application/soap+xml;charset=UTF-8' \
-        --data "<s:Envelope xmlns:s='http://www.w3.org/2003/05/soap-envelope' xmlns:a='http://schemas.xmlsoap.org/ws/2004/08/addressing' xmlns:w='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To><w:ResourceURI>$rs</w:ResourceURI><a:MessageID>1</a:MessageID></s:Header><s:Body><r:AMT_RedirectionService xmlns:r='$rs'><r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>" \
-        "http://$host:16992/wsman"
+    local host
+    host=$(ider_endpoint $dom) || return 1
     mkfifo "$dir/ctl"
     node "$node/meshcentral-ider.js" "$host" 16994 admin "$PASSWORD" "$dir/bench.iso" 2 < "$dir/ctl" \
         > "$dir/console.txt" 2> "$dir/console.err" &
@@ -497,6 +513,93 @@ EOX
     kill "$local_nbd" 2>/dev/null || true
     stop
     $vsh destroy $dom > /dev/null 2>&1 || true; $vsh undefine $dom > /dev/null 2>&1 || true
+    fresh_dist   # its endpoints and configuration are qemu:///system's: the next stage gets a clean copy
+}
+
+# IDE-R (issue 23) inside the guest: the benchmark guest (tools/real-hypervisor prepare-bench: the
+# tests' kernel, an initramfs with the kernel's IDE CD-ROM drivers) reads its CD-ROM /dev/sr0 once
+# from start to end (dd bs=1M, a fresh boot each run, so nothing is cached) and prints the time on
+# its serial console. A: the ISO attached locally as the drive's file. B: the drive empty, filled
+# by an IDE-R session of MeshCentral's IDE-R code (itests' meshcentral-ider.js, start mode "now")
+# through vAMT (the built distribution, 16994) and its NBD export. Interleaved A, B, 3 times.
+# Needs root, the real hypervisor, the itests' node_modules, genisoimage; run on its own:
+# benchmarks/run-all.sh ider-guest. IDER_MB sets the image size (default 64).
+ider-guest() {
+    local out=$RESULTS/ider-guest.txt dir=$SCRATCH/ider-guest mb=${IDER_MB:-64}
+    local local_dom=vamt-bench-ider-local ider_dom=vamt-bench-ider-guest
+    local vsh="virsh -c qemu:///system" node=$ROOT/itests/src/test/node
+    "$ROOT/tools/real-hypervisor" prepare-bench > /dev/null
+    "$ROOT/tools/real-hypervisor" start > /dev/null
+    fresh_dist
+    ider_iso "$dir" "$mb"
+    guest_xml() { # guest_xml <name> <uuid> <cdrom source element or nothing>
+        cat <<EOX
+<domain type='qemu'><name>$1</name><uuid>$2</uuid><memory unit='MiB'>192</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>/var/lib/libvirt/boot/vamt-vmlinux</kernel>
+<initrd>/var/lib/libvirt/boot/vamt-bench-initrd.gz</initrd><cmdline>console=ttyS0 quiet vamt.bench=cdrom-read</cmdline></os>
+<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>$3<target dev='hdc' bus='ide'/><readonly/></disk>
+<serial type='pty'><log file='/var/log/libvirt/qemu/$1-serial.log' append='off'/><target port='0'/></serial>
+<memballoon model='none'/></devices></domain>
+EOX
+    }
+    guest_xml $local_dom 5f1a0c3e-0000-4000-8000-00000000b024 "<source file='$dir/bench.iso'/>" > "$dir/$local_dom.xml"
+    guest_xml $ider_dom 5f1a0c3e-0000-4000-8000-00000000b025 "" > "$dir/$ider_dom.xml"
+    local d
+    for d in $local_dom $ider_dom; do
+        $vsh destroy $d > /dev/null 2>&1 || true; $vsh undefine $d > /dev/null 2>&1 || true
+        $vsh define "$dir/$d.xml" > /dev/null
+    done
+    sed -i 's|^uri = .*|uri = qemu:///system|' "$DIST/etc/org.vamt.libvirt.cfg"
+    start
+    local host
+    host=$(ider_endpoint $ider_dom) || return 1
+    # serial_wait <domain> <text> <seconds>: the domain's serial log has a line with <text>
+    serial_wait() {
+        local log=/var/log/libvirt/qemu/$1-serial.log
+        for _ in $(seq 1 $(($3 * 5))); do grep -q "$2" "$log" 2>/dev/null && return 0; sleep 0.2; done
+        echo "ider-guest: no '$2' from $1 within $3 s:"; cat "$log"; return 1
+    }
+    # guest_run <domain>: boots it (the IDE-R one gets its medium from a console session), prints its line
+    guest_run() {
+        local d=$1 console=""
+        rm -f "/var/log/libvirt/qemu/$d-serial.log"
+        $vsh start "$d" > /dev/null
+        if [ "$d" = $ider_dom ]; then
+            serial_wait "$d" 'waiting for a medium' 120 || return 1
+            mkfifo "$dir/ctl"
+            node "$node/meshcentral-ider.js" "$host" 16994 admin "$PASSWORD" "$dir/bench.iso" 2 < "$dir/ctl" \
+                > "$dir/console.txt" 2> "$dir/console.err" &
+            console=$!
+            exec 9> "$dir/ctl"
+        fi
+        if ! serial_wait "$d" 'MiB/s' 300; then
+            [ -z "$console" ] || { kill "$console"; cat "$dir/console.err"; }
+            $vsh destroy "$d" > /dev/null 2>&1 || true
+            return 1
+        fi
+        if [ -n "$console" ]; then
+            echo stop >&9; exec 9>&-
+            wait "$console" || true
+            rm -f "$dir/ctl"
+        fi
+        for _ in $(seq 1 100); do [ "$($vsh domstate "$d" 2>/dev/null)" = "shut off" ] && break; sleep 0.2; done
+        $vsh destroy "$d" > /dev/null 2>&1 || true
+        grep -o 'sr0 .*MiB/s' "/var/log/libvirt/qemu/$d-serial.log"
+    }
+    {
+        echo "## ${mb} MiB of random data in an ISO ($(stat -c %s "$dir/bench.iso") bytes), read once by the guest: dd if=/dev/sr0 bs=1M, fresh boot each run"
+        echo "## guest: QEMU TCG, pc machine, IDE CD-ROM (ata_piix, sr_mod), 1 vCPU; timed by the guest (/proc/uptime)"
+        echo "## A: the ISO attached locally (cdrom file); B: empty drive + IDE-R (MeshCentral amt-ider-module.js -> vAMT 16994 -> NBD export)"
+        local run line
+        for run in 1 2 3; do
+            line=$(guest_run $local_dom) || { echo "$line"; return 1; }; echo "run $run A: $line"
+            line=$(guest_run $ider_dom) || { echo "$line"; return 1; }; echo "run $run B: $line"
+        done
+    } 2>&1 | tee "$out"
+    stop
+    for d in $local_dom $ider_dom; do $vsh destroy $d > /dev/null 2>&1 || true; $vsh undefine $d > /dev/null 2>&1 || true; done
     fresh_dist   # its endpoints and configuration are qemu:///system's: the next stage gets a clean copy
 }
 
