@@ -523,9 +523,10 @@ EOX
 # by an IDE-R session of MeshCentral's IDE-R code (itests' meshcentral-ider.js, start mode "now")
 # through vAMT (the built distribution, 16994) and its NBD export. Interleaved A, B, 3 times.
 # Needs root, the real hypervisor, the itests' node_modules, genisoimage; run on its own:
-# benchmarks/run-all.sh ider-guest. IDER_MB sets the image size (default 64).
+# benchmarks/run-all.sh ider-guest. IDER_MB sets the image size (default 64), IDER_READAHEAD_KIB
+# vAMT's iderReadAheadKiB (default: the distribution's, 128).
 ider-guest() {
-    local out=$RESULTS/ider-guest.txt dir=$SCRATCH/ider-guest mb=${IDER_MB:-64}
+    local out=$RESULTS/ider-guest${IDER_READAHEAD_KIB:+-readahead-$IDER_READAHEAD_KIB}.txt dir=$SCRATCH/ider-guest mb=${IDER_MB:-64}
     local local_dom=vamt-bench-ider-local ider_dom=vamt-bench-ider-guest
     local vsh="virsh -c qemu:///system" node=$ROOT/itests/src/test/node
     "$ROOT/tools/real-hypervisor" prepare-bench > /dev/null
@@ -552,6 +553,8 @@ EOX
         $vsh define "$dir/$d.xml" > /dev/null
     done
     sed -i 's|^uri = .*|uri = qemu:///system|' "$DIST/etc/org.vamt.libvirt.cfg"
+    [ -z "${IDER_READAHEAD_KIB:-}" ] \
+        || sed -i "s|^iderReadAheadKiB = .*|iderReadAheadKiB = $IDER_READAHEAD_KIB|" "$DIST/etc/org.vamt.redirection.cfg"
     start
     local host
     host=$(ider_endpoint $ider_dom) || return 1
@@ -591,7 +594,7 @@ EOX
     {
         echo "## ${mb} MiB of random data in an ISO ($(stat -c %s "$dir/bench.iso") bytes), read once by the guest: dd if=/dev/sr0 bs=1M, fresh boot each run"
         echo "## guest: QEMU TCG, pc machine, IDE CD-ROM (ata_piix, sr_mod), 1 vCPU; timed by the guest (/proc/uptime)"
-        echo "## A: the ISO attached locally (cdrom file); B: empty drive + IDE-R (MeshCentral amt-ider-module.js -> vAMT 16994 -> NBD export)"
+        echo "## A: the ISO attached locally (cdrom file); B: empty drive + IDE-R (MeshCentral amt-ider-module.js -> vAMT 16994 -> NBD export), $(grep '^iderReadAheadKiB' "$DIST/etc/org.vamt.redirection.cfg")"
         local run line
         for run in 1 2 3; do
             line=$(guest_run $local_dom) || { echo "$line"; return 1; }; echo "run $run A: $line"
