@@ -38,7 +38,7 @@ final class VirtualMedia {
         String drive = cdromXml(d.getXMLDesc(0), who, media);   // UNSUPPORTED without a drive: nothing kept
         inserted.put(canonicalUuid, media);
         if (d.isActive() == 1) {
-            d.updateDeviceFlags(drive, LIVE_FORCED);
+            change(d, drive, who);
             LOG.info("insertMedia {}: IDE-R medium in the CD-ROM drive", who);
         } else {
             LOG.info("insertMedia {}: IDE-R medium goes in the CD-ROM drive at the next start", who);
@@ -55,8 +55,37 @@ final class VirtualMedia {
         if (!live.contains(media.export())) {
             return;   // already changed by someone else
         }
-        d.updateDeviceFlags(cdromXml(live, who, null), LIVE_FORCED);
+        change(d, cdromXml(live, who, null), who);
         LOG.info("ejectMedia {}: IDE-R medium taken out of the CD-ROM drive", who);
+    }
+
+    /** Tries of a media change that met a tray the guest closed again. */
+    static final int TRAY_TRIES = 10;
+
+    /**
+     * A live, forced media change. libvirt opens the tray and then swaps the medium; a Linux guest
+     * that polls the drive (cdrom autoclose, udev) may close the tray in between, and QEMU refuses
+     * the swap ("Tray of device ... is not open"): that is tried again, a moment later, a few times.
+     */
+    private static void change(Domain d, String driveXml, String who) throws LibvirtException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                d.updateDeviceFlags(driveXml, LIVE_FORCED);
+                return;
+            } catch (LibvirtException e) {
+                String m = String.valueOf(e.getMessage());
+                if (attempt >= TRAY_TRIES || !(m.contains("Tray of device") && m.contains("is not open"))) {
+                    throw e;
+                }
+                LOG.debug("{}: the guest closed the CD-ROM tray during the media change; trying again", who);
+                try {
+                    Thread.sleep(50L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -71,7 +100,7 @@ final class VirtualMedia {
         }
         d.create(START_PAUSED);
         try {
-            d.updateDeviceFlags(cdromXml(d.getXMLDesc(0), who, media), LIVE_FORCED);
+            change(d, cdromXml(d.getXMLDesc(0), who, media), who);
             LOG.info("powerOn {}: IDE-R medium in the CD-ROM drive before the firmware runs", who);
         } finally {
             d.resume();
