@@ -177,8 +177,9 @@ class LegacySoapEndpointTest {
                 soapLite("NetworkAdministration", "GetDomainName", null)), "GetDomainName"));
         assertEquals(List.of("0", "0"), outputs(call("/RemoteControlService",
                 soapLite("RemoteControl", "GetSystemPowerState", null)), "GetSystemPowerState"), "running: S0");
-        // IanaOemNumber, OemDefined (none), special commands PXE|HD|CD, all four power actions, firmware
-        assertEquals(List.of("0", "343", "0", String.valueOf(0x100 | 0x200 | 0x1000), "15", "0"),
+        // IanaOemNumber, OemDefined IDE-R (AMT_BootCapabilities.IDER), special commands PXE|HD|CD, all four
+        // power actions, firmware
+        assertEquals(List.of("0", "343", "1", String.valueOf(0x100 | 0x200 | 0x1000), "15", "0"),
                 outputs(call("/RemoteControlService", soapLite("RemoteControl", "GetRemoteControlCapabilities",
                         null)), "GetRemoteControlCapabilities"));
         assertEquals(List.of("2066"), outputs(call("/NetworkAdministrationService",
