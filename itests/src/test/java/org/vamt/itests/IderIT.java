@@ -133,6 +133,17 @@ public class IderIT {
         return iso;
     }
 
+    /** Until the container's karaf.log has a line holding {@code text}. */
+    private static void awaitLog(String text, int seconds) throws Exception {
+        Path log = Paths.get(System.getProperty("karaf.data"), "log", "karaf.log");
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (!Files.exists(log) || Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream()
+                .noneMatch(l -> l.contains(text))) {
+            assertTrue("no '" + text + "' in " + log + " within " + seconds + " s", System.currentTimeMillis() < deadline);
+            Thread.sleep(100);
+        }
+    }
+
     private String endpoint() throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         Optional<Endpoints.Endpoint> e = Optional.empty();
@@ -199,8 +210,8 @@ public class IderIT {
         try {
             String first = lines.poll(60, TimeUnit.SECONDS);
             assertTrue("MeshCentral's IDE-R session starts: " + first, first != null && first.contains("\"started\""));
-            // vAMT reads the CD's capacity once the console enabled the device: one round trip more
-            Thread.sleep(2000);
+            // vAMT reads the CD's capacity once the console enabled the device, then keeps the medium for the start
+            awaitLog("insertMedia '" + DOMAIN + "'", 60);
 
             Files.deleteIfExists(SERIAL_LOG);
             assertEquals(0, RealGuestIT.requestPowerState(client, 2));

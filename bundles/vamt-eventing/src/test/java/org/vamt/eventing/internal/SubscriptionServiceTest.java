@@ -161,9 +161,9 @@ class SubscriptionServiceTest {
         SubscriptionService s = service(16, 6);
         DigestListener expired = listener();
         DigestListener lasting = listener();
-        s.subscribe(ctx(DESKTOP_01, "admin"), request(expired.url(), Duration.ofMillis(300)));
+        String short1 = s.subscribe(ctx(DESKTOP_01, "admin"), request(expired.url(), Duration.ofMillis(300))).id();
         s.subscribe(ctx(DESKTOP_01, "admin"), request(lasting.url(), Duration.ofMinutes(5)));
-        Thread.sleep(400);
+        awaitExpiry(s, short1);
         demo.hypervisor().powerOff(DESKTOP_01);
         assertNotNull(lasting.next(5), "the lasting subscription got the event");
         assertNull(expired.next(1), "the expired subscription got an event");
@@ -231,6 +231,21 @@ class SubscriptionServiceTest {
         }
         assertEquals(2, s.deliverer().dropped());
         assertTrue(s.deliverer().failedAttempts() >= 6, "attempts: " + s.deliverer().failedAttempts());
+    }
+
+    /** Until GetStatus no longer knows {@code id}: its expiry has passed. */
+    private static void awaitExpiry(SubscriptionService s, String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                s.status(ctx(DESKTOP_01, "admin"), id);
+            } catch (EventingException e) {
+                assertEquals(EventingException.Reason.UNKNOWN_SUBSCRIPTION, e.reason());
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "subscription " + id + " did not expire within 5 s");
+            Thread.sleep(20);
+        }
     }
 
     private static SubscriptionService.Config config(int maxPerVm, int attempts) {
