@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -20,8 +19,9 @@ class CxfHttpListenerTest {
     @Test
     void closingOneListenerFreesItsPortAndLeavesTheOthersAlone() throws Exception {
         try (TestTransport transport = new TestTransport(RawHttp.security(), 65536, 4, 200, 5_000)) {
-            int closedPort = freePort();
-            int keptPort = freePort();
+            int[] ports = RawHttp.freePorts(2);
+            int closedPort = ports[0];
+            int keptPort = ports[1];
             CxfHttpListener closed = new CxfHttpListener("127.0.0.1", closedPort, transport.door());
             CxfHttpListener kept = new CxfHttpListener("127.0.0.1", keptPort, transport.door());
             try {
@@ -43,12 +43,6 @@ class CxfHttpListenerTest {
                 kept.close();
             }
             assertFalse(listening(keptPort));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
