@@ -381,6 +381,12 @@ public final class SitePki {
             throw new IllegalArgumentException("the bundle's certificate is self-signed; the link needs one issued by a CA");
         }
         requireValidPath(path, ca);
+        if (path.size() > 1 || !LinkTls.signedBy(leaf, ca)) {
+            // the link's trust anchor is the CA that signs the peers: LinkTls accepts no intermediate
+            throw new IllegalArgumentException("the certificate " + subject(leaf) + " is issued by "
+                    + leaf.getIssuerX500Principal().getName() + ", not directly by " + subject(ca)
+                    + "; give the issuing CA's certificate with --ca");
+        }
         requireLinkUse(leaf);
         X509Certificate current = Files.exists(etc.resolve(CA_PEM)) ? readCaPem(etc.resolve(CA_PEM)) : null;
         if (holdsCa() && !caCertificate().equals(ca)) {

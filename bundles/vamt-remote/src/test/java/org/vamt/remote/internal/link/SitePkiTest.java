@@ -240,4 +240,49 @@ class SitePkiTest {
         assertEquals(corporate.certificate, installed.ca());
         assertEquals("node-a", handshake(LinkTls.load(dir.resolve("gateway-1")), LinkTls.load(node.etc())));
     }
+
+    /** Under a root and an intermediate, the link trusts the intermediate (the CA that signs peers), as LinkTls needs. */
+    @Test
+    void underAnIntermediateCaTheIssuingCaIsTheAnchor() throws Exception {
+        LinkTlsTest.TestCa root = new LinkTlsTest.TestCa("Corporate Root");
+        java.security.KeyPair issuingKey = LinkTlsTest.ecKey();
+        X509Certificate issuing = certificate(root.certificate, root.key.getPrivate(), "CN=Link Issuing CA, O=Corp",
+                issuingKey.getPublic(), true);
+        java.security.KeyPair nodeKey = LinkTlsTest.ecKey();
+        X509Certificate leaf = certificate(issuing, issuingKey.getPrivate(), "CN=node-a, O=vAMT link",
+                nodeKey.getPublic(), false);
+        char[] password = "0perator-chosen".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("node-a", nodeKey.getPrivate(), password, new Certificate[] {leaf, issuing, root.certificate});
+        Path bundle = dir.resolve("node-a.pfx");
+        try (OutputStream out = Files.newOutputStream(bundle)) {
+            ks.store(out, password);
+        }
+        SitePki node = new SitePki(dir.resolve("node-a"));
+        IllegalArgumentException viaRoot = assertThrows(IllegalArgumentException.class,
+                () -> node.install(bundle, password, null));
+        assertTrue(viaRoot.getMessage().contains("give the issuing CA's certificate with --ca"), viaRoot.getMessage());
+        Path issuingPem = dir.resolve("issuing.pem");
+        Files.writeString(issuingPem, LinkTlsTest.pem("CERTIFICATE", issuing.getEncoded()));
+        assertEquals(issuing, node.install(bundle, password, issuingPem).ca());
+        assertEquals("node-a", LinkTls.peerId(LinkTls.load(node.etc()).certificate()));
+    }
+
+    private static X509Certificate certificate(X509Certificate issuer, PrivateKey issuerKey, String subject,
+            java.security.PublicKey key, boolean ca) throws Exception {
+        var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(issuer,
+                BigInteger.valueOf(System.nanoTime()), LinkTlsTest.notBefore(), LinkTlsTest.notAfter(),
+                new javax.security.auth.x500.X500Principal(subject), key);
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+                new org.bouncycastle.asn1.x509.BasicConstraints(ca));
+        if (!ca) {
+            b.addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+                    new org.bouncycastle.asn1.x509.ExtendedKeyUsage(new org.bouncycastle.asn1.x509.KeyPurposeId[] {
+                        org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth,
+                        org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth}));
+        }
+        return LinkTlsTest.convert(b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(issuerKey)).getEncoded());
+    }
 }
