@@ -27,7 +27,7 @@ public class LinkCertList extends LinkCommand {
         }
         Optional<X509CRL> crl = pki.installedCrl();
         System.out.println(crl.map(l -> "CRL: number " + SitePki.crlNumber(l) + ", "
-                + (l.getRevokedCertificates() == null ? 0 : l.getRevokedCertificates().size()) + " revoked, signed "
+                + (l.getRevokedCertificates() == null ? 0 : l.getRevokedCertificates().size()) + " revoked, dated "
                 + l.getThisUpdate().toInstant()).orElse("CRL: none installed"));
         if (!pki.holdsCa()) {
             return null;
