@@ -160,9 +160,8 @@ public final class SitePki {
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException("cannot build the CA certificate", e);
         }
-        char[] password = newPassword();
         writeKeystore(etc.resolve(CA_KEYSTORE), etc.resolve(CA_KEYSTORE_PASSWORD), CA_ALIAS, pair.getPrivate(),
-                List.of(ca), password);
+                List.of(ca));
         writeIndex(new Index(BigInteger.ZERO, List.of()));
         DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
         writeCrl(pair.getPrivate(), ca, readIndex());
@@ -395,8 +394,7 @@ public final class SitePki {
         }
         List<X509Certificate> stored = new ArrayList<>(path);
         stored.add(ca);
-        char[] password = newPassword();
-        writeKeystore(etc.resolve(KEYSTORE), etc.resolve(KEYSTORE_PASSWORD), ALIAS, key, stored, password);
+        writeKeystore(etc.resolve(KEYSTORE), etc.resolve(KEYSTORE_PASSWORD), ALIAS, key, stored);
         boolean changed = current != null && !current.equals(ca);
         DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
         if (changed && Files.exists(etc.resolve(CRL))) {
@@ -608,17 +606,25 @@ public final class SitePki {
         return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
     }
 
-    /** Writes the keystore first, then its password: a crash in between leaves the old pair unreadable, never a secret in clear. */
+    /**
+     * Writes a keystore under the random password kept in {@code passwordFile}: the one already there (a
+     * renewal then replaces a single file, atomically, and a crash leaves the old identity or the new one),
+     * or a new one, written before the keystore exists.
+     */
     private static void writeKeystore(Path file, Path passwordFile, String alias, PrivateKey key,
-            List<X509Certificate> chain, char[] password) throws IOException, GeneralSecurityException {
-        byte[] bytes = keystoreBytes(alias, key, chain, password);
-        Path staged = file.resolveSibling(file.getFileName() + ".new");
-        DurableFiles.replace(staged, bytes);
-        DurableFiles.replace(passwordFile, (new String(password) + "\n").getBytes(StandardCharsets.UTF_8));
-        Files.move(staged, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        DurableFiles.syncDirectory(file.toAbsolutePath().getParent());
-        Arrays.fill(password, '\0');
+            List<X509Certificate> chain) throws IOException, GeneralSecurityException {
+        char[] password;
+        if (Files.exists(passwordFile) && !Files.readString(passwordFile, StandardCharsets.UTF_8).isBlank()) {
+            password = readPassword(passwordFile);
+        } else {
+            password = newPassword();
+            DurableFiles.replace(passwordFile, (new String(password) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            DurableFiles.replace(file, keystoreBytes(alias, key, chain, password));
+        } finally {
+            Arrays.fill(password, '\0');
+        }
     }
 
     private static byte[] keystoreBytes(String alias, PrivateKey key, List<X509Certificate> chain, char[] password)

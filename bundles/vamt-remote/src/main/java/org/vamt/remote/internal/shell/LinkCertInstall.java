@@ -13,7 +13,7 @@ import org.vamt.remote.internal.link.SitePki;
 /**
  * Installs this peer's link identity from a PKCS12 bundle: one of {@code vamt:link-cert-issue}, or one an
  * operator made with their own PKI (then with {@code --ca} when the bundle does not carry its CA). The
- * key is stored under a new random password (owner-only password file); the bundle's password is not kept.
+ * key is stored under this peer's own random password (owner-only password file); the bundle's password is not kept.
  */
 @Command(scope = "vamt", name = "link-cert-install", description = "Installs this peer's link certificate from a "
         + "PKCS12 bundle (from vamt:link-cert-issue, or made with your own PKI)")

@@ -285,4 +285,22 @@ class SitePkiTest {
         return LinkTlsTest.convert(b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
                 .build(issuerKey)).getEncoded());
     }
+
+    @Test
+    void aRenewalReplacesThePeersCertificateAndTheOldOneCanThenBeRevoked() throws Exception {
+        SitePki ca = caPeer();
+        SitePki node = peerFromBundle(ca, "node-a");
+        X509Certificate old = LinkTls.load(node.etc()).certificate();
+        String password = Files.readString(node.etc().resolve(LinkTls.PASSWORD_FILE));
+        SitePki.Issued renewed = ca.issue("node-a", List.of(), SitePki.DEFAULT_PEER_VALIDITY);
+        Path bundle = dir.resolve("renewal.p12");
+        SitePki.writeBundle(bundle, renewed, "renewal-password".toCharArray());
+        node.install(bundle, "renewal-password".toCharArray(), null);
+        assertEquals(renewed.certificate(), LinkTls.load(node.etc()).certificate());
+        assertEquals(password, Files.readString(node.etc().resolve(LinkTls.PASSWORD_FILE)),
+                "the peer's own keystore password is kept: one file replaced");
+        ca.revoke(SitePki.hex(old.getSerialNumber()));
+        assertEquals("node-a", handshake(LinkTls.load(ca.etc()), LinkTls.load(node.etc())),
+                "the renewed certificate gets in after the old one is revoked");
+    }
 }
