@@ -93,6 +93,9 @@ public final class SitePki {
     private static final Pattern PEER_ID = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62})");
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** Writers of the link files, across SitePki instances: each shell command makes its own. */
+    private static final Object WRITERS = new Object();
+
     private final Path etc;
 
     public SitePki(Path etc) {
@@ -133,39 +136,41 @@ public final class SitePki {
      * trust anchor {@code vamt-link-ca.pem}, an empty signed CRL and an empty index. Refuses when this
      * peer already holds a CA or already trusts one (a peer belongs to one site).
      */
-    public synchronized X509Certificate createCa(String name, Duration validity)
+    public X509Certificate createCa(String name, Duration validity)
             throws IOException, GeneralSecurityException {
-        if (holdsCa()) {
-            throw new IllegalStateException("this peer already holds the link CA (" + etc.resolve(CA_KEYSTORE)
-                    + "); it is never overwritten");
+        synchronized (WRITERS) {
+            if (holdsCa()) {
+                throw new IllegalStateException("this peer already holds the link CA (" + etc.resolve(CA_KEYSTORE)
+                        + "); it is never overwritten");
+            }
+            if (Files.exists(etc.resolve(CA_PEM))) {
+                throw new IllegalStateException("this peer already trusts a link CA (" + etc.resolve(CA_PEM) + ", "
+                        + subject(readCaPem(etc.resolve(CA_PEM))) + "); remove it first to start a new PKI here");
+            }
+            requirePositive(validity);
+            KeyPair pair = ecKeyPair();
+            Instant now = Instant.now();
+            X500Name subject = name(name);
+            X509Certificate ca;
+            try {
+                JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
+                        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)), subject,
+                        pair.getPublic());
+                JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+                b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+                b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+                ca = toX509(b.build(signer(pair.getPrivate())));
+            } catch (OperatorCreationException e) {
+                throw new GeneralSecurityException("cannot build the CA certificate", e);
+            }
+            writeKeystore(etc.resolve(CA_KEYSTORE), etc.resolve(CA_KEYSTORE_PASSWORD), CA_ALIAS, pair.getPrivate(),
+                    List.of(ca));
+            writeIndex(new Index(BigInteger.ZERO, List.of()));
+            DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
+            writeCrl(pair.getPrivate(), ca, readIndex());
+            return ca;
         }
-        if (Files.exists(etc.resolve(CA_PEM))) {
-            throw new IllegalStateException("this peer already trusts a link CA (" + etc.resolve(CA_PEM) + ", "
-                    + subject(readCaPem(etc.resolve(CA_PEM))) + "); remove it first to start a new PKI here");
-        }
-        requirePositive(validity);
-        KeyPair pair = ecKeyPair();
-        Instant now = Instant.now();
-        X500Name subject = name(name);
-        X509Certificate ca;
-        try {
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)), subject,
-                    pair.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            ca = toX509(b.build(signer(pair.getPrivate())));
-        } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException("cannot build the CA certificate", e);
-        }
-        writeKeystore(etc.resolve(CA_KEYSTORE), etc.resolve(CA_KEYSTORE_PASSWORD), CA_ALIAS, pair.getPrivate(),
-                List.of(ca));
-        writeIndex(new Index(BigInteger.ZERO, List.of()));
-        DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
-        writeCrl(pair.getPrivate(), ca, readIndex());
-        return ca;
     }
 
     /** The CA's certificate on the CA peer. */
@@ -178,53 +183,55 @@ public final class SitePki {
      * the index and returns it with its new key. Another valid certificate of the same peer stays valid
      * (renewal: revoke the old one once the new one is installed).
      */
-    public synchronized Issued issue(String id, List<InetAddress> ips, Duration validity)
+    public Issued issue(String id, List<InetAddress> ips, Duration validity)
             throws IOException, GeneralSecurityException {
-        requirePeerId(id);
-        requirePositive(validity);
-        KeyStore caStore = caKeystore();
-        char[] caPassword = readPassword(etc.resolve(CA_KEYSTORE_PASSWORD));
-        PrivateKey caKey = (PrivateKey) caStore.getKey(CA_ALIAS, caPassword);
-        X509Certificate ca = (X509Certificate) caStore.getCertificate(CA_ALIAS);
-        Arrays.fill(caPassword, '\0');
-        Instant now = Instant.now();
-        Instant notAfter = now.plus(validity);
-        if (notAfter.isAfter(ca.getNotAfter().toInstant())) {
-            throw new IllegalArgumentException("the link CA expires on " + ca.getNotAfter().toInstant()
-                    + ", before the " + validity.toDays() + " days asked for; issue a shorter certificate");
-        }
-        KeyPair pair = ecKeyPair();
-        BigInteger serial = serial();
-        X509Certificate cert;
-        try {
-            X500Name subject = name(id);
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial,
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(notAfter), subject, pair.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            // every peer is both: a node serves gateways and a gateway calls nodes, and both ends present one
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            List<GeneralName> names = new ArrayList<>();
-            names.add(new GeneralName(GeneralName.dNSName, id));
-            for (InetAddress ip : ips) {
-                names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
+        synchronized (WRITERS) {
+            requirePeerId(id);
+            requirePositive(validity);
+            KeyStore caStore = caKeystore();
+            char[] caPassword = readPassword(etc.resolve(CA_KEYSTORE_PASSWORD));
+            PrivateKey caKey = (PrivateKey) caStore.getKey(CA_ALIAS, caPassword);
+            X509Certificate ca = (X509Certificate) caStore.getCertificate(CA_ALIAS);
+            Arrays.fill(caPassword, '\0');
+            Instant now = Instant.now();
+            Instant notAfter = now.plus(validity);
+            if (notAfter.isAfter(ca.getNotAfter().toInstant())) {
+                throw new IllegalArgumentException("the link CA expires on " + ca.getNotAfter().toInstant()
+                        + ", before the " + validity.toDays() + " days asked for; issue a shorter certificate");
             }
-            b.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(names.toArray(GeneralName[]::new)));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
-            cert = toX509(b.build(signer(caKey)));
-        } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException("cannot build the certificate of " + id, e);
+            KeyPair pair = ecKeyPair();
+            BigInteger serial = serial();
+            X509Certificate cert;
+            try {
+                X500Name subject = name(id);
+                JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial,
+                        Date.from(now.minus(Duration.ofHours(1))), Date.from(notAfter), subject, pair.getPublic());
+                JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+                b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+                // every peer is both: a node serves gateways and a gateway calls nodes, and both ends present one
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+                List<GeneralName> names = new ArrayList<>();
+                names.add(new GeneralName(GeneralName.dNSName, id));
+                for (InetAddress ip : ips) {
+                    names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
+                }
+                b.addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(names.toArray(GeneralName[]::new)));
+                b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+                b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
+                cert = toX509(b.build(signer(caKey)));
+            } catch (OperatorCreationException e) {
+                throw new GeneralSecurityException("cannot build the certificate of " + id, e);
+            }
+            Index index = readIndex();
+            List<IssuedRecord> records = new ArrayList<>(index.records());
+            records.add(new IssuedRecord(serial, id, cert.getNotBefore().toInstant(), notAfter.truncatedTo(
+                    java.time.temporal.ChronoUnit.SECONDS), null, sha256(cert)));
+            writeIndex(new Index(index.crlNumber(), records));
+            return new Issued(id, pair.getPrivate(), List.of(cert, ca));
         }
-        Index index = readIndex();
-        List<IssuedRecord> records = new ArrayList<>(index.records());
-        records.add(new IssuedRecord(serial, id, cert.getNotBefore().toInstant(), notAfter.truncatedTo(
-                java.time.temporal.ChronoUnit.SECONDS), null, sha256(cert)));
-        writeIndex(new Index(index.crlNumber(), records));
-        return new Issued(id, pair.getPrivate(), List.of(cert, ca));
     }
 
     /** Every certificate this CA issued, oldest first. */
@@ -241,35 +248,37 @@ public final class SitePki {
      *
      * @return the certificates revoked now
      */
-    public synchronized List<IssuedRecord> revoke(String idOrSerial) throws IOException, GeneralSecurityException {
-        if (!holdsCa()) {
-            throw notCa();
+    public List<IssuedRecord> revoke(String idOrSerial) throws IOException, GeneralSecurityException {
+        synchronized (WRITERS) {
+            if (!holdsCa()) {
+                throw notCa();
+            }
+            Index index = readIndex();
+            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            BigInteger serial = parseSerial(idOrSerial);
+            List<IssuedRecord> matching = index.records().stream()
+                    .filter(r -> r.id().equals(idOrSerial) || r.serial().equals(serial)).toList();
+            if (matching.isEmpty()) {
+                throw new IllegalArgumentException("no certificate issued to a peer or with a serial '" + idOrSerial + "'");
+            }
+            List<IssuedRecord> revokedNow = matching.stream().filter(r -> r.revokedAt() == null).toList();
+            if (revokedNow.isEmpty()) {
+                throw new IllegalArgumentException("every certificate of '" + idOrSerial + "' is already revoked");
+            }
+            List<IssuedRecord> records = new ArrayList<>();
+            for (IssuedRecord r : index.records()) {
+                records.add(revokedNow.contains(r)
+                        ? new IssuedRecord(r.serial(), r.id(), r.notBefore(), r.notAfter(), now, r.sha256()) : r);
+            }
+            Index next = new Index(index.crlNumber(), records);
+            writeIndex(next);
+            KeyStore caStore = caKeystore();
+            char[] caPassword = readPassword(etc.resolve(CA_KEYSTORE_PASSWORD));
+            PrivateKey caKey = (PrivateKey) caStore.getKey(CA_ALIAS, caPassword);
+            Arrays.fill(caPassword, '\0');
+            writeCrl(caKey, (X509Certificate) caStore.getCertificate(CA_ALIAS), next);
+            return revokedNow;
         }
-        Index index = readIndex();
-        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        BigInteger serial = parseSerial(idOrSerial);
-        List<IssuedRecord> matching = index.records().stream()
-                .filter(r -> r.id().equals(idOrSerial) || r.serial().equals(serial)).toList();
-        if (matching.isEmpty()) {
-            throw new IllegalArgumentException("no certificate issued to a peer or with a serial '" + idOrSerial + "'");
-        }
-        List<IssuedRecord> revokedNow = matching.stream().filter(r -> r.revokedAt() == null).toList();
-        if (revokedNow.isEmpty()) {
-            throw new IllegalArgumentException("every certificate of '" + idOrSerial + "' is already revoked");
-        }
-        List<IssuedRecord> records = new ArrayList<>();
-        for (IssuedRecord r : index.records()) {
-            records.add(revokedNow.contains(r)
-                    ? new IssuedRecord(r.serial(), r.id(), r.notBefore(), r.notAfter(), now, r.sha256()) : r);
-        }
-        Index next = new Index(index.crlNumber(), records);
-        writeIndex(next);
-        KeyStore caStore = caKeystore();
-        char[] caPassword = readPassword(etc.resolve(CA_KEYSTORE_PASSWORD));
-        PrivateKey caKey = (PrivateKey) caStore.getKey(CA_ALIAS, caPassword);
-        Arrays.fill(caPassword, '\0');
-        writeCrl(caKey, (X509Certificate) caStore.getCertificate(CA_ALIAS), next);
-        return revokedNow;
     }
 
     /** Signs a CRL of every revoked certificate with the next CRL number and writes it to vamt-link.crl. */
@@ -321,86 +330,90 @@ public final class SitePki {
      * {@code vamt-link}), trusted through {@code caPem} when given, otherwise through the self-signed CA
      * certificate that ends the bundle's chain (a bundle of {@code vamt:link-cert-issue} carries it).
      */
-    public synchronized Installed install(Path bundle, char[] password, Path caPem)
+    public Installed install(Path bundle, char[] password, Path caPem)
             throws IOException, GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(bundle)) {
-            ks.load(in, password);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no file " + bundle);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot open " + bundle + ": wrong password, or not a PKCS12 file");
-        }
-        List<String> keys = new ArrayList<>();
-        for (String alias : Collections.list(ks.aliases())) {
-            if (ks.isKeyEntry(alias)) {
-                keys.add(alias);
+        synchronized (WRITERS) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(bundle)) {
+                ks.load(in, password);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("no file " + bundle);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot open " + bundle + ": wrong password, or not a PKCS12 file");
             }
-        }
-        String alias = keys.contains(ALIAS) ? ALIAS : keys.size() == 1 ? keys.get(0) : null;
-        if (alias == null) {
-            throw new IllegalArgumentException(bundle + " holds " + (keys.isEmpty() ? "no key" : "the keys " + keys
-                    + " and none named '" + ALIAS + "'") + "; a link bundle holds one key and its chain");
-        }
-        PrivateKey key;
-        try {
-            key = (PrivateKey) ks.getKey(alias, password);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot read the key in " + bundle + ": it has another password");
-        }
-        List<X509Certificate> chain = new ArrayList<>();
-        for (Certificate c : ks.getCertificateChain(alias)) {
-            chain.add((X509Certificate) c);
-        }
-        X509Certificate ca;
-        if (caPem != null) {
-            ca = readCaPem(caPem);
-        } else {
-            X509Certificate last = chain.get(chain.size() - 1);
-            if (chain.size() < 2 || !selfSigned(last)) {
-                throw new IllegalArgumentException("the chain in " + bundle + " does not end with its CA ("
-                        + subject(last) + " is issued by " + last.getIssuerX500Principal().getName()
-                        + "); give the CA certificate with --ca <file.pem>");
+            List<String> keys = new ArrayList<>();
+            for (String alias : Collections.list(ks.aliases())) {
+                if (ks.isKeyEntry(alias)) {
+                    keys.add(alias);
+                }
             }
-            ca = last;
+            String alias = keys.contains(ALIAS) ? ALIAS : keys.size() == 1 ? keys.get(0) : null;
+            if (alias == null) {
+                throw new IllegalArgumentException(bundle + " holds " + (keys.isEmpty() ? "no key" : "the keys " + keys
+                        + " and none named '" + ALIAS + "'") + "; a link bundle holds one key and its chain");
+            }
+            PrivateKey key;
+            try {
+                key = (PrivateKey) ks.getKey(alias, password);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot read the key in " + bundle + ": it has another password");
+            }
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate c : ks.getCertificateChain(alias)) {
+                chain.add((X509Certificate) c);
+            }
+            X509Certificate ca;
+            if (caPem != null) {
+                ca = readCaPem(caPem);
+            } else {
+                X509Certificate last = chain.get(chain.size() - 1);
+                if (chain.size() < 2 || !selfSigned(last)) {
+                    throw new IllegalArgumentException("the chain in " + bundle + " does not end with its CA ("
+                            + subject(last) + " is issued by " + last.getIssuerX500Principal().getName()
+                            + "); give the CA certificate with --ca <file.pem>");
+                }
+                ca = last;
+            }
+            return install(key, chain, ca);
         }
-        return install(key, chain, ca);
     }
 
     /** Installs {@code key} and {@code chain} (leaf first) as this peer's identity and {@code ca} as the link's trust anchor. */
-    public synchronized Installed install(PrivateKey key, List<X509Certificate> chain, X509Certificate ca)
+    public Installed install(PrivateKey key, List<X509Certificate> chain, X509Certificate ca)
             throws IOException, GeneralSecurityException {
-        X509Certificate leaf = chain.get(0);
-        requireKeyMatches(key, leaf);
-        List<X509Certificate> path = new ArrayList<>(chain);
-        while (!path.isEmpty() && (selfSigned(path.get(path.size() - 1)) || path.get(path.size() - 1).equals(ca))) {
-            path.remove(path.size() - 1);   // the trust anchor is not part of the path PKIX checks
+        synchronized (WRITERS) {
+            X509Certificate leaf = chain.get(0);
+            requireKeyMatches(key, leaf);
+            List<X509Certificate> path = new ArrayList<>(chain);
+            while (!path.isEmpty() && (selfSigned(path.get(path.size() - 1)) || path.get(path.size() - 1).equals(ca))) {
+                path.remove(path.size() - 1);   // the trust anchor is not part of the path PKIX checks
+            }
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("the bundle's certificate is self-signed; the link needs one issued by a CA");
+            }
+            requireValidPath(path, ca);
+            if (path.size() > 1 || !LinkTls.signedBy(leaf, ca)) {
+                // the link's trust anchor is the CA that signs the peers: LinkTls accepts no intermediate
+                throw new IllegalArgumentException("the certificate " + subject(leaf) + " is issued by "
+                        + leaf.getIssuerX500Principal().getName() + ", not directly by " + subject(ca)
+                        + "; give the issuing CA's certificate with --ca");
+            }
+            requireLinkUse(leaf);
+            X509Certificate current = Files.exists(etc.resolve(CA_PEM)) ? readCaPem(etc.resolve(CA_PEM)) : null;
+            if (holdsCa() && !caCertificate().equals(ca)) {
+                throw new IllegalArgumentException("this peer holds the link CA " + subject(caCertificate())
+                        + "; a certificate of another CA (" + subject(ca) + ") would leave it out of its own site");
+            }
+            List<X509Certificate> stored = new ArrayList<>(path);
+            stored.add(ca);
+            writeKeystore(etc.resolve(KEYSTORE), etc.resolve(KEYSTORE_PASSWORD), ALIAS, key, stored);
+            boolean changed = current != null && !current.equals(ca);
+            DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
+            if (changed && Files.exists(etc.resolve(CRL))) {
+                Files.delete(etc.resolve(CRL));   // the old CA's CRL cannot be checked against the new anchor
+            }
+            return new Installed(leaf, ca, changed);
         }
-        if (path.isEmpty()) {
-            throw new IllegalArgumentException("the bundle's certificate is self-signed; the link needs one issued by a CA");
-        }
-        requireValidPath(path, ca);
-        if (path.size() > 1 || !LinkTls.signedBy(leaf, ca)) {
-            // the link's trust anchor is the CA that signs the peers: LinkTls accepts no intermediate
-            throw new IllegalArgumentException("the certificate " + subject(leaf) + " is issued by "
-                    + leaf.getIssuerX500Principal().getName() + ", not directly by " + subject(ca)
-                    + "; give the issuing CA's certificate with --ca");
-        }
-        requireLinkUse(leaf);
-        X509Certificate current = Files.exists(etc.resolve(CA_PEM)) ? readCaPem(etc.resolve(CA_PEM)) : null;
-        if (holdsCa() && !caCertificate().equals(ca)) {
-            throw new IllegalArgumentException("this peer holds the link CA " + subject(caCertificate())
-                    + "; a certificate of another CA (" + subject(ca) + ") would leave it out of its own site");
-        }
-        List<X509Certificate> stored = new ArrayList<>(path);
-        stored.add(ca);
-        writeKeystore(etc.resolve(KEYSTORE), etc.resolve(KEYSTORE_PASSWORD), ALIAS, key, stored);
-        boolean changed = current != null && !current.equals(ca);
-        DurableFiles.replace(etc.resolve(CA_PEM), pem("CERTIFICATE", ca.getEncoded()));
-        if (changed && Files.exists(etc.resolve(CRL))) {
-            Files.delete(etc.resolve(CRL));   // the old CA's CRL cannot be checked against the new anchor
-        }
-        return new Installed(leaf, ca, changed);
     }
 
     /** This peer's own link certificate, when it has one. */
@@ -429,32 +442,34 @@ public final class SitePki {
      * Installs a CRL copied from the CA peer: accepted only when signed by this peer's link CA and not
      * older than the one installed (so an old copy cannot bring a revoked certificate back).
      */
-    public synchronized X509CRL installCrl(Path file) throws IOException, GeneralSecurityException {
-        Path anchor = etc.resolve(CA_PEM);
-        if (!Files.exists(anchor)) {
-            throw new IllegalStateException("this peer has no link CA yet (" + anchor + "); install its certificate first");
+    public X509CRL installCrl(Path file) throws IOException, GeneralSecurityException {
+        synchronized (WRITERS) {
+            Path anchor = etc.resolve(CA_PEM);
+            if (!Files.exists(anchor)) {
+                throw new IllegalStateException("this peer has no link CA yet (" + anchor + "); install its certificate first");
+            }
+            X509CRL crl;
+            try {
+                crl = readCrl(file);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("no file " + file);
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IllegalArgumentException(file + " is not a PEM or DER X.509 CRL");
+            }
+            X509Certificate ca = readCaPem(anchor);
+            try {
+                crl.verify(ca.getPublicKey());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException(file + " is not signed by this peer's link CA (" + subject(ca) + ")");
+            }
+            Optional<X509CRL> current = installedCrl();
+            if (current.isPresent() && crlNumber(crl).compareTo(crlNumber(current.get())) < 0) {
+                throw new IllegalArgumentException(file + " is CRL number " + crlNumber(crl) + ", older than the installed "
+                        + crlNumber(current.get()));
+            }
+            DurableFiles.replace(etc.resolve(CRL), pem("X509 CRL", crl.getEncoded()));
+            return crl;
         }
-        X509CRL crl;
-        try {
-            crl = readCrl(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no file " + file);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(file + " is not a PEM or DER X.509 CRL");
-        }
-        X509Certificate ca = readCaPem(anchor);
-        try {
-            crl.verify(ca.getPublicKey());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + " is not signed by this peer's link CA (" + subject(ca) + ")");
-        }
-        Optional<X509CRL> current = installedCrl();
-        if (current.isPresent() && crlNumber(crl).compareTo(crlNumber(current.get())) < 0) {
-            throw new IllegalArgumentException(file + " is CRL number " + crlNumber(crl) + ", older than the installed "
-                    + crlNumber(current.get()));
-        }
-        DurableFiles.replace(etc.resolve(CRL), pem("X509 CRL", crl.getEncoded()));
-        return crl;
     }
 
     public static BigInteger crlNumber(X509CRL crl) {
