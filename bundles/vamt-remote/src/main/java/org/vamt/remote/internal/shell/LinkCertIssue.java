@@ -13,6 +13,7 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.vamt.remote.internal.link.LinkTls;
 import org.vamt.remote.internal.link.SitePki;
 
 /**
@@ -60,7 +61,7 @@ public class LinkCertIssue extends LinkCommand {
         System.out.println("SHA-256 " + SitePki.sha256(issued.certificate()));
         if (install) {
             pki.install(issued.key(), issued.chain(), issued.chain().get(1));
-            System.out.println("It is this peer's link certificate now (" + pki.etc().resolve("vamt-link.p12") + ").");
+            System.out.println("It is this peer's link certificate now (" + pki.etc().resolve(LinkTls.KEYSTORE) + ").");
             return null;
         }
         char[] password = SitePki.newPassword();
