@@ -146,7 +146,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
     private final Hypervisor hypervisor;
     /** The TLS identity; it may come, go or be replaced at any time (dynamic: nothing restarts). */
     private volatile TlsIdentity tls;
-    private final MachineEndpoints.Store store;
+    private final WriteBehindStore store;
     /**
      * Open once the map was first filled from the hypervisor (or the first attempt failed): until
      * then requests and callers of {@link #endpoints()} wait for it, bounded.
@@ -565,10 +565,10 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
      * Admin configuration and one etc/org.vamt.endpoint-&lt;uuid&gt;.cfg per VM, are taken into it
      * when the map is read (they win: they were the one source) and then deleted.
      */
-    private static MachineEndpoints.Store store(ConfigurationAdmin configAdmin, Path path) {
+    private static WriteBehindStore store(ConfigurationAdmin configAdmin, Path path) {
         String karafEtc = System.getProperty("karaf.etc");
-        return new EndpointFile(path, new LegacyEndpointConfigurations(configAdmin,
-                karafEtc == null ? null : Paths.get(karafEtc)));
+        return new WriteBehindStore(new EndpointFile(path, new LegacyEndpointConfigurations(configAdmin,
+                karafEtc == null ? null : Paths.get(karafEtc))));
     }
 
     /** Opens the listeners the configuration and the VMs need, closes the others. */
@@ -769,6 +769,7 @@ public class EndpointServer implements MachineListener, Endpoints, TunnelDoor {
             tunnels = null;
         }
         door.close();
+        store.close();
     }
 
     /**

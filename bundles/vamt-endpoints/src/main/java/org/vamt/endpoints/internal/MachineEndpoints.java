@@ -64,6 +64,10 @@ final class MachineEndpoints {
 
         /** Keeps exactly these identities (others are forgotten). */
         void save(Collection<Identity> identities);
+
+        /** Returns once every identity saved so far is kept (a store that writes at once has nothing to wait for). */
+        default void flush() {
+        }
     }
 
     /** A store in memory only (tests, and a map with nothing to keep). */
@@ -384,6 +388,7 @@ final class MachineEndpoints {
         }
         put(moved);
         save();
+        store.flush();   // the operator's choice is on disk when the command answers
         return moved;
     }
 
