@@ -68,6 +68,8 @@ public class LinkTransport {
                 config.port(), config.connectTimeoutMillis(), config.callTimeoutMillis());
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(MutualTlsIntent.INTENT_PROPERTY, MutualTlsIntent.NAME);
+        // CXF adds every Feature service to every bus it makes (WS-Man's too) unless it is private
+        properties.put("org.apache.cxf.bus.private.extension", Boolean.TRUE);
         intent = context.registerService(new String[] {Feature.class.getName(), MutualTlsIntent.class.getName()},
                 feature, properties);
         LOG.info("vAMT link: this peer is '{}' (certificate of the site CA {}); mutual TLS on every node link",

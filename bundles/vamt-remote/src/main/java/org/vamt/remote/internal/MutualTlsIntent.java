@@ -151,9 +151,9 @@ public final class MutualTlsIntent implements Feature {
         initialize((InterceptorProvider) client, bus);
     }
 
+    /** Nothing for a whole bus: the link's TLS belongs to the link's endpoints only (see LinkTransport). */
     @Override
     public void initialize(Bus bus) {
-        throw new IllegalStateException("the vAMT link's TLS is per endpoint, never for a whole bus");
     }
 
     /** A JAX-RS client (provider-rs import): its calls get this peer's TLS before they are sent. */

@@ -37,10 +37,18 @@ final class LinkFixture implements AutoCloseable {
         }
     }
 
-    /** A peer's link intent: {@code id}'s certificate from {@code ca}, serving on {@code port}. */
+    /**
+     * A peer's link intent: {@code id}'s certificate from {@code ca}, serving on {@code port}. Connecting
+     * includes the TLS handshake, whose first run (cold crypto code) takes long on a busy machine.
+     */
     MutualTlsIntent peer(TestLinkCa ca, String id, int port, int callTimeoutMillis) throws Exception {
-        return new MutualTlsIntent(ca.issue(dir.resolve(id + "-" + System.nanoTime()), id), "127.0.0.1", "", port, 500,
-                callTimeoutMillis);
+        return peer(ca, id, port, 2_000, callTimeoutMillis);
+    }
+
+    MutualTlsIntent peer(TestLinkCa ca, String id, int port, int connectTimeoutMillis, int callTimeoutMillis)
+            throws Exception {
+        return new MutualTlsIntent(ca.issue(dir.resolve(id + "-" + System.nanoTime()), id), "127.0.0.1", "", port,
+                connectTimeoutMillis, callTimeoutMillis);
     }
 
     /** A node serving {@code node} on a free port, as provider-rs exports it; closed with the fixture. */

@@ -220,8 +220,8 @@ class LinkTransportTest {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            NodeHypervisor remote = link.gateway("https://127.0.0.1:" + silent.getLocalPort() + "/vamt/node/node-a",
-                    "node-a", 700);
+            NodeHypervisor remote = LinkFixture.client(link.peer(link.site, "gateway", LinkFixture.freePort(), 500, 700),
+                    "https://127.0.0.1:" + silent.getLocalPort() + "/vamt/node/node-a", "node-a");
             long t0 = System.nanoTime();
             HypervisorException e = assertThrows(HypervisorException.class, remote::listMachines);
             long millis = (System.nanoTime() - t0) / 1_000_000;
