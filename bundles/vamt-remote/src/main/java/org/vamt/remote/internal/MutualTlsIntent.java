@@ -19,6 +19,7 @@ import org.apache.cxf.feature.Feature;
 import org.apache.cxf.interceptor.Fault;
 import org.apache.cxf.interceptor.InterceptorProvider;
 import org.apache.cxf.interceptor.MessageSenderInterceptor;
+import org.apache.cxf.logging.FaultListener;
 import org.apache.cxf.message.Message;
 import org.apache.cxf.phase.AbstractPhaseInterceptor;
 import org.apache.cxf.phase.Phase;
@@ -162,6 +163,8 @@ public final class MutualTlsIntent implements Feature {
         client.getOutInterceptors().add(new ClientTls());
     }
 
+    private static final FaultListener QUIET = (exception, description, message) -> false;
+
     private final class ClientTls extends AbstractPhaseInterceptor<Message> {
         ClientTls() {
             super(Phase.PREPARE_SEND);
@@ -173,6 +176,9 @@ public final class MutualTlsIntent implements Feature {
             // HttpURLConnection: about half the latency of CXF's java.net.http conduit for these small
             // calls (same connection reuse, no hand-off between threads); the link's calls are synchronous
             message.put("force.urlconnection.http.conduit", Boolean.TRUE);
+            // a failed call is the caller's (UNAVAILABLE; the gateway logs a node's change of state once),
+            // not a CXF warning with a stack trace at every poll of a node that is down
+            message.put(FaultListener.class.getName(), QUIET);
             String address = String.valueOf(message.get(Message.ENDPOINT_ADDRESS));
             String expected = nodeIdOf(address);
             Conduit conduit = message.getExchange().getConduit(message);
