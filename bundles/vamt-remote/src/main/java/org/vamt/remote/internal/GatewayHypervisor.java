@@ -98,8 +98,12 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return t;
     }
 
+    /**
+     * Only with the link's intent registered ({@code link}, this peer's certificate loaded): an import bound
+     * before it would wait in CXF DOSGi for the intent and fail for good (Aries does not offer it again).
+     */
     @Activate
-    public GatewayHypervisor(Config config) {
+    public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
         this(config.pollMillis());
         org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
     }
