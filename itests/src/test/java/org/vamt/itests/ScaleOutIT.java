@@ -35,9 +35,11 @@ import org.junit.Test;
  * killed with {@code kill -9}: its VMs fault within 5 s and no request hangs, node A's keep
  * answering; node B starts again: its VMs answer again at the same addresses. Finally one
  * all-in-one copy serves node A's VMs locally, for the remote-versus-local request overhead.
+ * The node-gateway link is HTTPS with mutual TLS: every copy gets a certificate of the test's site
+ * CA in etc/ (the link's file contract); a third node with a certificate of another CA is never
+ * served, and the link port answers no plaintext.
  */
 public class ScaleOutIT {
-    static final String SECRET = "scale-out-itest-secret-0123456789";
     static final int WSMAN = 52992;
     static final int ZOOKEEPER = 52181;
     static final String FIRST_ADDRESS = "127.0.52.1";
@@ -58,6 +60,7 @@ public class ScaleOutIT {
     }
 
     final List<Instance> started = new ArrayList<>();
+    LinkCertificates site;
 
     @After
     public void killWhatIsLeft() throws Exception {
@@ -73,6 +76,7 @@ public class ScaleOutIT {
         long testStart = System.nanoTime();
         Path root = Paths.get(System.getProperty("vamt.e2e.dir", "target/e2e")).resolveSibling("scale-out");
         DistributionFiles.deleteTree(root);
+        site = new LinkCertificates(root.resolve("site-ca"), "ScaleOutIT site CA");
         Instance gateway = gateway(copy(root, "gateway"));
         Instance nodeA = node(copy(root, "node-a"), "node-a", "a", "127.0.52.101", 52901, 52110);
         Instance nodeB = node(copy(root, "node-b"), "node-b", "b", "127.0.52.102", 52902, 52120);
@@ -116,6 +120,21 @@ public class ScaleOutIT {
             assertTrue("desktop-01 of " + node + ": " + vmList, java.util.regex.Pattern.compile(
                     "(?m)^\\s*desktop-01 [^\\n]*\\|\\s*" + node + "\\s*$").matcher(vmList).find());
         }
+
+        // ---- the link is TLS: a plain client gets no plaintext answer from a node's link port
+        assertNoPlaintextAnswer("127.0.52.101", 52901);
+
+        // ---- a node whose certificate is from another CA is announced, but never served
+        Instance stranger = node(copy(root, "node-c"), "node-c", "c", "127.0.52.103", 52904, 52150);
+        new LinkCertificates(root.resolve("other-ca"), "another site's CA").issue(stranger.home, "node-c", "127.0.52.103");
+        start(stranger);
+        String refused = untilShell(gateway, "vamt:node-list", "(?s).*node-c\\s*\\|\\s*unreachable[^\\n]*cannot be reached.*",
+                240_000);
+        assertTrue("node C's VMs are not served: " + endpointMap(gateway), vmsOf(endpointMap(gateway), "c").isEmpty());
+        assertEquals("the others still are", endpoints, endpointMap(gateway));
+        System.out.println("ScaleOutIT: a node of another CA is refused: " + refused.lines()
+                .filter(l -> l.startsWith("node-c")).findFirst().orElse(""));
+        kill(stranger);
 
         // ---- the operator dashboard on the gateway's HTTP service: every VM with the node it runs on
         DashboardClient dashboard = new DashboardClient("http://127.0.0.1:52180/vamt/");
@@ -247,10 +266,11 @@ public class ScaleOutIT {
         return home;
     }
 
-    Instance gateway(Path home) throws IOException {
+    Instance gateway(Path home) throws Exception {
         karafPorts(home, 52100, 52180);
         boot(home, "vamt-gateway, vamt-zookeeper-server");
         remote(home, "127.0.0.1", 52900);
+        site.issue(home, "gateway", "127.0.0.1");
         put(home, "etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg", "clientPort",
                 String.valueOf(ZOOKEEPER));
         put(home, "etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg",
@@ -263,6 +283,39 @@ public class ScaleOutIT {
                 + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
                 java.nio.file.StandardOpenOption.APPEND);
         return new Instance("gateway", home);
+    }
+
+    /** Runs a shell command on the gateway until its output matches {@code regex}; that output. */
+    static String untilShell(Instance i, String command, String regex, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        String out = "";
+        while (System.currentTimeMillis() < deadline) {
+            out = shell(i, command);
+            if (out.matches(regex)) {
+                return out;
+            }
+            Thread.sleep(2_000);
+        }
+        fail(command + " never matched " + regex + ": " + out);
+        return out;
+    }
+
+    /** Sends a plain HTTP request to a link port: whatever comes back must not be plaintext HTTP. */
+    static void assertNoPlaintextAnswer(String host, int port) throws Exception {
+        String answer;
+        try (java.net.Socket s = new java.net.Socket(host, port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /vamt/node/node-a/calls HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (IOException closed) {
+            answer = "closed: " + closed;
+        }
+        assertTrue("the link port of " + host + " answered plaintext HTTP: " + answer, !answer.contains("HTTP/"));
+        System.out.println("ScaleOutIT: plain TCP to the link port " + host + ":" + port + " got "
+                + (answer.isEmpty() ? "nothing (closed)" : answer.length() + " non-HTTP bytes"));
     }
 
     /** Runs one shell command on the gateway through bin/client (batch mode, ssh). */
@@ -278,10 +331,11 @@ public class ScaleOutIT {
     }
 
     /** Another gateway on the same ZooKeeper: its own WS-Man port and address range, no ZooKeeper server. */
-    Instance secondGateway(Path home) throws IOException {
+    Instance secondGateway(Path home) throws Exception {
         karafPorts(home, 52140, 52145);
         boot(home, "vamt-gateway");
         remote(home, "127.0.0.1", 52903);
+        site.issue(home, "gateway-2", "127.0.0.1");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", "52996");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", "52997");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "firstAddress", "127.0.53.1");
@@ -291,10 +345,11 @@ public class ScaleOutIT {
     }
 
     Instance node(Path home, String id, String letter, String address, int remotePort, int karafBase)
-            throws IOException {
+            throws Exception {
         karafPorts(home, karafBase, karafBase + 5);
         boot(home, "vamt-node");
         remote(home, address, remotePort);
+        site.issue(home, id, address);
         put(home, "etc/org.vamt.remote.node.cfg", "vamt.node.id", id);
         // this node's own test-driver VMs: the demo set with node-specific UUIDs (same names on every node)
         Path demo = home.resolve("etc/vamt-demo-vms.xml");
@@ -333,10 +388,10 @@ public class ScaleOutIT {
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "firstAddress", FIRST_ADDRESS);
     }
 
-    /** The site's remote-services settings: the shared secret and this host's management address. */
+    /** This host's link address and port (its link certificate is issued separately) and where ZooKeeper is. */
     static void remote(Path home, String address, int port) throws IOException {
         Path cfg = home.resolve("etc/org.vamt.remote.cfg");
-        Files.writeString(cfg, "secret = " + SECRET + "\nbindAddress = " + address + "\nport = " + port + "\n");
+        Files.writeString(cfg, "bindAddress = " + address + "\nport = " + port + "\n");
         Path discovery = home.resolve("etc/org.apache.aries.rsa.discovery.zookeeper.cfg");
         Files.writeString(discovery, "zookeeper.host = 127.0.0.1\nzookeeper.port = " + ZOOKEEPER
                 + "\nzookeeper.timeout = 4000\n");

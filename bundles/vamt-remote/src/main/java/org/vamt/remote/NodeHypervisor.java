@@ -3,15 +3,15 @@ package org.vamt.remote;
 import org.vamt.hypervisor.Hypervisor;
 
 /**
- * One hypervisor host's {@link Hypervisor}, exported by a node and imported by gateways. A separate
- * interface, so an imported node is never bound by a provider that wants the (composite) local
- * hypervisor. Every argument and result is serializable; {@code Optional} results travel as a
- * nullable value.
+ * One hypervisor host's {@link Hypervisor} as a gateway sees it: the node's {@link NodeLink}, each
+ * call one round trip. A separate interface, so an imported node is never bound by a provider that
+ * wants the (composite) local hypervisor. {@code Optional} results travel as a nullable value;
+ * failures keep their {@code Reason}, and a link failure is {@code UNAVAILABLE}.
  */
 public interface NodeHypervisor extends Hypervisor {
-    /** Service property carrying the node's id (unique per site, e.g. the host name). */
-    String NODE_ID = "vamt.node.id";
+    /** Service property carrying the node's id, as in {@link NodeLink#NODE_ID}. */
+    String NODE_ID = NodeLink.NODE_ID;
 
-    /** The node's id, as in {@link #NODE_ID}. */
+    /** The node's id. */
     String nodeId();
 }

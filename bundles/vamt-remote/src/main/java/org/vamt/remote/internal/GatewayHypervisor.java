@@ -38,12 +38,16 @@ import org.vamt.hypervisor.MachineInfo;
 import org.vamt.hypervisor.MachineListener;
 import org.vamt.hypervisor.MachineState;
 import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.NodeLink;
 import org.vamt.remote.RemoteNodes;
 
 /**
  * The gateway role: one {@link Hypervisor} made of every node it imports, so the CIMOM, the
  * providers and the WS-Man endpoints work unchanged. A VM is identified by its UUID and belongs to
  * exactly one node; names may repeat across nodes. Calls go to the VM's node.
+ *
+ * Nodes come as imported {@link NodeLink}s (CXF DOSGi provider-rs, mutual TLS); each is seen
+ * through a {@link LinkedNode}.
  *
  * <p>Lifecycle events do not cross the wire: each node is polled every {@code pollMillis}, and the
  * differences become {@link MachineEvent}s for the local {@link MachineListener}s. A node that
@@ -94,8 +98,12 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return t;
     }
 
+    /**
+     * Only with the link's intent registered ({@code link}, this peer's certificate loaded): an import bound
+     * before it would wait in CXF DOSGi for the intent and fail for good (Aries does not offer it again).
+     */
     @Activate
-    public GatewayHypervisor(Config config) {
+    public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
         this(config.pollMillis());
         org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
     }
@@ -114,8 +122,29 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
 
     // ------------------------------------------------------------------ nodes come and go
 
-    @Reference(service = NodeHypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, target = "(service.imported=*)")
+    /** The view of each imported link, to unbind the one that goes. */
+    private final Map<NodeLink, NodeHypervisor> links = new ConcurrentHashMap<>();
+
+    /**
+     * Every node's link imported with the mutual-TLS intent: an announcement in discovery without it
+     * (an endpoint that would be called in clear) is never bound.
+     */
+    @Reference(service = NodeLink.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindLink",
+            target = "(&(service.imported=*)(service.intents=" + MutualTlsIntent.NAME + "))")
+    void bindLink(NodeLink link, Map<String, Object> properties) {
+        NodeHypervisor node = LinkedNode.of(link, String.valueOf(properties.get(NodeLink.NODE_ID)));
+        links.put(link, node);
+        bindNode(node, properties);
+    }
+
+    void unbindLink(NodeLink link, Map<String, Object> properties) {
+        NodeHypervisor node = links.remove(link);
+        if (node != null) {
+            unbindNode(node, properties);
+        }
+    }
+
     void bindNode(NodeHypervisor node, Map<String, Object> properties) {
         String id = String.valueOf(properties.get(NodeHypervisor.NODE_ID));
         NodeState state = nodes.computeIfAbsent(id, NodeState::new);

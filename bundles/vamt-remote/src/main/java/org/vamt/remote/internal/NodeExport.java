@@ -1,10 +1,23 @@
 package org.vamt.remote.internal;
 
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import javax.ws.rs.BadRequestException;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -14,38 +27,57 @@ import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.BootDevice;
 import org.vamt.hypervisor.Hypervisor;
 import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.StateEntry;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.NodeLink;
+import org.vamt.remote.internal.LinkCodec.Answer;
+import org.vamt.remote.internal.LinkCodec.Call;
 
 /**
- * The node role: this host's (libvirt) hypervisor offered to gateways as a {@link NodeHypervisor}
- * remote service over vamt.tcp, tagged with the node id. Only active with configuration
- * ({@code etc/org.vamt.remote.node.cfg}, installed by the {@code vamt-node} feature).
+ * The node role: this host's (libvirt) hypervisor offered to gateways as a {@link NodeLink} remote
+ * service, exported by CXF DOSGi provider-rs on this node's HTTPS port with mutual TLS (intent
+ * {@value MutualTlsIntent#NAME}). Only active with configuration ({@code etc/org.vamt.remote.node.cfg},
+ * installed by the {@code vamt-node} feature) and with the link's TLS material ({@link LinkTransport}).
+ * A call reaches only the methods of {@link NodeHypervisor}: the hypervisor SPI's that are
+ * implemented here (the rest answer UNSUPPORTED) and {@code nodeId}.
  */
-@Component(service = NodeHypervisor.class, configurationPid = NodeExport.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {
-                "service.exported.interfaces=org.vamt.remote.NodeHypervisor",
-                "service.exported.configs=" + SecureTcpProvider.CONFIG_TYPE})
+@Component(service = {}, immediate = true, configurationPid = NodeExport.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = NodeExport.Config.class)
-public class NodeExport implements NodeHypervisor {
+public class NodeExport implements NodeHypervisor, NodeLink {
     static final String PID = "org.vamt.remote.node";
     private static final Logger LOG = LoggerFactory.getLogger(NodeExport.class);
+    /** What a call may name: the node view of the hypervisor SPI, by method name (it has no overloads). */
+    private static final Map<String, Method> CALLS = calls();
 
     @ObjectClassDefinition(name = "vAMT node", description = "This host as a vAMT scale-out node")
     public @interface Config {
         @AttributeDefinition(description = "The node's id, unique on the site (e.g. the host name); "
-                + "part of every VM's identity at the gateways")
+                + "part of every VM's identity at the gateways, and the CN of its link certificate")
         String vamt_node_id();
     }
 
     private final Hypervisor local;
     private final String nodeId;
+    private AutoCloseable listener;
+    private ServiceRegistration<?> registration;
 
     @Activate
-    public NodeExport(@Reference(target = "(!(service.imported=*))") Hypervisor local, Config config) {
+    public NodeExport(@Reference(target = "(!(service.imported=*))") Hypervisor local,
+                      @Reference MutualTlsIntent link, Config config, BundleContext context) throws Exception {
         this(local, config.vamt_node_id());
+        String address = link.nodeAddress(nodeId);
+        listener = link.listen();
+        try {
+            registration = context.registerService(NodeLink.class.getName(), this, exportProperties(address, nodeId));
+        } catch (RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+        LOG.info("vAMT node '{}': offering this host's hypervisor to gateways at {}", nodeId, address);
     }
 
     NodeExport(Hypervisor local, String nodeId) {
@@ -55,8 +87,90 @@ public class NodeExport implements NodeHypervisor {
         }
         this.local = local;
         this.nodeId = nodeId;
-        LOG.info("vAMT node '{}': offering this host's hypervisor to gateways", nodeId);
     }
+
+    /** The Remote Services properties that make Aries RSA export the link with provider-rs and the TLS intent. */
+    static Dictionary<String, Object> exportProperties(String address, String nodeId) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put("service.exported.interfaces", NodeLink.class.getName());
+        p.put("service.exported.configs", MutualTlsIntent.CONFIG_TYPE);
+        p.put("service.exported.intents", MutualTlsIntent.NAME);
+        p.put(MutualTlsIntent.ADDRESS_PROPERTY, address);
+        p.put(NodeLink.NODE_ID, nodeId);
+        return p;
+    }
+
+    @Deactivate
+    void deactivate() throws Exception {
+        if (registration != null) {
+            registration.unregister();
+        }
+        if (listener != null) {
+            listener.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ NodeLink: a batch of calls
+
+    private static Map<String, Method> calls() {
+        Map<String, Method> calls = new HashMap<>();
+        for (Method m : NodeHypervisor.class.getMethods()) {
+            if (!Modifier.isStatic(m.getModifiers()) && calls.put(m.getName(), m) != null) {
+                throw new IllegalStateException("NodeHypervisor." + m.getName() + " is overloaded: the link "
+                        + "names calls by method name");
+            }
+        }
+        return Map.copyOf(calls);
+    }
+
+    @Override
+    public byte[] calls(byte[] request) {
+        List<Call> calls;
+        try {
+            calls = LinkCodec.readCalls(request);
+        } catch (IOException e) {
+            throw new BadRequestException("not a vAMT link request: " + e.getMessage());
+        }
+        List<Answer> answers = new ArrayList<>(calls.size());
+        for (Call c : calls) {
+            answers.add(answer(c));
+        }
+        return LinkCodec.writeAnswers(answers);
+    }
+
+    /** Runs one call on this node's hypervisor; every failure becomes an answer with its reason. */
+    Answer answer(Call call) {
+        Method method = CALLS.get(call.method());
+        if (method == null) {
+            String name = call.method().length() > 64 ? call.method().substring(0, 64) + "..." : call.method();
+            return Answer.failed(Reason.UNSUPPORTED, "no call '" + name + "' on a vAMT node");
+        }
+        if (call.args().size() != method.getParameterCount()) {
+            return Answer.failed(Reason.INVALID_ARGUMENT, method.getName() + " takes " + method.getParameterCount()
+                    + " arguments, not " + call.args().size());
+        }
+        Object[] args = new Object[call.args().size()];
+        try {
+            for (int i = 0; i < args.length; i++) {
+                args[i] = LinkCodec.fromJson(call.args().get(i), method.getGenericParameterTypes()[i]);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return Answer.failed(Reason.INVALID_ARGUMENT, "bad argument for " + method.getName() + ": " + e.getMessage());
+        }
+        try {
+            return Answer.ok(method.invoke(this, args));
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof HypervisorException h) {
+                return Answer.failed(h.reason(), h.getMessage());
+            }
+            LOG.warn("A gateway's call {} failed on this node", method.getName(), e.getCause());
+            return Answer.failed(Reason.FAILED, String.valueOf(e.getCause()));
+        } catch (IllegalAccessException | IllegalArgumentException e) {
+            return Answer.failed(Reason.FAILED, method.getName() + ": " + e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the hypervisor a gateway sees
 
     @Override
     public String nodeId() {
@@ -66,6 +180,11 @@ public class NodeExport implements NodeHypervisor {
     @Override
     public List<MachineInfo> listMachines() throws HypervisorException {
         return List.copyOf(local.listMachines());
+    }
+
+    @Override
+    public List<org.vamt.hypervisor.MachineId> listMachineIds() throws HypervisorException {
+        return List.copyOf(local.listMachineIds());
     }
 
     @Override

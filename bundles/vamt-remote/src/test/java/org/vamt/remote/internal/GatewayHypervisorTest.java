@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.aries.rsa.spi.Endpoint;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,11 +29,13 @@ final class MachineListenerCollector {
     }
 }
 
-/** The gateway's composite hypervisor over a node imported through vamt.tcp. */
+/** The gateway's composite hypervisor over a node imported through the mutual-TLS link. */
 class GatewayHypervisorTest {
+    @TempDir
+    Path dir;
     DemoHypervisor demo;
-    SecureTcpProvider nodeSide;
-    Endpoint exported;
+    LinkFixture link;
+    LinkFixture.Served exported;
     NodeHypervisor imported;
     GatewayHypervisor gateway;
     final List<MachineEvent> events = new CopyOnWriteArrayList<>();
@@ -40,9 +43,9 @@ class GatewayHypervisorTest {
     @BeforeEach
     void setUp() throws Exception {
         demo = DemoHypervisor.start();
-        nodeSide = new SecureTcpProvider(RemoteTransportTest.SECRET, "127.0.0.1", "", 0, 500, 2000);
-        exported = RemoteTransportTest.export(nodeSide, new NodeExport(demo.hypervisor(), "node-a"));
-        imported = RemoteTransportTest.importWith(RemoteTransportTest.SECRET, 2000, exported.description());
+        link = new LinkFixture(dir);
+        exported = link.serve(new NodeExport(demo.hypervisor(), "node-a"), "node-a");
+        imported = link.gateway(exported.address(), "node-a", 2000);
         gateway = new GatewayHypervisor(100);
         MachineListenerCollector.add(gateway, events);
     }
@@ -50,12 +53,12 @@ class GatewayHypervisorTest {
     @AfterEach
     void tearDown() throws Exception {
         gateway.deactivate();
-        nodeSide.deactivate();
+        link.close();
         demo.close();
     }
 
     Map<String, Object> props(String id) {
-        return Map.of(NodeHypervisor.NODE_ID, id, "endpoint.id", exported.description().getId());
+        return Map.of(NodeHypervisor.NODE_ID, id, "endpoint.id", exported.address());
     }
 
     void awaitDefined(int count) throws InterruptedException {
@@ -91,7 +94,7 @@ class GatewayHypervisorTest {
     void aUuidAlreadyServedByAnotherNodeIsNotTakenOver() throws Exception {
         gateway.bindNode(imported, props("node-a"));
         awaitDefined(4);
-        NodeHypervisor twin = RemoteTransportTest.importWith(RemoteTransportTest.SECRET, 2000, exported.description());
+        NodeHypervisor twin = link.gateway(exported.address(), "node-a", 2000);
         gateway.bindNode(twin, props("node-b"));
         for (int i = 0; i < 100 && gateway.nodes().get(1).problem() == null; i++) {
             Thread.sleep(50);

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.aries.rsa.spi.Endpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,8 +34,8 @@ import org.vamt.remote.NodeHypervisor;
 /**
  * Issue 16's acceptance: two gateways, each with its own CIMOM and its own boot and system defense
  * providers, write the same VM at the same time, and no update is lost. The VM lives on one node
- * (a real libvirt test-driver hypervisor behind vamt-remote's real RemoteServer on a socket); each
- * gateway reaches it through its own vamt.tcp client and GatewayHypervisor, as two vamt-gateway
+ * (a real libvirt test-driver hypervisor behind the real mutual-TLS link on a socket); each
+ * gateway reaches it through its own link client and GatewayHypervisor, as two vamt-gateway
  * Karafs would. The node's compare-and-set is the only thing both gateways share.
  */
 class TwoGatewaysStateTest {
@@ -46,23 +45,24 @@ class TwoGatewaysStateTest {
     private static final int POLICIES_PER_WRITER = 6;
 
     private DemoHypervisor node;
-    private SecureTcpProvider nodeSide;
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+    private LinkFixture link;
     private final List<GatewayHypervisor> gateways = new ArrayList<>();
     private final List<CimObjectManager> cimoms = new ArrayList<>();
 
     @BeforeEach
     void twoGatewaysOnOneNode() throws Exception {
         node = DemoHypervisor.start();
-        nodeSide = new SecureTcpProvider(RemoteTransportTest.SECRET, "127.0.0.1", "", 0, 500, 5000);
-        Endpoint exported = RemoteTransportTest.export(nodeSide, new NodeExport(node.hypervisor(), "node-a"));
+        link = new LinkFixture(dir);
+        LinkFixture.Served exported = link.serve(new NodeExport(node.hypervisor(), "node-a"), "node-a");
         for (int g = 0; g < 2; g++) {
-            NodeHypervisor imported = RemoteTransportTest.importWith(RemoteTransportTest.SECRET, 5000,
-                    exported.description());
+            NodeHypervisor imported = link.gateway(exported.address(), "node-a", 5000);
             GatewayHypervisor gateway = new GatewayHypervisor(100);
             List<MachineEvent> events = new CopyOnWriteArrayList<>();
             MachineListenerCollector.add(gateway, events);
             gateway.bindNode(imported, Map.of(NodeHypervisor.NODE_ID, "node-a", "endpoint.id",
-                    exported.description().getId()));
+                    exported.address()));
             for (int i = 0; i < 100 && gateway.machine(VM).isEmpty(); i++) {
                 Thread.sleep(50);
             }
@@ -84,7 +84,7 @@ class TwoGatewaysStateTest {
         for (GatewayHypervisor g : gateways) {
             g.deactivate();
         }
-        nodeSide.deactivate();
+        link.close();
         node.close();
     }
 

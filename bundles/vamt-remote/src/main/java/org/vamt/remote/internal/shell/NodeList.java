@@ -22,7 +22,8 @@ public class NodeList implements Action {
     @Override
     public Object execute() {
         if (nodes == null) {
-            System.out.println("Not a vAMT gateway (feature vamt-gateway with etc/org.vamt.remote.gateway.cfg).");
+            System.out.println("Not a vAMT gateway (feature vamt-gateway with etc/org.vamt.remote.gateway.cfg), or its "
+                    + "link certificate is missing (etc/vamt-link*, vamt:link-cert-list; the log says which file).");
             return null;
         }
         ShellTable table = new ShellTable();
