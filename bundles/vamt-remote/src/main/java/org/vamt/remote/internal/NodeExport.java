@@ -6,6 +6,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -42,6 +44,9 @@ public class NodeExport implements NodeHypervisor {
 
     private final Hypervisor local;
     private final String nodeId;
+    /** SOL/KVM streams for gateways; absent without link TLS material. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile NodeConsoleLink consoles;
 
     @Activate
     public NodeExport(@Reference(target = "(!(service.imported=*))") Hypervisor local, Config config) {
@@ -61,6 +66,12 @@ public class NodeExport implements NodeHypervisor {
     @Override
     public String nodeId() {
         return nodeId;
+    }
+
+    @Override
+    public String consoleLink() {
+        NodeConsoleLink link = consoles;
+        return link == null ? null : link.advertised();
     }
 
     @Override
