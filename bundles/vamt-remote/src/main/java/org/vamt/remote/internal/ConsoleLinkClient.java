@@ -69,6 +69,64 @@ final class ConsoleLinkClient {
         };
     }
 
+    /**
+     * KVM: the VNC display of VM {@code uuid} on node {@code nodeId}, reachable at the returned
+     * loopback address for one connection (the redirection layer's RFB client connects to it right
+     * away; it is closed after {@code openTimeoutMillis} if nobody came). The display's bytes cross
+     * the console link. Same exposure as all-in-one, where QEMU's own display listens on loopback.
+     */
+    InetSocketAddress openDisplay(String address, String nodeId, String uuid) throws HypervisorException {
+        ConsoleLink.Framed link = open(address, nodeId, ConsoleLink.KIND_VNC, uuid);
+        java.net.ServerSocket door;
+        try {
+            door = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            door.setSoTimeout(openTimeoutMillis);
+        } catch (IOException e) {
+            link.close();
+            throw new HypervisorException(Reason.FAILED, "no loopback port for the VNC display: " + e.getMessage(), e);
+        }
+        Thread relay = new Thread(() -> {
+            Thread pinger = null;
+            try (door; java.net.Socket viewer = door.accept()) {
+                door.close();
+                viewer.setTcpNoDelay(true);
+                pinger = ConsoleLinkServer.pinger(link, heartbeatMillis);
+                Thread toNode = new Thread(() -> {
+                    byte[] buffer = new byte[ConsoleLink.MAX_FRAME];
+                    try {
+                        int n;
+                        while ((n = viewer.getInputStream().read(buffer)) >= 0) {
+                            link.write(buffer, 0, n);
+                        }
+                    } catch (IOException e) {
+                        // either side ended
+                    } finally {
+                        link.close();
+                    }
+                }, "vamt-console-link-vnc-in");
+                toNode.setDaemon(true);
+                toNode.start();
+                byte[] buffer = new byte[ConsoleLink.MAX_FRAME];
+                java.io.OutputStream out = viewer.getOutputStream();
+                int n;
+                while ((n = link.read(buffer, 0, buffer.length)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // nobody came in time, the node went silent, or the viewer left
+            } finally {
+                if (pinger != null) {
+                    pinger.interrupt();
+                }
+                link.close();
+            }
+        }, "vamt-console-link-vnc-out");
+        relay.setDaemon(true);
+        relay.start();
+        return new InetSocketAddress(door.getInetAddress(), door.getLocalPort());
+    }
+
     private ConsoleLink.Framed open(String address, String nodeId, int kind, String uuid) throws HypervisorException {
         InetSocketAddress target = parse(address, nodeId);
         SSLSocket s = null;

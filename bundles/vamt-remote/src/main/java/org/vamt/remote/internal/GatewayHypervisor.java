@@ -482,6 +482,14 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return consoleLinks.get().openConsole(link, node, uuid);
     }
 
+    /** KVM through a gateway: the node's VNC display, relayed over its console link to a one-use loopback port here. */
+    @Override
+    public Optional<java.net.InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
+        String node = ownerOf(uuid).id;
+        String link = call(uuid, NodeHypervisor::consoleLink);
+        return Optional.of(consoleLinks.get().openDisplay(link, node, uuid));
+    }
+
     /** How console links are opened: from the link TLS material in etc, read afresh for every session. */
     interface ConsoleLinks {
         ConsoleLinkClient get() throws HypervisorException;

@@ -120,6 +120,27 @@ class ConsoleLinkTest {
     }
 
     @Test
+    void kvmBytesCrossTheLinkBothWaysThroughAOneUseLoopbackPort() throws Exception {
+        java.net.InetSocketAddress door = gateway.vncDisplay(DemoHypervisor.KIOSK).orElseThrow();
+        assertTrue(door.getAddress().isLoopbackAddress(), door.toString());
+        guest.display.setSoTimeout(5000);
+        try (Socket viewer = new Socket(door.getAddress(), door.getPort()); Socket qemu = guest.display.accept()) {
+            qemu.getOutputStream().write("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("RFB 003.008\n", new String(viewer.getInputStream().readNBytes(12), StandardCharsets.US_ASCII));
+            byte[] frame = new byte[70_000];
+            java.util.Arrays.fill(frame, (byte) 7);
+            viewer.getOutputStream().write(frame);
+            assertArrayEquals(frame, qemu.getInputStream().readNBytes(frame.length));
+            // the display goes away: so does the viewer's connection
+            qemu.close();
+            viewer.setSoTimeout(5000);
+            assertEquals(-1, viewer.getInputStream().read());
+        }
+        // one use: the port is closed once taken
+        assertThrows(IOException.class, () -> new Socket(door.getAddress(), door.getPort()).close());
+    }
+
+    @Test
     void aVmTheNodeDoesNotHaveIsRefused() throws Exception {
         HypervisorException atGateway = assertThrows(HypervisorException.class,
                 () -> gateway.openConsole(DemoHypervisor.UNKNOWN));
@@ -273,6 +294,11 @@ class ConsoleLinkTest {
                         }
                         return guest.connect();
                     }
+                    if (method.getName().equals("vncDisplay")) {
+                        real.machine((String) args[0]).orElseThrow(() -> new HypervisorException(Reason.NOT_FOUND, ""));
+                        return java.util.Optional.of(new java.net.InetSocketAddress(guest.display.getInetAddress(),
+                                guest.display.getLocalPort()));
+                    }
                     try {
                         return method.invoke(real, args);
                     } catch (InvocationTargetException e) {
@@ -284,6 +310,8 @@ class ConsoleLinkTest {
     /** The guests' side of their serial consoles. */
     static final class Guest implements AutoCloseable {
         final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        /** The VMs' VNC display (one for all: the test is its RFB server). */
+        final ServerSocket display = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         final BlockingQueue<Socket> connections = new LinkedBlockingQueue<>();
 
         Guest() throws IOException {
@@ -334,6 +362,7 @@ class ConsoleLinkTest {
         @Override
         public void close() throws IOException {
             listener.close();
+            display.close();
             for (Socket s : connections) {
                 s.close();
             }
