@@ -23,7 +23,8 @@ import org.junit.Test;
  * QEMU guest (qemu:///system, the busybox guest of tools/real-hypervisor) that runs on a NODE Karaf.
  * The gateway does everything AMT-facing (its redirection listener on the VM's endpoint address,
  * the login, the one-SOL-per-VM rule, the audit); the node streams the guest's serial console to it
- * over its console link (mutual TLS with certificates of a test site CA). Then the node is killed:
+ * over its console link (mutual TLS with certificates of a test site CA). MeshCentral's client opens
+ * KVM beside it (the guest's VNC display, relayed the same way). Then the node is killed:
  * the gateway's SOL session learns it at once (the link closes) and amtterm's session stays clean.
  */
 public class ConsolesThroughGatewayIT {
@@ -110,6 +111,20 @@ public class ConsolesThroughGatewayIT {
                     nodeLog.contains("Console link: serial console of VM " + UUID + " open for gateway"));
             String gatewayLog = Files.readString(gateway.home.resolve("data/log/karaf.log"));
             assertTrue(tail(gatewayLog), gatewayLog.contains("bridged to the VM's serial console"));
+
+            // KVM beside it: MeshCentral's redirection client gets the RFB handshake and a frame of the
+            // guest's VGA screen, whose VNC display is on the node (relayed over the same link)
+            Path nodeScripts = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
+            RedirectionIT.Result kvm = RedirectionIT.run(List.of("node",
+                    nodeScripts.resolve("meshcentral-redirection.js").toString(), host, String.valueOf(REDIRECTION),
+                    "admin", WsmanClient.PASSWORD, "kvm"), 180);
+            System.out.println("---- MeshCentral KVM through the gateway ----\n" + kvm.output() + "\n----");
+            assertEquals(kvm.output(), 0, kvm.exit());
+            assertTrue(kvm.output(), kvm.output().matches(
+                    "(?s).*\"step\":\"kvm\",\"ok\":true.*\"width\":[1-9][0-9]*,\"height\":[1-9].*"));
+            assertTrue("the node relayed the VNC display:\n" + tail(Files.readString(node.home.resolve("data/log/karaf.log"))),
+                    Files.readString(node.home.resolve("data/log/karaf.log")).contains(
+                            "Console link: VNC display of VM " + UUID + " open for gateway"));
 
             // the node dies under the session: the console stream ends at once, amtterm is told the
             // power is off (SOL's controls), no hang; the gateway keeps serving the session

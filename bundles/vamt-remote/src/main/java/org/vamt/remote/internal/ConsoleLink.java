@@ -12,11 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
+import org.vamt.remote.internal.link.LinkTls;
 
 /**
  * The console link between a gateway and a node: one mutual-TLS connection per SOL or KVM
@@ -54,26 +52,14 @@ final class ConsoleLink {
         return heartbeatMillis * 3;
     }
 
-    /** The CN of the peer's certificate: the node or gateway id the site CA issued it to. */
+    /** The id the peer's certificate names (its CN): the node or gateway the site CA issued it to. */
     static String peerId(SSLSocket socket) throws SSLPeerUnverifiedException {
         Certificate[] chain = socket.getSession().getPeerCertificates();
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) {
-            throw new SSLPeerUnverifiedException("no peer certificate");
+        String id = chain.length > 0 && chain[0] instanceof X509Certificate cert ? LinkTls.peerId(cert) : "";
+        if (id.isEmpty()) {
+            throw new SSLPeerUnverifiedException("the peer's certificate names no peer (no CN)");
         }
-        return commonName(cert);
-    }
-
-    static String commonName(X509Certificate cert) throws SSLPeerUnverifiedException {
-        try {
-            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return String.valueOf(rdn.getValue());
-                }
-            }
-        } catch (InvalidNameException e) {
-            throw new SSLPeerUnverifiedException("unreadable subject: " + e.getMessage());
-        }
-        throw new SSLPeerUnverifiedException("peer certificate has no CN");
+        return id;
     }
 
     /** The byte stream of one open link, framed; writes may come from several threads. */

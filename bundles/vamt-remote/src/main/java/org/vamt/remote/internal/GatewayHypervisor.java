@@ -497,8 +497,8 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
 
     volatile ConsoleLinks consoleLinks = () -> {
         try {
-            return new ConsoleLinkClient(LinkTlsMaterial.sslContext(java.nio.file.Paths.get(
-                    System.getProperty("karaf.etc", "etc"))), 1000, 5000, NodeConsoleLink.HEARTBEAT_MILLIS);
+            return new ConsoleLinkClient(org.vamt.remote.internal.link.LinkTls.load(java.nio.file.Paths.get(
+                    System.getProperty("karaf.etc", "etc"))).sslContext(), 1000, 5000, NodeConsoleLink.HEARTBEAT_MILLIS);
         } catch (java.io.IOException | java.security.GeneralSecurityException e) {
             throw new HypervisorException(Reason.UNSUPPORTED, "no console link: " + e.getMessage(), e);
         }

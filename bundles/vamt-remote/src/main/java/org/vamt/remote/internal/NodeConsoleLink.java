@@ -12,6 +12,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.hypervisor.Hypervisor;
+import org.vamt.remote.internal.link.LinkTls;
 
 /**
  * The node role's console link listener ({@link ConsoleLinkServer}): SOL and KVM of this host's
@@ -59,7 +60,7 @@ public class NodeConsoleLink {
     NodeConsoleLink(Hypervisor local, Path etc, String bind, String advertisedAddress, int port, int heartbeatMillis,
                     int connectTimeoutMillis) throws Exception {
         try {
-            server = new ConsoleLinkServer(local, bind, port, LinkTlsMaterial.sslContext(etc), heartbeatMillis,
+            server = new ConsoleLinkServer(local, bind, port, LinkTls.load(etc).sslContext(), heartbeatMillis,
                     connectTimeoutMillis);
         } catch (Exception e) {
             LOG.error("vAMT node: no console link (SOL/KVM through gateways stay off): {}", e.getMessage());

@@ -39,7 +39,8 @@ import org.vamt.remote.NodeHypervisor;
  * node's VM. Certificates come from a test site CA; a second CA stands for a stranger.
  */
 class ConsoleLinkTest {
-    static final int HEARTBEAT = 200;
+    /** Long enough that a busy CI machine (load 30 on 2 cores seen) never misses three in a row. */
+    static final int HEARTBEAT = 1000;
 
     @TempDir
     Path dir;
@@ -214,9 +215,9 @@ class ConsoleLinkTest {
             Socket vm = guest.next();
             vm.getOutputStream().write('x');
             assertEquals("x", readString(console, 1));
-            // quiet for several heartbeats: the PINGs keep it open
+            // quiet for longer than the silence limit: the PINGs keep it open
             long quiet = System.nanoTime();
-            Thread.sleep(HEARTBEAT * 5L);
+            Thread.sleep(ConsoleLink.silenceLimit(HEARTBEAT) + HEARTBEAT);
             vm.getOutputStream().write('y');
             assertEquals("y", readString(console, 1), "still open after " + (System.nanoTime() - quiet) / 1_000_000 + " ms");
             // the node's host vanishes: nothing more arrives, nothing is closed
