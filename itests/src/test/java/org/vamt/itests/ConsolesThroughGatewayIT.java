@@ -74,6 +74,20 @@ public class ConsolesThroughGatewayIT {
         System.out.printf("ConsolesThroughGatewayIT: the node's guest served by the gateway at %s after %d ms%n", host,
                 ScaleOutIT.millisSince(bootStart));
 
+        // the gateway's own login rules: a wrong password is refused before anything reaches the node
+        ProcessBuilder wrong = new ProcessBuilder("script", "-qfec",
+                "amtterm -u admin " + host + " " + REDIRECTION, "/dev/null").redirectErrorStream(true);
+        wrong.environment().put("AMT_PASSWORD", "Wrong-Passw0rd#");
+        Process refused = wrong.start();
+        RedirectionIT.Transcript refusal = new RedirectionIT.Transcript(refused.getInputStream());
+        try {
+            assertTrue("amtterm with a wrong password gives up", refused.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(refusal.toString(), refusal.toString().contains("authentication")
+                    && !refusal.toString().contains("use ^] to escape"));
+        } finally {
+            refused.destroyForcibly();
+        }
+
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec",
                 "amtterm -u admin " + host + " " + REDIRECTION, "/dev/null").redirectErrorStream(true);
         pb.environment().put("AMT_PASSWORD", WsmanClient.PASSWORD);
@@ -128,8 +142,8 @@ public class ConsolesThroughGatewayIT {
 
             // the node dies under the session: the console stream ends at once, amtterm is told the
             // power is off (SOL's controls), no hang; the gateway keeps serving the session
-            ScaleOutIT.kill(node);
             long killed = System.nanoTime();
+            ScaleOutIT.kill(node);
             long deadline = System.currentTimeMillis() + 15_000;
             while (!Files.readString(gateway.home.resolve("data/log/karaf.log")).contains("serial console stream ended")
                     && System.currentTimeMillis() < deadline) {
@@ -141,6 +155,10 @@ public class ConsolesThroughGatewayIT {
             assertTrue("the gateway saw the console stream end within 15 s of the kill:\n"
                     + tail(Files.readString(gateway.home.resolve("data/log/karaf.log"))), ended < 15_000);
             assertTrue("amtterm still runs: the session ended nothing but the stream", amtterm.isAlive());
+            // the sessions were audited where they were authenticated: on the gateway, under the VM
+            Path audit = gateway.home.resolve("data/vamt/audit/" + UUID + ".audit");
+            assertTrue("the gateway audited the sessions in " + audit, Files.size(audit) > 0);
+            assertTrue("the node audits nothing", !Files.exists(node.home.resolve("data/vamt/audit")));
             type(keys, "\035");   // ^] ends amtterm
             assertTrue("amtterm exits on ^]", amtterm.waitFor(10, TimeUnit.SECONDS));
         } finally {
