@@ -138,6 +138,13 @@ final class ConsoleLink {
 
         void close() {
             try {
+                // an SSLSocket's close waits for the peer's close_notify for up to the read timeout:
+                // from a peer that went silent, that would double the bound
+                socket.setSoTimeout(50);
+            } catch (IOException e) {
+                // already closed
+            }
+            try {
                 socket.close();
             } catch (IOException e) {
                 // already gone

@@ -226,6 +226,8 @@ class ConsoleLinkTest {
             IOException dropped = assertThrows(IOException.class, () -> console.read(new byte[16]));
             long millis = (System.nanoTime() - frozen) / 1_000_000;
             assertTrue(dropped.getMessage().contains("silent"), dropped.getMessage());
+            System.out.println("ConsoleLinkTest: a silent node dropped after " + millis + " ms (limit "
+                    + ConsoleLink.silenceLimit(HEARTBEAT) + " ms)");
             assertTrue(millis < ConsoleLink.silenceLimit(HEARTBEAT) + 2_000, "dropped after " + millis + " ms");
             console.close();
         }
