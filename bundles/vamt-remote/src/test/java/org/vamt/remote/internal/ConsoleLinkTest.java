@@ -16,6 +16,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,6 +33,8 @@ import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.SerialConsole;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.SitePki;
 
 /**
  * SOL through a gateway over the console link, on real sockets and real TLS: a node (libvirt
@@ -45,7 +49,7 @@ class ConsoleLinkTest {
     @TempDir
     Path dir;
     DemoHypervisor demo;
-    LinkPki site;
+    SitePki site;
     Guest guest;
     NodeConsoleLink node;
     GatewayHypervisor gateway;
@@ -53,15 +57,14 @@ class ConsoleLinkTest {
     @BeforeEach
     void setUp() throws Exception {
         demo = DemoHypervisor.start();
-        site = new LinkPki("test site CA");
+        site = siteCa(dir.resolve("site-ca"), "test site CA");
         guest = new Guest();
-        Path nodeEtc = Files.createDirectories(dir.resolve("node-a"));
-        site.writeTo(nodeEtc, site.issue("node-a"));
+        Path nodeEtc = peer(site, "node-a");
         node = new NodeConsoleLink(withConsoles(demo.hypervisor(), guest), nodeEtc, "127.0.0.1", "", 0, HEARTBEAT, 1000);
         NodeExport export = new NodeExport(demo.hypervisor(), "node-a");
         export.consoles = node;
         gateway = new GatewayHypervisor(100);
-        SSLContext gatewayTls = site.context(site.issue("gateway-1"));
+        SSLContext gatewayTls = LinkTls.load(peer(site, "gateway-1")).sslContext();
         gateway.consoleLinks = () -> new ConsoleLinkClient(gatewayTls, 1000, 2000, HEARTBEAT);
         gateway.bindNode(export, Map.of(NodeHypervisor.NODE_ID, "node-a", "endpoint.id", "in-process"));
         for (int i = 0; i < 100 && gateway.listMachines().isEmpty(); i++) {
@@ -147,7 +150,8 @@ class ConsoleLinkTest {
                 () -> gateway.openConsole(DemoHypervisor.UNKNOWN));
         assertEquals(Reason.NOT_FOUND, atGateway.reason());
         // asked of the node directly (another gateway that believes the node has it): the node refuses
-        ConsoleLinkClient client = new ConsoleLinkClient(site.context(site.issue("gateway-1")), 1000, 2000, HEARTBEAT);
+        ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
+                2000, HEARTBEAT);
         HypervisorException atNode = assertThrows(HypervisorException.class,
                 () -> client.openConsole(node.advertised(), "node-a", DemoHypervisor.UNKNOWN));
         assertEquals(Reason.NOT_FOUND, atNode.reason(), atNode.getMessage());
@@ -161,16 +165,19 @@ class ConsoleLinkTest {
 
     @Test
     void aPeerWithoutACertificateOfTheSiteCaIsRefused() throws Exception {
-        LinkPki stranger = new LinkPki("another site CA");
+        SitePki stranger = siteCa(dir.resolve("stranger-ca"), "another site CA");
+        LinkTls strangersGateway = LinkTls.load(peer(stranger, "gateway-1"));
+        LinkTls siteGateway = LinkTls.load(peer(site, "gateway-2"));
         // a gateway of another site that knows this site's CA: the node refuses its certificate
-        ConsoleLinkClient foreign = new ConsoleLinkClient(LinkPki.context(stranger.issue("gateway-1"), site.ca), 1000,
-                2000, HEARTBEAT);
+        SSLContext foreignKey = SSLContext.getInstance("TLSv1.3");
+        foreignKey.init(strangersGateway.keyManagers(), siteGateway.trustManagers(), null);
+        ConsoleLinkClient foreign = new ConsoleLinkClient(foreignKey, 1000, 2000, HEARTBEAT);
         HypervisorException e = assertThrows(HypervisorException.class,
                 () -> foreign.openConsole(node.advertised(), "node-a", DemoHypervisor.KIOSK));
         assertEquals(Reason.UNAVAILABLE, e.reason(), e.getMessage());
         // no certificate at all
         SSLContext anonymous = SSLContext.getInstance("TLS");
-        anonymous.init(null, trustOnly(site), null);
+        anonymous.init(null, siteGateway.trustManagers(), null);
         HypervisorException none = assertThrows(HypervisorException.class, () -> new ConsoleLinkClient(anonymous,
                 1000, 2000, HEARTBEAT).openConsole(node.advertised(), "node-a", DemoHypervisor.KIOSK));
         assertEquals(Reason.UNAVAILABLE, none.reason(), none.getMessage());
@@ -189,13 +196,12 @@ class ConsoleLinkTest {
 
     @Test
     void aPeerThatIsNotTheNodeItShouldBeIsRefused() throws Exception {
-        Path otherEtc = Files.createDirectories(dir.resolve("node-b"));
-        site.writeTo(otherEtc, site.issue("node-b"));
+        Path otherEtc = peer(site, "node-b");
         NodeConsoleLink nodeB = new NodeConsoleLink(withConsoles(demo.hypervisor(), guest), otherEtc, "127.0.0.1", "",
                 0, HEARTBEAT, 1000);
         try {
-            ConsoleLinkClient client = new ConsoleLinkClient(site.context(site.issue("gateway-1")), 1000, 2000,
-                    HEARTBEAT);
+            ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
+                    2000, HEARTBEAT);
             HypervisorException e = assertThrows(HypervisorException.class,
                     () -> client.openConsole(nodeB.advertised(), "node-a", DemoHypervisor.KIOSK));
             assertEquals(Reason.UNAVAILABLE, e.reason());
@@ -209,8 +215,8 @@ class ConsoleLinkTest {
     @Test
     void aNodeThatGoesSilentEndsTheStreamWithinTheBound() throws Exception {
         try (BlackHole path = new BlackHole(node.advertised())) {
-            ConsoleLinkClient client = new ConsoleLinkClient(site.context(site.issue("gateway-1")), 1000, 2000,
-                    HEARTBEAT);
+            ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
+                    2000, HEARTBEAT);
             SerialConsole console = client.openConsole(path.address(), "node-a", DemoHypervisor.KIOSK);
             Socket vm = guest.next();
             vm.getOutputStream().write('x');
@@ -248,25 +254,30 @@ class ConsoleLinkTest {
         assertEquals(-1, n);
         assertTrue((System.nanoTime() - stopped) / 1_000_000 < 2_000);
         console.close();
-        node = new NodeConsoleLink(demo.hypervisor(), dir.resolve("node-a"), "127.0.0.1", "", 0, HEARTBEAT, 1000);
+        node = new NodeConsoleLink(demo.hypervisor(), dir.resolve("site-ca-node-a"), "127.0.0.1", "", 0, HEARTBEAT, 1000);
     }
 
     @Test
     void theWildcardAddressIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new NodeConsoleLink(demo.hypervisor(), dir.resolve("node-a"),
+        assertThrows(IllegalArgumentException.class, () -> new NodeConsoleLink(demo.hypervisor(), dir.resolve("site-ca-node-a"),
                 "0.0.0.0", "", 0, HEARTBEAT, 1000));
     }
 
     // ------------------------------------------------------------------ helpers
 
-    static javax.net.ssl.TrustManager[] trustOnly(LinkPki pki) throws Exception {
-        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", pki.ca);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        return tmf.getTrustManagers();
+    /** A site CA of its own, in {@code etc} (as vamt:link-ca-create makes it). */
+    static SitePki siteCa(Path etc, String name) throws Exception {
+        SitePki pki = new SitePki(Files.createDirectories(etc));
+        pki.createCa(name, SitePki.DEFAULT_CA_VALIDITY);
+        return pki;
+    }
+
+    /** The etc of peer {@code id} with its link material from {@code ca} (as link-cert-issue + link-cert-install do). */
+    Path peer(SitePki ca, String id) throws Exception {
+        Path etc = Files.createDirectories(dir.resolve(ca.etc().getFileName() + "-" + id));
+        SitePki.Issued issued = ca.issue(id, List.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
+        new SitePki(etc).install(issued.key(), issued.chain(), ca.caCertificate());
+        return etc;
     }
 
     static String readString(SerialConsole console, int length) throws IOException {
