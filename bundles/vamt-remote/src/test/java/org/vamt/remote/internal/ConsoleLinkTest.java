@@ -170,7 +170,8 @@ class ConsoleLinkTest {
         LinkTls siteGateway = LinkTls.load(peer(site, "gateway-2"));
         // a gateway of another site that knows this site's CA: the node refuses its certificate
         SSLContext foreignKey = SSLContext.getInstance("TLSv1.3");
-        foreignKey.init(strangersGateway.keyManagers(), siteGateway.trustManagers(), null);
+        foreignKey.init(new javax.net.ssl.KeyManager[] {presentingAnyway(
+                (javax.net.ssl.X509KeyManager) strangersGateway.keyManagers()[0])}, siteGateway.trustManagers(), null);
         ConsoleLinkClient foreign = new ConsoleLinkClient(foreignKey, 1000, 2000, HEARTBEAT);
         HypervisorException e = assertThrows(HypervisorException.class,
                 () -> foreign.openConsole(node.advertised(), "node-a", DemoHypervisor.KIOSK));
@@ -264,6 +265,44 @@ class ConsoleLinkTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Presents its certificate even when the server asks for another CA's (the JDK would otherwise
+     * send none): so the node's own trust check is what refuses it.
+     */
+    static javax.net.ssl.X509KeyManager presentingAnyway(javax.net.ssl.X509KeyManager keys) {
+        return new javax.net.ssl.X509ExtendedKeyManager() {
+            @Override
+            public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+                return keys.getClientAliases(keyType, null);
+            }
+
+            @Override
+            public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+                return keys.chooseClientAlias(keyType, null, socket);
+            }
+
+            @Override
+            public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+                return keys.getServerAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+                return keys.chooseServerAlias(keyType, issuers, socket);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+                return keys.getCertificateChain(alias);
+            }
+
+            @Override
+            public java.security.PrivateKey getPrivateKey(String alias) {
+                return keys.getPrivateKey(alias);
+            }
+        };
+    }
 
     /** A site CA of its own, in {@code etc} (as vamt:link-ca-create makes it). */
     static SitePki siteCa(Path etc, String name) throws Exception {
