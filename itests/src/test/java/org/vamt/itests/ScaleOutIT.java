@@ -339,6 +339,9 @@ public class ScaleOutIT {
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", "52996");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", "52997");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "firstAddress", "127.0.53.1");
+        // gateways serve redirection (SOL/KVM) too: the first one has 16994/16995 on this host
+        put(home, "etc/org.vamt.redirection.cfg", "port", "52998");
+        put(home, "etc/org.vamt.redirection.cfg", "tlsPort", "52999");
         Instance i = new Instance("gateway-2", home);
         i.wsmanPort = 52996;
         return i;

@@ -14,4 +14,13 @@ public interface NodeHypervisor extends Hypervisor {
 
     /** The node's id. */
     String nodeId();
+
+    /**
+     * Where this node's console link listens ("host:port"; mutual TLS with the site's link
+     * certificates): the gateway opens SOL and KVM streams of this node's VMs there. Null when the
+     * node has no console link.
+     */
+    default String consoleLink() throws org.vamt.hypervisor.HypervisorException {
+        return null;
+    }
 }

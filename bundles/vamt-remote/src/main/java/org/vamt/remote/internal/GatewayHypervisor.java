@@ -500,6 +500,39 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return call(uuid, n -> n.nicAddress(uuid, mac));
     }
 
+    /**
+     * SOL through a gateway: the serial console of the VM's node, streamed over that node's console
+     * link (mutual TLS, the node's certificate must name the node). Everything AMT-facing stays here.
+     */
+    @Override
+    public org.vamt.hypervisor.SerialConsole openConsole(String uuid) throws HypervisorException {
+        String node = ownerOf(uuid).id;
+        String link = call(uuid, NodeHypervisor::consoleLink);
+        return consoleLinks.get().openConsole(link, node, uuid);
+    }
+
+    /** KVM through a gateway: the node's VNC display, relayed over its console link to a one-use loopback port here. */
+    @Override
+    public Optional<java.net.InetSocketAddress> vncDisplay(String uuid) throws HypervisorException {
+        String node = ownerOf(uuid).id;
+        String link = call(uuid, NodeHypervisor::consoleLink);
+        return Optional.of(consoleLinks.get().openDisplay(link, node, uuid));
+    }
+
+    /** How console links are opened: from the link TLS material in etc, read afresh for every session. */
+    interface ConsoleLinks {
+        ConsoleLinkClient get() throws HypervisorException;
+    }
+
+    volatile ConsoleLinks consoleLinks = () -> {
+        try {
+            return new ConsoleLinkClient(org.vamt.remote.internal.link.LinkTls.load(java.nio.file.Paths.get(
+                    System.getProperty("karaf.etc", "etc"))).sslContext(), 1000, 5000, NodeConsoleLink.HEARTBEAT_MILLIS);
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new HypervisorException(Reason.UNSUPPORTED, "no console link: " + e.getMessage(), e);
+        }
+    };
+
     /** For tests: the ids of the nodes currently bound. */
     Set<String> connectedNodeIds() {
         return nodes.values().stream().filter(n -> n.service != null).map(n -> n.id)

@@ -19,6 +19,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -64,6 +66,9 @@ public class NodeExport implements NodeHypervisor, NodeLink {
     private final String nodeId;
     private AutoCloseable listener;
     private ServiceRegistration<?> registration;
+    /** SOL/KVM streams for gateways; absent without link TLS material. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile NodeConsoleLink consoles;
 
     @Activate
     public NodeExport(@Reference(target = "(!(service.imported=*))") Hypervisor local,
@@ -175,6 +180,12 @@ public class NodeExport implements NodeHypervisor, NodeLink {
     @Override
     public String nodeId() {
         return nodeId;
+    }
+
+    @Override
+    public String consoleLink() {
+        NodeConsoleLink link = consoles;
+        return link == null ? null : link.advertised();
     }
 
     @Override

@@ -1,0 +1,270 @@
+package org.vamt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Issue 24, consoles through gateways: Debian's amtterm does SOL through a GATEWAY Karaf to a real
+ * QEMU guest (qemu:///system, the busybox guest of tools/real-hypervisor) that runs on a NODE Karaf.
+ * The gateway does everything AMT-facing (its redirection listener on the VM's endpoint address,
+ * the login, the one-SOL-per-VM rule, the audit); the node streams the guest's serial console to it
+ * over its console link (mutual TLS with certificates of a test site CA). MeshCentral's client opens
+ * KVM beside it (the guest's VNC display, relayed the same way). Then the node is killed:
+ * the gateway's SOL session learns it at once (the link closes) and amtterm's session stays clean.
+ */
+public class ConsolesThroughGatewayIT {
+    static final String DOMAIN = "vamt-it24-sol";
+    static final String UUID = "5f1a0c3e-0000-4000-8000-000000000924";
+    static final int REDIRECTION = 52994;
+    static final String RESOURCE = "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService";
+
+    /** The Karaf copies, set up and started as ScaleOutIT does. */
+    final ScaleOutIT karafs = new ScaleOutIT();
+
+    @After
+    public void stopEverything() throws Exception {
+        karafs.killWhatIsLeft();
+        RealGuest.virshMayFail("destroy", DOMAIN);
+        RealGuest.virshMayFail("undefine", DOMAIN);
+    }
+
+    @Test
+    public void amttermThroughAGatewayLogsInOnTheGuestOfANode() throws Exception {
+        RealGuest.startHypervisor();
+        RealGuest.virshMayFail("destroy", DOMAIN);
+        RealGuest.virshMayFail("undefine", DOMAIN);
+        Path xml = Files.createTempFile(DOMAIN, ".xml");
+        Files.writeString(xml, RedirectionIT.DOMAIN_XML.replace("vamt-it9-linux", DOMAIN)
+                .replace("5f1a0c3e-0000-4000-8000-000000000901", UUID));
+        RealGuest.virsh("define", xml.toString());
+        Files.delete(xml);
+        RealGuest.virsh("start", DOMAIN);
+
+        Path root = Paths.get(System.getProperty("vamt.e2e.dir", "target/e2e")).resolveSibling("consoles-gateway");
+        DistributionFiles.deleteTree(root);
+        ScaleOutIT.Instance gateway = karafs.gateway(ScaleOutIT.copy(root, "gateway"));
+        ScaleOutIT.put(gateway.home, "etc/org.vamt.redirection.cfg", "port", String.valueOf(REDIRECTION));
+        ScaleOutIT.put(gateway.home, "etc/org.vamt.redirection.cfg", "tlsPort", "0");
+        // Debian's amtterm 1.4 only knows user/password in clear
+        ScaleOutIT.put(gateway.home, "etc/org.vamt.redirection.cfg", "allowPlainAuth", "true");
+        ScaleOutIT.Instance node = karafs.node(ScaleOutIT.copy(root, "node-a"), "node-a", "a", "127.0.52.101", 52901,
+                52110);
+        ScaleOutIT.put(node.home, "etc/org.vamt.libvirt.cfg", "uri", "qemu:///system");
+        siteLink(root.resolve("pki"), gateway, "gateway", "127.0.0.1", node, "node-a", "127.0.52.101");
+
+        long bootStart = System.nanoTime();
+        karafs.start(gateway);
+        karafs.start(node);
+        String host = endpointWithListener(gateway, 360_000);
+        System.out.printf("ConsolesThroughGatewayIT: the node's guest served by the gateway at %s after %d ms%n", host,
+                ScaleOutIT.millisSince(bootStart));
+
+        // the gateway's own login rules: a wrong password is refused before anything reaches the node
+        ProcessBuilder wrong = new ProcessBuilder("script", "-qfec",
+                "amtterm -u admin " + host + " " + REDIRECTION, "/dev/null").redirectErrorStream(true);
+        wrong.environment().put("AMT_PASSWORD", "Wrong-Passw0rd#");
+        Process refused = wrong.start();
+        RedirectionIT.Transcript refusal = new RedirectionIT.Transcript(refused.getInputStream());
+        try {
+            assertTrue("amtterm with a wrong password gives up", refused.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(refusal.toString(), refusal.toString().contains("authentication")
+                    && !refusal.toString().contains("use ^] to escape"));
+        } finally {
+            refused.destroyForcibly();
+        }
+
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec",
+                "amtterm -u admin " + host + " " + REDIRECTION, "/dev/null").redirectErrorStream(true);
+        pb.environment().put("AMT_PASSWORD", WsmanClient.PASSWORD);
+        pb.environment().put("TERM", "dumb");
+        Process amtterm = pb.start();
+        RedirectionIT.Transcript t = new RedirectionIT.Transcript(amtterm.getInputStream());
+        OutputStream keys = amtterm.getOutputStream();
+        try {
+            t.await(s -> s.contains("use ^] to escape"), 60, "amtterm connected");
+            boolean prompt = false;
+            for (int i = 0; i < 20 && !prompt; i++) {
+                int mark = t.toString().length();
+                type(keys, "\r");
+                t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0 || s.indexOf("/root #", mark) >= 0, 3);
+                if (t.toString().indexOf("/root #", mark) >= 0) {
+                    type(keys, "exit\r");
+                    prompt = t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0, 10);
+                } else {
+                    prompt = t.toString().indexOf("login:", mark) >= 0;
+                }
+            }
+            assertTrue("login prompt over SOL through the gateway; got:\n" + t, prompt);
+            int login = t.toString().length();
+            type(keys, "root\r");
+            if (!t.awaitQuietly(s -> s.indexOf("/root #", login) >= 0, 15)) {
+                type(keys, "\r");   // RedirectionIT: the TCG guest's UART sometimes waits for input
+            }
+            t.await(s -> s.indexOf("/root #", login) >= 0, 30, "shell prompt");
+            type(keys, "echo through-gateway-$((6*7)) on $(hostname)\r");
+            t.await(s -> s.contains("through-gateway-42 on vamt-guest"), 30, "command output");
+
+            // it went gateway -> node over the console link, with the gateway's certificate
+            String nodeLog = Files.readString(node.home.resolve("data/log/karaf.log"));
+            assertTrue("the node opened the console for the gateway over its link:\n" + tail(nodeLog),
+                    nodeLog.contains("Console link: serial console of VM " + UUID + " open for gateway"));
+            String gatewayLog = Files.readString(gateway.home.resolve("data/log/karaf.log"));
+            assertTrue(tail(gatewayLog), gatewayLog.contains("bridged to the VM's serial console"));
+
+            // KVM beside it: MeshCentral's redirection client gets the RFB handshake and a frame of the
+            // guest's VGA screen, whose VNC display is on the node (relayed over the same link)
+            Path nodeScripts = Paths.get(System.getProperty("vamt.node.dir", "src/test/node"));
+            RedirectionIT.Result kvm = RedirectionIT.run(List.of("node",
+                    nodeScripts.resolve("meshcentral-redirection.js").toString(), host, String.valueOf(REDIRECTION),
+                    "admin", WsmanClient.PASSWORD, "kvm"), 180);
+            System.out.println("---- MeshCentral KVM through the gateway ----\n" + kvm.output() + "\n----");
+            assertEquals(kvm.output(), 0, kvm.exit());
+            assertTrue(kvm.output(), kvm.output().matches(
+                    "(?s).*\"step\":\"kvm\",\"ok\":true.*\"width\":[1-9][0-9]*,\"height\":[1-9].*"));
+            assertTrue("the node relayed the VNC display:\n" + tail(Files.readString(node.home.resolve("data/log/karaf.log"))),
+                    Files.readString(node.home.resolve("data/log/karaf.log")).contains(
+                            "Console link: VNC display of VM " + UUID + " open for gateway"));
+
+            // the node dies under the session: the console stream ends at once, amtterm is told the
+            // power is off (SOL's controls), no hang; the gateway keeps serving the session
+            long killed = System.nanoTime();
+            ScaleOutIT.kill(node);
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (!Files.readString(gateway.home.resolve("data/log/karaf.log")).contains("serial console stream ended")
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            long ended = ScaleOutIT.millisSince(killed);
+            System.out.printf("ConsolesThroughGatewayIT: node killed -> the gateway's SOL stream ended after %d ms%n",
+                    ended);
+            assertTrue("the gateway saw the console stream end within 15 s of the kill:\n"
+                    + tail(Files.readString(gateway.home.resolve("data/log/karaf.log"))), ended < 15_000);
+            assertTrue("amtterm still runs: the session ended nothing but the stream", amtterm.isAlive());
+            // the sessions were audited where they were authenticated: on the gateway, under the VM
+            Path audit = gateway.home.resolve("data/vamt/audit/" + UUID + ".audit");
+            assertTrue("the gateway audited the sessions in " + audit, Files.size(audit) > 0);
+            assertTrue("the node audits nothing", !Files.exists(node.home.resolve("data/vamt/audit")));
+            type(keys, "\035");   // ^] ends amtterm
+            assertTrue("amtterm exits on ^]", amtterm.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            amtterm.destroyForcibly();
+            System.out.println("---- amtterm transcript (through the gateway) ----\n" + t + "\n----");
+        }
+    }
+
+    /**
+     * The site's link for these Karafs: today's shared secret (written by ScaleOutIT's role set-up)
+     * plus the link TLS material in each etc, as the site PKI issues it (keytool here: a test CA,
+     * EC P-256 certificates with CN = the peer's id, serverAuth + clientAuth, SAN = id and address).
+     */
+    static void siteLink(Path pki, ScaleOutIT.Instance gateway, String gatewayId, String gatewayAddress,
+                         ScaleOutIT.Instance node, String nodeId, String nodeAddress) throws Exception {
+        Files.createDirectories(pki);
+        Path ca = pki.resolve("ca.p12");
+        keytool("-genkeypair", "-alias", "vamt-link-ca", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=vAMT test site CA, O=vAMT link", "-ext", "bc:c", "-validity", "2",
+                "-keystore", ca.toString(), "-storetype", "PKCS12", "-storepass", "ca-password");
+        Path caPem = pki.resolve("vamt-link-ca.pem");
+        keytool("-exportcert", "-rfc", "-alias", "vamt-link-ca", "-keystore", ca.toString(), "-storepass",
+                "ca-password", "-file", caPem.toString());
+        issue(pki, ca, caPem, gateway.home.resolve("etc"), gatewayId, gatewayAddress);
+        issue(pki, ca, caPem, node.home.resolve("etc"), nodeId, nodeAddress);
+    }
+
+    private static void issue(Path pki, Path ca, Path caPem, Path etc, String id, String address) throws Exception {
+        String password = "link-" + id + "-" + Long.toHexString(System.nanoTime());
+        Path p12 = etc.resolve("vamt-link.p12");
+        Files.deleteIfExists(p12);
+        Path csr = pki.resolve(id + ".csr");
+        Path pem = pki.resolve(id + ".pem");
+        keytool("-genkeypair", "-alias", "vamt-link", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=" + id + ", O=vAMT link", "-keystore", p12.toString(), "-storetype", "PKCS12",
+                "-storepass", password);
+        keytool("-certreq", "-alias", "vamt-link", "-keystore", p12.toString(), "-storepass", password,
+                "-file", csr.toString());
+        keytool("-gencert", "-alias", "vamt-link-ca", "-keystore", ca.toString(), "-storepass", "ca-password",
+                "-infile", csr.toString(), "-outfile", pem.toString(), "-rfc", "-validity", "2",
+                "-ext", "EKU=serverAuth,clientAuth", "-ext", "SAN=dns:" + id + ",ip:" + address);
+        keytool("-importcert", "-noprompt", "-alias", "vamt-link-ca", "-keystore", p12.toString(), "-storepass",
+                password, "-file", caPem.toString());
+        keytool("-importcert", "-alias", "vamt-link", "-keystore", p12.toString(), "-storepass", password,
+                "-file", pem.toString());
+        keytool("-delete", "-alias", "vamt-link-ca", "-keystore", p12.toString(), "-storepass", password);
+        Path passwordFile = etc.resolve("vamt-link.password");
+        Files.writeString(passwordFile, password);
+        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Files.copy(caPem, etc.resolve("vamt-link-ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "keytool")
+                .toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("keytool " + args[0] + " finished", p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("keytool " + String.join(" ", args) + ": " + out, 0, p.exitValue());
+    }
+
+    /** The guest's endpoint on the gateway, once it answers; then its redirection listener is switched on. */
+    static String endpointWithListener(ScaleOutIT.Instance gateway, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        String host = null;
+        HttpResponse<String> answer = null;
+        String put = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + RESOURCE + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
+                + "</s:Header><s:Body><r:AMT_RedirectionService xmlns:r=\"" + RESOURCE + "\">"
+                + "<r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>";
+        while (System.currentTimeMillis() < deadline) {
+            for (ScaleOutIT.Instance i : List.of(gateway)) {
+                if (i.process != null && !i.process.isAlive()) {
+                    fail(i.name + " exited; see " + i.home.resolve("karaf-console.log"));
+                }
+            }
+            host = ScaleOutIT.endpointMap(gateway).get(UUID);
+            if (host != null) {
+                try {
+                    answer = new WsmanClient(host, ScaleOutIT.WSMAN).post(put);
+                    if (answer.statusCode() == 200) {
+                        return host;
+                    }
+                } catch (IOException e) {
+                    // the listener is still starting
+                }
+            }
+            Thread.sleep(500);
+        }
+        fail("the gateway did not serve " + DOMAIN + " (" + UUID + ") within " + timeoutMillis + " ms: host " + host
+                + ", answer " + (answer == null ? "none" : answer.body()) + "; see "
+                + gateway.home.resolve("data/log/karaf.log"));
+        return null;
+    }
+
+    private static void type(OutputStream keys, String text) throws IOException {
+        keys.write(text.getBytes(StandardCharsets.US_ASCII));
+        keys.flush();
+    }
+
+    private static String tail(String log) {
+        return log.substring(Math.max(0, log.length() - 6000));
+    }
+}
