@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.After;
@@ -57,6 +55,7 @@ public class ConsolesThroughGatewayIT {
 
         Path root = Paths.get(System.getProperty("vamt.e2e.dir", "target/e2e")).resolveSibling("consoles-gateway");
         DistributionFiles.deleteTree(root);
+        karafs.site = new LinkCertificates(root.resolve("pki"), "vAMT test site CA");
         ScaleOutIT.Instance gateway = karafs.gateway(ScaleOutIT.copy(root, "gateway"));
         ScaleOutIT.put(gateway.home, "etc/org.vamt.redirection.cfg", "port", String.valueOf(REDIRECTION));
         ScaleOutIT.put(gateway.home, "etc/org.vamt.redirection.cfg", "tlsPort", "0");
@@ -65,7 +64,6 @@ public class ConsolesThroughGatewayIT {
         ScaleOutIT.Instance node = karafs.node(ScaleOutIT.copy(root, "node-a"), "node-a", "a", "127.0.52.101", 52901,
                 52110);
         ScaleOutIT.put(node.home, "etc/org.vamt.libvirt.cfg", "uri", "qemu:///system");
-        siteLink(root.resolve("pki"), gateway, "gateway", "127.0.0.1", node, "node-a", "127.0.52.101");
 
         long bootStart = System.nanoTime();
         karafs.start(gateway);
@@ -165,61 +163,6 @@ public class ConsolesThroughGatewayIT {
             amtterm.destroyForcibly();
             System.out.println("---- amtterm transcript (through the gateway) ----\n" + t + "\n----");
         }
-    }
-
-    /**
-     * The site's link for these Karafs: today's shared secret (written by ScaleOutIT's role set-up)
-     * plus the link TLS material in each etc, as the site PKI issues it (keytool here: a test CA,
-     * EC P-256 certificates with CN = the peer's id, serverAuth + clientAuth, SAN = id and address).
-     */
-    static void siteLink(Path pki, ScaleOutIT.Instance gateway, String gatewayId, String gatewayAddress,
-                         ScaleOutIT.Instance node, String nodeId, String nodeAddress) throws Exception {
-        Files.createDirectories(pki);
-        Path ca = pki.resolve("ca.p12");
-        keytool("-genkeypair", "-alias", "vamt-link-ca", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=vAMT test site CA, O=vAMT link", "-ext", "bc:c", "-validity", "2",
-                "-keystore", ca.toString(), "-storetype", "PKCS12", "-storepass", "ca-password");
-        Path caPem = pki.resolve("vamt-link-ca.pem");
-        keytool("-exportcert", "-rfc", "-alias", "vamt-link-ca", "-keystore", ca.toString(), "-storepass",
-                "ca-password", "-file", caPem.toString());
-        issue(pki, ca, caPem, gateway.home.resolve("etc"), gatewayId, gatewayAddress);
-        issue(pki, ca, caPem, node.home.resolve("etc"), nodeId, nodeAddress);
-    }
-
-    private static void issue(Path pki, Path ca, Path caPem, Path etc, String id, String address) throws Exception {
-        String password = "link-" + id + "-" + Long.toHexString(System.nanoTime());
-        Path p12 = etc.resolve("vamt-link.p12");
-        Files.deleteIfExists(p12);
-        Path csr = pki.resolve(id + ".csr");
-        Path pem = pki.resolve(id + ".pem");
-        keytool("-genkeypair", "-alias", "vamt-link", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + id + ", O=vAMT link", "-keystore", p12.toString(), "-storetype", "PKCS12",
-                "-storepass", password);
-        keytool("-certreq", "-alias", "vamt-link", "-keystore", p12.toString(), "-storepass", password,
-                "-file", csr.toString());
-        keytool("-gencert", "-alias", "vamt-link-ca", "-keystore", ca.toString(), "-storepass", "ca-password",
-                "-infile", csr.toString(), "-outfile", pem.toString(), "-rfc", "-validity", "2",
-                "-ext", "EKU=serverAuth,clientAuth", "-ext", "SAN=dns:" + id + ",ip:" + address);
-        keytool("-importcert", "-noprompt", "-alias", "vamt-link-ca", "-keystore", p12.toString(), "-storepass",
-                password, "-file", caPem.toString());
-        keytool("-importcert", "-alias", "vamt-link", "-keystore", p12.toString(), "-storepass", password,
-                "-file", pem.toString());
-        keytool("-delete", "-alias", "vamt-link-ca", "-keystore", p12.toString(), "-storepass", password);
-        Path passwordFile = etc.resolve("vamt-link.password");
-        Files.writeString(passwordFile, password);
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-        Files.copy(caPem, etc.resolve("vamt-link-ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "keytool")
-                .toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue("keytool " + args[0] + " finished", p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals("keytool " + String.join(" ", args) + ": " + out, 0, p.exitValue());
     }
 
     /** The guest's endpoint on the gateway, once it answers; then its redirection listener is switched on. */
