@@ -704,6 +704,18 @@ scaleout_mem() {
         "$(ls "/proc/$pid/fd" | wc -l)" "$(ps -o cputime= -p "$pid")"
 }
 
+# scaleout_idle_cpu <name>...: CPU each Karaf used over 10 s with no client (the gateways' polls of every node)
+scaleout_idle_cpu() {
+    local name ticks=$(getconf CLK_TCK) before=() i=0 total=0 line=""
+    for name in "$@"; do before+=("$(awk '{print $14 + $15}' "/proc/$(scaleout_pid "$name")/stat")"); done
+    sleep 10
+    for name in "$@"; do
+        local used=$(( $(awk '{print $14 + $15}' "/proc/$(scaleout_pid "$name")/stat") - before[i] ))
+        line="$line $name $((used * 100 / ticks / 10))%"; total=$((total + used)); i=$((i + 1))
+    done
+    echo "CPU over 10 s with no client (% of one core):$line; all $((total * 100 / ticks / 10))% of the $(nproc) cores' $(($(nproc) * 100))%"
+}
+
 scaleout_address() { # scaleout_address <name> <uuid>: the VM's address in that Karaf's endpoint map
     grep -i "^$2[[:space:]]*=" "$SO_DIR/$1/etc/vamt-endpoints.properties" | head -1 | sed 's/^[^=]*=[[:space:]]*//'
 }
@@ -754,6 +766,10 @@ scaleout() {
         for i in gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES"); do scaleout_mem "$i"; done
         echo "free: $(free -m | awk '/^Mem:/ {print "used " $3 " MiB, available " $7 " MiB"}'); RSS of all these Karafs: $(for i in gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES"); do awk '/VmRSS/ {print $2}' "/proc/$(scaleout_pid "$i")/status"; done | awk '{s += $1} END {printf "%d MiB", s / 1024}')"
 
+        scaleout_idle_cpu gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES")
+        for i in gateway-1 gateway-2; do
+            echo "$i's log so far: $(grep -c 'does not answer' "$SO_DIR/$i/data/log/karaf.log") link calls timed out or refused ('vAMT node ... does not answer'), $(grep -c 'FrameworkEvent ERROR' "$SO_DIR/$i/data/log/karaf.log") FrameworkEvent ERRORs"
+        done
         echo "## Get CIM_ComputerSystem on VM 1 of node 1: gateway-1 (remote) vs all-in-one (the same $SO_VMS VMs, local), interleaved round by round; the cluster keeps running (its polls are load for both)"
         t0=$(now_ms)
         scaleout_start all-in-one

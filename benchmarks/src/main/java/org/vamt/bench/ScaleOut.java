@@ -146,7 +146,9 @@ public final class ScaleOut {
         long mapComplete = -1;
         java.util.Set<String> answered = new java.util.HashSet<>();
         Map<String, String> map = Map.of();
-        while (answered.size() < expected) {
+        // nanoTime of the epoch-millis t0, to place each answer's arrival
+        long t0Nanos = System.nanoTime() - (System.currentTimeMillis() - t0) * 1_000_000;
+        for (int round = 1; answered.size() < expected; round++) {
             if (System.currentTimeMillis() - t0 > timeout) {
                 System.out.printf("%s: NOT all answering after %d s: %d of %d VMs in its endpoint map, %d answered%n",
                         label, timeout / 1000, map.size(), expected, answered.size());
@@ -158,14 +160,25 @@ public final class ScaleOut {
             }
             List<String> ask = new ArrayList<>(map.values());
             ask.removeAll(answered);
-            Map<String, Answer> round = sweep(ask, port, user, password);
-            for (Map.Entry<String, Answer> e : round.entrySet()) {
-                if (e.getValue().outcome() == Outcome.OK) {
+            long roundStart = System.currentTimeMillis() - t0;
+            Map<String, Answer> answers = sweep(ask, port, user, password);
+            Map<String, Long> failures = new TreeMap<>();
+            for (Map.Entry<String, Answer> e : answers.entrySet()) {
+                Answer a = e.getValue();
+                if (a.outcome() == Outcome.OK) {
                     answered.add(e.getKey());
-                    if (firstAnswer < 0) {
-                        firstAnswer = System.currentTimeMillis() - t0;
-                    }
+                    long at = (a.endNanos() - t0Nanos) / 1_000_000;
+                    firstAnswer = firstAnswer < 0 ? at : Math.min(firstAnswer, at);
+                } else {
+                    failures.merge(a.outcome() + " " + a.detail(), 1L, Long::sum);
                 }
+            }
+            long answeredNow = ask.size() - failures.values().stream().mapToLong(Long::longValue).sum();
+            if (!ask.isEmpty() && (answeredNow > 0 || round % 20 == 0)) {   // progress, not every empty round
+                System.out.printf("%s round %d (%d-%d ms): %d in the endpoint map, asked %d, answered %d (%.0f asked/s, "
+                        + "fresh connections), not yet: %s%n", label, round, roundStart,
+                        System.currentTimeMillis() - t0, map.size(), ask.size(), answeredNow,
+                        ask.size() * 1000.0 / Math.max(1, System.currentTimeMillis() - t0 - roundStart), failures);
             }
             if (answered.size() < expected) {
                 Thread.sleep(500);
