@@ -9,7 +9,8 @@
 # cira (1,000 VMs tunnelled to an unmodified MeshCentral; needs the itests' node_modules; run on its own),
 # ider (IDE-R read throughput against a local NBD export; real hypervisor, root; run on its own),
 # ider-guest (the same, read by the guest from its CD-ROM against the ISO attached locally; likewise),
-# events (issue 23: libvirt → WS-Eventing subscriber latency, EVENT_VMS=1000 subscribed VMs; needs root for its libvirtd).
+# events (issue 23: libvirt → WS-Eventing subscriber latency, EVENT_VMS=1000 subscribed VMs; needs root for its libvirtd),
+# scaleout (issue 24: SCALEOUT_NODES=10 node Karafs x SCALEOUT_VMS=1000 VMs behind 2 gateways; run on its own).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/benchmarks/results
@@ -606,8 +607,195 @@ EOX
     fresh_dist   # its endpoints and configuration are qemu:///system's: the next stage gets a clean copy
 }
 
+
+# --- Scale-out (issue 24): SCALEOUT_NODES node Karafs (vamt-node) with SCALEOUT_VMS test-driver VMs each
+# behind two gateways (vamt-gateway; the first runs the embedded ZooKeeper), plus one all-in-one with the
+# same VMs as node 1 for the remote-versus-local latency. Every Karaf is its own copy of the distribution
+# under $SCRATCH/scaleout with its own Karaf ports; everything on loopback. Each gateway has its own
+# 10,000-address range (firstAddress 127.1.0.1 / 127.2.0.1, the all-in-one 127.3.0.1) and WS-Man port.
+# Measures: time until every VM answers a Get on each gateway, heap after GC and RSS of every Karaf,
+# Get p50/p99 through a gateway vs all-in-one at 1 and 16 clients (interleaved), a node killed (-9) under
+# load, then the ZooKeeper gateway killed (-9) under 16 clients on the other one. Free memory is sampled
+# every 5 s into the results. A quick check of the harness: SCALEOUT_NODES=2 SCALEOUT_VMS=50.
+SO_DIR=$SCRATCH/scaleout
+SO_ZOOKEEPER=54181
+SO_LINK_SECRET=""
+
+# scaleout_set <home> <file> <key> <value>: key = value in a .cfg file (created when missing)
+scaleout_set() {
+    local f=$1/$2
+    touch "$f"
+    grep -v -E "^[[:space:]]*$3[[:space:]]*=" "$f" > "$f.new" || true
+    echo "$3 = $4" >> "$f.new"
+    mv "$f.new" "$f"
+}
+
+# scaleout_link <home> <peer id> <bindAddress> <port>: this peer's end of the node-gateway link, the one
+# place to change for another transport (today vamt.tcp: the site's shared secret; a gateway exports
+# nothing, its address and port are unused). The peer id is the node id (or gateway name) a certificate
+# would carry.
+scaleout_link() {
+    printf 'secret = %s\nbindAddress = %s\nport = %s\n' "$SO_LINK_SECRET" "$3" "$4" > "$1/etc/org.vamt.remote.cfg"
+    chmod 600 "$1/etc/org.vamt.remote.cfg"
+}
+
+# scaleout_karaf <name> <karaf port base> <role features>: a fresh copy of the distribution with its own
+# Karaf ports (ssh base+1, RMI registry base+2 and server base+3, HTTP base+9), booting the role
+# features instead of (vamt), asynchronously (docs/scale-out.md), ZooKeeper discovery on $SO_ZOOKEEPER
+scaleout_karaf() {
+    local home=$SO_DIR/$1
+    mkdir -p "$home"
+    tar xzf "$ROOT"/karaf-assembly/target/vamt-distribution-*.tar.gz -C "$home" --strip-components=1
+    scaleout_set "$home" etc/org.apache.karaf.shell.cfg sshPort $(($2 + 1))
+    scaleout_set "$home" etc/org.apache.karaf.management.cfg rmiRegistryPort $(($2 + 2))
+    scaleout_set "$home" etc/org.apache.karaf.management.cfg rmiServerPort $(($2 + 3))
+    scaleout_set "$home" etc/org.ops4j.pax.web.cfg org.osgi.service.http.port $(($2 + 9))
+    grep -q 'scr, vamt-jna), (vamt)' "$home/etc/org.apache.karaf.features.cfg" \
+        || { echo "scaleout: featuresBoot of the distribution changed" >&2; return 1; }
+    sed -i -e "s/scr, vamt-jna), (vamt)/scr, vamt-jna), ($3)/" \
+        -e 's/featuresBootAsynchronous=false/featuresBootAsynchronous=true/' "$home/etc/org.apache.karaf.features.cfg"
+    printf 'zookeeper.host = 127.0.0.1\nzookeeper.port = %s\nzookeeper.timeout = 4000\n' $SO_ZOOKEEPER \
+        > "$home/etc/org.apache.aries.rsa.discovery.zookeeper.cfg"
+}
+
+# scaleout_wsman <home> <port> <firstAddress>: WS-Man on port (TLS port + 1), one address per VM from firstAddress
+scaleout_wsman() {
+    scaleout_set "$1" etc/org.vamt.wsman.cfg port "$2"
+    scaleout_set "$1" etc/org.vamt.wsman.cfg tlsPort $(($2 + 1))
+    scaleout_set "$1" etc/org.vamt.wsman.cfg firstAddress "$3"
+}
+
+# scaleout_vms <home> <node number>: SCALEOUT_VMS test-driver VMs with the node's number in their UUIDs
+scaleout_vms() {
+    java -cp "$CP" org.vamt.bench.TestDriverXml "$SO_VMS" "$1/etc/scale.xml" "$2"
+    sed -i 's|^uri = .*|uri = test://${karaf.etc}/scale.xml|' "$1/etc/org.vamt.libvirt.cfg"
+}
+
+scaleout_start() { # scaleout_start <name> [JAVA_MAX_MEM]
+    (cd "$SO_DIR/$1" && VAMT_ADMIN_PASSWORD="$PASSWORD" JAVA_MAX_MEM="${2:-512M}" bin/start)
+}
+
+scaleout_pid() { cat "$SO_DIR/$1/karaf.pid" 2>/dev/null; }
+
+# every Karaf of the stage: bin/stop, then SIGKILL what is left after 20 s
+scaleout_stop_all() {
+    local home pid pids=""
+    for home in "$SO_DIR"/*/; do
+        pid=$(cat "$home/karaf.pid" 2>/dev/null) || continue
+        kill -0 "$pid" 2>/dev/null || continue
+        (cd "$home" && bin/stop > /dev/null 2>&1) || true
+        pids="$pids $pid"
+    done
+    for pid in $pids; do
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    [ -z "${SO_FREE_PID:-}" ] || kill "$SO_FREE_PID" 2>/dev/null || true
+}
+
+# scaleout_mem <name>: heap after a full GC, RSS, threads and open files of one Karaf
+scaleout_mem() {
+    local pid; pid=$(scaleout_pid "$1")
+    kill -0 "$pid" 2>/dev/null || { echo "$1: not running"; return 0; }
+    jcmd "$pid" GC.run > /dev/null; sleep 0.5; jcmd "$pid" GC.run > /dev/null
+    printf '%-10s heap after GC %s, RSS %s, threads %s, open files %s, CPU %s\n' "$1" \
+        "$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1)" \
+        "$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$pid/status")" "$(awk '/Threads/ {print $2}' "/proc/$pid/status")" \
+        "$(ls "/proc/$pid/fd" | wc -l)" "$(ps -o cputime= -p "$pid")"
+}
+
+# scaleout_idle_cpu <name>...: CPU each Karaf used over 10 s with no client (the gateways' polls of every node)
+scaleout_idle_cpu() {
+    local name ticks=$(getconf CLK_TCK) before=() i=0 total=0 line=""
+    for name in "$@"; do before+=("$(awk '{print $14 + $15}' "/proc/$(scaleout_pid "$name")/stat")"); done
+    sleep 10
+    for name in "$@"; do
+        local used=$(( $(awk '{print $14 + $15}' "/proc/$(scaleout_pid "$name")/stat") - before[i] ))
+        line="$line $name $((used * 100 / ticks / 10))%"; total=$((total + used)); i=$((i + 1))
+    done
+    echo "CPU over 10 s with no client (% of one core):$line; all $((total * 100 / ticks / 10))% of the $(nproc) cores' $(($(nproc) * 100))%"
+}
+
+scaleout_address() { # scaleout_address <name> <uuid>: the VM's address in that Karaf's endpoint map
+    grep -i "^$2[[:space:]]*=" "$SO_DIR/$1/etc/vamt-endpoints.properties" | head -1 | sed 's/^[^=]*=[[:space:]]*//'
+}
+
+scaleout() {
+    SO_NODES=${SCALEOUT_NODES:-10}
+    SO_VMS=${SCALEOUT_VMS:-1000}
+    local total=$((SO_NODES * SO_VMS)) out=$RESULTS/scaleout-${SCALEOUT_NODES:-10}x${SCALEOUT_VMS:-1000}.txt i
+    local so="java -cp $CP org.vamt.bench.ScaleOut"
+    SO_LINK_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+    rm -rf "$SO_DIR" && mkdir -p "$SO_DIR"
+    scaleout_karaf gateway-1 54100 "vamt-gateway, vamt-zookeeper-server"
+    scaleout_link "$SO_DIR/gateway-1" gateway-1 127.0.0.1 54900
+    scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg clientPort $SO_ZOOKEEPER
+    scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg clientPortAddress 127.0.0.1
+    scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg dataDir "$SO_DIR/gateway-1/data/zookeeper"
+    scaleout_wsman "$SO_DIR/gateway-1" 16992 127.1.0.1
+    scaleout_karaf gateway-2 54110 vamt-gateway
+    scaleout_link "$SO_DIR/gateway-2" gateway-2 127.0.0.1 54900
+    scaleout_wsman "$SO_DIR/gateway-2" 26992 127.2.0.1
+    for i in $(seq 1 "$SO_NODES"); do
+        scaleout_karaf node-$i $((54200 + 10 * i)) vamt-node
+        scaleout_link "$SO_DIR/node-$i" node-$i 127.0.54.$i $((54900 + i))
+        scaleout_set "$SO_DIR/node-$i" etc/org.vamt.remote.node.cfg vamt.node.id node-$i
+        scaleout_vms "$SO_DIR/node-$i" "$i"
+    done
+    scaleout_karaf all-in-one 54120 vamt
+    scaleout_wsman "$SO_DIR/all-in-one" 36992 127.3.0.1
+    scaleout_vms "$SO_DIR/all-in-one" 1
+    (while sleep 5; do echo "$(date +%T) $(free -m | awk '/^Mem:/ {print "used " $3 " MiB, available " $7 " MiB"}'), load $(cut -d' ' -f1-3 /proc/loadavg)"; done) \
+        > "$RESULTS/scaleout-${SCALEOUT_NODES:-10}x${SCALEOUT_VMS:-1000}-free.txt" &
+    SO_FREE_PID=$!
+    {
+        echo "## scale-out: $SO_NODES nodes x $SO_VMS test-driver VMs = $total VMs behind 2 gateways; $(date -u '+%F %T') UTC, $(cd "$ROOT" && git rev-parse --short HEAD)"
+        echo "## machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2 " MiB, " $7 " MiB available"}'), load $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n)"
+        echo "## all Karafs started at once (gateway-1 with ZooKeeper, the nodes, gateway-2), default heap (JAVA_MAX_MEM 512M) unless SCALEOUT_GATEWAY_MEM"
+        local t0; t0=$(now_ms)
+        scaleout_start gateway-1 "${SCALEOUT_GATEWAY_MEM:-512M}"
+        for i in $(seq 1 "$SO_NODES"); do scaleout_start node-$i; done
+        scaleout_start gateway-2 "${SCALEOUT_GATEWAY_MEM:-512M}"
+        echo "bin/start of all $((SO_NODES + 2)) Karafs returned after $(($(now_ms) - t0)) ms"
+        $so await "$SO_DIR/gateway-1" 16992 admin "$PASSWORD" $total "$t0" gateway-1 &
+        local await1=$!
+        $so await "$SO_DIR/gateway-2" 26992 admin "$PASSWORD" $total "$t0" gateway-2 &
+        local await2=$!
+        wait $await1; wait $await2
+        echo "## memory, every Karaf serving (after a full GC each)"
+        for i in gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES"); do scaleout_mem "$i"; done
+        echo "free: $(free -m | awk '/^Mem:/ {print "used " $3 " MiB, available " $7 " MiB"}'); RSS of all these Karafs: $(for i in gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES"); do awk '/VmRSS/ {print $2}' "/proc/$(scaleout_pid "$i")/status"; done | awk '{s += $1} END {printf "%d MiB", s / 1024}')"
+
+        scaleout_idle_cpu gateway-1 gateway-2 $(seq -f 'node-%g' 1 "$SO_NODES")
+        for i in gateway-1 gateway-2; do
+            echo "$i's log so far: $(grep -c 'does not answer' "$SO_DIR/$i/data/log/karaf.log") link calls timed out or refused ('vAMT node ... does not answer'), $(grep -c 'FrameworkEvent ERROR' "$SO_DIR/$i/data/log/karaf.log") FrameworkEvent ERRORs"
+        done
+        echo "## Get CIM_ComputerSystem on VM 1 of node 1: gateway-1 (remote) vs all-in-one (the same $SO_VMS VMs, local), interleaved round by round; the cluster keeps running (its polls are load for both)"
+        t0=$(now_ms)
+        scaleout_start all-in-one
+        $so await "$SO_DIR/all-in-one" 36992 admin "$PASSWORD" "$SO_VMS" "$t0" all-in-one
+        local vm1=7a1d0001-0000-4000-8000-000000000001   # TestDriverXml's VM 1 of node 1
+        $so latency admin "$PASSWORD" "${SCALEOUT_REQUESTS:-5000}" 1,16 2 \
+            "gateway-1=$(scaleout_address gateway-1 "$vm1"):16992" "all-in-one=$(scaleout_address all-in-one "$vm1"):36992"
+        scaleout_mem all-in-one
+        (cd "$SO_DIR/all-in-one" && bin/stop > /dev/null 2>&1) || true
+
+        echo "## node-$SO_NODES killed (kill -9) under load, seen through gateway-1"
+        $so node-kill "$SO_DIR/gateway-1" 16992 admin "$PASSWORD" "$(scaleout_pid node-$SO_NODES)" "$SO_NODES"
+
+        echo "## gateway-1 (and its ZooKeeper) killed (kill -9) under 16 clients on gateway-2"
+        $so gateway-kill "$SO_DIR/gateway-2" 26992 admin "$PASSWORD" "$(scaleout_pid gateway-1)" "$SO_NODES"
+        scaleout_mem gateway-2
+        echo "## memory of the machine during the run (sampled every 5 s: ${out%.txt}-free.txt)"
+        awk '{for (i = 1; i <= NF; i++) if ($i == "available") print $(i + 1)}' "${out%.txt}-free.txt" | sort -n | head -1 \
+            | sed 's/^/lowest available: /; s/$/ MiB/'
+        awk '{print $9}' "${out%.txt}-free.txt" | sort -n | tail -1 | sed 's/^/highest 1-minute load: /'
+    } 2>&1 | tee "$out"
+    scaleout_stop_all
+}
+
 # Never leave a Karaf behind, even when a stage fails.
-trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop; stop_mc' EXIT
+trap '[ -f "$DIST/karaf.pid" ] && kill -0 "$(cat "$DIST/karaf.pid")" 2>/dev/null && stop; stop_mc; scaleout_stop_all' EXIT
 [ $# -eq 0 ] && set -- cold paper concurrency inventory hang scale million events plot
 [ -d "$DIST" ] || fresh_dist
 # Issue 23: event latency from libvirt to a WS-Eventing subscriber with 1,000 subscribed VMs. vAMT runs on

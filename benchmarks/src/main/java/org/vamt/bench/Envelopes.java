@@ -36,6 +36,11 @@ public final class Envelopes {
                 "<w:Selector Name=\"InstanceID\">AMT</w:Selector>", null);
     }
 
+    /** Get CIM_ComputerSystem (the managed system): read live from the hypervisor, a remote call on a gateway. */
+    public static byte[] getComputerSystem() {
+        return envelope(TRANSFER + "Get", CIM + "CIM_ComputerSystem", null, null);
+    }
+
     public static byte[] identify() {
         return ("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
                 + "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header></s:Header>"

@@ -9,7 +9,10 @@ import java.nio.file.Path;
  * Writes a libvirt test-driver node with {@code count} running domains shaped like the demo's
  * desktop-01 (SMBIOS sysinfo, 4 vCPUs, 4 GiB, one disk, one NIC), for the scale runs.
  *
- * <pre>java -cp benchmarks/target/classes org.vamt.bench.TestDriverXml count output.xml</pre>
+ * <pre>java -cp benchmarks/target/classes org.vamt.bench.TestDriverXml count output.xml [node]</pre>
+ *
+ * {@code node} (0-9999, default 0) goes into every UUID and MAC, so that the test drivers of several
+ * scale-out nodes hold different VMs (a UUID belongs to one node): UUID {@code 7a1dNNNN-...-000000nnnnnn}.
  */
 public final class TestDriverXml {
     private TestDriverXml() {
@@ -17,16 +20,17 @@ public final class TestDriverXml {
 
     public static void main(String[] args) throws IOException {
         int count = Integer.parseInt(args[0]);
+        int node = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         try (Writer w = Files.newBufferedWriter(Path.of(args[1]))) {
             w.write("<node>\n  <cpu><mhz>2400</mhz><model>x86_64</model><active>16</active><maxcpus>16</maxcpus>"
                     + "<nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>2</threads></cpu>\n"
                     + "  <memory>1073741824</memory>\n");
             for (int i = 1; i <= count; i++) {
                 String n = String.format("%06d", i);
-                String mac = String.format("52:54:00:b0:%02x:%02x", i >> 8 & 0xff, i & 0xff);
+                String mac = String.format("52:54:%02x:b0:%02x:%02x", node & 0xff, i >> 8 & 0xff, i & 0xff);
                 w.write("  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
                         + "    <name>vm-" + n + "</name>\n"
-                        + "    <uuid>7a1d0000-0000-4000-8000-000000" + n + "</uuid>\n"
+                        + "    <uuid>" + uuid(node, i) + "</uuid>\n"
                         + "    <memory unit='KiB'>4194304</memory><currentMemory unit='KiB'>4194304</currentMemory>\n"
                         + "    <vcpu placement='static' current='2'>4</vcpu>\n"
                         + "    <sysinfo type='smbios'><bios><entry name='vendor'>EDK II</entry>"
@@ -48,5 +52,10 @@ public final class TestDriverXml {
             }
             w.write("</node>\n");
         }
+    }
+
+    /** The UUID of VM {@code i} (from 1) of node {@code node}. */
+    static String uuid(int node, int i) {
+        return String.format("7a1d%04d-0000-4000-8000-000000%06d", node, i);
     }
 }
