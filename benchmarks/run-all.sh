@@ -619,7 +619,7 @@ EOX
 # every 5 s into the results. A quick check of the harness: SCALEOUT_NODES=2 SCALEOUT_VMS=50.
 SO_DIR=$SCRATCH/scaleout
 SO_ZOOKEEPER=54181
-SO_LINK_SECRET=""
+SO_CA_PASSWORD=""
 
 # scaleout_set <home> <file> <key> <value>: key = value in a .cfg file (created when missing)
 scaleout_set() {
@@ -631,12 +631,39 @@ scaleout_set() {
 }
 
 # scaleout_link <home> <peer id> <bindAddress> <port>: this peer's end of the node-gateway link, the one
-# place to change for another transport (today vamt.tcp: the site's shared secret; a gateway exports
-# nothing, its address and port are unused). The peer id is the node id (or gateway name) a certificate
-# would carry.
+# place to change for another transport: HTTPS with mutual TLS, so the peer gets a certificate of the
+# run's site CA (keytool, the link's file contract in docs/scale-out.md: CN and DNS = the peer id, its
+# address as IP SAN) in etc/vamt-link.p12 + vamt-link.password + vamt-link-ca.pem. A gateway exports
+# nothing: its address and port are unused. A node's console link gets its own port range (55900+),
+# since link port + 1 is the next node's link port here.
+scaleout_keytool() { keytool "$@" > /dev/null 2>&1 || { echo "scaleout: keytool $1 failed" >&2; return 1; }; }
+scaleout_site_ca() {
+    mkdir -p "$SO_DIR/site-ca"
+    SO_CA_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    scaleout_keytool -genkeypair -alias ca -keyalg EC -groupname secp256r1 -dname "CN=scaleout site CA, O=vAMT link" \
+        -ext bc:c -ext ku:c=keyCertSign,cRLSign -validity 30 -keystore "$SO_DIR/site-ca/ca.p12" -storetype PKCS12 \
+        -storepass "$SO_CA_PASSWORD"
+    scaleout_keytool -exportcert -rfc -alias ca -keystore "$SO_DIR/site-ca/ca.p12" -storepass "$SO_CA_PASSWORD" \
+        -file "$SO_DIR/site-ca/ca.pem"
+}
 scaleout_link() {
-    printf 'secret = %s\nbindAddress = %s\nport = %s\n' "$SO_LINK_SECRET" "$3" "$4" > "$1/etc/org.vamt.remote.cfg"
-    chmod 600 "$1/etc/org.vamt.remote.cfg"
+    local etc=$1/etc id=$2 password
+    password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    rm -f "$etc/vamt-link.p12"
+    scaleout_keytool -genkeypair -alias vamt-link -keyalg EC -groupname secp256r1 -dname "CN=$id, O=vAMT link" \
+        -keystore "$etc/vamt-link.p12" -storetype PKCS12 -storepass "$password"
+    scaleout_keytool -certreq -alias vamt-link -keystore "$etc/vamt-link.p12" -storepass "$password" -file "$SO_DIR/site-ca/$id.csr"
+    scaleout_keytool -gencert -alias ca -keystore "$SO_DIR/site-ca/ca.p12" -storepass "$SO_CA_PASSWORD" \
+        -infile "$SO_DIR/site-ca/$id.csr" -outfile "$SO_DIR/site-ca/$id.pem" -rfc -validity 30 \
+        -ext EKU=serverAuth,clientAuth -ext "SAN=dns:$id,ip:$3"
+    scaleout_keytool -importcert -noprompt -alias ca -keystore "$etc/vamt-link.p12" -storepass "$password" \
+        -file "$SO_DIR/site-ca/ca.pem"
+    scaleout_keytool -importcert -alias vamt-link -keystore "$etc/vamt-link.p12" -storepass "$password" \
+        -file "$SO_DIR/site-ca/$id.pem"
+    scaleout_keytool -delete -alias ca -keystore "$etc/vamt-link.p12" -storepass "$password"
+    (umask 077 && printf '%s' "$password" > "$etc/vamt-link.password")
+    cp "$SO_DIR/site-ca/ca.pem" "$etc/vamt-link-ca.pem"
+    printf 'bindAddress = %s\nport = %s\nconsolePort = %s\n' "$3" "$4" $(($4 + 1000)) > "$etc/org.vamt.remote.cfg"
 }
 
 # scaleout_karaf <name> <karaf port base> <role features>: a fresh copy of the distribution with its own
@@ -658,11 +685,14 @@ scaleout_karaf() {
         > "$home/etc/org.apache.aries.rsa.discovery.zookeeper.cfg"
 }
 
-# scaleout_wsman <home> <port> <firstAddress>: WS-Man on port (TLS port + 1), one address per VM from firstAddress
+# scaleout_wsman <home> <port> <firstAddress>: WS-Man on port (TLS port + 1), redirection on port + 2/+3, one address per VM from firstAddress
 scaleout_wsman() {
     scaleout_set "$1" etc/org.vamt.wsman.cfg port "$2"
     scaleout_set "$1" etc/org.vamt.wsman.cfg tlsPort $(($2 + 1))
     scaleout_set "$1" etc/org.vamt.wsman.cfg firstAddress "$3"
+    # gateways carry the redirection listener too (SOL/KVM through gateways): AMT's +2/+3, one pair per Karaf
+    scaleout_set "$1" etc/org.vamt.redirection.cfg port $(($2 + 2))
+    scaleout_set "$1" etc/org.vamt.redirection.cfg tlsPort $(($2 + 3))
 }
 
 # scaleout_vms <home> <node number>: SCALEOUT_VMS test-driver VMs with the node's number in their UUIDs
@@ -725,8 +755,8 @@ scaleout() {
     SO_VMS=${SCALEOUT_VMS:-1000}
     local total=$((SO_NODES * SO_VMS)) out=$RESULTS/scaleout-${SCALEOUT_NODES:-10}x${SCALEOUT_VMS:-1000}.txt i
     local so="java -cp $CP org.vamt.bench.ScaleOut"
-    SO_LINK_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
     rm -rf "$SO_DIR" && mkdir -p "$SO_DIR"
+    scaleout_site_ca
     scaleout_karaf gateway-1 54100 "vamt-gateway, vamt-zookeeper-server"
     scaleout_link "$SO_DIR/gateway-1" gateway-1 127.0.0.1 54900
     scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg clientPort $SO_ZOOKEEPER
