@@ -7,7 +7,6 @@ import static org.junit.Assert.fail;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -95,26 +94,8 @@ public class ConsolesThroughGatewayIT {
         OutputStream keys = amtterm.getOutputStream();
         try {
             t.await(s -> s.contains("use ^] to escape"), 60, "amtterm connected");
-            boolean prompt = false;
-            for (int i = 0; i < 20 && !prompt; i++) {
-                int mark = t.toString().length();
-                type(keys, "\r");
-                t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0 || s.indexOf("/root #", mark) >= 0, 3);
-                if (t.toString().indexOf("/root #", mark) >= 0) {
-                    type(keys, "exit\r");
-                    prompt = t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0, 10);
-                } else {
-                    prompt = t.toString().indexOf("login:", mark) >= 0;
-                }
-            }
-            assertTrue("login prompt over SOL through the gateway; got:\n" + t, prompt);
-            int login = t.toString().length();
-            type(keys, "root\r");
-            if (!t.awaitQuietly(s -> s.indexOf("/root #", login) >= 0, 15)) {
-                type(keys, "\r");   // RedirectionIT: the TCG guest's UART sometimes waits for input
-            }
-            t.await(s -> s.indexOf("/root #", login) >= 0, 30, "shell prompt");
-            type(keys, "echo through-gateway-$((6*7)) on $(hostname)\r");
+            RedirectionIT.rootShell(t, keys, "SOL through the gateway");
+            RedirectionIT.type(keys, "echo through-gateway-$((6*7)) on $(hostname)\r");
             t.await(s -> s.contains("through-gateway-42 on vamt-guest"), 30, "command output");
 
             // it went gateway -> node over the console link, with the gateway's certificate
@@ -157,7 +138,7 @@ public class ConsolesThroughGatewayIT {
             Path audit = gateway.home.resolve("data/vamt/audit/" + UUID + ".audit");
             assertTrue("the gateway audited the sessions in " + audit, Files.size(audit) > 0);
             assertTrue("the node audits nothing", !Files.exists(node.home.resolve("data/vamt/audit")));
-            type(keys, "\035");   // ^] ends amtterm
+            RedirectionIT.type(keys, "\035");   // ^] ends amtterm
             assertTrue("amtterm exits on ^]", amtterm.waitFor(10, TimeUnit.SECONDS));
         } finally {
             amtterm.destroyForcibly();
@@ -200,11 +181,6 @@ public class ConsolesThroughGatewayIT {
                 + ", answer " + (answer == null ? "none" : answer.body()) + "; see "
                 + gateway.home.resolve("data/log/karaf.log"));
         return null;
-    }
-
-    private static void type(OutputStream keys, String text) throws IOException {
-        keys.write(text.getBytes(StandardCharsets.US_ASCII));
-        keys.flush();
     }
 
     private static String tail(String log) {

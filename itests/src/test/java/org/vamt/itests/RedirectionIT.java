@@ -169,31 +169,7 @@ public class RedirectionIT {
         OutputStream keys = amtterm.getOutputStream();
         try {
             t.await(s -> s.contains("use ^] to escape"), 60, "amtterm connected");
-            // the guest may have printed its login prompt before amtterm came, or an earlier session
-            // left a shell: ask for a fresh prompt, and log out of a shell first
-            boolean prompt = false;
-            for (int i = 0; i < 20 && !prompt; i++) {
-                int mark = t.toString().length();
-                type(keys, "\r");
-                t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0 || s.indexOf("/root #", mark) >= 0, 3);
-                if (t.toString().indexOf("/root #", mark) >= 0) {
-                    type(keys, "exit\r");
-                    prompt = t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0, 10);
-                } else {
-                    prompt = t.toString().indexOf("login:", mark) >= 0;
-                }
-            }
-            assertTrue("login prompt over SOL; got:\n" + t, prompt);
-            int login = t.toString().length();
-            type(keys, "root\r");
-            if (!t.awaitQuietly(s -> s.indexOf("/root #", login) >= 0, 15)) {
-                // seen once in about ten runs: the guest's output stopped after "/root " for 30 s with one clean
-                // session in vAMT's log (cause not proven; likely the emulated 8250 UART's transmitter waiting
-                // for an interrupt under TCG, which input gives it); Enter, as a user would
-                System.out.println("amtterm: no shell prompt after 15 s, pressing Enter");
-                type(keys, "\r");
-            }
-            t.await(s -> s.indexOf("/root #", login) >= 0, 30, "shell prompt");
+            rootShell(t, keys, "SOL");
             type(keys, "echo amtterm-$((6*7)) on $(hostname)\r");
             t.await(s -> s.contains("amtterm-42 on vamt-guest"), 30, "command output");
             // a hard reset of the VM: the same SOL session shows the guest booting again
@@ -335,7 +311,38 @@ public class RedirectionIT {
         }
     }
 
-    private static void type(OutputStream keys, String text) throws IOException {
+    /**
+     * Logs in as root on the busybox guest behind an amtterm session and waits for its shell prompt.
+     * The guest may have printed its login prompt before amtterm came, or an earlier session left a
+     * shell: ask for a fresh prompt, and log out of a shell first.
+     */
+    static void rootShell(Transcript t, OutputStream keys, String over) throws Exception {
+        boolean prompt = false;
+        for (int i = 0; i < 20 && !prompt; i++) {
+            int mark = t.toString().length();
+            type(keys, "\r");
+            t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0 || s.indexOf("/root #", mark) >= 0, 3);
+            if (t.toString().indexOf("/root #", mark) >= 0) {
+                type(keys, "exit\r");
+                prompt = t.awaitQuietly(s -> s.indexOf("login:", mark) >= 0, 10);
+            } else {
+                prompt = t.toString().indexOf("login:", mark) >= 0;
+            }
+        }
+        assertTrue("login prompt over " + over + "; got:\n" + t, prompt);
+        int login = t.toString().length();
+        type(keys, "root\r");
+        if (!t.awaitQuietly(s -> s.indexOf("/root #", login) >= 0, 15)) {
+            // seen once in about ten runs: the guest's output stopped after "/root " for 30 s with one clean
+            // session in vAMT's log (cause not proven; likely the emulated 8250 UART's transmitter waiting
+            // for an interrupt under TCG, which input gives it); Enter, as a user would
+            System.out.println("amtterm: no shell prompt after 15 s, pressing Enter");
+            type(keys, "\r");
+        }
+        t.await(s -> s.indexOf("/root #", login) >= 0, 30, "shell prompt");
+    }
+
+    static void type(OutputStream keys, String text) throws IOException {
         keys.write(text.getBytes(StandardCharsets.US_ASCII));
         keys.flush();
     }

@@ -44,6 +44,10 @@ public class LinkTransport {
         @AttributeDefinition(description = "HTTPS port a node serves the link on")
         int port() default 16900;
 
+        @AttributeDefinition(description = "TCP port a node serves its console link on (SOL/KVM for gateways), on "
+                + "bindAddress; 0 = port + 1")
+        int consolePort() default 0;
+
         @AttributeDefinition(description = "Longest wait for a connection to a node, in ms")
         int connectTimeoutMillis() default 1000;
 
@@ -65,7 +69,7 @@ public class LinkTransport {
             return;
         }
         MutualTlsIntent feature = new MutualTlsIntent(tls, config.bindAddress(), config.advertisedAddress(),
-                config.port(), config.connectTimeoutMillis(), config.callTimeoutMillis());
+                config.port(), config.consolePort(), config.connectTimeoutMillis(), config.callTimeoutMillis());
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(MutualTlsIntent.INTENT_PROPERTY, MutualTlsIntent.NAME);
         // CXF adds every Feature service to every bus it makes (WS-Man's too) unless it is private

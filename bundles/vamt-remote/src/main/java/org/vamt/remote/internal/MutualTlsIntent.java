@@ -56,20 +56,51 @@ public final class MutualTlsIntent implements Feature {
     private final String bindAddress;
     private final String advertisedAddress;
     private final int port;
+    private final int consolePort;
     private final int connectTimeoutMillis;
     private final int callTimeoutMillis;
     private final TLSServerParameters serverParameters;
 
     MutualTlsIntent(LinkTls tls, String bindAddress, String advertisedAddress, int port, int connectTimeoutMillis,
                     int callTimeoutMillis) {
+        this(tls, bindAddress, advertisedAddress, port, 0, connectTimeoutMillis, callTimeoutMillis);
+    }
+
+    MutualTlsIntent(LinkTls tls, String bindAddress, String advertisedAddress, int port, int consolePort,
+                    int connectTimeoutMillis, int callTimeoutMillis) {
         this.tls = tls;
         this.bindAddress = bindAddress.trim();
         this.advertisedAddress = advertisedAddress == null || advertisedAddress.isBlank() ? this.bindAddress
                 : advertisedAddress.trim();
         this.port = port;
+        this.consolePort = consolePort > 0 ? consolePort : port + 1;
         this.connectTimeoutMillis = Math.max(100, connectTimeoutMillis);
         this.callTimeoutMillis = Math.max(100, callTimeoutMillis);
         this.serverParameters = serverParameters(tls);
+    }
+
+    /** This peer's link material (the console link uses the same). */
+    LinkTls tls() {
+        return tls;
+    }
+
+    /** The management address a node listens on (link and console link). */
+    String bindAddress() {
+        return bindAddress;
+    }
+
+    /** The address gateways are told to connect to. */
+    String advertisedAddress() {
+        return advertisedAddress;
+    }
+
+    /** The console link's port: {@code consolePort}, or the link port + 1. */
+    int consolePort() {
+        return consolePort;
+    }
+
+    int connectTimeoutMillis() {
+        return connectTimeoutMillis;
     }
 
     /** This node's link address as gateways are told it. */
