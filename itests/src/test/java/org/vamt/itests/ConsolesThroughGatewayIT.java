@@ -28,7 +28,6 @@ public class ConsolesThroughGatewayIT {
     static final String DOMAIN = "vamt-it24-sol";
     static final String UUID = "5f1a0c3e-0000-4000-8000-000000000924";
     static final int REDIRECTION = 52994;
-    static final String RESOURCE = "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_RedirectionService";
 
     /** The Karaf copies, set up and started as ScaleOutIT does. */
     final ScaleOutIT karafs = new ScaleOutIT();
@@ -151,13 +150,7 @@ public class ConsolesThroughGatewayIT {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         String host = null;
         HttpResponse<String> answer = null;
-        String put = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
-                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
-                + "<w:ResourceURI>" + RESOURCE + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
-                + "</s:Header><s:Body><r:AMT_RedirectionService xmlns:r=\"" + RESOURCE + "\">"
-                + "<r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>";
+        String put = RedirectionIT.listenerEnabledPut();
         while (System.currentTimeMillis() < deadline) {
             for (ScaleOutIT.Instance i : List.of(gateway)) {
                 if (i.process != null && !i.process.isAlive()) {

@@ -131,13 +131,7 @@ public class RedirectionIT {
         String host = e.get().address();
         // What MeshCentral does for a device with a policy: AMT_RedirectionService.ListenerEnabled = true.
         WsmanClient client = new WsmanClient(host, WSMAN_PORT);
-        String put = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
-                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
-                + "<w:ResourceURI>" + RESOURCE + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
-                + "</s:Header><s:Body><r:AMT_RedirectionService xmlns:r=\"" + RESOURCE + "\">"
-                + "<r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>";
+        String put = listenerEnabledPut();
         HttpResponse<String> answer = null;
         while (System.currentTimeMillis() < deadline) {
             try {
@@ -309,6 +303,17 @@ public class RedirectionIT {
             assertEquals(0x11, reply[0]);
             assertEquals("STATUS_SUCCESS", 0, reply[1]);
         }
+    }
+
+    /** What MeshCentral sends to switch a VM's redirection listener on: a Put of AMT_RedirectionService. */
+    static String listenerEnabledPut() {
+        return "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                + "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+                + "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>"
+                + "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Put</a:Action><a:To>/wsman</a:To>"
+                + "<w:ResourceURI>" + RESOURCE + "</w:ResourceURI><a:MessageID>1</a:MessageID>"
+                + "</s:Header><s:Body><r:AMT_RedirectionService xmlns:r=\"" + RESOURCE + "\">"
+                + "<r:ListenerEnabled>true</r:ListenerEnabled></r:AMT_RedirectionService></s:Body></s:Envelope>";
     }
 
     /**
