@@ -105,6 +105,10 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     @Activate
     public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
         this(config.pollMillis());
+        // the link's TLS material, loaded once by the intent (its revocation list is re-read on change)
+        ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, 5000,
+                NodeConsoleLink.HEARTBEAT_MILLIS);
+        consoleLinks = () -> client;
         org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
     }
 
@@ -519,18 +523,14 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return Optional.of(consoleLinks.get().openDisplay(link, node, uuid));
     }
 
-    /** How console links are opened: from the link TLS material in etc, read afresh for every session. */
+    /** How console links are opened (tests give their own TLS material). */
     interface ConsoleLinks {
         ConsoleLinkClient get() throws HypervisorException;
     }
 
+    /** Until a link is known (a gateway made without one, in tests), consoles are refused. */
     volatile ConsoleLinks consoleLinks = () -> {
-        try {
-            return new ConsoleLinkClient(org.vamt.remote.internal.link.LinkTls.load(java.nio.file.Paths.get(
-                    System.getProperty("karaf.etc", "etc"))).sslContext(), 1000, 5000, NodeConsoleLink.HEARTBEAT_MILLIS);
-        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-            throw new HypervisorException(Reason.UNSUPPORTED, "no console link: " + e.getMessage(), e);
-        }
+        throw new HypervisorException(Reason.UNSUPPORTED, "no console link: this gateway has no link TLS material");
     };
 
     /** For tests: the ids of the nodes currently bound. */
