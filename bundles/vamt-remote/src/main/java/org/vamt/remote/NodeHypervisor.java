@@ -1,6 +1,10 @@
 package org.vamt.remote;
 
+import java.util.List;
 import org.vamt.hypervisor.Hypervisor;
+import org.vamt.hypervisor.HypervisorException;
+import org.vamt.hypervisor.MachineEvent;
+import org.vamt.hypervisor.MachineInfo;
 
 /**
  * One hypervisor host's {@link Hypervisor} as a gateway sees it: the node's {@link NodeLink}, each
@@ -22,5 +26,34 @@ public interface NodeHypervisor extends Hypervisor {
      */
     default String consoleLink() throws org.vamt.hypervisor.HypervisorException {
         return null;
+    }
+
+    /**
+     * What changed on this node after change {@code after} of journal {@code epoch}: answers at once
+     * when there is something, otherwise holds the call up to {@code holdMillis} and answers as soon as
+     * something happens. This is how a node pushes its events to a gateway over the link the gateway
+     * already calls (a held request, so no gateway has to accept calls from nodes). {@code resync} when
+     * the gateway cannot continue from {@code after} (another epoch: the node restarted; or changes
+     * were dropped from the journal): the gateway re-reads the node's VMs and continues from
+     * {@code next}.
+     */
+    default Changes changes(String epoch, long after, long holdMillis) throws HypervisorException {
+        throw new HypervisorException(HypervisorException.Reason.UNSUPPORTED, "this node does not push changes");
+    }
+
+    /**
+     * One change of a VM on a node.
+     *
+     * @param seq     its place in the node's journal
+     * @param type    the lifecycle event; null when the VM was changed by a call through the link (its
+     *                settings, state or power), which a gateway's cached answers for it must forget
+     * @param machine the VM as the node saw it when the change was journaled; null when it is gone or
+     *                could not be read
+     */
+    record Change(long seq, String uuid, String name, MachineEvent.Type type, MachineInfo machine) {
+    }
+
+    /** A page of a node's journal: the changes after the asked one, and where to continue. */
+    record Changes(String epoch, long next, boolean resync, List<Change> changes) {
     }
 }

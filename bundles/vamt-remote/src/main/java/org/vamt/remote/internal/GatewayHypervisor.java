@@ -1,5 +1,6 @@
 package org.vamt.remote.internal;
 
+import java.lang.reflect.Method;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,10 +50,17 @@ import org.vamt.remote.RemoteNodes;
  * Nodes come as imported {@link NodeLink}s (CXF DOSGi provider-rs, mutual TLS); each is seen
  * through a {@link LinkedNode}.
  *
- * <p>Lifecycle events do not cross the wire: each node is polled every {@code pollMillis}, and the
- * differences become {@link MachineEvent}s for the local {@link MachineListener}s. A node that
- * stops answering or leaves discovery keeps its VMs known (they fault with UNAVAILABLE, their
- * endpoints stay); when it is back, they answer again at the same endpoints.
+ * <p>Each node pushes its changes: the gateway keeps one held call open to it
+ * ({@link NodeHypervisor#changes}), which the node answers the moment a VM changes (a libvirt lifecycle
+ * event, or a call through the link from any gateway). The events go to the local
+ * {@link MachineListener}s. While that journal is followed, the node's read answers are kept
+ * ({@link ReadCache}) and a read that misses fetches, in the same round trip, every other read this
+ * gateway has seen for that VM: a WS-Management request costs at most one call to the node, and
+ * usually none. When the journal cannot be followed (link lost), nothing is kept and the node is read
+ * every {@code pollMillis} until it can be followed again.
+ *
+ * <p>A node that stops answering or leaves discovery keeps its VMs known (they fault with UNAVAILABLE,
+ * their endpoints stay); when it is back, they answer again at the same endpoints.
  */
 @Component(service = {Hypervisor.class, RemoteNodes.class}, immediate = true, configurationPid = GatewayHypervisor.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
@@ -63,9 +71,14 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
 
     @ObjectClassDefinition(name = "vAMT gateway", description = "Serves the VMs of every vAMT node found in discovery")
     public @interface Config {
-        @AttributeDefinition(description = "How often each node's VM list is read (ms): the delay before a new, "
-                + "undefined or restarted VM shows, and the liveness check behind vamt:node-list")
+        @AttributeDefinition(description = "While a node's change journal cannot be followed (link lost, node "
+                + "restarting): how often the gateway tries again and reads the node's VM list (ms)")
         long pollMillis() default 1000;
+
+        @AttributeDefinition(description = "Longest a node's read answer is kept (ms) while its changes are followed: "
+                + "how late a change made on the node behind vAMT's back and not announced by libvirt (e.g. virsh "
+                + "setvcpus --live) shows. 0 = nothing kept, every read is a call to the node")
+        long cacheMillis() default 10_000;
     }
 
     /** What the gateway knows about one node; kept after the node left, so its VMs stay known. */
@@ -78,6 +91,17 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         volatile String problem;
         volatile Map<String, MachineInfo> machines = Map.of();
         volatile boolean polling;
+        /** A held call on the node's change journal is running (at most one per node). */
+        volatile boolean following;
+        /** The node's journal is being followed: events arrive, reads may be kept. */
+        volatile boolean followed;
+        /** The node answers {@code changes} UNSUPPORTED: polled only. */
+        volatile boolean pushless;
+        /** Where in the node's journal this gateway is. */
+        volatile String epoch;
+        volatile long next;
+        /** The node's kept reads; null while its journal is not followed (or caching is off). */
+        volatile ReadCache cache;
 
         NodeState(String id) {
             this.id = id;
@@ -104,7 +128,8 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
      */
     @Activate
     public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
-        this(config.pollMillis());
+        // the node answers a held call before the link's call timeout fails it
+        this(config.pollMillis(), config.cacheMillis(), Math.max(100, link.callTimeoutMillis() - 1000));
         // the link's TLS material, loaded once by the intent (its revocation list is re-read on change)
         ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, 5000,
                 NodeConsoleLink.HEARTBEAT_MILLIS);
@@ -112,14 +137,40 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
     }
 
+    private final long cacheMillis;
+    private final long holdMillis;
+    private volatile boolean stopped;
+    /** Reads seen on this gateway, by cache key: fetched together when one of a VM's misses. */
+    private final Map<String, LinkedNode.Invocation> learnedReads = new ConcurrentHashMap<>();
+    private static final int MAX_LEARNED_READS = 32;
+    private static final Set<String> KEPT_READS = Set.of("machine", "hardware", "definitionXml", "nextBootDevice",
+            "readState");
+    private static final Method MACHINE = method("machine", String.class);
+
     GatewayHypervisor(long pollMillis) {
+        this(pollMillis, 10_000, 1000);
+    }
+
+    GatewayHypervisor(long pollMillis, long cacheMillis, long holdMillis) {
         long period = Math.max(100, pollMillis);
-        timer.scheduleWithFixedDelay(this::pollAll, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("vAMT gateway: serving the VMs of every node in discovery (poll every {} ms)", period);
+        this.cacheMillis = Math.max(0, cacheMillis);
+        this.holdMillis = holdMillis;
+        timer.scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
+        LOG.info("vAMT gateway: serving the VMs of every node in discovery (changes pushed by each node; read "
+                + "answers kept up to {} ms; {} ms retries after a lost link)", this.cacheMillis, period);
+    }
+
+    private static Method method(String name, Class<?>... parameters) {
+        try {
+            return NodeHypervisor.class.getMethod(name, parameters);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Deactivate
     void deactivate() {
+        stopped = true;
         timer.shutdownNow();
         pollers.shutdownNow();
     }
@@ -159,8 +210,9 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         }
         state.service = node;
         state.endpoint = String.valueOf(properties.get("endpoint.id"));
+        state.pushless = false;   // a new import may be a newer node
         LOG.info("vAMT node '{}' joined at {}", id, state.endpoint);
-        schedulePoll(state);
+        follow(state);
     }
 
     void unbindNode(NodeHypervisor node, Map<String, Object> properties) {
@@ -169,6 +221,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
             state.service = null;
             state.endpoint = null;
             state.reachable = false;
+            unfollowed(state);
             LOG.warn("vAMT node '{}' left discovery; its {} VMs fault until it is back", state.id, state.machines.size());
         }
     }
@@ -236,8 +289,148 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         }
     }
 
-    private void pollAll() {
-        nodes.values().forEach(this::schedulePoll);
+    /** Every pollMillis: nodes whose journal is not followed are tried again; kept reads past their age go. */
+    private void tick() {
+        for (NodeState n : nodes.values()) {
+            if (n.pushless) {
+                schedulePoll(n);
+            } else {
+                follow(n);
+            }
+            ReadCache c = n.cache;
+            if (c != null) {
+                c.sweep();
+            }
+        }
+    }
+
+    /** Starts following the node's change journal, unless that already runs. */
+    private void follow(NodeState state) {
+        NodeHypervisor service = state.service;
+        if (service == null || state.pushless) {
+            schedulePoll(state);
+            return;
+        }
+        synchronized (state) {
+            if (state.following) {
+                return;
+            }
+            state.following = true;
+        }
+        try {
+            pollers.execute(() -> follow(state, service));
+        } catch (RuntimeException stopping) {
+            state.following = false;
+        }
+    }
+
+    /**
+     * Follows one node's journal with held calls until the link fails or the node goes: the node's VMs
+     * are re-read first (and after any gap), then each change becomes an event here.
+     */
+    private void follow(NodeState state, NodeHypervisor service) {
+        try {
+            while (!stopped && state.service == service) {
+                NodeHypervisor.Changes page = service.changes(state.epoch, state.next, holdMillis);
+                state.lastContact = Instant.now();
+                if (page.resync()) {
+                    unfollowed(state);
+                    if (!poll(state)) {
+                        return;
+                    }
+                    state.epoch = page.epoch();
+                    state.next = page.next();
+                    state.cache = cacheMillis > 0 ? new ReadCache(cacheMillis) : null;
+                    state.followed = true;
+                    continue;
+                }
+                if (!state.reachable) {
+                    LOG.info("vAMT node '{}' answers again", state.id);
+                }
+                state.reachable = true;
+                state.problem = null;
+                apply(state, page.changes());
+                state.next = page.next();
+            }
+        } catch (HypervisorException e) {
+            if (e.reason() == Reason.UNSUPPORTED) {
+                LOG.info("vAMT node '{}' does not push its changes (an older node?): read every poll", state.id);
+                state.pushless = true;
+            } else {
+                lost(state, e);
+            }
+        } catch (RuntimeException e) {
+            lost(state, e);
+        } finally {
+            unfollowed(state);
+            state.following = false;
+        }
+    }
+
+    /** The journal is not followed any more: nothing the node answered is kept. */
+    private static void unfollowed(NodeState state) {
+        state.followed = false;
+        state.cache = null;
+    }
+
+    private static void lost(NodeState state, Exception e) {
+        if (state.reachable || state.problem == null) {
+            LOG.warn("vAMT node '{}' does not answer: {}", state.id, e.getMessage());
+        }
+        state.reachable = false;
+        state.problem = e.getMessage();
+    }
+
+    /** A page of the node's journal: kept reads of each VM go, lifecycle changes become events. */
+    private void apply(NodeState state, List<NodeHypervisor.Change> changes) {
+        List<MachineEvent> events = new ArrayList<>();
+        boolean reread = false;
+        ReadCache cache = state.cache;
+        synchronized (this) {
+            Map<String, MachineInfo> now = new LinkedHashMap<>(state.machines);
+            for (NodeHypervisor.Change c : changes) {
+                String uuid = key(c.uuid());
+                if (cache != null) {
+                    cache.forget(uuid);
+                }
+                if (c.type() == MachineEvent.Type.UNDEFINED) {
+                    MachineInfo gone = now.remove(uuid);
+                    if (gone != null) {
+                        owners.remove(uuid, state.id);
+                        events.add(new MachineEvent(gone.uuid(), gone.name(), MachineEvent.Type.UNDEFINED));
+                    }
+                    continue;
+                }
+                MachineInfo m = c.machine();
+                if (m == null) {
+                    reread |= c.type() != null;   // an event without the VM: read the node's list
+                    continue;
+                }
+                String owner = owners.putIfAbsent(uuid, state.id);
+                if (owner != null && !owner.equals(state.id)) {
+                    state.problem = "VM " + m.name() + " (" + uuid + ") has the UUID of a VM on node " + owner
+                            + "; only that one is served";
+                    continue;
+                }
+                boolean isNew = now.put(uuid, m) == null;
+                if (cache != null) {
+                    cache.put(uuid, cache.version(uuid), ReadCache.key(MACHINE, new Object[] {uuid}), Optional.of(m));
+                }
+                if (isNew) {
+                    events.add(new MachineEvent(m.uuid(), m.name(), MachineEvent.Type.DEFINED));
+                }
+                if (c.type() != null && !(isNew && c.type() == MachineEvent.Type.DEFINED)) {
+                    events.add(new MachineEvent(m.uuid(), m.name(), c.type()));
+                }
+            }
+            state.machines = now;
+        }
+        if (reread) {
+            poll(state);
+        }
+        for (MachineEvent e : events) {
+            listeners.values().forEach(l -> deliver(l, e));
+        }
     }
 
     private void schedulePoll(NodeState state) {
@@ -258,22 +451,18 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         }
     }
 
-    /** Reads one node's VMs and turns the differences into events. */
-    private void poll(NodeState state) {
+    /** Reads one node's VMs and turns the differences into events; false when the node does not answer. */
+    private boolean poll(NodeState state) {
         NodeHypervisor service = state.service;
         if (service == null) {
-            return;
+            return false;
         }
         List<MachineInfo> list;
         try {
             list = service.listMachines();
         } catch (HypervisorException | RuntimeException e) {
-            if (state.reachable || state.problem == null) {
-                LOG.warn("vAMT node '{}' does not answer: {}", state.id, e.getMessage());
-            }
-            state.reachable = false;
-            state.problem = e.getMessage();
-            return;
+            lost(state, e);
+            return false;
         }
         if (!state.reachable) {
             LOG.info("vAMT node '{}' answers: {} VMs", state.id, list.size());
@@ -312,6 +501,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         for (MachineEvent e : events) {
             listeners.values().forEach(l -> deliver(l, e));
         }
+        return true;
     }
 
     private static MachineEvent.Type transition(MachineState from, MachineState to) {
@@ -338,7 +528,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     }
 
     /**
-     * Reachable while at least one node answers its polls: a load balancer in front of several gateways, which
+     * Reachable while at least one node answers: a load balancer in front of several gateways, which
      * all see the same nodes, must not drop every gateway for one node that is down (vamt:node-list tells which).
      */
     @Override
@@ -409,94 +599,165 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         return all;
     }
 
+    /**
+     * A read of the VM's node: kept answer while the node's journal is followed, otherwise one call
+     * that also fetches every other read this gateway has seen for the VM (one round trip).
+     */
+    @SuppressWarnings("unchecked")
+    private <T> T read(String uuid, Method method, Object... args) throws HypervisorException {
+        NodeState state = ownerOf(uuid);
+        ReadCache cache = state.cache;
+        if (cache == null) {
+            return (T) call(uuid, n -> LinkedNode.batch(n, List.of(new LinkedNode.Invocation(method, args)))).get(0).get();
+        }
+        String key = ReadCache.key(method, args);
+        Object kept = cache.get(uuid, key);
+        if (kept != ReadCache.MISS) {
+            return (T) kept;
+        }
+        if (learnedReads.size() < MAX_LEARNED_READS) {
+            Object[] template = args.clone();
+            template[0] = null;
+            learnedReads.putIfAbsent(key, new LinkedNode.Invocation(method, template));
+        }
+        long version = cache.version(uuid);
+        List<String> keys = new ArrayList<>(List.of(key));
+        List<LinkedNode.Invocation> batch = new ArrayList<>(List.of(new LinkedNode.Invocation(method, args)));
+        for (Map.Entry<String, LinkedNode.Invocation> learned : learnedReads.entrySet()) {
+            if (!learned.getKey().equals(key) && cache.get(uuid, learned.getKey()) == ReadCache.MISS) {
+                Object[] a = learned.getValue().args().clone();
+                a[0] = uuid;
+                keys.add(learned.getKey());
+                batch.add(new LinkedNode.Invocation(learned.getValue().method(), a));
+            }
+        }
+        List<LinkedNode.Outcome> outcomes = call(uuid, n -> LinkedNode.batch(n, batch));
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i).ok()) {
+                cache.put(uuid, version, keys.get(i), outcomes.get(i).value());
+            }
+        }
+        return (T) outcomes.get(0).get();
+    }
+
+    /** A call that changes the VM: what was kept about it goes, before (no read races it) and after. */
+    private <T> T change(String uuid, Call<T> call) throws HypervisorException {
+        ReadCache cache = ownerOf(uuid).cache;
+        if (cache != null) {
+            cache.forget(uuid);
+        }
+        try {
+            return call(uuid, call);
+        } finally {
+            if (cache != null) {
+                cache.forget(uuid);
+            }
+        }
+    }
+
+    private static Method keptRead(String name, Class<?>... parameters) {
+        Method m = method(name, parameters);
+        if (!KEPT_READS.contains(name)) {
+            throw new IllegalStateException(name + " is not a read the gateway keeps");
+        }
+        return m;
+    }
+
+    private static final Method HARDWARE = keptRead("hardware", String.class);
+    private static final Method DEFINITION = keptRead("definitionXml", String.class);
+    private static final Method NEXT_BOOT = keptRead("nextBootDevice", String.class);
+    private static final Method READ_STATE = keptRead("readState", String.class, String.class, Set.class);
+
     @Override
     public Optional<MachineInfo> machine(String uuid) throws HypervisorException {
         if (uuid == null || !owners.containsKey(key(uuid))) {
             return Optional.empty();
         }
-        return call(uuid, n -> n.machine(uuid));
+        return read(uuid, MACHINE, uuid);
     }
 
     @Override
     public String definitionXml(String uuid) throws HypervisorException {
-        return call(uuid, n -> n.definitionXml(uuid));
+        return read(uuid, DEFINITION, uuid);
     }
 
     @Override
     public MachineHardware hardware(String uuid) throws HypervisorException {
-        return call(uuid, n -> n.hardware(uuid));
+        return read(uuid, HARDWARE, uuid);
     }
 
     @Override
     public void powerOn(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.powerOn(uuid); return null; });
+        change(uuid, n -> { n.powerOn(uuid); return null; });
     }
 
     @Override
     public void powerOff(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.powerOff(uuid); return null; });
+        change(uuid, n -> { n.powerOff(uuid); return null; });
     }
 
     @Override
     public void shutdown(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.shutdown(uuid); return null; });
+        change(uuid, n -> { n.shutdown(uuid); return null; });
     }
 
     @Override
     public void reboot(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.reboot(uuid); return null; });
+        change(uuid, n -> { n.reboot(uuid); return null; });
     }
 
     @Override
     public void reset(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.reset(uuid); return null; });
+        change(uuid, n -> { n.reset(uuid); return null; });
     }
 
     @Override
     public void setOnlineVcpus(String uuid, int count) throws HypervisorException {
-        call(uuid, n -> { n.setOnlineVcpus(uuid, count); return null; });
+        change(uuid, n -> { n.setOnlineVcpus(uuid, count); return null; });
     }
 
     @Override
     public void injectNmi(String uuid) throws HypervisorException {
-        call(uuid, n -> { n.injectNmi(uuid); return null; });
+        change(uuid, n -> { n.injectNmi(uuid); return null; });
     }
 
     @Override
     public void suspend(String uuid, boolean toDisk) throws HypervisorException {
-        call(uuid, n -> { n.suspend(uuid, toDisk); return null; });
+        change(uuid, n -> { n.suspend(uuid, toDisk); return null; });
     }
 
     @Override
     public void setNextBootDevice(String uuid, BootDevice device) throws HypervisorException {
-        call(uuid, n -> { n.setNextBootDevice(uuid, device); return null; });
+        change(uuid, n -> { n.setNextBootDevice(uuid, device); return null; });
     }
 
     @Override
     public Optional<BootDevice> nextBootDevice(String uuid) throws HypervisorException {
-        return call(uuid, n -> n.nextBootDevice(uuid));
+        return read(uuid, NEXT_BOOT, uuid);
     }
 
-    /** Read on the node that owns the machine. */
+    /** Read on the node that owns the machine (kept like the other reads). */
     @Override
     public StateEntry readState(String uuid, String namespace, java.util.Set<String> legacyKeys)
             throws HypervisorException {
-        return call(uuid, n -> n.readState(uuid, namespace, legacyKeys));
+        return read(uuid, READ_STATE, uuid, namespace, legacyKeys);
     }
 
     /**
      * Compared and written on the node that owns the machine, under its lock there: every gateway's
      * writes meet in one place, so a stale generation is refused (CONFLICT) whichever gateway sent it.
+     * A read kept here that another gateway's write made stale can only lead to such a CONFLICT, and
+     * the write drops it, so the retry reads the node.
      */
     @Override
     public long writeState(String uuid, String namespace, long expectedGeneration, String json,
                            java.util.Set<String> dropLegacyKeys) throws HypervisorException {
-        return call(uuid, n -> n.writeState(uuid, namespace, expectedGeneration, json, dropLegacyKeys));
+        return change(uuid, n -> n.writeState(uuid, namespace, expectedGeneration, json, dropLegacyKeys));
     }
 
     @Override
     public void setNicLink(String uuid, String mac, boolean up) throws HypervisorException {
-        call(uuid, n -> { n.setNicLink(uuid, mac, up); return null; });
+        change(uuid, n -> { n.setNicLink(uuid, mac, up); return null; });
     }
 
     @Override
@@ -532,6 +793,12 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     volatile ConsoleLinks consoleLinks = () -> {
         throw new HypervisorException(Reason.UNSUPPORTED, "no console link: this gateway has no link TLS material");
     };
+
+    /** For tests: whether the node's change journal is followed now. */
+    boolean followed(String nodeId) {
+        NodeState n = nodes.get(nodeId);
+        return n != null && n.followed;
+    }
 
     /** For tests: the ids of the nodes currently bound. */
     Set<String> connectedNodeIds() {

@@ -76,6 +76,11 @@ final class LinkedNode implements InvocationHandler {
         } catch (HypervisorException e) {
             throw failure(method, e.reason(), e.getMessage(), e.getCause());
         }
+        return decode(method, answer);
+    }
+
+    /** The answer's value as the method's return type, or its failure as the method declares it. */
+    private Object decode(Method method, Answer answer) throws Exception {
         if (answer.failed()) {
             throw failure(method, answer.reason(), answer.message(), null);
         }
@@ -84,6 +89,67 @@ final class LinkedNode implements InvocationHandler {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw failure(method, Reason.FAILED, "node '" + nodeId + "' answered " + method.getName()
                     + " with a value this gateway cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A call of a {@link NodeHypervisor} method, to send in a batch. */
+    record Invocation(Method method, Object[] args) {
+    }
+
+    /** One call's value, or its failure. */
+    record Outcome(Object value, HypervisorException failure) {
+        boolean ok() {
+            return failure == null;
+        }
+
+        Object get() throws HypervisorException {
+            if (failure != null) {
+                throw failure;
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Runs the invocations on the node in order, in one round trip when it is a linked node (in-process
+     * nodes, in tests, one by one). Throws only when the node cannot be reached; each call's own failure
+     * is its outcome.
+     */
+    static List<Outcome> batch(NodeHypervisor node, List<Invocation> invocations) throws HypervisorException {
+        List<Outcome> outcomes = new java.util.ArrayList<>(invocations.size());
+        if (Proxy.isProxyClass(node.getClass()) && Proxy.getInvocationHandler(node) instanceof LinkedNode linked) {
+            List<Answer> answers = linked.call(invocations.stream().map(i -> Call.of(i.method().getName(), i.args()))
+                    .toList());
+            for (int i = 0; i < answers.size(); i++) {
+                Method method = invocations.get(i).method();
+                Answer answer = answers.get(i);
+                outcomes.add(outcome(() -> linked.decode(method, answer)));
+            }
+            return outcomes;
+        }
+        for (Invocation i : invocations) {
+            outcomes.add(outcome(() -> {
+                try {
+                    return i.method().invoke(node, i.args());
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause() instanceof Exception cause ? cause : e;
+                }
+            }));
+        }
+        return outcomes;
+    }
+
+    private interface Value {
+        Object get() throws Exception;
+    }
+
+    private static Outcome outcome(Value value) {
+        try {
+            return new Outcome(value.get(), null);
+        } catch (HypervisorException e) {
+            return new Outcome(null, e);
+        } catch (Exception e) {
+            return new Outcome(null, new HypervisorException(Reason.FAILED, String.valueOf(e.getMessage()), e));
         }
     }
 

@@ -99,6 +99,11 @@ public final class MutualTlsIntent implements Feature {
         return consolePort;
     }
 
+    /** Longest wait for a node's answer: a held call must be answered before it. */
+    int callTimeoutMillis() {
+        return callTimeoutMillis;
+    }
+
     int connectTimeoutMillis() {
         return connectTimeoutMillis;
     }

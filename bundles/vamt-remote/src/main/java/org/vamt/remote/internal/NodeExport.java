@@ -34,6 +34,7 @@ import org.vamt.hypervisor.StateEntry;
 import org.vamt.hypervisor.MachineHardware;
 import org.vamt.hypervisor.MachineInfo;
 import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.NodeHypervisor.Changes;
 import org.vamt.remote.NodeLink;
 import org.vamt.remote.internal.LinkCodec.Answer;
 import org.vamt.remote.internal.LinkCodec.Call;
@@ -62,10 +63,19 @@ public class NodeExport implements NodeHypervisor, NodeLink {
         String vamt_node_id();
     }
 
+    /** The calls that change a VM: after each, gateways are told to forget what they cached about it. */
+    private static final java.util.Set<String> CHANGING_CALLS = java.util.Set.of("powerOn", "powerOff", "shutdown",
+            "reboot", "reset", "setOnlineVcpus", "injectNmi", "suspend", "setNextBootDevice", "writeState", "setNicLink",
+            "insertMedia", "ejectMedia");
+    /** Changes kept for gateways that read the journal late (a 10,000-VM node's restart fits). */
+    private static final int JOURNAL_CAPACITY = 20_000;
+
     private final Hypervisor local;
     private final String nodeId;
+    private final NodeChanges changes;
     private AutoCloseable listener;
     private ServiceRegistration<?> registration;
+    private ServiceRegistration<?> changeListener;
     /** SOL/KVM streams for gateways; absent without link TLS material. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile NodeConsoleLink consoles;
@@ -77,6 +87,7 @@ public class NodeExport implements NodeHypervisor, NodeLink {
         String address = link.nodeAddress(nodeId);
         listener = link.listen();
         try {
+            changeListener = context.registerService(org.vamt.hypervisor.MachineListener.class, changes, null);
             registration = context.registerService(NodeLink.class.getName(), this, exportProperties(address, nodeId));
         } catch (RuntimeException e) {
             listener.close();
@@ -92,6 +103,20 @@ public class NodeExport implements NodeHypervisor, NodeLink {
         }
         this.local = local;
         this.nodeId = nodeId;
+        this.changes = new NodeChanges(JOURNAL_CAPACITY, this::machineOrNull);
+    }
+
+    private MachineInfo machineOrNull(String uuid) {
+        try {
+            return local.machine(uuid).orElse(null);
+        } catch (HypervisorException | RuntimeException e) {
+            return null;   // the gateway re-reads the node when a change comes without the VM
+        }
+    }
+
+    /** The journal gateways read; libvirt's lifecycle events go in here (a listener service in OSGi). */
+    org.vamt.hypervisor.MachineListener changeJournal() {
+        return changes;
     }
 
     /** The Remote Services properties that make Aries RSA export the link with provider-rs and the TLS intent. */
@@ -107,8 +132,12 @@ public class NodeExport implements NodeHypervisor, NodeLink {
 
     @Deactivate
     void deactivate() throws Exception {
+        changes.close();
         if (registration != null) {
             registration.unregister();
+        }
+        if (changeListener != null) {
+            changeListener.unregister();
         }
         if (listener != null) {
             listener.close();
@@ -172,6 +201,11 @@ public class NodeExport implements NodeHypervisor, NodeLink {
             return Answer.failed(Reason.FAILED, String.valueOf(e.getCause()));
         } catch (IllegalAccessException | IllegalArgumentException e) {
             return Answer.failed(Reason.FAILED, method.getName() + ": " + e);
+        } finally {
+            // also after a failed change: it may have changed part of the VM
+            if (CHANGING_CALLS.contains(method.getName()) && args.length > 0 && args[0] instanceof String uuid) {
+                changes.changedByCall(uuid);
+            }
         }
     }
 
@@ -186,6 +220,16 @@ public class NodeExport implements NodeHypervisor, NodeLink {
     public String consoleLink() {
         NodeConsoleLink link = consoles;
         return link == null ? null : link.advertised();
+    }
+
+    @Override
+    public Changes changes(String epoch, long after, long holdMillis) throws HypervisorException {
+        try {
+            return changes.after(epoch, after, holdMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException(Reason.UNAVAILABLE, "node '" + nodeId + "' is stopping");
+        }
     }
 
     @Override
