@@ -128,8 +128,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
      */
     @Activate
     public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
-        // the node answers a held call before the link's call timeout fails it
-        this(config.pollMillis(), config.cacheMillis(), Math.max(100, link.callTimeoutMillis() - 1000));
+        this(config.pollMillis(), config.cacheMillis(), HOLD_MILLIS);
         // the link's TLS material, loaded once by the intent (its revocation list is re-read on change)
         ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, 5000,
                 NodeConsoleLink.HEARTBEAT_MILLIS);
@@ -143,6 +142,11 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     /** Reads seen on this gateway, by cache key: fetched together when one of a VM's misses. */
     private final Map<String, LinkedNode.Invocation> learnedReads = new ConcurrentHashMap<>();
     private static final int MAX_LEARNED_READS = 32;
+    /**
+     * How long a node holds the call on its journal when nothing changes: the idle cost (one small call
+     * per node every 2 s) against how soon a hung node is noticed (this plus callTimeoutMillis).
+     */
+    static final long HOLD_MILLIS = 2_000;
     private static final Set<String> KEPT_READS = Set.of("machine", "hardware", "definitionXml", "nextBootDevice",
             "readState");
     private static final Method MACHINE = method("machine", String.class);
@@ -583,6 +587,10 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
             if (e.reason() == Reason.UNAVAILABLE) {
                 state.reachable = false;
                 state.problem = e.getMessage();
+                // a node that does not answer a call is not read from memory either, until the
+                // journal is followed again from a fresh read of the node (epoch unknown: resync)
+                unfollowed(state);
+                state.epoch = null;
             }
             throw e;
         }

@@ -18,12 +18,23 @@ import org.vamt.remote.internal.LinkCodec.Call;
  * keeps its {@link Reason}; a link failure (refused, TLS, timeout, HTTP error) is UNAVAILABLE.
  */
 final class LinkedNode implements InvocationHandler {
+    /**
+     * How long the node may hold the call this thread is sending ({@code changes}): the link's client
+     * waits that much longer than its call timeout for the answer (MutualTlsIntent reads it).
+     */
+    private static final ThreadLocal<Long> HELD_MILLIS = new ThreadLocal<>();
+
     private final NodeLink link;
     private final String nodeId;
 
     private LinkedNode(NodeLink link, String nodeId) {
         this.link = link;
         this.nodeId = nodeId;
+    }
+
+    /** The hold of the call this thread is sending, or null when it is an ordinary call. */
+    static Long heldMillis() {
+        return HELD_MILLIS.get();
     }
 
     static NodeHypervisor of(NodeLink link, String nodeId) {
@@ -71,10 +82,18 @@ final class LinkedNode implements InvocationHandler {
             };
         }
         Answer answer;
+        boolean held = "changes".equals(method.getName()) && args != null && args.length == 3 && args[2] instanceof Long;
+        if (held) {
+            HELD_MILLIS.set((Long) args[2]);
+        }
         try {
             answer = call(List.of(Call.of(method.getName(), args))).get(0);
         } catch (HypervisorException e) {
             throw failure(method, e.reason(), e.getMessage(), e.getCause());
+        } finally {
+            if (held) {
+                HELD_MILLIS.remove();
+            }
         }
         return decode(method, answer);
     }

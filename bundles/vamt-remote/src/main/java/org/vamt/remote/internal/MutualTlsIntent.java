@@ -215,6 +215,11 @@ public final class MutualTlsIntent implements Feature {
             // a failed call is the caller's (UNAVAILABLE; the gateway logs a node's change of state once),
             // not a CXF warning with a stack trace at every poll of a node that is down
             message.put(FaultListener.class.getName(), QUIET);
+            Long held = LinkedNode.heldMillis();
+            if (held != null) {
+                // a held call: the node answers within its hold; the call timeout counts from there
+                message.put(Message.RECEIVE_TIMEOUT, callTimeoutMillis + Math.max(0, held));
+            }
             String address = String.valueOf(message.get(Message.ENDPOINT_ADDRESS));
             String expected = nodeIdOf(address);
             Conduit conduit = message.getExchange().getConduit(message);

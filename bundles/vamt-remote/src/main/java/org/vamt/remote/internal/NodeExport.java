@@ -167,7 +167,10 @@ public class NodeExport implements NodeHypervisor, NodeLink {
         }
         List<Answer> answers = new ArrayList<>(calls.size());
         for (Call c : calls) {
-            answers.add(answer(c));
+            // a held call ties up a thread here for seconds: one per request, never a batch of them
+            answers.add(calls.size() > 1 && "changes".equals(c.method())
+                    ? Answer.failed(Reason.INVALID_ARGUMENT, "changes is called alone, not in a batch")
+                    : answer(c));
         }
         return LinkCodec.writeAnswers(answers);
     }

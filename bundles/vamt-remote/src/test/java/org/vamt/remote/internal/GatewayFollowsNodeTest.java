@@ -35,6 +35,7 @@ class GatewayFollowsNodeTest {
     LinkFixture link;
     LinkFixture.Served served;
     GatewayHypervisor gateway;
+    NodeExport export;
     final List<MachineEvent> events = new CopyOnWriteArrayList<>();
     /** Requests the node served, but for the held calls on its journal. */
     final AtomicInteger requests = new AtomicInteger();
@@ -43,7 +44,7 @@ class GatewayFollowsNodeTest {
     void setUp() throws Exception {
         demo = DemoHypervisor.start();
         link = new LinkFixture(dir);
-        NodeExport export = new NodeExport(demo.hypervisor(), "node-a") {
+        export = new NodeExport(demo.hypervisor(), "node-a") {
             @Override
             public byte[] calls(byte[] request) {
                 if (!new String(request, StandardCharsets.UTF_8).contains("\"changes\"")) {
@@ -125,6 +126,26 @@ class GatewayFollowsNodeTest {
         HypervisorException stale = assertThrows(HypervisorException.class, () -> gateway.writeState(
                 DemoHypervisor.KIOSK, "test.settings", 0, "{\"x\":2}", Set.of()));
         assertEquals(HypervisorException.Reason.CONFLICT, stale.reason());
+    }
+
+    @Test
+    void aHeldCallMayOutlastTheCallTimeout() throws Exception {
+        NodeHypervisor impatient = link.gateway(served.address(), "node-a", 1000);
+        NodeHypervisor.Changes start = impatient.changes(null, 0, 0);
+        long t = System.nanoTime();
+        NodeHypervisor.Changes page = impatient.changes(start.epoch(), start.next(), 2500);
+        assertTrue(System.nanoTime() - t >= 2_000_000_000L, "held for its hold, not cut at the 1 s call timeout");
+        assertTrue(page.changes().isEmpty() && !page.resync());
+    }
+
+    @Test
+    void heldCallsAreNotBatched() throws Exception {
+        List<LinkCodec.Answer> answers = LinkCodec.readAnswers(export.calls(LinkCodec.writeCalls(List.of(
+                LinkCodec.Call.of("changes", null, 0L, 10_000L), LinkCodec.Call.of("changes", null, 0L, 10_000L),
+                LinkCodec.Call.of("nodeId")))));
+        assertEquals(HypervisorException.Reason.INVALID_ARGUMENT, answers.get(0).reason());
+        assertEquals(HypervisorException.Reason.INVALID_ARGUMENT, answers.get(1).reason());
+        assertEquals("node-a", answers.get(2).result().asText());
     }
 
     @Test
