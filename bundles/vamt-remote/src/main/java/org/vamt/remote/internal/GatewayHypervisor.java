@@ -130,7 +130,8 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
         this(config.pollMillis(), config.cacheMillis(), HOLD_MILLIS);
         // the link's TLS material, loaded once by the intent (its revocation list is re-read on change)
-        ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, 5000,
+        // opening waits up to 15 s: a node busy with a booting TCG guest once took 8 s to open a display
+        ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, CONSOLE_OPEN_MILLIS,
                 NodeConsoleLink.HEARTBEAT_MILLIS);
         consoleLinks = () -> client;
         org.vamt.hypervisor.state.StateJson.warmUp();   // providers here write state; not late on the first event
@@ -147,6 +148,8 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
      * per node every 2 s) against how soon a hung node is noticed (this plus callTimeoutMillis).
      */
     static final long HOLD_MILLIS = 2_000;
+    /** Longest wait for a node to open a console stream (handshake, the VM's console or display). */
+    static final int CONSOLE_OPEN_MILLIS = 15_000;
     private static final Set<String> KEPT_READS = Set.of("machine", "hardware", "definitionXml", "nextBootDevice",
             "readState");
     private static final Method MACHINE = method("machine", String.class);
