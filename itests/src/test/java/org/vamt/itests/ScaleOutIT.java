@@ -111,8 +111,11 @@ public class ScaleOutIT {
         assertEquals("the second gateway serves the same VMs", endpoints.keySet(), endpoints2.keySet());
 
         // ---- the shell: both nodes connected, with their VMs
-        String nodeList = shell(gateway, "vamt:node-list");
-        assertTrue(nodeList, nodeList.matches("(?s).*node-a\\s*\\|\\s*connected.*") && nodeList.matches("(?s).*node-b\\s*\\|\\s*connected.*"));
+        // each node's changes are pushed (its journal followed), not polled
+        String nodeList = untilShell(gateway, "vamt:node-list",
+                "(?s)(?=.*node-a\\s*\\|\\s*connected\\s*\\|\\s*pushed)(?=.*node-b\\s*\\|\\s*connected\\s*\\|\\s*pushed).*", 30_000);
+        assertTrue(nodeList, nodeList.matches("(?s).*node-a\\s*\\|\\s*connected\\s*\\|\\s*pushed.*")
+                && nodeList.matches("(?s).*node-b\\s*\\|\\s*connected\\s*\\|\\s*pushed.*"));
         assertTrue(nodeList, nodeList.contains("desktop-01 (running)"));
         assertTrue(shell(gateway, "vamt:provider-list").contains("Hypervisor: remote"));
         String vmList = shell(gateway, "vamt:vm-list");

@@ -8,9 +8,9 @@ import org.vamt.hypervisor.MachineInfo;
 public interface RemoteNodes {
 
     enum Status {
-        /** Imported and its last poll answered. */
+        /** Imported and its last call answered. */
         CONNECTED,
-        /** Imported, but its last poll failed: its VMs fault until it answers again. */
+        /** Imported, but its last call failed: its VMs fault until it answers again. */
         UNREACHABLE,
         /** No longer announced in discovery: its VMs fault until it comes back. */
         GONE
@@ -23,9 +23,11 @@ public interface RemoteNodes {
      * @param lastContact the last successful call to it, or null if none yet
      * @param machines    its VMs as last seen (kept while it is unreachable or gone)
      * @param problem     the last failure, or null
+     * @param pushed      its change journal is followed: its events are pushed and its reads are kept; false
+     *                    while the gateway reads its VM list every poll (after a lost link, or an older node)
      */
     record Node(String id, String endpoint, Status status, Instant lastContact, List<MachineInfo> machines,
-                String problem) {
+                String problem, boolean pushed) {
     }
 
     List<Node> nodes();

@@ -550,7 +550,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     public List<Node> nodes() {
         return nodes.values().stream().sorted(Comparator.comparing(n -> n.id)).map(n -> new Node(n.id, n.endpoint,
                 n.service == null ? Status.GONE : n.reachable ? Status.CONNECTED : Status.UNREACHABLE,
-                n.lastContact, List.copyOf(n.machines.values()), n.problem)).toList();
+                n.lastContact, List.copyOf(n.machines.values()), n.problem, n.followed)).toList();
     }
 
     // ------------------------------------------------------------------ Hypervisor, routed by VM

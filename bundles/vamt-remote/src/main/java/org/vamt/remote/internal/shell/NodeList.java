@@ -29,6 +29,7 @@ public class NodeList implements Action {
         ShellTable table = new ShellTable();
         table.column("Node");
         table.column("Status");
+        table.column("Events");
         table.column("Last contact");
         table.column("VMs");
         table.column("Endpoint");
@@ -39,6 +40,7 @@ public class NodeList implements Action {
                     .map(m -> m.name() + " (" + m.state().name().toLowerCase(java.util.Locale.ROOT) + ")")
                     .collect(Collectors.joining(", "));
             table.addRow().addContent(n.id(), n.status().name().toLowerCase(java.util.Locale.ROOT),
+                    n.pushed() ? "pushed" : "polled",
                     n.lastContact() == null ? "never" : Duration.between(n.lastContact(), now).toMillis() + " ms ago",
                     vms.isEmpty() ? "-" : vms, n.endpoint() == null ? "-" : n.endpoint(),
                     n.problem() == null ? "" : n.problem());
