@@ -630,10 +630,11 @@ scaleout_set() {
     mv "$f.new" "$f"
 }
 
-# scaleout_link <home> <peer id> <bindAddress> <port>: this peer's end of the node-gateway link, the one
-# place to change for another transport: HTTPS with mutual TLS, so the peer gets a certificate of the
-# run's site CA (keytool, the link's file contract in docs/scale-out.md: CN and DNS = the peer id, its
-# address as IP SAN) in etc/vamt-link.p12 + vamt-link.password + vamt-link-ca.pem. A gateway exports
+# scaleout_link <home> <peer id> <bindAddress> <port> <node|gateway>: this peer's end of the node-gateway
+# link, the one place to change for another transport: HTTPS with mutual TLS, so the peer gets a
+# certificate of the run's site CA (keytool, the link's file contract in docs/scale-out.md: CN and DNS =
+# the peer id, its address as IP SAN, the extended key usage of its role: serverAuth for a node,
+# clientAuth for a gateway) in etc/vamt-link.p12 + vamt-link.password + vamt-link-ca.pem. A gateway exports
 # nothing: its address and port are unused. A node's console link gets its own port range (55900+),
 # since link port + 1 is the next node's link port here.
 scaleout_keytool() { keytool "$@" > /dev/null 2>&1 || { echo "scaleout: keytool $1 failed" >&2; return 1; }; }
@@ -647,7 +648,12 @@ scaleout_site_ca() {
         -file "$SO_DIR/site-ca/ca.pem"
 }
 scaleout_link() {
-    local etc=$1/etc id=$2 password
+    local etc=$1/etc id=$2 password eku
+    case $5 in
+        node) eku=serverAuth ;;
+        gateway) eku=clientAuth ;;
+        *) echo "scaleout_link: role '$5' is not node or gateway" >&2; return 1 ;;
+    esac
     password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
     rm -f "$etc/vamt-link.p12"
     scaleout_keytool -genkeypair -alias vamt-link -keyalg EC -groupname secp256r1 -dname "CN=$id, O=vAMT link" \
@@ -655,7 +661,7 @@ scaleout_link() {
     scaleout_keytool -certreq -alias vamt-link -keystore "$etc/vamt-link.p12" -storepass "$password" -file "$SO_DIR/site-ca/$id.csr"
     scaleout_keytool -gencert -alias ca -keystore "$SO_DIR/site-ca/ca.p12" -storepass "$SO_CA_PASSWORD" \
         -infile "$SO_DIR/site-ca/$id.csr" -outfile "$SO_DIR/site-ca/$id.pem" -rfc -validity 30 \
-        -ext EKU=serverAuth,clientAuth -ext "SAN=dns:$id,ip:$3"
+        -ext "EKU=$eku" -ext "SAN=dns:$id,ip:$3"
     scaleout_keytool -importcert -noprompt -alias ca -keystore "$etc/vamt-link.p12" -storepass "$password" \
         -file "$SO_DIR/site-ca/ca.pem"
     scaleout_keytool -importcert -alias vamt-link -keystore "$etc/vamt-link.p12" -storepass "$password" \
@@ -758,17 +764,17 @@ scaleout() {
     rm -rf "$SO_DIR" && mkdir -p "$SO_DIR"
     scaleout_site_ca
     scaleout_karaf gateway-1 54100 "vamt-gateway, vamt-zookeeper-server"
-    scaleout_link "$SO_DIR/gateway-1" gateway-1 127.0.0.1 54900
+    scaleout_link "$SO_DIR/gateway-1" gateway-1 127.0.0.1 54900 gateway
     scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg clientPort $SO_ZOOKEEPER
     scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg clientPortAddress 127.0.0.1
     scaleout_set "$SO_DIR/gateway-1" etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg dataDir "$SO_DIR/gateway-1/data/zookeeper"
     scaleout_wsman "$SO_DIR/gateway-1" 16992 127.1.0.1
     scaleout_karaf gateway-2 54110 vamt-gateway
-    scaleout_link "$SO_DIR/gateway-2" gateway-2 127.0.0.1 54900
+    scaleout_link "$SO_DIR/gateway-2" gateway-2 127.0.0.1 54900 gateway
     scaleout_wsman "$SO_DIR/gateway-2" 26992 127.2.0.1
     for i in $(seq 1 "$SO_NODES"); do
         scaleout_karaf node-$i $((54200 + 10 * i)) vamt-node
-        scaleout_link "$SO_DIR/node-$i" node-$i 127.0.54.$i $((54900 + i))
+        scaleout_link "$SO_DIR/node-$i" node-$i 127.0.54.$i $((54900 + i)) node
         scaleout_set "$SO_DIR/node-$i" etc/org.vamt.remote.node.cfg vamt.node.id node-$i
         scaleout_vms "$SO_DIR/node-$i" "$i"
     done

@@ -14,9 +14,23 @@ import java.util.concurrent.TimeUnit;
  * A site CA and peer certificates for the node-gateway link, made with the JDK's keytool, written
  * in the link's file contract (docs/scale-out.md): {@code etc/vamt-link.p12} (alias vamt-link, the
  * peer's key with its chain), {@code etc/vamt-link.password}, {@code etc/vamt-link-ca.pem}. EC P-256,
- * {@code CN=<id>, O=vAMT link}, serverAuth and clientAuth, SAN DNS=<id> and the peer's address.
+ * {@code CN=<id>, O=vAMT link}, the extended key usage of the peer's role, SAN DNS=<id> and the peer's address.
  */
 final class LinkCertificates {
+    /** A peer's role, as its certificate's extended key usage says it (docs/scale-out.md, "Roles"). */
+    enum Role {
+        /** Serves the link: serverAuth only, so it cannot call other nodes. */
+        NODE("serverAuth"),
+        /** Calls nodes: clientAuth only. */
+        GATEWAY("clientAuth");
+
+        final String eku;
+
+        Role(String eku) {
+            this.eku = eku;
+        }
+    }
+
     private static final String CA_PASSWORD = "test-ca-password";
     private final Path dir;
 
@@ -31,8 +45,8 @@ final class LinkCertificates {
                 CA_PASSWORD, "-file", dir.resolve("ca.pem").toString());
     }
 
-    /** Issues {@code id}'s link identity (for {@code address}) into {@code home}/etc. */
-    void issue(Path home, String id, String address) throws Exception {
+    /** Issues {@code id}'s link identity in {@code role} (for {@code address}) into {@code home}/etc. */
+    void issue(Path home, String id, Role role, String address) throws Exception {
         Path etc = home.resolve("etc");
         String password = "link-" + id + "-password";
         Path keystore = etc.resolve("vamt-link.p12");
@@ -46,7 +60,7 @@ final class LinkCertificates {
         Path cert = dir.resolve(id + ".pem");
         keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", dir.resolve("ca.p12").toString(), "-storepass",
                 CA_PASSWORD, "-infile", csr.toString(), "-outfile", cert.toString(), "-validity", "30",
-                "-ext", "ku:c=digitalSignature", "-ext", "eku=serverAuth,clientAuth",
+                "-ext", "ku:c=digitalSignature", "-ext", "eku=" + role.eku,
                 "-ext", "san=dns:" + id + ",ip:" + address);
         Path chain = dir.resolve(id + "-chain.pem");
         Files.writeString(chain, Files.readString(cert) + Files.readString(dir.resolve("ca.pem")));

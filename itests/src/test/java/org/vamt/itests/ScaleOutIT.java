@@ -127,9 +127,17 @@ public class ScaleOutIT {
         // ---- the link is TLS: a plain client gets no plaintext answer from a node's link port
         assertNoPlaintextAnswer("127.0.52.101", 52901);
 
+        // ---- roles: node B's own certificate (a node's: serverAuth) is refused by node A as a client, a gateway's served
+        String asGateway = linkAnswer(gateway.home, "127.0.52.101", 52901);
+        assertTrue("node A answers a gateway's certificate: " + asGateway, asGateway.startsWith("HTTP/1.1 "));
+        String asNode = linkAnswer(nodeB.home, "127.0.52.101", 52901);
+        assertTrue("node A refuses node B's certificate as a client: " + asNode, asNode.startsWith("refused: "));
+        System.out.println("ScaleOutIT: node B's certificate calling node A: " + asNode);
+
         // ---- a node whose certificate is from another CA is announced, but never served
         Instance stranger = node(copy(root, "node-c"), "node-c", "c", "127.0.52.103", 52904, 52150);
-        new LinkCertificates(root.resolve("other-ca"), "another site's CA").issue(stranger.home, "node-c", "127.0.52.103");
+        new LinkCertificates(root.resolve("other-ca"), "another site's CA").issue(stranger.home, "node-c",
+                LinkCertificates.Role.NODE, "127.0.52.103");
         start(stranger);
         String refused = untilShell(gateway, "vamt:node-list", "(?s).*node-c\\s*\\|\\s*unreachable[^\\n]*cannot be reached.*",
                 240_000);
@@ -273,7 +281,7 @@ public class ScaleOutIT {
         karafPorts(home, 52100, 52180);
         boot(home, "vamt-gateway, vamt-zookeeper-server");
         remote(home, "127.0.0.1", 52900);
-        site.issue(home, "gateway", "127.0.0.1");
+        site.issue(home, "gateway", LinkCertificates.Role.GATEWAY, "127.0.0.1");
         put(home, "etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg", "clientPort",
                 String.valueOf(ZOOKEEPER));
         put(home, "etc/org.apache.aries.rsa.discovery.zookeeper.server.cfg",
@@ -321,6 +329,41 @@ public class ScaleOutIT {
                 + (answer.isEmpty() ? "nothing (closed)" : answer.length() + " non-HTTP bytes"));
     }
 
+    /**
+     * One HTTPS request to a node's link port, presenting the link certificate of the peer at {@code home}
+     * (trusting the site CA, as JSSE alone does): the node's HTTP answer, or "refused: " and why.
+     */
+    static String linkAnswer(Path home, String host, int port) throws Exception {
+        Path etc = home.resolve("etc");
+        char[] password = Files.readString(etc.resolve("vamt-link.password")).strip().toCharArray();
+        java.security.KeyStore own = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = Files.newInputStream(etc.resolve("vamt-link.p12"))) {
+            own.load(in, password);
+        }
+        javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        keys.init(own, password);
+        java.security.KeyStore anchors = java.security.KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        try (java.io.InputStream in = Files.newInputStream(etc.resolve("vamt-link-ca.pem"))) {
+            anchors.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(anchors);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        tls.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(host, port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /vamt/node/node-a HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            return answer.isEmpty() ? "refused: closed without an answer" : answer;
+        } catch (IOException refused) {
+            return "refused: " + refused;
+        }
+    }
+
     /** Runs one shell command on the gateway through bin/client (batch mode, ssh). */
     static String shell(Instance i, String command) throws Exception {
         Process p = new ProcessBuilder(i.home.resolve("bin/client").toString(), "-a", "52101", "-u", "karaf", "-p",
@@ -338,7 +381,7 @@ public class ScaleOutIT {
         karafPorts(home, 52140, 52145);
         boot(home, "vamt-gateway");
         remote(home, "127.0.0.1", 52903);
-        site.issue(home, "gateway-2", "127.0.0.1");
+        site.issue(home, "gateway-2", LinkCertificates.Role.GATEWAY, "127.0.0.1");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "port", "52996");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "tlsPort", "52997");
         DistributionFiles.setProperty(home, "etc/org.vamt.wsman.cfg", "firstAddress", "127.0.53.1");
@@ -355,7 +398,7 @@ public class ScaleOutIT {
         karafPorts(home, karafBase, karafBase + 5);
         boot(home, "vamt-node");
         remote(home, address, remotePort);
-        site.issue(home, id, address);
+        site.issue(home, id, LinkCertificates.Role.NODE, address);
         put(home, "etc/org.vamt.remote.node.cfg", "vamt.node.id", id);
         // this node's own test-driver VMs: the demo set with node-specific UUIDs (same names on every node)
         Path demo = home.resolve("etc/vamt-demo-vms.xml");

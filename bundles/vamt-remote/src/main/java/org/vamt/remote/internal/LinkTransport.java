@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.GeneralSecurityException;
+import java.security.cert.CertificateParsingException;
 import java.util.Hashtable;
+import java.util.Optional;
 import org.apache.cxf.feature.Feature;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -18,6 +20,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.PeerRole;
 
 /**
  * Turns the link on when this peer has its TLS material ({@code etc/vamt-link*}, see LinkTls):
@@ -76,8 +79,26 @@ public class LinkTransport {
         properties.put("org.apache.cxf.bus.private.extension", Boolean.TRUE);
         intent = context.registerService(new String[] {Feature.class.getName(), MutualTlsIntent.class.getName()},
                 feature, properties);
-        LOG.info("vAMT link: this peer is '{}' (certificate of the site CA {}); mutual TLS on every node link",
-                LinkTls.peerId(tls.certificate()), tls.certificate().getIssuerX500Principal().getName());
+        LOG.info("vAMT link: this peer is '{}', role {} (certificate of the site CA {}); mutual TLS on every node link",
+                LinkTls.peerId(tls.certificate()), PeerRole.describe(tls.certificate()),
+                tls.certificate().getIssuerX500Principal().getName());
+        warnOfWrongRole(etc, tls);
+    }
+
+    /** A certificate whose role does not fit this peer works nowhere: said once, where the operator looks. */
+    private static void warnOfWrongRole(Path etc, LinkTls tls) {
+        Optional<PeerRole> needed = PeerRole.ofPeer(etc);
+        Optional<PeerRole> has;
+        try {
+            has = PeerRole.of(tls.certificate());
+        } catch (CertificateParsingException e) {
+            has = Optional.empty();
+        }
+        if (needed.isPresent() && (has.isEmpty() || !has.get().covers(needed.get()))) {
+            LOG.error("vAMT link: this peer is a {} but its link certificate's role is {}: the other peers refuse it; "
+                    + "install one issued with vamt:link-cert-issue --role {}", needed.get().label(),
+                    PeerRole.describe(tls.certificate()), needed.get().label());
+        }
     }
 
     @Deactivate

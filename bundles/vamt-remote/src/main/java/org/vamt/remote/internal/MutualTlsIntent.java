@@ -42,6 +42,8 @@ import org.vamt.remote.internal.link.LinkTls;
  * <li>Client: only {@code https://…/vamt/node/<id>} addresses; the conduit gets this peer's key and
  *     a trust manager that accepts only the site CA's chains naming {@code <id>} as CN, so an
  *     announcement cannot send a gateway to another peer than the node it claims to be.</li>
+ * <li>Roles (LinkTls's trust manager, under both): the server accepts only a gateway's certificate
+ *     (clientAuth), the client only a node's (serverAuth), so a node's key calls no other node.</li>
  * </ul>
  */
 public final class MutualTlsIntent implements Feature {
@@ -273,7 +275,10 @@ public final class MutualTlsIntent implements Feature {
         return p;
     }
 
-    /** The site CA's trust, and the server's certificate must name the node the address is for. */
+    /**
+     * The site CA's trust (with the role check: the server's certificate must be a node's), and the server's
+     * certificate must name the node the address is for.
+     */
     static final class PeerTrustManager extends X509ExtendedTrustManager {
         private final X509ExtendedTrustManager site;
         final String expected;

@@ -34,6 +34,7 @@ import org.vamt.hypervisor.SerialConsole;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.remote.NodeHypervisor;
 import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.PeerRole;
 import org.vamt.remote.internal.link.SitePki;
 
 /**
@@ -59,12 +60,12 @@ class ConsoleLinkTest {
         demo = DemoHypervisor.start();
         site = siteCa(dir.resolve("site-ca"), "test site CA");
         guest = new Guest();
-        Path nodeEtc = peer(site, "node-a");
+        Path nodeEtc = peer(site, "node-a", PeerRole.NODE);
         node = new NodeConsoleLink(withConsoles(demo.hypervisor(), guest), nodeEtc, "127.0.0.1", "", 0, HEARTBEAT, 1000);
         NodeExport export = new NodeExport(demo.hypervisor(), "node-a");
         export.consoles = node;
         gateway = new GatewayHypervisor(100);
-        SSLContext gatewayTls = LinkTls.load(peer(site, "gateway-1")).sslContext();
+        SSLContext gatewayTls = LinkTls.load(peer(site, "gateway-1", PeerRole.GATEWAY)).sslContext();
         gateway.consoleLinks = () -> new ConsoleLinkClient(gatewayTls, 1000, 2000, HEARTBEAT);
         gateway.bindNode(export, Map.of(NodeHypervisor.NODE_ID, "node-a", "endpoint.id", "in-process"));
         for (int i = 0; i < 100 && gateway.listMachines().isEmpty(); i++) {
@@ -150,8 +151,8 @@ class ConsoleLinkTest {
                 () -> gateway.openConsole(DemoHypervisor.UNKNOWN));
         assertEquals(Reason.NOT_FOUND, atGateway.reason());
         // asked of the node directly (another gateway that believes the node has it): the node refuses
-        ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
-                2000, HEARTBEAT);
+        ConsoleLinkClient client = new ConsoleLinkClient(
+                LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY)).sslContext(), 1000, 2000, HEARTBEAT);
         HypervisorException atNode = assertThrows(HypervisorException.class,
                 () -> client.openConsole(node.advertised(), "node-a", DemoHypervisor.UNKNOWN));
         assertEquals(Reason.NOT_FOUND, atNode.reason(), atNode.getMessage());
@@ -166,8 +167,8 @@ class ConsoleLinkTest {
     @Test
     void aPeerWithoutACertificateOfTheSiteCaIsRefused() throws Exception {
         SitePki stranger = siteCa(dir.resolve("stranger-ca"), "another site CA");
-        LinkTls strangersGateway = LinkTls.load(peer(stranger, "gateway-1"));
-        LinkTls siteGateway = LinkTls.load(peer(site, "gateway-2"));
+        LinkTls strangersGateway = LinkTls.load(peer(stranger, "gateway-1", PeerRole.GATEWAY));
+        LinkTls siteGateway = LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY));
         // a gateway of another site that knows this site's CA: the node refuses its certificate
         SSLContext foreignKey = SSLContext.getInstance("TLSv1.3");
         foreignKey.init(new javax.net.ssl.KeyManager[] {presentingAnyway(
@@ -195,14 +196,53 @@ class ConsoleLinkTest {
         assertEquals(0, guest.connections.size(), "no console was opened for a stranger");
     }
 
+    /** Another node's certificate (a compromised node) opens no console: the node takes only gateways' certificates. */
+    @Test
+    void aNodesCertificateOpensNoConsoleOfAnotherNode() throws Exception {
+        LinkTls nodeB = LinkTls.load(peer(site, "node-b", PeerRole.NODE));
+        // presented whatever JSSE's key manager thinks of a server certificate on a client
+        SSLContext asClient = SSLContext.getInstance("TLSv1.3");
+        asClient.init(new javax.net.ssl.KeyManager[] {presentingAnyway(
+                (javax.net.ssl.X509KeyManager) nodeB.keyManagers()[0])}, nodeB.trustManagers(), null);
+        HypervisorException e = assertThrows(HypervisorException.class, () -> new ConsoleLinkClient(asClient, 1000, 2000,
+                HEARTBEAT).openConsole(node.advertised(), "node-a", DemoHypervisor.KIOSK));
+        assertEquals(Reason.UNAVAILABLE, e.reason(), e.getMessage());
+        assertEquals(0, guest.connections.size(), "no console was opened for another node");
+        // a gateway's certificate still opens it
+        ConsoleLinkClient gatewayClient = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY))
+                .sslContext(), 1000, 2000, HEARTBEAT);
+        try (SerialConsole console = gatewayClient.openConsole(node.advertised(), "node-a", DemoHypervisor.KIOSK)) {
+            guest.next().getOutputStream().write('x');
+            assertEquals("x", readString(console, 1));
+        }
+    }
+
+    /** A console link served with a gateway's certificate, even one named as the node, is refused by the gateway. */
+    @Test
+    void aGatewaysCertificateServesNoConsoleLink() throws Exception {
+        Path impostorEtc = peer(site, "node-a", PeerRole.GATEWAY);
+        NodeConsoleLink impostor = new NodeConsoleLink(withConsoles(demo.hypervisor(), guest), impostorEtc, "127.0.0.1",
+                "", 0, HEARTBEAT, 1000);
+        try {
+            ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY))
+                    .sslContext(), 1000, 2000, HEARTBEAT);
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> client.openConsole(impostor.advertised(), "node-a", DemoHypervisor.KIOSK));
+            assertEquals(Reason.UNAVAILABLE, e.reason(), e.getMessage());
+            assertEquals(0, guest.connections.size());
+        } finally {
+            impostor.deactivate();
+        }
+    }
+
     @Test
     void aPeerThatIsNotTheNodeItShouldBeIsRefused() throws Exception {
-        Path otherEtc = peer(site, "node-b");
+        Path otherEtc = peer(site, "node-b", PeerRole.NODE);
         NodeConsoleLink nodeB = new NodeConsoleLink(withConsoles(demo.hypervisor(), guest), otherEtc, "127.0.0.1", "",
                 0, HEARTBEAT, 1000);
         try {
-            ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
-                    2000, HEARTBEAT);
+            ConsoleLinkClient client = new ConsoleLinkClient(
+                    LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY)).sslContext(), 1000, 2000, HEARTBEAT);
             HypervisorException e = assertThrows(HypervisorException.class,
                     () -> client.openConsole(nodeB.advertised(), "node-a", DemoHypervisor.KIOSK));
             assertEquals(Reason.UNAVAILABLE, e.reason());
@@ -216,8 +256,8 @@ class ConsoleLinkTest {
     @Test
     void aNodeThatGoesSilentEndsTheStreamWithinTheBound() throws Exception {
         try (BlackHole path = new BlackHole(node.advertised())) {
-            ConsoleLinkClient client = new ConsoleLinkClient(LinkTls.load(peer(site, "gateway-2")).sslContext(), 1000,
-                    2000, HEARTBEAT);
+            ConsoleLinkClient client = new ConsoleLinkClient(
+                    LinkTls.load(peer(site, "gateway-2", PeerRole.GATEWAY)).sslContext(), 1000, 2000, HEARTBEAT);
             SerialConsole console = client.openConsole(path.address(), "node-a", DemoHypervisor.KIOSK);
             Socket vm = guest.next();
             vm.getOutputStream().write('x');
@@ -311,10 +351,12 @@ class ConsoleLinkTest {
         return pki;
     }
 
-    /** The etc of peer {@code id} with its link material from {@code ca} (as link-cert-issue + link-cert-install do). */
-    Path peer(SitePki ca, String id) throws Exception {
-        Path etc = Files.createDirectories(dir.resolve(ca.etc().getFileName() + "-" + id));
-        SitePki.Issued issued = ca.issue(id, List.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
+    /** The etc of peer {@code id} with its link material of {@code role} from {@code ca} (as link-cert-issue + link-cert-install do). */
+    Path peer(SitePki ca, String id, PeerRole role) throws Exception {
+        // <ca>-<id>, and the role too when it is not the usual one for that id (the tests reuse setUp's node-a etc)
+        boolean usual = role == (id.startsWith("node") ? PeerRole.NODE : PeerRole.GATEWAY);
+        Path etc = Files.createDirectories(dir.resolve(ca.etc().getFileName() + "-" + id + (usual ? "" : "-" + role.label())));
+        SitePki.Issued issued = ca.issue(id, role, List.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
         new SitePki(etc).install(issued.key(), issued.chain(), ca.caCertificate());
         return etc;
     }

@@ -14,6 +14,7 @@ import org.apache.cxf.jaxrs.client.JAXRSClientFactoryBean;
 import org.apache.cxf.jaxrs.lifecycle.SingletonResourceProvider;
 import org.vamt.remote.NodeHypervisor;
 import org.vamt.remote.NodeLink;
+import org.vamt.remote.internal.link.PeerRole;
 import org.vamt.remote.internal.link.TestLinkCa;
 
 /**
@@ -38,22 +39,27 @@ final class LinkFixture implements AutoCloseable {
     }
 
     /**
-     * A peer's link intent: {@code id}'s certificate from {@code ca}, serving on {@code port}. Connecting
-     * includes the TLS handshake, whose first run (cold crypto code) takes long on a busy machine.
+     * A peer's link intent: {@code id}'s certificate from {@code ca} in {@code role}, serving on {@code port}.
+     * Connecting includes the TLS handshake, whose first run (cold crypto code) takes long on a busy machine.
      */
-    MutualTlsIntent peer(TestLinkCa ca, String id, int port, int callTimeoutMillis) throws Exception {
-        return peer(ca, id, port, 2_000, callTimeoutMillis);
+    MutualTlsIntent peer(TestLinkCa ca, String id, PeerRole role, int port, int callTimeoutMillis) throws Exception {
+        return peer(ca, id, role, port, 2_000, callTimeoutMillis);
     }
 
-    MutualTlsIntent peer(TestLinkCa ca, String id, int port, int connectTimeoutMillis, int callTimeoutMillis)
-            throws Exception {
-        return new MutualTlsIntent(ca.issue(dir.resolve(id + "-" + System.nanoTime()), id), "127.0.0.1", "", port,
-                connectTimeoutMillis, callTimeoutMillis);
+    MutualTlsIntent peer(TestLinkCa ca, String id, PeerRole role, int port, int connectTimeoutMillis,
+            int callTimeoutMillis) throws Exception {
+        return new MutualTlsIntent(ca.issue(dir.resolve(id + "-" + System.nanoTime()), id, role), "127.0.0.1", "",
+                port, connectTimeoutMillis, callTimeoutMillis);
     }
 
-    /** A node serving {@code node} on a free port, as provider-rs exports it; closed with the fixture. */
+    /** A node serving {@code node} on a free port with a node's certificate, as provider-rs exports it. */
     Served serve(NodeLink node, String nodeId) throws Exception {
-        MutualTlsIntent tls = peer(site, nodeId, freePort(), 3000);
+        return serve(node, nodeId, PeerRole.NODE);
+    }
+
+    /** A node serving {@code node} with a certificate of {@code role}; closed with the fixture. */
+    Served serve(NodeLink node, String nodeId, PeerRole role) throws Exception {
+        MutualTlsIntent tls = peer(site, nodeId, role, freePort(), 3000);
         AutoCloseable listener = tls.listen();
         JAXRSServerFactoryBean factory = new JAXRSServerFactoryBean();
         Bus bus = BusFactory.newInstance().createBus();
@@ -95,9 +101,9 @@ final class LinkFixture implements AutoCloseable {
         return factory.create(NodeLink.class);
     }
 
-    /** A gateway of the site CA. */
+    /** A gateway of the site CA (a gateway's certificate). */
     NodeHypervisor gateway(String address, String nodeId, int callTimeoutMillis) throws Exception {
-        return client(peer(site, "gateway", freePort(), callTimeoutMillis), address, nodeId);
+        return client(peer(site, "gateway", PeerRole.GATEWAY, freePort(), callTimeoutMillis), address, nodeId);
     }
 
     @Override

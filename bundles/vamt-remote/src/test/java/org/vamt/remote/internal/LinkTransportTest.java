@@ -35,6 +35,7 @@ import org.vamt.remote.NodeHypervisor;
 import org.vamt.remote.internal.LinkCodec.Answer;
 import org.vamt.remote.internal.LinkCodec.Call;
 import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.PeerRole;
 import org.vamt.remote.internal.link.TestLinkCa;
 
 /**
@@ -106,7 +107,7 @@ class LinkTransportTest {
 
     @Test
     void aBatchIsAnsweredInOrderAndBadCallsGetTheirReason() throws Exception {
-        MutualTlsIntent gateway = link.peer(link.site, "gateway", LinkFixture.freePort(), 3000);
+        MutualTlsIntent gateway = link.peer(link.site, "gateway", PeerRole.GATEWAY, LinkFixture.freePort(), 3000);
         LinkedNode.class.getDeclaredMethods();   // (the view's batch call is what a gateway uses for several calls)
         java.lang.reflect.Method call = LinkedNode.class.getDeclaredMethod("call", List.class);
         call.setAccessible(true);
@@ -132,17 +133,50 @@ class LinkTransportTest {
     @Test
     void aGatewayOfAnotherCaIsRefusedBeforeTheNodeRunsAnything() throws Exception {
         TestLinkCa stranger = new TestLinkCa("another site");
-        NodeHypervisor intruder = LinkFixture.client(link.peer(stranger, "gateway", LinkFixture.freePort(), 3000),
+        NodeHypervisor intruder = LinkFixture.client(link.peer(stranger, "gateway", PeerRole.GATEWAY, LinkFixture.freePort(), 3000),
                 node.address(), "node-a");
         HypervisorException e = assertThrows(HypervisorException.class, intruder::listMachines);
         assertEquals(Reason.UNAVAILABLE, e.reason());
         assertEquals(0, served.get(), "the node's code never ran");
     }
 
+    /** A compromised node's certificate (serverAuth only) cannot call another node: refused in the handshake. */
+    @Test
+    void aNodesCertificateCannotCallAnotherNode() throws Exception {
+        NodeHypervisor otherNode = LinkFixture.client(link.peer(link.site, "node-b", PeerRole.NODE,
+                LinkFixture.freePort(), 3000), node.address(), "node-a");
+        HypervisorException e = assertThrows(HypervisorException.class, otherNode::listMachines);
+        assertEquals(Reason.UNAVAILABLE, e.reason(), e.getMessage());
+        HypervisorException power = assertThrows(HypervisorException.class,
+                () -> otherNode.powerOff(DemoHypervisor.DESKTOP_01));
+        assertEquals(Reason.UNAVAILABLE, power.reason(), power.getMessage());
+        assertEquals(0, served.get(), "the node's code never ran");
+        assertEquals(demo.hypervisor().listMachines(), link.gateway(node.address(), "node-a", 3000).listMachines(),
+                "a gateway's certificate is served");
+        assertTrue(served.get() > 0, "and the node's code ran for it");
+    }
+
+    /** A gateway's certificate (clientAuth only) cannot serve as a node, even under the node's name. */
+    @Test
+    void aGatewaysCertificateCannotPoseAsANode() throws Exception {
+        AtomicInteger posed = new AtomicInteger();
+        LinkFixture.Served impostor = link.serve(new NodeExport(demo.hypervisor(), "node-b") {
+            @Override
+            public byte[] calls(byte[] request) {
+                posed.incrementAndGet();
+                return super.calls(request);
+            }
+        }, "node-b", PeerRole.GATEWAY);
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> link.gateway(impostor.address(), "node-b", 3000).listMachines());
+        assertEquals(Reason.UNAVAILABLE, e.reason(), e.getMessage());
+        assertEquals(0, posed.get(), "the gateway sent no call to it");
+    }
+
     @Test
     void aClientWithoutACertificateGetsNothing() throws Exception {
         // trusts the site CA (so the server's certificate is fine) but has no key of its own
-        LinkTls gatewayTls = link.site.issue(dir.resolve("no-key"), "gateway");
+        LinkTls gatewayTls = link.site.issue(dir.resolve("no-key"), "gateway", PeerRole.GATEWAY);
         SSLContext noKey = SSLContext.getInstance("TLSv1.3");
         noKey.init(null, gatewayTls.trustManagers(), null);
         String answer;
@@ -220,7 +254,7 @@ class LinkTransportTest {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            NodeHypervisor remote = LinkFixture.client(link.peer(link.site, "gateway", LinkFixture.freePort(), 500, 700),
+            NodeHypervisor remote = LinkFixture.client(link.peer(link.site, "gateway", PeerRole.GATEWAY, LinkFixture.freePort(), 500, 700),
                     "https://127.0.0.1:" + silent.getLocalPort() + "/vamt/node/node-a", "node-a");
             long t0 = System.nanoTime();
             HypervisorException e = assertThrows(HypervisorException.class, remote::listMachines);
@@ -233,7 +267,7 @@ class LinkTransportTest {
 
     @Test
     void neverServesOnTheWildcardAddress() throws Exception {
-        MutualTlsIntent wildcard = new MutualTlsIntent(link.site.issue(dir.resolve("w"), "node-w"), "0.0.0.0", "",
+        MutualTlsIntent wildcard = new MutualTlsIntent(link.site.issue(dir.resolve("w"), "node-w", PeerRole.NODE), "0.0.0.0", "",
                 LinkFixture.freePort(), 500, 500);
         assertThrows(IllegalArgumentException.class, wildcard::listen);
     }

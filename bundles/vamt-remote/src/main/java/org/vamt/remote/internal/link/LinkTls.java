@@ -45,9 +45,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * The TLS material of this peer's node-gateway link, read from {@code ${karaf.etc}}: its own key
  * and certificate ({@value #KEYSTORE}, password in {@value #PASSWORD_FILE}), the site CA that is
  * the link's only trust anchor ({@value #CA}), and the CA's optional revocation list ({@value #CRL}).
- * Every peer is client and server, so one context serves both ends and a peer is accepted only
- * with a certificate chain to the site CA that the list does not revoke. The list is read again
- * when its file changes, so a revocation takes effect on the next handshake without a restart.
+ * One context serves both ends: a peer is accepted only with a certificate chain to the site CA that
+ * the list does not revoke, and only in the role its certificate names ({@link PeerRole}): a client
+ * must be a gateway (clientAuth), a server a node (serverAuth). The list is read again when its file
+ * changes, so a revocation takes effect on the next handshake without a restart.
  */
 public final class LinkTls {
     public static final String KEYSTORE = "vamt-link.p12";
@@ -357,39 +358,62 @@ public final class LinkTls {
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
             current().checkClientTrusted(chain, authType, socket);
+            requireRole(chain, false);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
             current().checkServerTrusted(chain, authType, socket);
+            requireRole(chain, true);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
             current().checkClientTrusted(chain, authType, engine);
+            requireRole(chain, false);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
             current().checkServerTrusted(chain, authType, engine);
+            requireRole(chain, true);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             current().checkClientTrusted(chain, authType);
+            requireRole(chain, false);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             current().checkServerTrusted(chain, authType);
+            requireRole(chain, true);
         }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return anchors.toArray(X509Certificate[]::new);
+        }
+    }
+
+    /**
+     * A link server must hold a node's certificate (serverAuth) and a client a gateway's (clientAuth),
+     * named in its extended key usage. JSSE's own check lets a certificate without that extension (or
+     * with anyExtendedKeyUsage) be both; on the link a role is always explicit.
+     */
+    static void requireRole(X509Certificate[] chain, boolean server) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw new CertificateException("the link peer presented no certificate");
+        }
+        PeerRole role = PeerRole.of(chain[0]).orElse(null);
+        if (role == null || (server ? !role.serves() : !role.calls())) {
+            throw new CertificateException("the link peer '" + peerId(chain[0]) + "' presented a certificate of role "
+                    + PeerRole.describe(chain[0]) + (server ? ", not a node's (serverAuth): it cannot serve the link"
+                    : ", not a gateway's (clientAuth): it cannot call nodes"));
         }
     }
 }

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -114,7 +115,7 @@ public final class SitePki {
     }
 
     /** One line of the CA's index. */
-    public record IssuedRecord(BigInteger serial, String id, Instant notBefore, Instant notAfter,
+    public record IssuedRecord(BigInteger serial, String id, PeerRole role, Instant notBefore, Instant notAfter,
             Instant revokedAt, String sha256) {
         public String status(Instant now) {
             return revokedAt != null ? "revoked" : now.isAfter(notAfter) ? "expired" : "valid";
@@ -179,14 +180,17 @@ public final class SitePki {
     }
 
     /**
-     * Issues a certificate for peer {@code id} (CN and DNS name {@code id}, plus {@code ips}), records it in
-     * the index and returns it with its new key. Another valid certificate of the same peer stays valid
-     * (renewal: revoke the old one once the new one is installed).
+     * Issues a certificate for peer {@code id} (CN and DNS name {@code id}, plus {@code ips}) in {@code role}
+     * (its extended key usage), records it in the index and returns it with its new key. Another valid
+     * certificate of the same peer stays valid (renewal: revoke the old one once the new one is installed).
      */
-    public Issued issue(String id, List<InetAddress> ips, Duration validity)
+    public Issued issue(String id, PeerRole role, List<InetAddress> ips, Duration validity)
             throws IOException, GeneralSecurityException {
         synchronized (WRITERS) {
             requirePeerId(id);
+            if (role == null) {
+                throw new IllegalArgumentException("give the role of " + id + ": node, gateway or both");
+            }
             requirePositive(validity);
             KeyStore caStore = caKeystore();
             char[] caPassword = readPassword(etc.resolve(CA_KEYSTORE_PASSWORD));
@@ -209,9 +213,11 @@ public final class SitePki {
                 JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                // every peer is both: a node serves gateways and a gateway calls nodes, and both ends present one
-                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+                // the role: a node's certificate serves (serverAuth) and cannot call other nodes, a gateway's
+                // calls (clientAuth) and cannot pose as a node
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(role.purposes().stream()
+                        .map(oid -> KeyPurposeId.getInstance(new ASN1ObjectIdentifier(oid)))
+                        .toArray(KeyPurposeId[]::new)));
                 List<GeneralName> names = new ArrayList<>();
                 names.add(new GeneralName(GeneralName.dNSName, id));
                 for (InetAddress ip : ips) {
@@ -227,7 +233,7 @@ public final class SitePki {
             }
             Index index = readIndex();
             List<IssuedRecord> records = new ArrayList<>(index.records());
-            records.add(new IssuedRecord(serial, id, cert.getNotBefore().toInstant(), notAfter.truncatedTo(
+            records.add(new IssuedRecord(serial, id, role, cert.getNotBefore().toInstant(), notAfter.truncatedTo(
                     java.time.temporal.ChronoUnit.SECONDS), null, sha256(cert)));
             writeIndex(new Index(index.crlNumber(), records));
             return new Issued(id, pair.getPrivate(), List.of(cert, ca));
@@ -268,7 +274,7 @@ public final class SitePki {
             List<IssuedRecord> records = new ArrayList<>();
             for (IssuedRecord r : index.records()) {
                 records.add(revokedNow.contains(r)
-                        ? new IssuedRecord(r.serial(), r.id(), r.notBefore(), r.notAfter(), now, r.sha256()) : r);
+                        ? new IssuedRecord(r.serial(), r.id(), r.role(), r.notBefore(), r.notAfter(), now, r.sha256()) : r);
             }
             Index next = new Index(index.crlNumber(), records);
             writeIndex(next);
@@ -398,7 +404,7 @@ public final class SitePki {
                         + leaf.getIssuerX500Principal().getName() + ", not directly by " + subject(ca)
                         + "; give the issuing CA's certificate with --ca");
             }
-            requireLinkUse(leaf);
+            requireRole(leaf);
             X509Certificate current = Files.exists(etc.resolve(CA_PEM)) ? readCaPem(etc.resolve(CA_PEM)) : null;
             if (holdsCa() && !caCertificate().equals(ca)) {
                 throw new IllegalArgumentException("this peer holds the link CA " + subject(caCertificate())
@@ -574,13 +580,39 @@ public final class SitePki {
         }
     }
 
-    private static void requireLinkUse(X509Certificate leaf) throws GeneralSecurityException {
-        List<String> uses = leaf.getExtendedKeyUsage();
-        if (uses != null && !(uses.contains(KeyPurposeId.id_kp_serverAuth.getId())
-                && uses.contains(KeyPurposeId.id_kp_clientAuth.getId()))) {
-            throw new IllegalArgumentException("the certificate " + subject(leaf) + " is not for both TLS server and "
-                    + "client authentication (extended key usage); every peer of the link is both");
+    /**
+     * The certificate must name its link role in its extended key usage, and fit what this peer is.
+     * Checked at install, so a wrong certificate is refused here and not by every other peer at each handshake.
+     */
+    private void requireRole(X509Certificate leaf) throws GeneralSecurityException {
+        Optional<PeerRole> role = PeerRole.of(leaf);
+        if (role.isEmpty()) {
+            throw new IllegalArgumentException("the certificate " + subject(leaf) + " names no link role in its extended "
+                    + "key usage: a node's needs serverAuth, a gateway's clientAuth (both only for a host that is both)");
         }
+        requireFitsThisPeer(role.get(), subject(leaf));
+    }
+
+    /**
+     * Refuses a certificate of {@code role} (named {@code what}) when this peer needs another: a node
+     * serverAuth, a gateway clientAuth, from the configuration its features installed ({@link PeerRole#ofPeer}).
+     */
+    public void requireFitsThisPeer(PeerRole role, String what) {
+        Optional<PeerRole> needed = PeerRole.ofPeer(etc);
+        if (needed.isPresent() && !role.covers(needed.get())) {
+            throw new IllegalArgumentException("this peer is " + (needed.get() == PeerRole.BOTH ? "a node and a gateway"
+                    : "a " + needed.get().label()) + " (" + configOf(needed.get()) + "), its certificate needs extended "
+                    + "key usage " + needed.get().usages() + "; " + what + " is of role " + role.label() + " ("
+                    + role.usages() + "): issue it with --role " + needed.get().label());
+        }
+    }
+
+    private String configOf(PeerRole role) {
+        return switch (role) {
+            case NODE -> etc.resolve(PeerRole.NODE_CONFIG).toString();
+            case GATEWAY -> etc.resolve(PeerRole.GATEWAY_CONFIG).toString();
+            case BOTH -> etc.resolve(PeerRole.NODE_CONFIG) + " and " + etc.resolve(PeerRole.GATEWAY_CONFIG);
+        };
     }
 
     private static boolean selfSigned(X509Certificate cert) {
@@ -702,7 +734,7 @@ public final class SitePki {
     }
 
     private static final String INDEX_HEADER = "# vAMT link CA: issued certificates. serial peer-id not-before not-after "
-            + "revoked-at|- sha-256 (written by vamt:link-* commands; do not edit)";
+            + "revoked-at|- sha-256 role (written by vamt:link-* commands; do not edit)";
 
     private Index readIndex() throws IOException {
         Path file = etc.resolve(CA_INDEX);
@@ -719,8 +751,10 @@ public final class SitePki {
             try {
                 if (f[0].equals("crl-number") && f.length == 2) {
                     crlNumber = new BigInteger(f[1]);
-                } else if (f.length == 6) {
-                    records.add(new IssuedRecord(new BigInteger(f[0], 16), f[1], Instant.parse(f[2]),
+                } else if (f.length == 6 || f.length == 7) {
+                    // a line without a role is from before roles, when every certificate was issued for both
+                    records.add(new IssuedRecord(new BigInteger(f[0], 16), f[1],
+                            f.length == 7 ? PeerRole.parse(f[6]) : PeerRole.BOTH, Instant.parse(f[2]),
                             Instant.parse(f[3]), f[4].equals("-") ? null : Instant.parse(f[4]), f[5]));
                 } else {
                     throw new IOException("bad line in " + file + ": " + line);
@@ -738,7 +772,7 @@ public final class SitePki {
         for (IssuedRecord r : index.records()) {
             out.append(r.serialHex()).append(' ').append(r.id()).append(' ').append(r.notBefore()).append(' ')
                     .append(r.notAfter()).append(' ').append(r.revokedAt() == null ? "-" : r.revokedAt().toString())
-                    .append(' ').append(r.sha256()).append('\n');
+                    .append(' ').append(r.sha256()).append(' ').append(r.role().label()).append('\n');
         }
         DurableFiles.replace(etc.resolve(CA_INDEX), out.toString().getBytes(StandardCharsets.UTF_8));
     }

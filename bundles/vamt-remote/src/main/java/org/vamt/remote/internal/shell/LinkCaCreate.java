@@ -24,8 +24,8 @@ public class LinkCaCreate extends LinkCommand {
         System.out.println("SHA-256 " + SitePki.sha256(ca));
         System.out.println("Its key is in " + pki.etc().resolve(SitePki.CA_KEYSTORE) + " (password in "
                 + SitePki.CA_KEYSTORE_PASSWORD + "): keep a backup offline; it never leaves this peer.");
-        System.out.println("Next: vamt:link-cert-issue --install <this peer's id>, then vamt:link-cert-issue <id> for "
-                + "every other node and gateway.");
+        System.out.println("Next: vamt:link-cert-issue --role gateway --install <this peer's id> (or --role node), then "
+                + "vamt:link-cert-issue --role node|gateway <id> for every other node and gateway.");
         return null;
     }
 }

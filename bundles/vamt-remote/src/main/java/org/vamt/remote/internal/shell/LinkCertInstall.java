@@ -8,12 +8,15 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
+import org.vamt.remote.internal.link.PeerRole;
 import org.vamt.remote.internal.link.SitePki;
 
 /**
  * Installs this peer's link identity from a PKCS12 bundle: one of {@code vamt:link-cert-issue}, or one an
  * operator made with their own PKI (then with {@code --ca} when the bundle does not carry its CA). The
- * key is stored under this peer's own random password (owner-only password file); the bundle's password is not kept.
+ * certificate's extended key usage must fit this peer: serverAuth on a node, clientAuth on a gateway
+ * (see {@link org.vamt.remote.internal.link.PeerRole#ofPeer}). The key is stored under this peer's own
+ * random password (owner-only password file); the bundle's password is not kept.
  */
 @Command(scope = "vamt", name = "link-cert-install", description = "Installs this peer's link certificate from a "
         + "PKCS12 bundle (from vamt:link-cert-issue, or made with your own PKI)")
@@ -57,6 +60,7 @@ public class LinkCertInstall extends LinkCommand {
                 + SitePki.hex(installed.certificate().getSerialNumber()) + ", valid until "
                 + installed.certificate().getNotAfter().toInstant());
         System.out.println("SHA-256 " + SitePki.sha256(installed.certificate()));
+        System.out.println("Role: " + PeerRole.describe(installed.certificate()));
         System.out.println("The link trusts the CA " + SitePki.subject(installed.ca()) + " (SHA-256 "
                 + SitePki.sha256(installed.ca()) + ")");
         if (installed.trustAnchorChanged()) {

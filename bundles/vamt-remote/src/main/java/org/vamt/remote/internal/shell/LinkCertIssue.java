@@ -14,12 +14,16 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.PeerRole;
 import org.vamt.remote.internal.link.SitePki;
 
 /**
- * Issues a peer's link certificate on the CA peer. With {@code --install} it becomes this peer's own
- * identity; otherwise it goes into a PKCS12 bundle whose one-time password is printed once on the console
- * (never logged, never stored: the key is in the bundle only, encrypted with it).
+ * Issues a peer's link certificate on the CA peer, in the role the operator names: a node's certificate
+ * serves the link and cannot call other nodes, a gateway's calls nodes and cannot pose as one. The role
+ * has no default: the CA peer cannot know what the peer is, and a wrong default would either re-open the
+ * hole roles close ({@code both}) or make a certificate its peer refuses to install. With {@code --install}
+ * it becomes this peer's own identity; otherwise it goes into a PKCS12 bundle whose one-time password is
+ * printed once on the console (never logged, never stored: the key is in the bundle only, encrypted with it).
  */
 @Command(scope = "vamt", name = "link-cert-issue", description = "Issues the link certificate of a node or gateway "
         + "(on the CA peer): a password-protected bundle to copy to it, or with --install this peer's own")
@@ -31,6 +35,10 @@ public class LinkCertIssue extends LinkCommand {
     @Argument(index = 0, name = "id", required = true, description = "The peer's id: a node's vamt.node.id, a "
             + "gateway's name")
     String id;
+
+    @Option(name = "-r", aliases = "--role", required = true, description = "What the peer is: node (serves the "
+            + "link; serverAuth), gateway (calls nodes; clientAuth), or both for a host that really is both")
+    String role;
 
     @Option(name = "--ip", multiValued = true, description = "An IP address the peer is reached at (repeatable)")
     List<String> ips = new ArrayList<>();
@@ -46,17 +54,22 @@ public class LinkCertIssue extends LinkCommand {
 
     @Override
     protected Object run(SitePki pki) throws Exception {
+        PeerRole peerRole = PeerRole.parse(role);
         List<InetAddress> addresses = new ArrayList<>();
         for (String ip : ips) {
             addresses.add(literal(ip));
         }
         Path bundle = out != null ? Paths.get(out).toAbsolutePath()
                 : pki.etc().toAbsolutePath().getParent().resolve(id + "-link.p12");
+        if (install) {
+            pki.requireFitsThisPeer(peerRole, "the certificate of " + id);   // before issuing one it cannot use
+        }
         if (!install && java.nio.file.Files.exists(bundle)) {
             throw new IllegalStateException(bundle + " already exists; remove it or give another file with --out");
         }
-        SitePki.Issued issued = pki.issue(id, addresses, Duration.ofDays(days));
-        System.out.println("Issued the link certificate of " + id + ": serial " + SitePki.hex(issued.certificate()
+        SitePki.Issued issued = pki.issue(id, peerRole, addresses, Duration.ofDays(days));
+        System.out.println("Issued the link certificate of " + peerRole.label() + " " + id + " (extended key usage "
+                + peerRole.usages() + "): serial " + SitePki.hex(issued.certificate()
                 .getSerialNumber()) + ", valid until " + issued.certificate().getNotAfter().toInstant());
         System.out.println("SHA-256 " + SitePki.sha256(issued.certificate()));
         if (install) {

@@ -46,13 +46,13 @@ class SitePkiTest {
     private SitePki caPeer(String dirName) throws Exception {
         SitePki ca = new SitePki(dir.resolve(dirName));
         ca.createCa("vAMT link CA", SitePki.DEFAULT_CA_VALIDITY);
-        SitePki.Issued own = ca.issue("gateway-1", List.of(), SitePki.DEFAULT_PEER_VALIDITY);
+        SitePki.Issued own = ca.issue("gateway-1", PeerRole.GATEWAY, List.of(), SitePki.DEFAULT_PEER_VALIDITY);
         ca.install(own.key(), own.chain(), own.chain().get(1));
         return ca;
     }
 
-    private SitePki peerFromBundle(SitePki ca, String id) throws Exception {
-        SitePki.Issued issued = ca.issue(id, List.of(InetAddress.getByName("127.0.0.1")), SitePki.DEFAULT_PEER_VALIDITY);
+    private SitePki peerFromBundle(SitePki ca, String id, PeerRole role) throws Exception {
+        SitePki.Issued issued = ca.issue(id, role, List.of(InetAddress.getByName("127.0.0.1")), SitePki.DEFAULT_PEER_VALIDITY);
         Path bundle = dir.resolve(id + "-link.p12");
         char[] password = SitePki.newPassword();
         String typed = new String(password);
@@ -65,16 +65,19 @@ class SitePkiTest {
     @Test
     void aPeerInstalledFromABundleAndTheCaPeerMeetWithClientCertificates() throws Exception {
         SitePki ca = caPeer();
-        SitePki node = peerFromBundle(ca, "node-a");
+        SitePki node = peerFromBundle(ca, "node-a", PeerRole.NODE);
         LinkTls gateway = LinkTls.load(ca.etc());
         LinkTls nodeTls = LinkTls.load(node.etc());
-        assertEquals("node-a", handshake(gateway, nodeTls), "the gateway sees the node's certificate");
         assertEquals("gateway-1", handshake(nodeTls, gateway), "the node sees the gateway's certificate");
+        assertThrows(IOException.class, () -> handshake(gateway, nodeTls), "roles: a node does not call, a gateway does "
+                + "not serve");
 
         X509Certificate cert = nodeTls.certificate();
         assertEquals("CN=node-a,O=vAMT link", cert.getSubjectX500Principal().getName());
         assertEquals("EC", cert.getPublicKey().getAlgorithm());
-        assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), cert.getExtendedKeyUsage());
+        assertEquals(List.of(PeerRole.SERVER_AUTH), cert.getExtendedKeyUsage(), "a node's certificate serves only");
+        assertEquals(List.of(PeerRole.CLIENT_AUTH), gateway.certificate().getExtendedKeyUsage(),
+                "a gateway's certificate calls only");
         assertEquals(Set.of("node-a", "127.0.0.1"), cert.getSubjectAlternativeNames().stream()
                 .map(n -> n.get(1).toString()).collect(Collectors.toSet()));
         assertEquals(-1, cert.getBasicConstraints(), "a peer is no CA");
@@ -102,20 +105,23 @@ class SitePkiTest {
         SitePki ca = caPeer();
         SitePki stranger = new SitePki(dir.resolve("stranger"));
         stranger.createCa("another site", SitePki.DEFAULT_CA_VALIDITY);
-        SitePki.Issued own = stranger.issue("node-a", List.of(), SitePki.DEFAULT_PEER_VALIDITY);
+        // both: the stranger is refused for its CA, not for its role
+        SitePki.Issued own = stranger.issue("node-a", PeerRole.BOTH, List.of(), SitePki.DEFAULT_PEER_VALIDITY);
         stranger.install(own.key(), own.chain(), own.chain().get(1));
         LinkTls gateway = LinkTls.load(ca.etc());
+        LinkTls node = LinkTls.load(peerFromBundle(ca, "node-b", PeerRole.NODE).etc());
         LinkTls strangerTls = LinkTls.load(stranger.etc());
-        assertThrows(IOException.class, () -> handshake(gateway, strangerTls), "a client of another CA");
+        assertEquals("gateway-1", handshake(node, gateway));
+        assertThrows(IOException.class, () -> handshake(node, strangerTls), "a client of another CA");
         assertThrows(IOException.class, () -> handshake(strangerTls, gateway), "a server of another CA");
     }
 
     @Test
     void aRevokedPeerIsRefusedOncePeersInstallTheNewCrl() throws Exception {
         SitePki ca = caPeer();
-        SitePki node = peerFromBundle(ca, "node-a");
-        SitePki otherGateway = peerFromBundle(ca, "gateway-2");
-        assertEquals("node-a", handshake(LinkTls.load(otherGateway.etc()), LinkTls.load(node.etc())));
+        SitePki node = peerFromBundle(ca, "node-a", PeerRole.NODE);
+        SitePki otherGateway = peerFromBundle(ca, "gateway-2", PeerRole.GATEWAY);
+        assertEquals("gateway-2", handshake(LinkTls.load(node.etc()), LinkTls.load(otherGateway.etc())));
 
         List<SitePki.IssuedRecord> revoked = ca.revoke("node-a");
         assertEquals(List.of("node-a"), revoked.stream().map(SitePki.IssuedRecord::id).toList());
@@ -123,10 +129,13 @@ class SitePkiTest {
                 "the CA peer's new CRL lists node-a's serial");
 
         // the CA peer refuses at once; another peer once it installed the CA peer's new CRL
-        assertThrows(IOException.class, () -> handshake(LinkTls.load(ca.etc()), LinkTls.load(node.etc())));
+        assertThrows(IOException.class, () -> handshake(LinkTls.load(node.etc()), LinkTls.load(ca.etc())));
+        SitePki nodeB = peerFromBundle(ca, "node-b", PeerRole.NODE);
+        assertEquals("gateway-2", handshake(LinkTls.load(node.etc()), LinkTls.load(otherGateway.etc())),
+                "gateway-2 has the old CRL yet");
         otherGateway.installCrl(ca.etc().resolve(LinkTls.CRL));
-        assertThrows(IOException.class, () -> handshake(LinkTls.load(otherGateway.etc()), LinkTls.load(node.etc())));
-        assertEquals("gateway-1", handshake(LinkTls.load(otherGateway.etc()), LinkTls.load(ca.etc())),
+        assertThrows(IOException.class, () -> handshake(LinkTls.load(node.etc()), LinkTls.load(otherGateway.etc())));
+        assertEquals("gateway-2", handshake(LinkTls.load(nodeB.etc()), LinkTls.load(otherGateway.etc())),
                 "a peer the CRL does not name still gets in");
 
         // an older CRL cannot bring node-a back, nor can a CRL signed by another CA replace it
@@ -151,7 +160,7 @@ class SitePkiTest {
     @Test
     void aBundleWithTheWrongPasswordIsRefusedAndNothingIsWritten() throws Exception {
         SitePki ca = caPeer();
-        SitePki.Issued issued = ca.issue("node-a", List.of(), SitePki.DEFAULT_PEER_VALIDITY);
+        SitePki.Issued issued = ca.issue("node-a", PeerRole.NODE, List.of(), SitePki.DEFAULT_PEER_VALIDITY);
         Path bundle = dir.resolve("node-a-link.p12");
         SitePki.writeBundle(bundle, issued, "right-password".toCharArray());
         assertEquals(OWNER_ONLY, Set.of(PosixFilePermissions.toString(Files.getPosixFilePermissions(bundle))));
@@ -168,13 +177,15 @@ class SitePkiTest {
     @Test
     void theIssuedCertificatesAreListedAfterAReopen() throws Exception {
         SitePki ca = caPeer();
-        peerFromBundle(ca, "node-a");
-        SitePki.Issued renewed = ca.issue("node-a", List.of(), Duration.ofDays(30));
+        peerFromBundle(ca, "node-a", PeerRole.NODE);
+        SitePki.Issued renewed = ca.issue("node-a", PeerRole.NODE, List.of(), Duration.ofDays(30));
         ca.revoke(SitePki.hex(renewed.certificate().getSerialNumber()));
 
         SitePki reopened = new SitePki(ca.etc());
         List<SitePki.IssuedRecord> issued = reopened.issued();
         assertEquals(List.of("gateway-1", "node-a", "node-a"), issued.stream().map(SitePki.IssuedRecord::id).toList());
+        assertEquals(List.of(PeerRole.GATEWAY, PeerRole.NODE, PeerRole.NODE),
+                issued.stream().map(SitePki.IssuedRecord::role).toList());
         Instant now = Instant.now();
         assertEquals(List.of("valid", "valid", "revoked"), issued.stream().map(r -> r.status(now)).toList());
         assertEquals(renewed.certificate().getSerialNumber(), issued.get(2).serial());
@@ -193,17 +204,17 @@ class SitePkiTest {
         assertTrue(twice.getMessage().contains("never overwritten"), twice.getMessage());
         assertTrue(java.util.Arrays.equals(key, Files.readAllBytes(ca.etc().resolve(SitePki.CA_KEYSTORE))));
 
-        SitePki node = peerFromBundle(ca, "node-a");
+        SitePki node = peerFromBundle(ca, "node-a", PeerRole.NODE);
         IllegalStateException notCa = assertThrows(IllegalStateException.class,
-                () -> node.issue("node-b", List.of(), SitePki.DEFAULT_PEER_VALIDITY));
+                () -> node.issue("node-b", PeerRole.NODE, List.of(), SitePki.DEFAULT_PEER_VALIDITY));
         assertTrue(notCa.getMessage().contains("does not hold the link CA"), notCa.getMessage());
         assertThrows(IllegalStateException.class, () -> node.createCa("mine", SitePki.DEFAULT_CA_VALIDITY),
                 "a peer that trusts a CA does not start another PKI by mistake");
         IllegalArgumentException badId = assertThrows(IllegalArgumentException.class,
-                () -> ca.issue("node a/../x", List.of(), SitePki.DEFAULT_PEER_VALIDITY));
+                () -> ca.issue("node a/../x", PeerRole.NODE, List.of(), SitePki.DEFAULT_PEER_VALIDITY));
         assertTrue(badId.getMessage().contains("is not a peer id"), badId.getMessage());
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                () -> ca.issue("node-b", List.of(), Duration.ofDays(20 * 365)));
+                () -> ca.issue("node-b", PeerRole.NODE, List.of(), Duration.ofDays(20 * 365)));
         assertTrue(tooLong.getMessage().contains("the link CA expires"), tooLong.getMessage());
     }
 
@@ -212,8 +223,8 @@ class SitePkiTest {
     void aCertificateFromTheOperatorsOwnPkiInstallsWithItsCaCertificate() throws Exception {
         LinkTlsTest.TestCa corporate = new LinkTlsTest.TestCa("Corporate Issuing CA");
         Path made = dir.resolve("made-elsewhere");
-        corporate.issueInto(made, "node-a");
-        corporate.issueInto(dir.resolve("gateway-1"), "gateway-1");
+        corporate.issueInto(made, "node-a", PeerRole.NODE);
+        corporate.issueInto(dir.resolve("gateway-1"), "gateway-1", PeerRole.GATEWAY);
         char[] madePassword = "link-test-password".toCharArray();
         KeyStore source = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(made.resolve(LinkTls.KEYSTORE))) {
@@ -238,7 +249,59 @@ class SitePkiTest {
 
         SitePki.Installed installed = node.install(bundle, operatorPassword, made.resolve(LinkTls.CA));
         assertEquals(corporate.certificate, installed.ca());
-        assertEquals("node-a", handshake(LinkTls.load(dir.resolve("gateway-1")), LinkTls.load(node.etc())));
+        assertEquals("gateway-1", handshake(LinkTls.load(node.etc()), LinkTls.load(dir.resolve("gateway-1"))));
+    }
+
+    /**
+     * A certificate of the operator's PKI installs only with the extended key usage of this peer's role,
+     * which the configuration its feature installed tells: serverAuth on a node, clientAuth on a gateway.
+     */
+    @Test
+    void anImportedCertificateNeedsTheExtendedKeyUsageOfThisPeersRole() throws Exception {
+        LinkTlsTest.TestCa corporate = new LinkTlsTest.TestCa("Corporate Issuing CA");
+        Path made = dir.resolve("made");
+        char[] password = "link-test-password".toCharArray();   // the TestCa's bundles (chain: leaf, CA)
+        corporate.issueInto(made.resolve("server"), "node-a", PeerRole.NODE);
+        corporate.issueInto(made.resolve("client"), "node-a", PeerRole.GATEWAY);
+        corporate.issueWithUsages(made.resolve("none"), "node-a");
+        corporate.issueWithUsages(made.resolve("any"), "node-a",
+                org.bouncycastle.asn1.x509.KeyPurposeId.anyExtendedKeyUsage.getId());
+        corporate.issueInto(made.resolve("both"), "node-a", PeerRole.BOTH);
+
+        Path nodeEtc = Files.createDirectories(dir.resolve("node-a"));
+        Files.writeString(nodeEtc.resolve(PeerRole.NODE_CONFIG), "vamt.node.id = node-a\n");
+        SitePki node = new SitePki(nodeEtc);
+        IllegalArgumentException client = assertThrows(IllegalArgumentException.class,
+                () -> node.install(made.resolve("client/vamt-link.p12"), password, null));
+        assertTrue(client.getMessage().contains("this peer is a node (" + nodeEtc.resolve(PeerRole.NODE_CONFIG)
+                + "), its certificate needs extended key usage serverAuth") && client.getMessage().contains("--role node"),
+                client.getMessage());
+        for (String roleless : List.of("none", "any")) {
+            IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                    () -> node.install(made.resolve(roleless + "/vamt-link.p12"), password, null));
+            assertTrue(none.getMessage().contains("names no link role"), none.getMessage());
+        }
+        assertFalse(Files.exists(nodeEtc.resolve(LinkTls.KEYSTORE)), "nothing was installed");
+        node.install(made.resolve("server/vamt-link.p12"), password, null);
+        assertEquals(PeerRole.NODE, PeerRole.of(LinkTls.load(nodeEtc).certificate()).orElseThrow());
+        node.install(made.resolve("both/vamt-link.p12"), password, null);   // explicitly both: fits a node too
+
+        Path gatewayEtc = Files.createDirectories(dir.resolve("gateway-1"));
+        Files.writeString(gatewayEtc.resolve(PeerRole.GATEWAY_CONFIG), "pollMillis = 1000\n");
+        SitePki gateway = new SitePki(gatewayEtc);
+        IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
+                () -> gateway.install(made.resolve("server/vamt-link.p12"), password, null));
+        assertTrue(server.getMessage().contains("needs extended key usage clientAuth"), server.getMessage());
+        gateway.install(made.resolve("client/vamt-link.p12"), password, null);
+
+        Path bothEtc = Files.createDirectories(dir.resolve("both"));
+        Files.writeString(bothEtc.resolve(PeerRole.NODE_CONFIG), "vamt.node.id = node-a\n");
+        Files.writeString(bothEtc.resolve(PeerRole.GATEWAY_CONFIG), "pollMillis = 1000\n");
+        IllegalArgumentException onlyOne = assertThrows(IllegalArgumentException.class,
+                () -> new SitePki(bothEtc).install(made.resolve("server/vamt-link.p12"), password, null));
+        assertTrue(onlyOne.getMessage().contains("a node and a gateway") && onlyOne.getMessage().contains("--role both"),
+                onlyOne.getMessage());
+        new SitePki(bothEtc).install(made.resolve("both/vamt-link.p12"), password, null);
     }
 
     /** Under a root and an intermediate, the link trusts the intermediate (the CA that signs peers), as LinkTls needs. */
@@ -289,10 +352,10 @@ class SitePkiTest {
     @Test
     void aRenewalReplacesThePeersCertificateAndTheOldOneCanThenBeRevoked() throws Exception {
         SitePki ca = caPeer();
-        SitePki node = peerFromBundle(ca, "node-a");
+        SitePki node = peerFromBundle(ca, "node-a", PeerRole.NODE);
         X509Certificate old = LinkTls.load(node.etc()).certificate();
         String password = Files.readString(node.etc().resolve(LinkTls.PASSWORD_FILE));
-        SitePki.Issued renewed = ca.issue("node-a", List.of(), SitePki.DEFAULT_PEER_VALIDITY);
+        SitePki.Issued renewed = ca.issue("node-a", PeerRole.NODE, List.of(), SitePki.DEFAULT_PEER_VALIDITY);
         Path bundle = dir.resolve("renewal.p12");
         SitePki.writeBundle(bundle, renewed, "renewal-password".toCharArray());
         node.install(bundle, "renewal-password".toCharArray(), null);
@@ -300,7 +363,7 @@ class SitePkiTest {
         assertEquals(password, Files.readString(node.etc().resolve(LinkTls.PASSWORD_FILE)),
                 "the peer's own keystore password is kept: one file replaced");
         ca.revoke(SitePki.hex(old.getSerialNumber()));
-        assertEquals("node-a", handshake(LinkTls.load(ca.etc()), LinkTls.load(node.etc())),
+        assertEquals("gateway-1", handshake(LinkTls.load(node.etc()), LinkTls.load(ca.etc())),
                 "the renewed certificate gets in after the old one is revoked");
     }
 }

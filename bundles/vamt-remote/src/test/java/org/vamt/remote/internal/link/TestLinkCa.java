@@ -10,9 +10,9 @@ public final class TestLinkCa {
         ca = new LinkTlsTest.TestCa(name);
     }
 
-    /** Writes {@code id}'s identity and this CA into {@code etc} and loads it as the product does. */
-    public LinkTls issue(Path etc, String id) throws Exception {
-        ca.issueInto(etc, id);
+    /** Writes {@code id}'s identity in {@code role} and this CA into {@code etc} and loads it as the product does. */
+    public LinkTls issue(Path etc, String id, PeerRole role) throws Exception {
+        ca.issueInto(etc, id, role);
         return LinkTls.load(etc);
     }
 }

@@ -18,6 +18,7 @@ import org.apache.karaf.shell.support.CommandException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vamt.remote.internal.link.LinkTls;
+import org.vamt.remote.internal.link.PeerRole;
 
 /**
  * The vamt:link-* commands as the console runs them (their execute(), on real files of two peers' etc
@@ -47,9 +48,10 @@ class LinkCommandsTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static LinkCertIssue issue(String id, boolean install, String out, String... ips) {
+    private static LinkCertIssue issue(String id, String role, boolean install, String out, String... ips) {
         LinkCertIssue c = new LinkCertIssue();
         c.id = id;
+        c.role = role;
         c.install = install;
         c.out = out;
         c.ips = List.of(ips);
@@ -65,15 +67,32 @@ class LinkCommandsTest {
 
     @Test
     void fromANewCaToARevokedNode() throws Exception {
-        Path gateway = dir.resolve("gateway-1/etc");
-        Path node = dir.resolve("node-a/etc");
+        // as the features leave them: the gateway's and the node's configuration say what each peer is
+        Path gateway = Files.createDirectories(dir.resolve("gateway-1/etc"));
+        Files.writeString(gateway.resolve(PeerRole.GATEWAY_CONFIG), "pollMillis = 1000\n");
+        Path node = Files.createDirectories(dir.resolve("node-a/etc"));
+        Files.writeString(node.resolve(PeerRole.NODE_CONFIG), "vamt.node.id = node-a\n");
         String created = run(new LinkCaCreate(), gateway);
         assertTrue(created.contains("Created the link CA CN=vAMT link CA,O=vAMT link"), created);
-        assertTrue(run(issue("gateway-1", true, null), gateway).contains("It is this peer's link certificate now"));
+        CommandException notAGateway = assertThrows(CommandException.class,
+                () -> run(issue("gateway-1", "node", true, null), gateway));
+        assertTrue(notAGateway.getMessage().contains("this peer is a gateway")
+                && notAGateway.getMessage().contains("--role gateway"), notAGateway.getMessage());
+        assertTrue(run(issue("gateway-1", "gateway", true, null), gateway).contains("It is this peer's link certificate now"));
+
+        // a gateway's certificate (of another id, so revoking node-a below stays one certificate): a node refuses it
+        Path wrongRole = dir.resolve("gateway-x.p12");
+        Matcher w = BUNDLE_PASSWORD.matcher(run(issue("gateway-x", "gateway", false, wrongRole.toString()), gateway));
+        assertTrue(w.find());
+        CommandException refused = assertThrows(CommandException.class, () -> run(install(wrongRole, w.group(1)), node));
+        assertTrue(refused.getMessage().contains("this peer is a node") && refused.getMessage().contains("serverAuth")
+                && refused.getMessage().contains("--role node"), refused.getMessage());
+        assertFalse(Files.exists(node.resolve(LinkTls.KEYSTORE)), "nothing installed");
 
         Path bundle = dir.resolve("node-a-link.p12");
-        String issued = run(issue("node-a", false, bundle.toString(), "127.0.0.1", "::1"), gateway);
-        assertTrue(issued.contains("Issued the link certificate of node-a: serial "), issued);
+        String issued = run(issue("node-a", "node", false, bundle.toString(), "127.0.0.1", "::1"), gateway);
+        assertTrue(issued.contains("Issued the link certificate of node node-a (extended key usage serverAuth): serial "),
+                issued);
         Matcher m = BUNDLE_PASSWORD.matcher(issued);
         assertTrue(m.find(), issued);
         String password = m.group(1);
@@ -82,20 +101,24 @@ class LinkCommandsTest {
         assertTrue(wrong.getMessage().contains("wrong password"), wrong.getMessage());
         String installed = run(install(bundle, password), node);
         assertTrue(installed.contains("This peer's link certificate is now CN=node-a,O=vAMT link"), installed);
+        assertTrue(installed.contains("Role: node (serverAuth)"), installed);
         assertTrue(installed.contains("The link trusts the CA CN=vAMT link CA,O=vAMT link"), installed);
         assertEquals("node-a", LinkTls.peerId(LinkTls.load(node).certificate()));
         assertNoFileHolds(password, dir);
 
         String list = run(new LinkCertList(), gateway);
         assertTrue(list.contains("This peer: CN=gateway-1,O=vAMT link"), list);
-        assertTrue(list.matches("(?s).*gateway-1\\s*\\|\\s*\\S+\\s*\\|\\s*valid.*"), list);
-        assertTrue(list.matches("(?s).*node-a\\s*\\|\\s*\\S+\\s*\\|\\s*valid.*"), list);
+        assertTrue(list.contains("Role: gateway (clientAuth)\n"), list);
+        assertTrue(list.matches("(?s).*gateway-1\\s*\\|\\s*gateway\\s*\\|\\s*\\S+\\s*\\|\\s*valid.*"), list);
+        assertTrue(list.matches("(?s).*gateway-x\\s*\\|\\s*gateway\\s*\\|\\s*\\S+\\s*\\|\\s*valid.*"), list);
+        assertTrue(list.matches("(?s).*node-a\\s*\\|\\s*node\\s*\\|\\s*\\S+\\s*\\|\\s*valid.*"), list);
 
         LinkCertRevoke revoke = new LinkCertRevoke();
         revoke.what = "node-a";
         String revoked = run(revoke, gateway);
         assertTrue(revoked.contains("Revoked the certificate of node-a") && revoked.contains("CRL number 2"), revoked);
-        assertTrue(run(new LinkCertList(), gateway).matches("(?s).*node-a\\s*\\|\\s*\\S+\\s*\\|\\s*revoked .*"));
+        assertTrue(run(new LinkCertList(), gateway).matches(
+                "(?s).*node-a\\s*\\|\\s*node\\s*\\|\\s*\\S+\\s*\\|\\s*revoked .*"));
 
         LinkCrlInstall crl = new LinkCrlInstall();
         crl.file = gateway.resolve(LinkTls.CRL).toString();
@@ -110,16 +133,19 @@ class LinkCommandsTest {
     void mistakesAreOneLineRefusals() throws Exception {
         Path gateway = dir.resolve("gateway-1/etc");
         Path node = dir.resolve("node-a/etc");
-        CommandException noCa = assertThrows(CommandException.class, () -> run(issue("node-a", false, null), node));
+        CommandException noCa = assertThrows(CommandException.class, () -> run(issue("node-a", "node", false, null), node));
         assertTrue(noCa.getMessage().contains("does not hold the link CA"), noCa.getMessage());
         run(new LinkCaCreate(), gateway);
         CommandException twice = assertThrows(CommandException.class, () -> run(new LinkCaCreate(), gateway));
         assertTrue(twice.getMessage().contains("never overwritten"), twice.getMessage());
         CommandException badIp = assertThrows(CommandException.class,
-                () -> run(issue("node-a", false, null, "node-a.example.org"), gateway));
+                () -> run(issue("node-a", "node", false, null, "node-a.example.org"), gateway));
         assertEquals("'node-a.example.org' is not an IP address", badIp.getMessage());
-        CommandException badId = assertThrows(CommandException.class, () -> run(issue("-x", false, null), gateway));
+        CommandException badId = assertThrows(CommandException.class, () -> run(issue("-x", "node", false, null), gateway));
         assertTrue(badId.getMessage().contains("is not a peer id"), badId.getMessage());
+        CommandException badRole = assertThrows(CommandException.class,
+                () -> run(issue("node-a", "server", false, null), gateway));
+        assertTrue(badRole.getMessage().startsWith("'server' is not a role: node"), badRole.getMessage());
         LinkCertRevoke revoke = new LinkCertRevoke();
         revoke.what = "node-z";
         CommandException unknown = assertThrows(CommandException.class, () -> run(revoke, gateway));
@@ -130,7 +156,7 @@ class LinkCommandsTest {
         Path bundle = dir.resolve("taken.p12");
         Files.writeString(bundle, "someone else's file");
         CommandException exists = assertThrows(CommandException.class,
-                () -> run(issue("node-a", false, bundle.toString()), gateway));
+                () -> run(issue("node-a", "node", false, bundle.toString()), gateway));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
         assertEquals("someone else's file", Files.readString(bundle));
         CommandException noPassword = assertThrows(CommandException.class, () -> run(install(bundle, null), node));
