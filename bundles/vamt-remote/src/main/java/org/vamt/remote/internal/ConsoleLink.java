@@ -22,9 +22,19 @@ import org.vamt.remote.internal.link.LinkTls;
  * everything AMT-facing (redirection listener, Digest, grants, audit); only the console's bytes
  * cross this link.
  *
+ * <p>IDE-R media go the other way round (the NBD server is the gateway's, the client is the node's
+ * QEMU), but the connections are still opened by the gateway: a MEDIA stream opens a <em>media door</em>
+ * on the node, a one-use-per-medium loopback listener for the VM's QEMU; the node answers the door's
+ * port and a random token in the first DATA frame, then sends a connection number (4 bytes) on that
+ * stream for every connection QEMU makes to the door. The gateway opens a MEDIA_CONNECTION stream
+ * for each (same VM, the token, the number) and relays it to its own NBD server. Closing the MEDIA
+ * stream (either side, or silence) closes the door and its connections.
+ *
  * <p>Wire format, after the TLS handshake (client certificate required, site CA only):
  * <pre>
- *   gateway → node   "VAMTCON1", kind (1 byte: 1 serial, 2 VNC), VM uuid (modified UTF-8, ≤ 64)
+ *   gateway → node   "VAMTCON1", kind (1 byte: 1 serial, 2 VNC, 3 media door, 4 media connection),
+ *                    VM uuid (modified UTF-8, ≤ 64); kind 4 adds the door's token (UTF) and the
+ *                    connection number (int)
  *   node → gateway   0 = open; else 1, the HypervisorException reason name, a message (UTF)
  *   then both ways   frames: DATA (0, unsigned short length, bytes) or PING (1)
  * </pre>
@@ -36,6 +46,10 @@ final class ConsoleLink {
     static final byte[] MAGIC = "VAMTCON1".getBytes(StandardCharsets.US_ASCII);
     static final int KIND_SERIAL = 1;
     static final int KIND_VNC = 2;
+    static final int KIND_MEDIA = 3;
+    static final int KIND_MEDIA_CONNECTION = 4;
+    /** Length of a media door's token: 128 random bits in hex. */
+    static final int TOKEN_LENGTH = 32;
     static final int STATUS_OPEN = 0;
     static final int STATUS_REFUSED = 1;
     static final int FRAME_DATA = 0;
@@ -154,6 +168,19 @@ final class ConsoleLink {
         boolean isClosed() {
             return socket.isClosed();
         }
+    }
+
+    /** Reads exactly {@code length} payload bytes; EOFException when the peer closed before. */
+    static byte[] readFully(Framed link, int length) throws IOException {
+        byte[] b = new byte[length];
+        for (int at = 0; at < length; ) {
+            int n = link.read(b, at, length - at);
+            if (n < 0) {
+                throw new EOFException("console link closed");
+            }
+            at += n;
+        }
+        return b;
     }
 
     static boolean isMagic(byte[] b) {

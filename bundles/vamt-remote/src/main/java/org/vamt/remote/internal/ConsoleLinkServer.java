@@ -30,7 +30,8 @@ import org.vamt.hypervisor.SerialConsole;
 /**
  * The node's end of the {@link ConsoleLink}: a TLS listener on the management address that
  * requires a client certificate of the site CA, and relays one VM's serial console (or VNC
- * display) per connection to the gateway that asked. A VM this node does not have is refused.
+ * display) per connection to the gateway that asked, or opens a media door for its IDE-R medium
+ * ({@link MediaDoors}). A VM this node does not have is refused.
  */
 final class ConsoleLinkServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleLinkServer.class);
@@ -38,6 +39,8 @@ final class ConsoleLinkServer implements Closeable {
     private static final int REQUEST_TIMEOUT_MILLIS = 5_000;
 
     private final Hypervisor local;
+    /** IDE-R media of gateways: loopback doors for the VMs' QEMU. */
+    final MediaDoors media;
     private final SSLServerSocket socket;
     private final int heartbeatMillis;
     private final int connectTimeoutMillis;
@@ -63,6 +66,7 @@ final class ConsoleLinkServer implements Closeable {
                     + ": set bindAddress to the management address");
         }
         this.local = local;
+        this.media = new MediaDoors(local, REQUEST_TIMEOUT_MILLIS);
         this.heartbeatMillis = heartbeatMillis;
         this.connectTimeoutMillis = connectTimeoutMillis;
         socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
@@ -115,7 +119,8 @@ final class ConsoleLinkServer implements Closeable {
             s.setSoTimeout(REQUEST_TIMEOUT_MILLIS);
             s.setTcpNoDelay(true);
             s.startHandshake();
-            peer = ConsoleLink.peerId(s) + " (" + peer + ")";
+            String peerId = ConsoleLink.peerId(s);
+            peer = peerId + " (" + peer + ")";
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             byte[] magic = new byte[ConsoleLink.MAGIC.length];
@@ -126,15 +131,26 @@ final class ConsoleLinkServer implements Closeable {
             }
             int kind = in.readUnsignedByte();
             String uuid = in.readUTF();
+            String token = null;
+            int connection = -1;
+            if (kind == ConsoleLink.KIND_MEDIA_CONNECTION) {
+                token = in.readUTF();
+                connection = in.readInt();
+            }
             Closeable stream;
             ConsoleLink.Framed link = new ConsoleLink.Framed(s, in, out);
             try {
-                if (uuid.length() > ConsoleLink.MAX_UUID || local.machine(uuid).isEmpty()) {
+                // a media connection is checked against its door (opened for a VM this node has): no
+                // hypervisor call here, it comes while the insert that made QEMU connect still runs
+                if (uuid.length() > ConsoleLink.MAX_UUID
+                        || kind != ConsoleLink.KIND_MEDIA_CONNECTION && local.machine(uuid).isEmpty()) {
                     throw new HypervisorException(Reason.NOT_FOUND, "this node has no VM " + uuid);
                 }
                 stream = switch (kind) {
                     case ConsoleLink.KIND_SERIAL -> local.openConsole(uuid);
                     case ConsoleLink.KIND_VNC -> openDisplay(uuid);
+                    case ConsoleLink.KIND_MEDIA -> media.open(uuid, peerId);
+                    case ConsoleLink.KIND_MEDIA_CONNECTION -> media.claim(token, uuid, peerId, connection);
                     default -> throw new HypervisorException(Reason.INVALID_ARGUMENT, "unknown stream kind " + kind);
                 };
             } catch (HypervisorException e) {
@@ -151,8 +167,13 @@ final class ConsoleLinkServer implements Closeable {
                 out.writeByte(ConsoleLink.STATUS_OPEN);
                 out.flush();
                 s.setSoTimeout(ConsoleLink.silenceLimit(heartbeatMillis));
-                LOG.info("Console link: {} of VM {} open for {}", kindName(kind), uuid, peer);
-                relay(link, stream);
+                if (stream instanceof MediaDoors.Door door) {
+                    LOG.info("Console link: media door of VM {} open for {} at 127.0.0.1:{}", uuid, peer, door.port());
+                    door.serve(link, heartbeatMillis);
+                } else {
+                    LOG.info("Console link: {} of VM {} open for {}", kindName(kind), uuid, peer);
+                    relay(link, stream);
+                }
                 LOG.info("Console link: {} of VM {} for {} ended", kindName(kind), uuid, peer);
             } finally {
                 open.remove(stream);
@@ -172,8 +193,13 @@ final class ConsoleLinkServer implements Closeable {
     }
 
     private static String kindName(int kind) {
-        return kind == ConsoleLink.KIND_SERIAL ? "serial console" : kind == ConsoleLink.KIND_VNC ? "VNC display"
-                : "stream " + kind;
+        return switch (kind) {
+            case ConsoleLink.KIND_SERIAL -> "serial console";
+            case ConsoleLink.KIND_VNC -> "VNC display";
+            case ConsoleLink.KIND_MEDIA -> "media door";
+            case ConsoleLink.KIND_MEDIA_CONNECTION -> "media connection";
+            default -> "stream " + kind;
+        };
     }
 
     /** The VM's VNC display as a connected socket, wrapped like a serial console. */
@@ -272,6 +298,7 @@ final class ConsoleLinkServer implements Closeable {
         closed = true;
         closeQuietly(socket);
         open.forEach(ConsoleLinkServer::closeQuietly);
+        media.close();
         threads.shutdownNow();
     }
 }

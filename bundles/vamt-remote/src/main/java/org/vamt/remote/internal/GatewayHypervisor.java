@@ -178,6 +178,9 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     @Deactivate
     void deactivate() {
         stopped = true;
+        // each node takes the medium out when its door closes
+        media.values().forEach(ConsoleLinkClient.MediaRelay::close);
+        media.clear();
         timer.shutdownNow();
         pollers.shutdownNow();
     }
@@ -793,6 +796,56 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
         String node = ownerOf(uuid).id;
         String link = call(uuid, NodeHypervisor::consoleLink);
         return Optional.of(consoleLinks.get().openDisplay(link, node, uuid));
+    }
+
+    /** IDE-R media served to VMs of nodes: VM (lower case) → its media door's relay. */
+    private final Map<String, ConsoleLinkClient.MediaRelay> media = new ConcurrentHashMap<>();
+
+    /**
+     * IDE-R through a gateway: {@code media} is this gateway's NBD server (loopback), which the node's
+     * QEMU cannot reach. A media door is opened on the VM's node over its console link (a loopback port
+     * there), the node is told to insert that door with the same export name, and every connection
+     * QEMU makes to the door is relayed to {@code media}. A medium already in the VM's drive is
+     * replaced (its door closes once the new one is in).
+     */
+    @Override
+    public void insertMedia(String uuid, org.vamt.hypervisor.NetworkMedia media) throws HypervisorException {
+        if (media == null) {
+            throw new HypervisorException(Reason.INVALID_ARGUMENT, "no medium given");
+        }
+        String node = ownerOf(uuid).id;
+        String link = call(uuid, NodeHypervisor::consoleLink);
+        ConsoleLinkClient.MediaRelay relay = consoleLinks.get().openMedia(link, node, uuid,
+                new java.net.InetSocketAddress(media.host(), media.port()));
+        try {
+            change(uuid, n -> {
+                n.insertMedia(uuid, new org.vamt.hypervisor.NetworkMedia(MediaDoors.LOOPBACK, relay.port(),
+                        media.export()));
+                return null;
+            });
+        } catch (HypervisorException | RuntimeException e) {
+            relay.close();
+            throw e;
+        }
+        ConsoleLinkClient.MediaRelay replaced = this.media.put(key(uuid), relay);
+        if (replaced != null) {
+            replaced.close();
+        }
+        LOG.info("IDE-R medium of VM {} served to node '{}' through its media door (port {} there)", uuid, node,
+                relay.port());
+    }
+
+    /** Takes the medium out on the node, then closes its door (the node would take it out then anyway). */
+    @Override
+    public void ejectMedia(String uuid) throws HypervisorException {
+        ConsoleLinkClient.MediaRelay relay = media.remove(key(uuid));
+        try {
+            change(uuid, n -> { n.ejectMedia(uuid); return null; });
+        } finally {
+            if (relay != null) {
+                relay.close();
+            }
+        }
     }
 
     /** How console links are opened (tests give their own TLS material). */

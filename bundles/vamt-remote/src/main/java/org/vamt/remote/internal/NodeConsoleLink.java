@@ -12,8 +12,8 @@ import org.vamt.hypervisor.Hypervisor;
 import org.vamt.remote.internal.link.LinkTls;
 
 /**
- * The node role's console link listener ({@link ConsoleLinkServer}): SOL and KVM of this host's
- * VMs for the gateways, over mutual TLS with the site's link certificates. Active on nodes only
+ * The node role's console link listener ({@link ConsoleLinkServer}): SOL, KVM and IDE-R media of
+ * this host's VMs for the gateways, over mutual TLS with the site's link certificates. Active on nodes only
  * (it needs {@code org.vamt.remote.node}) with the link's material; it listens on the node's
  * {@code bindAddress} of {@code org.vamt.remote}, at {@code consolePort} (0: the link port + 1), and {@link NodeExport}
  * tells gateways where ({@link NodeExport#consoleLink()}).
@@ -52,6 +52,21 @@ public class NodeConsoleLink {
         String host = advertisedAddress == null || advertisedAddress.isBlank() ? bind : advertisedAddress.trim();
         advertised = (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
         LOG.info("vAMT node: console link for gateways listening on {}:{} (mutual TLS)", bind, server.port());
+    }
+
+    /** Puts a gateway's IDE-R medium in the VM's drive: only a media door this link opened for that VM. */
+    void insertMedia(String uuid, org.vamt.hypervisor.NetworkMedia media)
+            throws org.vamt.hypervisor.HypervisorException {
+        server.media.insert(uuid, media);
+    }
+
+    void ejectMedia(String uuid) throws org.vamt.hypervisor.HypervisorException {
+        server.media.eject(uuid);
+    }
+
+    /** For tests: the media doors open now. */
+    int openMediaDoors() {
+        return server.media.openDoors();
     }
 
     /** "host:port" gateways connect to. */

@@ -331,4 +331,28 @@ public class NodeExport implements NodeHypervisor, NodeLink {
     public Optional<org.vamt.hypervisor.NicAddress> nicAddress(String uuid, String mac) throws HypervisorException {
         return local.nicAddress(uuid, mac);
     }
+
+    /**
+     * IDE-R through a gateway: the medium must be a media door of this node's console link for the VM
+     * (the gateway opened it; QEMU's NBD client connects there and the bytes cross the console link to
+     * the gateway's NBD server). Any other medium is refused: a gateway cannot point a VM anywhere else.
+     */
+    @Override
+    public void insertMedia(String uuid, org.vamt.hypervisor.NetworkMedia media) throws HypervisorException {
+        mediaDoors().insertMedia(uuid, media);
+    }
+
+    @Override
+    public void ejectMedia(String uuid) throws HypervisorException {
+        mediaDoors().ejectMedia(uuid);
+    }
+
+    private NodeConsoleLink mediaDoors() throws HypervisorException {
+        NodeConsoleLink link = consoles;
+        if (link == null) {
+            throw new HypervisorException(Reason.UNSUPPORTED, "node '" + nodeId + "' has no console link: IDE-R media"
+                    + " from gateways cannot reach its VMs");
+        }
+        return link;
+    }
 }
