@@ -30,6 +30,7 @@ import org.vamt.hypervisor.HypervisorException.Reason;
 import org.vamt.hypervisor.NetworkMedia;
 import org.vamt.libvirt.internal.DemoHypervisor;
 import org.vamt.remote.NodeHypervisor;
+import org.vamt.remote.internal.link.PeerRole;
 
 /**
  * IDE-R through a gateway, on the real link (node's NodeLink over mutual-TLS HTTPS, the node's
@@ -62,12 +63,12 @@ class MediaThroughGatewayTest {
         demo = DemoHypervisor.start();
         link = new LinkFixture(dir);
         Hypervisor node = withDrives(demo.hypervisor());
-        MutualTlsIntent nodeIntent = link.peer(link.site, "node-a", LinkFixture.freePort(), 3000);
+        MutualTlsIntent nodeIntent = link.peer(link.site, "node-a", PeerRole.NODE, LinkFixture.freePort(), 3000);
         consoles = new NodeConsoleLink(node, nodeIntent.tls(), "127.0.0.1", "", 0, HEARTBEAT, 1000);
         NodeExport export = new NodeExport(node, "node-a");
         export.consoles = consoles;
         LinkFixture.Served served = link.serve(export, "node-a");
-        MutualTlsIntent gatewayIntent = link.peer(link.site, "gateway-1", LinkFixture.freePort(), 3000);
+        MutualTlsIntent gatewayIntent = link.peer(link.site, "gateway-1", PeerRole.GATEWAY, LinkFixture.freePort(), 3000);
         gateway = new GatewayHypervisor(100);
         ConsoleLinkClient client = new ConsoleLinkClient(gatewayIntent.tls().sslContext(), 1000, 2000, HEARTBEAT);
         gateway.consoleLinks = () -> client;
