@@ -232,15 +232,19 @@ public class DashboardIT {
         long deadline = System.currentTimeMillis() + 90_000;
         while (true) {
             try {
+                // the page lists each VM with its endpoint: wait for desktop-02's to answer too (the
+                // dashboard can be up a moment before the endpoints are, and then shows "none")
                 if (http.send(HttpRequest.newBuilder(URI.create(DASHBOARD)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                        && http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.4:" + PORT + "/wsman")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() > 0) {
                     return;
                 }
             } catch (java.io.IOException notYet) {
-                // Karaf's HTTP service is still starting
+                // Karaf's HTTP service or the VM's endpoint is still starting
             }
             if (System.currentTimeMillis() > deadline) {
-                fail("the dashboard did not answer at " + DASHBOARD + " within 90 s");
+                fail("the dashboard (" + DASHBOARD + ") and desktop-02's endpoint did not answer within 90 s");
             }
             Thread.sleep(200);
         }

@@ -264,13 +264,18 @@ final class HardwareMapping {
         }
     }
 
-    /** virDomainOpenConsole (forced) on the first console, through {@link NativeVirt}. */
+    /**
+     * virDomainOpenConsole (forced) on the first console, through {@link NativeVirt}; with a daemon, on
+     * a connection of the console's own (see {@link NativeVirt#openConsoleAlone}).
+     */
     public SerialConsole openConsole(String uuid) throws HypervisorException {
         String id = Domains.canonical(uuid);
+        String uri = domains.conn().uri();
         return domains.withDomain("openConsole", id, (c, d) -> {
             String who = Domains.describe(d);
             Domains.requireActive("openConsole", who, d);
-            SerialConsole console = NativeVirt.openConsole(c, id);
+            SerialConsole console = LibvirtConnection.inProcess(uri) ? NativeVirt.openConsole(c, id)
+                    : NativeVirt.openConsoleAlone(uri, id);
             LOG.debug("openConsole {}: console stream open", who);
             return console;
         });

@@ -1,5 +1,7 @@
 package org.vamt.libvirt.internal;
 
+import org.libvirt.LibvirtException;
+
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -92,7 +94,32 @@ final class NativeVirt {
             virt.virStreamFree(stream);
             throw e;
         }
-        return new NativeConsole(virt, stream);
+        return new NativeConsole(virt, stream, null);
+    }
+
+    /**
+     * The console on a connection of its own, closed with the console. libvirt's remote driver holds
+     * the connection's lock while a blocking virStreamRecv waits for data, so a quiet console on the
+     * shared connection held back every other call of this process (a VNC display, the VM's state)
+     * until the guest printed something: seen as KVM opens 8-24 s late while SOL was open.
+     */
+    static NativeConsole openConsoleAlone(String uri, String uuid) throws NativeException, LibvirtException {
+        VamtConnect own = new VamtConnect(uri);
+        try {
+            NativeConsole console = openConsole(own, uuid);
+            return new NativeConsole(console.virt, console.stream, own);
+        } catch (NativeException | RuntimeException e) {
+            closeQuietly(own);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(VamtConnect c) {
+        try {
+            c.close();
+        } catch (LibvirtException | RuntimeException e) {
+            // the console is gone either way
+        }
     }
 
     /**
@@ -107,9 +134,13 @@ final class NativeVirt {
         private int inFlight;
         private boolean freed;
 
-        private NativeConsole(Virt virt, Pointer stream) {
+        /** The console's own connection, closed after the stream is freed; null on a shared one. */
+        private final VamtConnect own;
+
+        private NativeConsole(Virt virt, Pointer stream, VamtConnect own) {
             this.virt = virt;
             this.stream = stream;
+            this.own = own;
         }
 
         private synchronized boolean enter() {
@@ -129,6 +160,9 @@ final class NativeVirt {
             if (closed.get() && inFlight == 0 && !freed) {
                 freed = true;
                 virt.virStreamFree(stream);
+                if (own != null) {
+                    closeQuietly(own);
+                }
             }
         }
 
