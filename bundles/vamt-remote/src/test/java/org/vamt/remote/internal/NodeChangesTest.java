@@ -41,8 +41,8 @@ class NodeChangesTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(200);
-        assertFalse(held.isDone(), "nothing changed: the call is held");
+        org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.TimeoutException.class,
+                () -> held.get(200, TimeUnit.MILLISECONDS), "nothing changed: the call is held");
         journal.changedByCall("b");
         Changes page = held.get(5, TimeUnit.SECONDS);
         assertFalse(page.resync());
