@@ -130,7 +130,7 @@ public class GatewayHypervisor implements Hypervisor, RemoteNodes {
     public GatewayHypervisor(Config config, @Reference MutualTlsIntent link) {
         this(config.pollMillis(), config.cacheMillis(), HOLD_MILLIS);
         // the link's TLS material, loaded once by the intent (its revocation list is re-read on change)
-        // opening waits up to 15 s: a node busy with a booting TCG guest once took 8 s to open a display
+        // opening waits up to 15 s: a node on 2 busy cores (a TCG guest, other Karafs) can take seconds
         ConsoleLinkClient client = new ConsoleLinkClient(link.tls().sslContext(), 1000, CONSOLE_OPEN_MILLIS,
                 NodeConsoleLink.HEARTBEAT_MILLIS);
         consoleLinks = () -> client;
